@@ -1,0 +1,151 @@
+// The one WebAssembly.Memory shared by every wasm kernel module, and a small allocator over it.
+//
+// Hot kernels run in wasm and can only touch their own linear memory, so the
+// big training buffers (parameters, momentum, gradients, packed codes) are
+// allocated here; kernels then run on them in place, with no copy in or out.
+// Growing a wasm memory detaches every view of the old ArrayBuffer, so callers
+// hold `KernelRegion`s and ask them for views, which are re-created after a grow.
+
+import { InvalidArgumentError } from '../errors.js';
+
+const PAGE_BYTES = 65536;
+/** wasm32 limit: 4 GiB. */
+const MAX_PAGES = 65536;
+/** Every region starts on a 64-byte boundary (cache line, and v128 loads are aligned). */
+const ALIGN_BYTES = 64;
+/** The first page stays unused so that offset 0 is never a valid region (catches null-pointer bugs). */
+const HEAP_START = PAGE_BYTES;
+
+interface FreeBlock { offset: number; byteLength: number }
+
+/** A block of kernel memory. Views are valid until the next grow; ask again rather than caching them across allocations. */
+export class KernelRegion {
+  private cachedBuffer: ArrayBuffer | null = null;
+  private cachedF32: Float32Array | null = null;
+  private cachedU32: Uint32Array | null = null;
+  private cachedI32: Int32Array | null = null;
+  private cachedU8: Uint8Array | null = null;
+  private cachedI8: Int8Array | null = null;
+  freed = false;
+
+  constructor(private readonly owner: KernelMemory, readonly offset: number, readonly byteLength: number) {}
+
+  private refresh(): ArrayBuffer {
+    if (this.freed) throw new Error('KernelRegion used after free');
+    const buffer = this.owner.memory.buffer;
+    if (buffer !== this.cachedBuffer) {
+      this.cachedBuffer = buffer;
+      this.cachedF32 = this.cachedU32 = this.cachedI32 = null;
+      this.cachedU8 = this.cachedI8 = null;
+    }
+    return buffer;
+  }
+
+  /** Float32 view over the whole region (byteLength / 4 elements). */
+  f32(): Float32Array {
+    const buffer = this.refresh();
+    return (this.cachedF32 ??= new Float32Array(buffer, this.offset, this.byteLength >>> 2));
+  }
+  u32(): Uint32Array {
+    const buffer = this.refresh();
+    return (this.cachedU32 ??= new Uint32Array(buffer, this.offset, this.byteLength >>> 2));
+  }
+  i32(): Int32Array {
+    const buffer = this.refresh();
+    return (this.cachedI32 ??= new Int32Array(buffer, this.offset, this.byteLength >>> 2));
+  }
+  u8(): Uint8Array {
+    const buffer = this.refresh();
+    return (this.cachedU8 ??= new Uint8Array(buffer, this.offset, this.byteLength));
+  }
+  i8(): Int8Array {
+    const buffer = this.refresh();
+    return (this.cachedI8 ??= new Int8Array(buffer, this.offset, this.byteLength));
+  }
+}
+
+/** First-fit allocator with coalescing over a growable wasm memory. */
+export class KernelMemory {
+  readonly memory: WebAssembly.Memory;
+  private free: FreeBlock[] = [];
+  private top = HEAP_START;
+
+  constructor(initialPages = 2) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES });
+  }
+
+  /** Allocates `byteLength` zero-filled bytes. Throws InvalidArgumentError beyond the 4 GiB wasm32 limit. */
+  alloc(byteLength: number): KernelRegion {
+    if (!Number.isInteger(byteLength) || byteLength < 0) {
+      throw new InvalidArgumentError('byteLength', byteLength, 'a non-negative integer');
+    }
+    const size = Math.max(ALIGN_BYTES, roundUp(byteLength, ALIGN_BYTES));
+    for (let i = 0; i < this.free.length; i++) {
+      const block = this.free[i];
+      if (block.byteLength < size) continue;
+      const offset = block.offset;
+      if (block.byteLength === size) this.free.splice(i, 1);
+      else { block.offset += size; block.byteLength -= size; }
+      new Uint8Array(this.memory.buffer, offset, size).fill(0);
+      return new KernelRegion(this, offset, byteLength);
+    }
+    const offset = this.top;
+    const end = offset + size;
+    const needPages = Math.ceil(end / PAGE_BYTES);
+    const havePages = this.memory.buffer.byteLength / PAGE_BYTES;
+    if (needPages > havePages) {
+      if (needPages > MAX_PAGES) {
+        throw new InvalidArgumentError('byteLength', byteLength, `at most ${MAX_PAGES * PAGE_BYTES - this.top} more bytes of kernel memory (wasm32 is limited to 4 GiB)`);
+      }
+      // Grow at least geometrically so that many small allocations do not detach views over and over.
+      this.memory.grow(Math.min(MAX_PAGES, Math.max(needPages, havePages * 2)) - havePages);
+    }
+    this.top = end;
+    return new KernelRegion(this, offset, byteLength);
+  }
+
+  allocF32(length: number): KernelRegion { return this.alloc(length * 4); }
+  allocU32(length: number): KernelRegion { return this.alloc(length * 4); }
+
+  /** Returns a region to the allocator. Using the region afterwards throws. */
+  release(region: KernelRegion): void {
+    if (region.freed) return;
+    region.freed = true;
+    const size = Math.max(ALIGN_BYTES, roundUp(region.byteLength, ALIGN_BYTES));
+    const block: FreeBlock = { offset: region.offset, byteLength: size };
+    let i = 0;
+    while (i < this.free.length && this.free[i].offset < block.offset) i++;
+    this.free.splice(i, 0, block);
+    // Coalesce with neighbours, then give the tail back to the bump pointer.
+    if (i + 1 < this.free.length && block.offset + block.byteLength === this.free[i + 1].offset) {
+      block.byteLength += this.free[i + 1].byteLength;
+      this.free.splice(i + 1, 1);
+    }
+    if (i > 0 && this.free[i - 1].offset + this.free[i - 1].byteLength === block.offset) {
+      this.free[i - 1].byteLength += block.byteLength;
+      this.free.splice(i, 1);
+      i--;
+    }
+    const last = this.free[this.free.length - 1];
+    if (last && last.offset + last.byteLength === this.top) {
+      this.top = last.offset;
+      this.free.pop();
+    }
+  }
+
+  /** True when `view` lies inside this memory's current buffer, so wasm kernels can run on it in place. */
+  contains(view: ArrayBufferView): boolean {
+    return view.buffer === this.memory.buffer;
+  }
+
+  /** Bytes handed out and not released (for leak tests). */
+  get bytesInUse(): number {
+    let freeBytes = 0;
+    for (const b of this.free) freeBytes += b.byteLength;
+    return this.top - HEAP_START - freeBytes;
+  }
+}
+
+function roundUp(n: number, multiple: number): number {
+  return Math.ceil(n / multiple) * multiple;
+}

@@ -1,0 +1,65 @@
+// Loads the compiled wasm kernel modules (build/<name>.wasm) against the shared kernel memory.
+//
+// Every kernel has a plain-JS reference next to it; the wasm path is used only
+// when the buffers live in kernel memory and wasm kernels are enabled
+// (LION_CUB_KERNELS=js turns them off, e.g. to compare the two in a benchmark).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { KernelMemory } from './kernel-memory.js';
+import { LionCubError } from '../errors.js';
+
+/** The process-wide kernel memory. */
+export const kernelMemory = new KernelMemory();
+
+const instances = new Map<string, WebAssembly.Exports>();
+
+let wasmEnabled = process.env.LION_CUB_KERNELS !== 'js';
+
+/** Whether wasm kernels are used when buffers allow it. */
+export function wasmKernelsEnabled(): boolean {
+  return wasmEnabled;
+}
+
+/** Turns wasm kernels on or off for this process (tests and benchmarks compare both paths). */
+export function setWasmKernelsEnabled(enabled: boolean): void {
+  wasmEnabled = enabled;
+}
+
+/**
+ * Instantiates build/<name>.wasm once (synchronously; the modules are small) and returns its exports.
+ * Throws a LionCubError with code `kernels_missing` when the module was not built.
+ */
+export function loadKernelModule<T>(name: string): T {
+  let exports = instances.get(name);
+  if (!exports) {
+    const bytes = readKernelFile(name);
+    const module = new WebAssembly.Module(bytes);
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory: kernelMemory.memory,
+        abort: () => { throw new LionCubError('kernel_abort', `wasm kernel module ${name} aborted`); },
+      },
+    });
+    exports = instance.exports;
+    instances.set(name, exports);
+  }
+  return exports as T;
+}
+
+// Sources run from src/kernels/ (tests), compiled code from dist/src/kernels/; build/ is at the package root.
+const BUILD_DIRS = ['../../build/', '../../../build/'];
+
+function readKernelFile(name: string): Buffer {
+  for (const dir of BUILD_DIRS) {
+    const url = new URL(`${dir}${name}.wasm`, import.meta.url);
+    if (existsSync(url)) return readFileSync(url);
+  }
+  throw new LionCubError('kernels_missing', `wasm kernel module build/${name}.wasm is missing: run \`npm run build:wasm\` in the lion-cub package`);
+}
+
+/** True when every view lies in kernel memory and wasm kernels are enabled. */
+export function canUseWasm(...views: ArrayBufferView[]): boolean {
+  if (!wasmEnabled) return false;
+  for (const v of views) if (!kernelMemory.contains(v)) return false;
+  return true;
+}
