@@ -1,0 +1,62 @@
+// Typed communication errors: every one names the operation, the ranks involved and a stable code.
+
+import { LionCubError } from '../errors.js';
+
+/** Stable codes of communication failures. */
+export type CommErrorCode =
+  | 'timeout'        // an operation did not complete within its timeout
+  | 'peer_closed'    // a peer's connection closed or errored (the process died, the network went away)
+  | 'protocol'       // a malformed frame: bad magic, version, length over the cap, bad handshake
+  | 'mismatch'       // ranks disagree: different operation, sequence number, dtype, size or configuration
+  | 'auth'           // a connection failed the job-token handshake
+  | 'closed'         // the local process group was closed
+  | 'rendezvous';    // could not reach the store or gather the peers in time
+
+export interface CommErrorFields {
+  /** Collective or step that failed, e.g. "allreduce" or "rendezvous". */
+  op?: string;
+  /** The rank reporting the error. */
+  rank?: number;
+  /** The remote rank involved, when one is known. */
+  peer?: number;
+  /** Per-group sequence number of the collective. */
+  seq?: number;
+  /** Time since the operation started. */
+  elapsedMs?: number;
+}
+
+export class CommError extends LionCubError implements CommErrorFields {
+  declare readonly code: CommErrorCode;
+  readonly op?: string;
+  readonly rank?: number;
+  readonly peer?: number;
+  readonly seq?: number;
+  readonly elapsedMs?: number;
+  constructor(code: CommErrorCode, message: string, fields: CommErrorFields = {}, options?: { cause?: unknown }) {
+    super(code, `${message}${describeFields(fields)}`, options);
+    Object.assign(this, fields);
+  }
+}
+
+export class CommTimeoutError extends CommError {
+  constructor(message: string, fields: CommErrorFields) { super('timeout', message, fields); }
+}
+export class PeerClosedError extends CommError {
+  constructor(message: string, fields: CommErrorFields, options?: { cause?: unknown }) { super('peer_closed', message, fields, options); }
+}
+export class ProtocolError extends CommError {
+  constructor(message: string, fields: CommErrorFields = {}) { super('protocol', message, fields); }
+}
+export class MismatchError extends CommError {
+  constructor(message: string, fields: CommErrorFields = {}) { super('mismatch', message, fields); }
+}
+
+function describeFields(f: CommErrorFields): string {
+  const parts: string[] = [];
+  if (f.op !== undefined) parts.push(`op=${f.op}`);
+  if (f.seq !== undefined) parts.push(`seq=${f.seq}`);
+  if (f.rank !== undefined) parts.push(`rank=${f.rank}`);
+  if (f.peer !== undefined) parts.push(`peer=${f.peer}`);
+  if (f.elapsedMs !== undefined) parts.push(`after ${Math.round(f.elapsedMs)} ms`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
