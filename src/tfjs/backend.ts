@@ -1,0 +1,106 @@
+// Chooses and initialises the TensorFlow.js backend: wasm (SIMD, single thread) by default, cpu as fallback.
+
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { tf } from './tf.js';
+import { installTransposedMatMulOverride, uninstallTransposedMatMulOverride } from './matmul-override.js';
+import { InvalidArgumentError, LionCubError } from '../errors.js';
+
+export const BACKEND_NAMES = ['wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendOptions {
+  /** Which backend to use; default 'wasm'. */
+  backend?: BackendName;
+  /** When the wasm backend fails to initialise, use cpu instead of throwing. Default true. */
+  fallbackToCpu?: boolean;
+  /** Re-register the wasm matmul kernels so transposed products run at plain-matmul speed (matmul-override.ts). Default true. */
+  fastTransposedMatMul?: boolean;
+  /**
+   * tfjs production mode: skips tfjs's per-op debug checks and its console banner about tfjs-node.
+   * Default true. Turning it off does not turn it back on once set (tfjs flags are process-wide).
+   */
+  prodMode?: boolean;
+}
+
+export interface BackendInfo {
+  /** The backend actually active. */
+  name: BackendName;
+  /** Set when `backend` was wasm but cpu is running instead; says why. */
+  fallbackReason?: string;
+  /** Whether the transposed-matmul override is active (wasm only). */
+  fastTransposedMatMul: boolean;
+  /** Whether the wasm binary with SIMD was chosen (false on cpu). */
+  simd: boolean;
+}
+
+let wasmPathsSet = false;
+
+/** Absolute directory (with trailing slash) holding the .wasm binaries of @tensorflow/tfjs-backend-wasm. */
+export function wasmBinaryDirectory(): string {
+  const require = createRequire(import.meta.url);
+  const packageJson = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
+  return join(dirname(packageJson), 'dist') + '/';
+}
+
+/**
+ * Makes `options.backend` the active tfjs backend and waits until it is ready.
+ * The wasm binaries are read from the installed package by file path (never fetched);
+ * Node has no wasm threads in tfjs, so the backend runs single-threaded with SIMD.
+ * Can be called again to switch backends (tests and benchmarks do).
+ * Throws InvalidArgumentError for an unknown backend name, LionCubError `backend_unavailable`
+ * when the requested backend cannot start and no fallback is allowed.
+ */
+export async function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
+  const { backend = 'wasm', fallbackToCpu = true, fastTransposedMatMul = true, prodMode = true } = options;
+  if (!BACKEND_NAMES.includes(backend)) {
+    throw new InvalidArgumentError('backend', backend, `one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  if (prodMode) tf.enableProdMode();
+
+  if (backend === 'wasm') {
+    const failure = await tryWasm();
+    if (failure === null) {
+      if (fastTransposedMatMul) installTransposedMatMulOverride('wasm');
+      else uninstallTransposedMatMulOverride('wasm');
+      const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+      return { name: 'wasm', fastTransposedMatMul, simd };
+    }
+    if (!fallbackToCpu) throw new LionCubError('backend_unavailable', `tfjs wasm backend failed to start: ${failure}`);
+    await activate('cpu');
+    return { name: 'cpu', fallbackReason: failure, fastTransposedMatMul: false, simd: false };
+  }
+  await activate('cpu');
+  return { name: 'cpu', fastTransposedMatMul: false, simd: false };
+}
+
+/** The active backend's name as lion-cub knows it. */
+export function activeBackend(): string {
+  return tf.getBackend();
+}
+
+async function tryWasm(): Promise<string | null> {
+  const dir = wasmBinaryDirectory();
+  if (!existsSync(join(dir, 'tfjs-backend-wasm-simd.wasm')) && !existsSync(join(dir, 'tfjs-backend-wasm.wasm'))) {
+    return `no .wasm binaries in ${dir}`;
+  }
+  if (!wasmPathsSet) {
+    // Both calls are only legal before the backend first initialises.
+    setWasmPaths(dir);
+    setThreadsCount(1);
+    wasmPathsSet = true;
+  }
+  try {
+    return (await activate('wasm')) ? null : 'tf.setBackend("wasm") returned false';
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+async function activate(name: BackendName): Promise<boolean> {
+  const ok = await tf.setBackend(name);
+  await tf.ready();
+  return ok && tf.getBackend() === name;
+}
