@@ -1,0 +1,31 @@
+// Argument checks shared by the 1-bit sign code, the vote and the fused Lion kernels.
+
+import { InvalidArgumentError } from '../errors.js';
+
+/** Number of 32-bit words of a 1-bit code of `numValues` values: ceil(numValues / 32). */
+export function signCodeWords(numValues: number): number {
+  return Math.ceil(numValues / 32);
+}
+
+/** The step selects the parity-rule pattern; it must be a non-negative safe integer. */
+export function checkStep(step: number): void {
+  if (!Number.isSafeInteger(step) || step < 0) throw new InvalidArgumentError('step', step, 'a non-negative integer (the training step)');
+}
+
+/** A 1-bit code buffer must hold exactly ceil(numValues / 32) words. */
+export function checkCodeLength(field: string, code: Uint32Array, numValues: number): void {
+  const words = signCodeWords(numValues);
+  if (code.length !== words) {
+    throw new InvalidArgumentError(`${field}.length`, code.length, `${words} words (ceil(${numValues} / 32)) for ${numValues} values`);
+  }
+}
+
+export function checkSameLength(field: string, view: ArrayBufferView & { length: number }, numValues: number): void {
+  if (view.length !== numValues) throw new InvalidArgumentError(`${field}.length`, view.length, `${numValues}, the number of values`);
+}
+
+export function checkCount(field: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(field, value, `an integer from ${min} to ${max}`);
+  }
+}

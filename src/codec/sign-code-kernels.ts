@@ -1,0 +1,26 @@
+// Binding to the wasm kernel module "sign" (assembly/sign.ts): its export signatures and a lazy loader.
+
+import { loadKernelModule } from '../kernels/load.js';
+
+/**
+ * Exports of build/sign.wasm. Every pointer is a byte offset into the shared kernel
+ * memory (`view.byteOffset`); every length counts values, not bytes. The kernels
+ * trust their arguments: the public functions validate first.
+ */
+export interface SignKernels {
+  packSigns(src: number, dst: number, numValues: number, step: number): void;
+  unpackSigns(code: number, numValues: number, dst: number): void;
+  voteSigns(stacked: number, numVectors: number, wordsPerVector: number, dst: number, step: number): void;
+  lionEncodeSign(m: number, g: number, beta1: number, oneMinusBeta1: number, dst: number, numValues: number, step: number): void;
+  lionApplySign(theta: number, m: number, g: number, code: number, decay: number, lr: number,
+    beta2: number, oneMinusBeta2: number, offset: number, length: number): void;
+  lionStepSign(theta: number, m: number, g: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    decay: number, lr: number, dst: number, numValues: number, step: number): void;
+}
+
+let kernels: SignKernels | null = null;
+
+/** The instantiated "sign" module (loaded on first use). Throws LionCubError `kernels_missing` when build/sign.wasm is absent. */
+export function signKernels(): SignKernels {
+  return (kernels ??= loadKernelModule<SignKernels>('sign'));
+}
