@@ -19,5 +19,7 @@ const program = new Command()
   .version(pkg.version);
 
 registerBench(program);
+(await import('./commands/run.js')).registerRun(program);
+(await import('./commands/netem.js')).registerNetem(program);
 
 await runCli(program, process.argv);

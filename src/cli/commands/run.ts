@@ -1,0 +1,99 @@
+// `lion-cub run`: starts the workers of a job on this node, prefixes their output with the rank, and exits with their outcome.
+
+import { Command, Option } from 'commander';
+import { InvalidArgumentError } from '../../errors.js';
+import { describeFailure, launch } from '../../launch/launch.js';
+import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
+import type { LaunchEvent } from '../../launch/events.js';
+import { formatRate } from '../../netem/rate.js';
+import { EXIT_FAILURE } from '../run-cli.js';
+
+interface RunFlags {
+  nproc: string;
+  nnodes: string;
+  nodeRank: string;
+  masterAddr?: string;
+  masterPort?: string;
+  netem?: string;
+  measureLink?: boolean;
+  graceMs: string;
+}
+
+/** Exit statuses of a launcher stopped by a signal, as a shell reports them (128 + signal number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export function registerRun(program: Command): void {
+  // Options after the script belong to the script, which commander only allows with positional options.
+  program.enablePositionalOptions();
+  program
+    .command('run')
+    .description('start --nproc workers of a job on this node (torchrun-style RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT)')
+    .requiredOption('--nproc <n>', 'workers on this node')
+    .addOption(new Option('--nnodes <k>', 'nodes in the job').default('1'))
+    .addOption(new Option('--node-rank <r>', 'index of this node in [0, nnodes)').default('0'))
+    .option('--master-addr <addr>', 'address of node 0 (default 127.0.0.1 on one node)')
+    .option('--master-port <port>', 'rendezvous port (default: a free port on one node)')
+    .option('--netem <rate>', 'run each rank in its own network namespace behind a switch, every NIC shaped to RATE (e.g. 100mbit, 1gbit); needs root and iproute2')
+    .option('--measure-link', 'with --netem: measure the single-stream throughput of the emulated link before starting')
+    .addOption(new Option('--grace-ms <ms>', 'time between SIGTERM and SIGKILL when stopping workers').default('5000'))
+    .argument('<script>', 'worker script (.js, .mjs, or .ts through tsx)')
+    .argument('[args...]', 'arguments passed to every worker')
+    .passThroughOptions()
+    .addHelpText('after', `\nOn several nodes, set ${JOB_TOKEN_ENV} to the same secret on every node (e.g. $(openssl rand -hex 16)); on one node a fresh token is generated unless it is set.`)
+    .action(async (script: string, args: string[], flags: RunFlags) => {
+      process.exitCode = await runCommand(script, args, flags);
+    });
+}
+
+async function runCommand(script: string, args: string[], flags: RunFlags): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await launch({
+      nproc: parseInteger('--nproc', flags.nproc),
+      nnodes: parseInteger('--nnodes', flags.nnodes),
+      nodeRank: parseInteger('--node-rank', flags.nodeRank),
+      masterAddr: flags.masterAddr,
+      masterPort: flags.masterPort === undefined ? undefined : parseInteger('--master-port', flags.masterPort),
+      script,
+      args,
+      jobToken: process.env[JOB_TOKEN_ENV],
+      netem: flags.netem === undefined ? undefined : { rate: flags.netem, measureLink: flags.measureLink === true },
+      stopGraceMs: parseInteger('--grace-ms', flags.graceMs),
+      signal: controller.signal,
+      onEvent: printEvent,
+    });
+    if (result.ok) return 0;
+    const failure = result.failure!;
+    process.stderr.write(`lion-cub: ${describeFailure(failure)}${failure.kind === 'worker-failed' ? '; the other workers were stopped' : ''}\n`);
+    return failure.kind === 'interrupted' ? SIGNAL_EXIT[failure.reason] ?? EXIT_FAILURE : EXIT_FAILURE;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function printEvent(event: LaunchEvent): void {
+  switch (event.type) {
+    case 'output':
+      (event.stream === 'stdout' ? process.stdout : process.stderr).write(`[rank ${event.rank}] ${event.line}\n`);
+      break;
+    case 'netem-ready':
+      process.stderr.write(`lion-cub: emulated network ${event.jobId}: ${event.addresses.length} ranks (${event.addresses[0]}…), every NIC shaped to ${formatRate(event.rateBitsPerSec)}`
+        + `${event.linkGbit === undefined ? '' : `, measured single stream ${event.linkGbit.toFixed(3)} Gbit/s`}\n`);
+      break;
+    case 'netem-removed':
+      if (event.leftover.length > 0) process.stderr.write(`lion-cub: could not delete namespaces ${event.leftover.join(', ')}; run \`lion-cub netem cleanup\`\n`);
+      break;
+    default:
+      break;
+  }
+}
+
+function parseInteger(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new InvalidArgumentError(flag, text, 'a non-negative integer');
+  return value;
+}

@@ -1,0 +1,46 @@
+// The typed events and results of a launch; the CLI (or any caller) decides how to show them.
+
+import type { OutputStream, WorkerExit } from './worker-process.js';
+
+export type { OutputStream, WorkerExit };
+
+/** Why a launch did not succeed. */
+export type LaunchFailure =
+  /** The first worker that exited non-zero, by a signal, or could not start; the others were then stopped. */
+  | { kind: 'worker-failed'; rank: number; exitCode: number | null; signal: NodeJS.Signals | null; spawnError?: string }
+  /** The caller aborted (Ctrl-C): every worker was stopped. `reason` is the abort reason as text. */
+  | { kind: 'interrupted'; reason: string };
+
+export type LaunchEvent =
+  /** The emulated network is up (only with `netem`); `linkGbit` when the link was measured first. */
+  | { type: 'netem-ready'; jobId: string; namespaces: string[]; addresses: string[]; rateBitsPerSec: number; linkGbit?: number }
+  | { type: 'worker-started'; rank: number; localRank: number; pid: number | undefined }
+  /** One line of a worker's output, without its newline. */
+  | { type: 'output'; rank: number; stream: OutputStream; line: string }
+  | ({ type: 'worker-exited' } & WorkerExit)
+  /** The launcher is stopping the remaining workers (SIGTERM, then SIGKILL after the grace period). */
+  | { type: 'stopping'; failure: LaunchFailure }
+  /** The emulated network was deleted; `leftover` lists namespaces that could not be. */
+  | { type: 'netem-removed'; leftover: string[] };
+
+export interface LaunchResult {
+  ok: boolean;
+  /** Set when ok is false. */
+  failure?: LaunchFailure;
+  /** One entry per local worker, in local-rank order. */
+  exits: WorkerExit[];
+  worldSize: number;
+  masterAddr: string;
+  masterPort: number;
+  /** Measured single-stream throughput of the emulated link, when requested. */
+  linkGbit?: number;
+  elapsedMs: number;
+}
+
+/** "rank 2 exited with status 3" / "… was killed by SIGSEGV" / "… could not start: …" / "interrupted (SIGINT)". */
+export function describeFailure(failure: LaunchFailure): string {
+  if (failure.kind === 'interrupted') return `interrupted (${failure.reason})`;
+  if (failure.spawnError !== undefined) return `rank ${failure.rank} could not start: ${failure.spawnError}`;
+  if (failure.signal !== null) return `rank ${failure.rank} was killed by ${failure.signal}`;
+  return `rank ${failure.rank} exited with status ${failure.exitCode}`;
+}

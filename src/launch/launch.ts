@@ -1,0 +1,184 @@
+// Starts the local workers of a job (optionally inside an emulated network), watches them, and stops them all together.
+
+import { InvalidArgumentError } from '../errors.js';
+import { checkNetemSupport } from '../netem/commands.js';
+import { parseRate } from '../netem/rate.js';
+import { sweepStaleNamespaces } from '../netem/sweep.js';
+import { measureLinkThroughput } from '../netem/throughput.js';
+import { createTopology, destroyTopology, type NetemTopology } from '../netem/topology.js';
+import { describeFailure, type LaunchEvent, type LaunchFailure, type LaunchResult } from './events.js';
+import { findFreePort } from './free-port.js';
+import { resolveJobToken } from './job-token.js';
+import { JOB_TOKEN_ENV, checkPort, planLaunch, workerEnv, type LaunchPlan } from './launch-plan.js';
+import { workerCommand } from './worker-command.js';
+import { WorkerProcess, type WorkerExit } from './worker-process.js';
+
+export { describeFailure };
+
+/** Port rank 0 listens on inside an emulated network: the namespace is new, so nothing else can hold it. */
+const NETEM_MASTER_PORT = 29500;
+
+export interface NetemOptions {
+  /** Rate of every emulated NIC, e.g. "1gbit" (see parseRate). */
+  rate: string;
+  /** Measure the single-stream link throughput (ranks 0 → 1) before starting the workers. Default false. */
+  measureLink?: boolean;
+  /** Duration of that measurement. Default 2000 ms. */
+  measureLinkMs?: number;
+}
+
+export interface LaunchOptions {
+  /** Workers on this node. */
+  nproc: number;
+  nnodes?: number;
+  nodeRank?: number;
+  /** Address of rank 0's rendezvous. Default 127.0.0.1 on one node; required on several; set by `netem`. */
+  masterAddr?: string;
+  /** Rendezvous port. Default: a free port on one node; required on several. */
+  masterPort?: number;
+  /** Path of the worker script (.js/.mjs, or .ts/.mts run through tsx). */
+  script: string;
+  args?: readonly string[];
+  /** Extra variables for every worker, over the inherited environment and under the launcher's own. */
+  env?: Record<string, string>;
+  /** Inherit this process's environment. Default true. */
+  inheritEnv?: boolean;
+  /** Token for the transport handshake; default: LION_CUB_JOB_TOKEN from `env`/the environment, else fresh (single node only). */
+  jobToken?: string;
+  cwd?: string;
+  /** Run every rank in its own network namespace behind a shaped switch (single node, root, iproute2). */
+  netem?: NetemOptions;
+  /** Time between SIGTERM and SIGKILL when stopping workers. Default 5000 ms. */
+  stopGraceMs?: number;
+  /** Aborting stops every worker (the CLI aborts on SIGINT/SIGTERM); the result then has kind 'interrupted'. */
+  signal?: AbortSignal;
+  onEvent?: (event: LaunchEvent) => void;
+}
+
+/**
+ * Runs one node's share of a job: `nproc` workers with RANK = nodeRank·nproc + LOCAL_RANK,
+ * WORLD_SIZE = nnodes·nproc, MASTER_ADDR/PORT and LION_CUB_JOB_TOKEN set.
+ *
+ * When a worker exits non-zero, by a signal, or cannot start, the others get SIGTERM and, after
+ * `stopGraceMs`, SIGKILL; the result names that first rank. Workers lead their own process groups,
+ * which are killed as each worker exits, and preload a watchdog that ends them if the launcher dies,
+ * so none outlives the launch. With `netem`, namespaces are swept for dead jobs first and always
+ * deleted before the promise settles (success, failure, abort, or an exception).
+ *
+ * Resolves with the outcome (a worker failing is a result, not an exception). Throws
+ * InvalidArgumentError for bad options, NetemUnavailableError / NetemCommandError when the network
+ * cannot be built, TypeScriptLoaderMissingError for a .ts script without tsx.
+ */
+export async function launch(options: LaunchOptions): Promise<LaunchResult> {
+  const startedAt = performance.now();
+  const plan = planLaunch(options);
+  if (typeof options.script !== 'string' || options.script.length === 0) throw new InvalidArgumentError('script', options.script, 'the path of the worker script');
+  const stopGraceMs = options.stopGraceMs ?? 5000;
+  if (!(stopGraceMs >= 0)) throw new InvalidArgumentError('stopGraceMs', stopGraceMs, 'a non-negative number of milliseconds');
+  const inherited = options.inheritEnv === false ? {} : process.env;
+  const jobToken = resolveJobToken(options.jobToken ?? options.env?.[JOB_TOKEN_ENV] ?? inherited[JOB_TOKEN_ENV], plan.nnodes);
+  const emit = options.onEvent ?? (() => {});
+
+  let rateBitsPerSec: number | undefined;
+  if (options.netem) {
+    rateBitsPerSec = parseRate(options.netem.rate, 'netem.rate');
+    if (plan.nnodes > 1) throw new InvalidArgumentError('netem', options.netem.rate, 'a single-node job (nnodes = 1): emulated networks live on one machine');
+    if (options.masterAddr !== undefined) throw new InvalidArgumentError('masterAddr', options.masterAddr, 'no address with netem: rank 0 is reached at its namespace address');
+  }
+  if (plan.nnodes > 1 && (options.masterAddr === undefined || options.masterPort === undefined)) {
+    throw new InvalidArgumentError(options.masterAddr === undefined ? 'masterAddr' : 'masterPort', undefined, `an explicit value for a ${plan.nnodes}-node job (the address and port of node 0, the same on every node)`);
+  }
+  if (options.masterPort !== undefined) checkPort('masterPort', options.masterPort);
+
+  let topology: NetemTopology | undefined;
+  try {
+    let linkGbit: number | undefined;
+    if (rateBitsPerSec !== undefined && options.netem) {
+      await checkNetemSupport();
+      await sweepStaleNamespaces();
+      topology = await createTopology({ worldSize: plan.worldSize, rateBitsPerSec });
+      if (options.netem.measureLink && plan.worldSize >= 2 && !options.signal?.aborted) {
+        linkGbit = (await measureLinkThroughput(topology, { durationMs: options.netem.measureLinkMs ?? 2000 })).gbit;
+      }
+      emit({ type: 'netem-ready', jobId: topology.jobId, namespaces: [topology.switchNamespace, ...topology.rankNamespaces], addresses: topology.addresses, rateBitsPerSec, linkGbit });
+    }
+    const masterAddr = topology ? topology.addresses[0] : options.masterAddr ?? '127.0.0.1';
+    const masterPort = options.masterPort ?? (topology ? NETEM_MASTER_PORT : await findFreePort(masterAddr));
+    const base = { worldSize: plan.worldSize, masterAddr, masterPort, linkGbit };
+    if (options.signal?.aborted) {
+      return { ...base, ok: false, failure: { kind: 'interrupted', reason: abortReason(options.signal) }, exits: [], elapsedMs: performance.now() - startedAt };
+    }
+    const env = { ...inherited, ...options.env };
+    const outcome = await runWorkers(plan, { ...options, stopGraceMs }, emit, (localRank) => ({
+      env: { ...env, ...workerEnv({ plan, localRank, masterAddr, masterPort, jobToken }) },
+      netns: topology?.rankNamespaces[plan.ranks[localRank]],
+    }));
+    return { ...base, ...outcome, elapsedMs: performance.now() - startedAt };
+  } finally {
+    if (topology) emit({ type: 'netem-removed', leftover: await destroyTopology(topology) });
+  }
+}
+
+interface WorkerSetup {
+  env: NodeJS.ProcessEnv;
+  netns?: string;
+}
+
+async function runWorkers(
+  plan: LaunchPlan,
+  options: LaunchOptions & { stopGraceMs: number },
+  emit: (event: LaunchEvent) => void,
+  setup: (localRank: number) => WorkerSetup,
+): Promise<{ ok: boolean; failure?: LaunchFailure; exits: WorkerExit[] }> {
+  const workers: WorkerProcess[] = [];
+  let failure: LaunchFailure | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+
+  const stopAll = (cause: LaunchFailure): void => {
+    if (failure) return;
+    failure = cause;
+    emit({ type: 'stopping', failure: cause });
+    for (const w of workers) w.stop('SIGTERM');
+    killTimer = setTimeout(() => { for (const w of workers) w.stop('SIGKILL'); }, options.stopGraceMs);
+  };
+  const onAbort = (): void => stopAll({ kind: 'interrupted', reason: abortReason(options.signal!) });
+
+  // Built up-front so a missing tsx fails before any process starts.
+  const commands = plan.ranks.map((_, localRank) => {
+    const s = setup(localRank);
+    return { ...s, command: workerCommand(options.script, options.args ?? [], s.netns) };
+  });
+  for (let localRank = 0; localRank < plan.nproc && !failure; localRank++) {
+    const rank = plan.ranks[localRank];
+    const worker = new WorkerProcess(
+      { rank, localRank, command: commands[localRank].command, env: commands[localRank].env, cwd: options.cwd },
+      {
+        onOutput: (stream, line) => emit({ type: 'output', rank, stream, line }),
+        onExit: (exit) => {
+          emit({ type: 'worker-exited', ...exit });
+          if (!exit.stoppedByLauncher && (exit.exitCode !== 0 || exit.signal !== null || exit.spawnError !== undefined)) {
+            stopAll({ kind: 'worker-failed', rank, exitCode: exit.exitCode, signal: exit.signal, spawnError: exit.spawnError });
+          }
+        },
+      },
+    );
+    workers.push(worker);
+    emit({ type: 'worker-started', rank, localRank, pid: worker.pid });
+  }
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  try {
+    const exits = await Promise.all(workers.map((w) => w.done));
+    return failure ? { ok: false, failure, exits } : { ok: true, exits };
+  } finally {
+    clearTimeout(killTimer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  if (typeof r === 'string') return r;
+  if (r instanceof Error) return r.message;
+  return 'aborted';
+}

@@ -1,0 +1,62 @@
+// Builds the command line of one worker: node (with a TypeScript loader for .ts scripts), a parent
+// watchdog, the script, and optionally `ip netns exec` in front to run it inside a network namespace.
+
+import { LionCubError } from '../errors.js';
+
+/**
+ * Preloaded into every worker. If the launcher dies without a chance to stop its workers (SIGKILL,
+ * OOM killer), the worker is re-parented and its parent pid changes; it then terminates itself
+ * (SIGTERM, then SIGKILL after 5 s) so no rank outlives its job. Checked twice a second on an
+ * unref'd timer, so it never keeps a worker alive. `ip netns exec` execs in place (no fork), so the
+ * parent seen by the worker is the launcher in both modes.
+ */
+const PARENT_WATCHDOG_SOURCE = [
+  'const parentPid = process.ppid;',
+  'const watch = setInterval(() => {',
+  '  if (process.ppid === parentPid) return;',
+  '  clearInterval(watch);',
+  "  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 5000).unref();",
+  "  process.kill(process.pid, 'SIGTERM');",
+  '}, 500);',
+  'watch.unref();',
+].join('\n');
+
+export const PARENT_WATCHDOG_IMPORT = `data:text/javascript,${encodeURIComponent(PARENT_WATCHDOG_SOURCE)}`;
+
+/** Raised when a .ts worker script is given but the TypeScript loader (tsx) cannot be found. */
+export class TypeScriptLoaderMissingError extends LionCubError {
+  constructor(script: string, cause: unknown) {
+    super('tsx_missing', `worker script ${JSON.stringify(script)} is TypeScript but the "tsx" loader could not be resolved; install tsx or compile the script to .js`, { cause });
+  }
+}
+
+export interface WorkerCommand {
+  command: string;
+  args: string[];
+}
+
+/** True when the script must be loaded through tsx. */
+export function isTypeScriptScript(script: string): boolean {
+  return /\.(c|m)?ts$/.test(script);
+}
+
+function tsxLoaderSpecifier(script: string): string {
+  try {
+    // Resolved from this package, not from the worker's cwd, so a user's directory needs no tsx of its own.
+    return import.meta.resolve('tsx');
+  } catch (err) {
+    throw new TypeScriptLoaderMissingError(script, err);
+  }
+}
+
+/**
+ * `node [--import tsx] --import <watchdog> script ...args`, prefixed with `ip netns exec <netns>` when a
+ * namespace is given. Throws TypeScriptLoaderMissingError for a .ts script without tsx installed.
+ */
+export function workerCommand(script: string, scriptArgs: readonly string[], netns?: string): WorkerCommand {
+  const nodeArgs: string[] = [];
+  if (isTypeScriptScript(script)) nodeArgs.push('--import', tsxLoaderSpecifier(script));
+  nodeArgs.push('--import', PARENT_WATCHDOG_IMPORT, script, ...scriptArgs);
+  if (netns === undefined) return { command: process.execPath, args: nodeArgs };
+  return { command: 'ip', args: ['netns', 'exec', netns, process.execPath, ...nodeArgs] };
+}
