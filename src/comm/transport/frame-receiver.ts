@@ -1,0 +1,229 @@
+// The receive side of one peer link: matches incoming frames to the posted recv, buffers early ones, applies backpressure.
+
+import { InvalidArgumentError } from '../../errors.js';
+import { dtypeName } from '../codes.js';
+import { MismatchError, ProtocolError, type CommError } from '../errors.js';
+import { FrameDecoder, type FrameSink } from './frame-decoder.js';
+import { FIRST_CONTROL_OP, FRAME_HEADER_BYTES, type FrameHeader } from './frame.js';
+import type { FrameTag } from './transport.js';
+
+export interface FrameReceiverOptions {
+  /** This process's rank and the rank on the other end of the link (named in errors). */
+  rank: number;
+  peer: number;
+  /** Largest payload a data frame may declare; a larger one fails the link with ProtocolError. */
+  maxFrameBytes: number;
+  /** Payload bytes kept for frames nobody has posted a recv for yet; above it `onPressure(true)`. */
+  maxPendingBytes: number;
+  /** Largest payload a control frame may declare. */
+  maxControlBytes: number;
+  /** A complete control frame (op >= 64); `payload` is owned by the callee. */
+  onControl(header: FrameHeader, payload: Uint8Array): void;
+  /** true: stop reading the socket (too much buffered); false: read again. */
+  onPressure(paused: boolean): void;
+  /** A data frame was received completely: `byteLength` counts header and payload. */
+  onDataFrame(byteLength: number): void;
+  /** The link is unusable (malformed frame, mismatch): called once with the error. */
+  onFatal(error: CommError): void;
+}
+
+interface PostedRecv {
+  tag: FrameTag;
+  into: Uint8Array;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** A data frame that arrived before its recv: the payload as views of the socket chunks. */
+interface PendingFrame {
+  header: FrameHeader;
+  pieces: Uint8Array[];
+  received: number;
+  complete: boolean;
+}
+
+/**
+ * Per-link receive state. A data frame goes straight into the posted recv's buffer when that recv
+ * was posted before the frame's header arrived and nothing is queued ahead of it. Otherwise the
+ * payload is kept as views of the socket chunks (no copy) until its recv is posted, then copied once;
+ * if the recv is posted while that frame is still arriving, the received prefix is copied and the rest
+ * goes straight into the recv buffer.
+ *
+ * Buffered bytes above `maxPendingBytes` pause the socket (TCP then pushes back on the sender); the
+ * cap is soft by at most one socket chunk, since a chunk already read is always parsed.
+ *
+ * A frame whose tag or length differs from the recv is a MismatchError naming both ranks; it fails the
+ * link (reported through `onFatal`), as does a frame claiming another sender rank.
+ */
+export class FrameReceiver implements FrameSink {
+  private readonly decoder: FrameDecoder;
+  private posted: PostedRecv | null = null;
+  private readonly queue: PendingFrame[] = [];
+  /** Frame currently being parsed when its payload goes to the queue or to a control buffer. */
+  private current: PendingFrame | null = null;
+  private controlPayload: Uint8Array | null = null;
+  private pending = 0;
+  private paused = false;
+  private failure: CommError | null = null;
+
+  constructor(private readonly options: FrameReceiverOptions) {
+    const { maxFrameBytes, maxControlBytes } = options;
+    this.decoder = new FrameDecoder(this, Math.max(maxFrameBytes, maxControlBytes));
+  }
+
+  /** Payload bytes held for frames without a posted recv. */
+  get pendingBytes(): number {
+    return this.pending;
+  }
+
+  /** Whether a recv is waiting for a frame. */
+  get hasPostedRecv(): boolean {
+    return this.posted !== null;
+  }
+
+  /** Whether a complete frame is buffered, ready for the next recv. */
+  get hasCompleteFrame(): boolean {
+    return this.queue.length > 0 && this.queue[0].complete;
+  }
+
+  /** Feeds bytes read from the socket. Never throws: a failure goes to `onFatal`. */
+  push(chunk: Uint8Array): void {
+    if (this.failure !== null) return;
+    try {
+      this.decoder.push(chunk);
+    } catch (error) {
+      this.fail(error as CommError);
+    }
+  }
+
+  /** Receives the next data frame into `into`; see Transport.recv. */
+  recv(tag: FrameTag, into: Uint8Array): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.posted !== null) {
+      return Promise.reject(new InvalidArgumentError('recv', `a second recv from rank ${this.options.peer}`, 'at most one pending recv per peer: await the previous one first'));
+    }
+    const head = this.queue[0];
+    if (head === undefined) {
+      return new Promise((resolve, reject) => {
+        this.posted = { tag, into, resolve, reject };
+      });
+    }
+    const mismatch = this.check(tag, into, head.header);
+    if (mismatch !== null) {
+      this.fail(mismatch);
+      return Promise.reject(mismatch);
+    }
+    copyPieces(head.pieces, into);
+    this.queue.shift();
+    this.release(head.received);
+    if (head.complete) return Promise.resolve();
+    // Still arriving: it is the frame being parsed, the rest goes straight into `into`.
+    this.current = null;
+    this.decoder.redirect(into);
+    return new Promise((resolve, reject) => {
+      this.posted = { tag, into, resolve, reject };
+    });
+  }
+
+  /** Rejects the posted recv with `error` and ignores every later byte. Idempotent. */
+  fail(error: CommError): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    const posted = this.posted;
+    this.posted = null;
+    this.queue.length = 0;
+    this.current = null;
+    this.pending = 0;
+    posted?.reject(error);
+    this.options.onFatal(error);
+  }
+
+  onHeader(header: FrameHeader): Uint8Array | null {
+    const { peer, maxControlBytes, maxFrameBytes } = this.options;
+    if (header.sender !== peer) {
+      throw new ProtocolError(`a frame on the link to rank ${peer} claims sender rank ${header.sender}`, { rank: this.options.rank, peer });
+    }
+    if (header.op >= FIRST_CONTROL_OP) {
+      if (header.payloadLength > maxControlBytes) {
+        throw new ProtocolError(`control frame of ${header.payloadLength} bytes is over the cap of ${maxControlBytes}`, { rank: this.options.rank, peer });
+      }
+      this.controlPayload = new Uint8Array(header.payloadLength);
+      return this.controlPayload;
+    }
+    if (header.payloadLength > maxFrameBytes) {
+      throw new ProtocolError(`frame declares ${header.payloadLength} payload bytes, over the cap of ${maxFrameBytes} (maxFrameBytes)`, { rank: this.options.rank, peer });
+    }
+    const posted = this.posted;
+    if (posted !== null && this.queue.length === 0) {
+      const mismatch = this.check(posted.tag, posted.into, header);
+      if (mismatch !== null) throw mismatch;
+      return posted.into;
+    }
+    const frame: PendingFrame = { header, pieces: [], received: 0, complete: false };
+    this.queue.push(frame);
+    this.current = frame;
+    return null;
+  }
+
+  onPayloadPiece(piece: Uint8Array): void {
+    const frame = this.current!;
+    frame.pieces.push(piece);
+    frame.received += piece.byteLength;
+    this.pending += piece.byteLength;
+    if (!this.paused && this.pending > this.options.maxPendingBytes) {
+      this.paused = true;
+      this.options.onPressure(true);
+    }
+  }
+
+  onFrameEnd(header: FrameHeader): void {
+    if (header.op >= FIRST_CONTROL_OP) {
+      const payload = this.controlPayload!;
+      this.controlPayload = null;
+      this.options.onControl(header, payload);
+      return;
+    }
+    this.options.onDataFrame(FRAME_HEADER_BYTES + header.payloadLength);
+    const frame = this.current;
+    if (frame !== null) {
+      frame.complete = true;
+      this.current = null;
+      return;
+    }
+    const posted = this.posted!;
+    this.posted = null;
+    posted.resolve();
+  }
+
+  private release(byteLength: number): void {
+    this.pending -= byteLength;
+    if (this.paused && this.pending <= this.options.maxPendingBytes) {
+      this.paused = false;
+      this.options.onPressure(false);
+    }
+  }
+
+  private check(tag: FrameTag, into: Uint8Array, h: FrameHeader): MismatchError | null {
+    if (h.op === tag.op && h.seq === tag.seq >>> 0 && h.part === tag.part >>> 0 && h.dtype === tag.dtype && h.payloadLength === into.byteLength) {
+      return null;
+    }
+    const { rank, peer } = this.options;
+    return new MismatchError(
+      `rank ${rank} expected ${describe(tag.op, tag.seq >>> 0, tag.part >>> 0, tag.dtype, into.byteLength)} from rank ${peer}, ` +
+        `but rank ${peer} sent ${describe(h.op, h.seq, h.part, h.dtype, h.payloadLength)}: the ranks run different collectives or sizes`,
+      { rank, peer, seq: tag.seq >>> 0 },
+    );
+  }
+}
+
+function describe(op: number, seq: number, part: number, dtype: number, byteLength: number): string {
+  return `{op ${op}, seq ${seq}, part ${part}, dtype ${dtypeName(dtype) ?? dtype}, ${byteLength} bytes}`;
+}
+
+function copyPieces(pieces: Uint8Array[], into: Uint8Array): void {
+  let offset = 0;
+  for (const piece of pieces) {
+    into.set(piece, offset);
+    offset += piece.byteLength;
+  }
+}
