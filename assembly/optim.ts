@@ -1,0 +1,155 @@
+// WebAssembly SIMD kernels of the Lion optimizer (module "optim"): fused step, external direction, update vector, sum of squares.
+//
+// Every pointer is a byte offset into the shared kernel memory; lengths count float32 elements.
+// The arithmetic is the float32 order written in docs/optimizer.md, one IEEE operation per
+// step and no fused multiply-add, so the plain-JS references in src/optim/ (Math.fround at
+// every operation) produce the same bits. Unaligned v128 loads are fine: segments start at
+// any element. No string literals or static arrays: all modules share one memory.
+
+// lrf·sign(c) without a multiply: gt/lt masks select +lrf or −lrf; +0 when c is ±0 or NaN.
+// Equal to f32(lrf·s) bit for bit because lrf is finite and non-negative (lrf·0 = +0, lrf·−1 = −lrf).
+@inline
+function signedStep(c: v128, lrPos: v128, lrNeg: v128): v128 {
+  const zero = f32x4.splat(0);
+  return v128.or(v128.and(f32x4.gt(c, zero), lrPos), v128.and(f32x4.lt(c, zero), lrNeg));
+}
+
+@inline
+function signedStepScalar(c: f32, lrf: f32): f32 {
+  if (c > 0) return lrf;
+  if (c < 0) return -lrf;
+  return 0;
+}
+
+/**
+ * One Lion step over n elements in place:
+ *   g̃ = g·gradScale; c = b1·m + omb1·g̃; θ ← θ·decay − lrf·sign(c); m ← b2·m + omb2·g̃.
+ */
+export function lionStep(
+  paramsPtr: usize, momentumPtr: usize, gradsPtr: usize, n: i32,
+  b1: f32, omb1: f32, b2: f32, omb2: f32, decay: f32, lrf: f32, gradScale: f32,
+): void {
+  const vb1 = f32x4.splat(b1);
+  const vomb1 = f32x4.splat(omb1);
+  const vb2 = f32x4.splat(b2);
+  const vomb2 = f32x4.splat(omb2);
+  const vdecay = f32x4.splat(decay);
+  const vscale = f32x4.splat(gradScale);
+  const lrPos = f32x4.splat(lrf);
+  const lrNeg = f32x4.splat(-lrf);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const off = (<usize>i) << 2;
+    const m = v128.load(momentumPtr + off);
+    const g = f32x4.mul(v128.load(gradsPtr + off), vscale);
+    const p = v128.load(paramsPtr + off);
+    const c = f32x4.add(f32x4.mul(vb1, m), f32x4.mul(vomb1, g));
+    v128.store(paramsPtr + off, f32x4.sub(f32x4.mul(p, vdecay), signedStep(c, lrPos, lrNeg)));
+    v128.store(momentumPtr + off, f32x4.add(f32x4.mul(vb2, m), f32x4.mul(vomb2, g)));
+  }
+  for (; i < n; i++) {
+    const off = (<usize>i) << 2;
+    const m = load<f32>(momentumPtr + off);
+    const g = load<f32>(gradsPtr + off) * gradScale;
+    const c = b1 * m + omb1 * g;
+    store<f32>(paramsPtr + off, load<f32>(paramsPtr + off) * decay - signedStepScalar(c, lrf));
+    store<f32>(momentumPtr + off, b2 * m + omb2 * g);
+  }
+}
+
+/**
+ * Applies an external direction d (e.g. a vote) over n elements in place:
+ *   g̃ = g·gradScale; θ ← θ·decay − lrf·d; m ← b2·m + omb2·g̃.
+ */
+export function lionApplyDirection(
+  paramsPtr: usize, momentumPtr: usize, gradsPtr: usize, directionPtr: usize, n: i32,
+  b2: f32, omb2: f32, decay: f32, lrf: f32, gradScale: f32,
+): void {
+  const vb2 = f32x4.splat(b2);
+  const vomb2 = f32x4.splat(omb2);
+  const vdecay = f32x4.splat(decay);
+  const vscale = f32x4.splat(gradScale);
+  const vlr = f32x4.splat(lrf);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const off = (<usize>i) << 2;
+    const p = v128.load(paramsPtr + off);
+    const d = v128.load(directionPtr + off);
+    v128.store(paramsPtr + off, f32x4.sub(f32x4.mul(p, vdecay), f32x4.mul(vlr, d)));
+    const m = v128.load(momentumPtr + off);
+    const g = f32x4.mul(v128.load(gradsPtr + off), vscale);
+    v128.store(momentumPtr + off, f32x4.add(f32x4.mul(vb2, m), f32x4.mul(vomb2, g)));
+  }
+  for (; i < n; i++) {
+    const off = (<usize>i) << 2;
+    store<f32>(paramsPtr + off, load<f32>(paramsPtr + off) * decay - lrf * load<f32>(directionPtr + off));
+    const g = load<f32>(gradsPtr + off) * gradScale;
+    store<f32>(momentumPtr + off, b2 * load<f32>(momentumPtr + off) + omb2 * g);
+  }
+}
+
+/** Pre-sign update vector over n elements, nothing else touched: out = b1·m + omb1·(g·gradScale). */
+export function lionUpdateVector(
+  momentumPtr: usize, gradsPtr: usize, outPtr: usize, n: i32, b1: f32, omb1: f32, gradScale: f32,
+): void {
+  const vb1 = f32x4.splat(b1);
+  const vomb1 = f32x4.splat(omb1);
+  const vscale = f32x4.splat(gradScale);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const off = (<usize>i) << 2;
+    const g = f32x4.mul(v128.load(gradsPtr + off), vscale);
+    v128.store(outPtr + off, f32x4.add(f32x4.mul(vb1, v128.load(momentumPtr + off)), f32x4.mul(vomb1, g)));
+  }
+  for (; i < n; i++) {
+    const off = (<usize>i) << 2;
+    const g = load<f32>(gradsPtr + off) * gradScale;
+    store<f32>(outPtr + off, b1 * load<f32>(momentumPtr + off) + omb1 * g);
+  }
+}
+
+/**
+ * Σ x² over n float32 values in float64, in the fixed order of the JS reference: element i
+ * is added to accumulator (i mod 8) in increasing i, then the eight are summed 0 to 7.
+ */
+export function sumOfSquares(ptr: usize, n: i32): f64 {
+  let a01 = f64x2.splat(0);
+  let a23 = f64x2.splat(0);
+  let a45 = f64x2.splat(0);
+  let a67 = f64x2.splat(0);
+  const n8 = n & ~7;
+  let i = 0;
+  for (; i < n8; i += 8) {
+    const p = ptr + ((<usize>i) << 2);
+    const x01 = f64x2.promote_low_f32x4(v128.load64_zero(p));
+    const x23 = f64x2.promote_low_f32x4(v128.load64_zero(p, 8));
+    const x45 = f64x2.promote_low_f32x4(v128.load64_zero(p, 16));
+    const x67 = f64x2.promote_low_f32x4(v128.load64_zero(p, 24));
+    a01 = f64x2.add(a01, f64x2.mul(x01, x01));
+    a23 = f64x2.add(a23, f64x2.mul(x23, x23));
+    a45 = f64x2.add(a45, f64x2.mul(x45, x45));
+    a67 = f64x2.add(a67, f64x2.mul(x67, x67));
+  }
+  let s0 = f64x2.extract_lane(a01, 0);
+  let s1 = f64x2.extract_lane(a01, 1);
+  let s2 = f64x2.extract_lane(a23, 0);
+  let s3 = f64x2.extract_lane(a23, 1);
+  let s4 = f64x2.extract_lane(a45, 0);
+  let s5 = f64x2.extract_lane(a45, 1);
+  let s6 = f64x2.extract_lane(a67, 0);
+  const s7 = f64x2.extract_lane(a67, 1);
+  // At most 7 tail elements, each into its own accumulator (i mod 8 = 0..6).
+  const rest = n - n8;
+  const tail = ptr + ((<usize>n8) << 2);
+  if (rest > 0) { const x = <f64>load<f32>(tail); s0 += x * x; }
+  if (rest > 1) { const x = <f64>load<f32>(tail, 4); s1 += x * x; }
+  if (rest > 2) { const x = <f64>load<f32>(tail, 8); s2 += x * x; }
+  if (rest > 3) { const x = <f64>load<f32>(tail, 12); s3 += x * x; }
+  if (rest > 4) { const x = <f64>load<f32>(tail, 16); s4 += x * x; }
+  if (rest > 5) { const x = <f64>load<f32>(tail, 20); s5 += x * x; }
+  if (rest > 6) { const x = <f64>load<f32>(tail, 24); s6 += x * x; }
+  return ((((((s0 + s1) + s2) + s3) + s4) + s5) + s6) + s7;
+}

@@ -1,0 +1,169 @@
+// The Lion optimizer facade: owns the momentum and the step count, applies clipping, schedule and mask through the fused kernel.
+//
+// One step (docs/optimizer.md):  g̃ = clip(g);  c = β1·m + (1−β1)·g̃;
+//   θ ← θ·(1 − η_t·λ_seg) − η_t·sign(c);  m ← β2·m + (1−β2)·g̃;  t ← t + 1
+// with η_t read from the schedule at every step and λ_seg = 0 on masked-out segments.
+// Distributed strategies split the step: updateVector() gives c, they combine the workers'
+// votes into a direction Δ, and applyDirection() applies Δ with the same η_t, mask and clipping.
+
+import { InvalidArgumentError } from '../errors.js';
+import type { KernelRegion } from '../kernels/kernel-memory.js';
+import { kernelMemory } from '../kernels/load.js';
+import { clipScale, sumOfSquares } from './global-norm.js';
+import { lionApplyDirection, lionFusedStep, lionUpdateVector } from './lion-fused.js';
+import { lionCoefficients, type LionCoefficients } from './lion-numerics.js';
+import { resolveLionOptions, type LionOptions, type ResolvedLionOptions } from './lion-options.js';
+import { checkBufferLength, type ParamLayout } from './param-layout.js';
+import { learningRateAt } from './schedules.js';
+
+export interface CreateLionOptions extends LionOptions {
+  /**
+   * Where the momentum lives: 'heap' (default, a plain Float32Array) or 'kernel' (the shared
+   * wasm memory, so that the wasm kernel runs in place when params and grads live there too).
+   */
+  stateMemory?: 'heap' | 'kernel';
+}
+
+export interface LionState {
+  /** The momentum m (live view; write into it to restore a checkpoint). */
+  readonly momentum: Float32Array;
+  /** Steps taken so far; the schedule is read at this index by the next step. Settable to resume. */
+  step: number;
+}
+
+/** What one step used; returned by step() and applyDirection(). */
+export interface LionStepReport {
+  /** The step index η was read at. */
+  readonly step: number;
+  /** η_t as returned by the schedule. */
+  readonly lr: number;
+  /** ‖g‖₂ over all segments, or null when clipping is off. */
+  readonly gradNorm: number | null;
+  /** Factor applied to the gradient (1 when not clipped). */
+  readonly gradScale: number;
+}
+
+/** The scalars of one pending step; valid only for the step index it was made for. */
+export interface LionStepPlan extends LionStepReport {
+  /** Coefficients for decayed segments and for masked-out segments. */
+  readonly decayedCoefficients: LionCoefficients;
+  readonly undecayedCoefficients: LionCoefficients;
+}
+
+export interface Lion {
+  readonly layout: ParamLayout;
+  readonly options: ResolvedLionOptions;
+  readonly state: LionState;
+  /** One full step in place on params and state (grads only read). Throws InvalidArgumentError on bad lengths or a bad schedule value. */
+  step(params: Float32Array, grads: Float32Array): LionStepReport;
+  /** Reads η_t and the clipping factor for the next step without changing anything. */
+  planStep(grads: Float32Array): LionStepPlan;
+  /** Writes c = β1·m + (1−β1)·g̃ into `out` (length numParams); state unchanged. Returns the plan it used. */
+  updateVector(grads: Float32Array, out: Float32Array, plan?: LionStepPlan): LionStepPlan;
+  /**
+   * θ ← θ·(1 − η_t·λ_seg) − η_t·Δ, m ← β2·m + (1−β2)·g̃, t ← t + 1, for an external direction Δ.
+   * Pass the plan used for updateVector so both halves share η_t and the clipping factor.
+   */
+  applyDirection(params: Float32Array, grads: Float32Array, direction: Float32Array, plan?: LionStepPlan): LionStepReport;
+  /** Releases kernel memory held for the momentum; the optimizer is unusable afterwards. */
+  dispose(): void;
+}
+
+interface Run { start: number; end: number; decayed: boolean }
+
+/**
+ * Creates a Lion optimizer for a layout. Throws InvalidArgumentError for invalid options
+ * (see resolveLionOptions) or an unknown stateMemory.
+ */
+export function createLion(layout: ParamLayout, options: CreateLionOptions): Lion {
+  const { stateMemory = 'heap', ...lionOptions } = options ?? ({} as CreateLionOptions);
+  if (stateMemory !== 'heap' && stateMemory !== 'kernel') {
+    throw new InvalidArgumentError('stateMemory', stateMemory, "'heap' or 'kernel'");
+  }
+  const resolved = resolveLionOptions(layout, lionOptions);
+  const runs = decayRuns(layout, resolved.decayed);
+  const region: KernelRegion | null = stateMemory === 'kernel' ? kernelMemory.allocF32(layout.numParams) : null;
+  // m starts at 0. Zeroed here rather than trusted to the allocator: a block handed back to its
+  // bump pointer after release is reissued with its old contents.
+  region?.f32().fill(0);
+  const heapMomentum = region ? null : new Float32Array(layout.numParams);
+  const state: LionState = {
+    get momentum() { return region ? region.f32() : (heapMomentum as Float32Array); },
+    step: 0,
+  };
+
+  const planStep = (grads: Float32Array): LionStepPlan => {
+    checkBufferLength('grads', grads, layout.numParams);
+    const step = state.step;
+    const lr = learningRateAt(resolved.schedule, step);
+    let gradNorm: number | null = null;
+    let gradScale = 1;
+    if (resolved.maxGradNorm !== null) {
+      gradNorm = Math.sqrt(sumOfSquares(grads));
+      gradScale = clipScale(gradNorm, resolved.maxGradNorm);
+    }
+    const base = { lr, beta1: resolved.beta1, beta2: resolved.beta2, weightDecay: resolved.weightDecay, gradScale };
+    return {
+      step, lr, gradNorm, gradScale,
+      decayedCoefficients: lionCoefficients({ ...base, decayed: true }),
+      undecayedCoefficients: lionCoefficients({ ...base, decayed: false }),
+    };
+  };
+
+  const checkPlan = (plan: LionStepPlan): void => {
+    if (plan.step !== state.step) throw new InvalidArgumentError('plan.step', plan.step, `a plan made for the current step ${state.step}`);
+  };
+
+  const report = (plan: LionStepPlan): LionStepReport =>
+    ({ step: plan.step, lr: plan.lr, gradNorm: plan.gradNorm, gradScale: plan.gradScale });
+
+  const coefficientsFor = (plan: LionStepPlan, run: Run): LionCoefficients =>
+    run.decayed ? plan.decayedCoefficients : plan.undecayedCoefficients;
+
+  return {
+    layout,
+    options: resolved,
+    state,
+    planStep,
+    step(params, grads) {
+      checkBufferLength('params', params, layout.numParams);
+      const plan = planStep(grads);
+      const momentum = state.momentum;
+      for (const run of runs) lionFusedStep(params, momentum, grads, coefficientsFor(plan, run), run.start, run.end);
+      state.step = plan.step + 1;
+      return report(plan);
+    },
+    updateVector(grads, out, plan = planStep(grads)) {
+      checkBufferLength('grads', grads, layout.numParams);
+      checkBufferLength('out', out, layout.numParams);
+      checkPlan(plan);
+      // c does not depend on weight decay, so one call covers every segment.
+      lionUpdateVector(state.momentum, grads, out, plan.undecayedCoefficients);
+      return plan;
+    },
+    applyDirection(params, grads, direction, plan = planStep(grads)) {
+      checkBufferLength('params', params, layout.numParams);
+      checkBufferLength('grads', grads, layout.numParams);
+      checkBufferLength('direction', direction, layout.numParams);
+      checkPlan(plan);
+      const momentum = state.momentum;
+      for (const run of runs) lionApplyDirection(params, momentum, grads, direction, coefficientsFor(plan, run), run.start, run.end);
+      state.step = plan.step + 1;
+      return report(plan);
+    },
+    dispose() {
+      if (region) kernelMemory.release(region);
+    },
+  };
+}
+
+/** Merges neighbouring segments with the same decay flag, so a step makes one kernel call per run rather than per tensor. */
+function decayRuns(layout: ParamLayout, decayed: readonly boolean[]): Run[] {
+  const runs: Run[] = [];
+  layout.segments.forEach((segment, j) => {
+    const last = runs[runs.length - 1];
+    if (last && last.decayed === decayed[j] && last.end === segment.offset) last.end = segment.offset + segment.length;
+    else runs.push({ start: segment.offset, end: segment.offset + segment.length, decayed: decayed[j] });
+  });
+  return runs;
+}
