@@ -1,0 +1,31 @@
+// What a quantiser reads: the update c itself, or (m, g, β1) from which c is formed on the fly in float32.
+
+/** c given as floats. */
+export interface PlainSource {
+  fused: false;
+  c: Float32Array;
+}
+
+/** c = f32(f32(b1·m) + f32(omb1·g)) with b1 = fround(β1), omb1 = fround(1 − β1); never stored. */
+export interface LionSource {
+  fused: true;
+  m: Float32Array;
+  g: Float32Array;
+  b1: number;
+  omb1: number;
+}
+
+export type QuantSource = PlainSource | LionSource;
+
+export function plainSource(c: Float32Array): PlainSource {
+  return { fused: false, c };
+}
+
+export function lionSource(m: Float32Array, g: Float32Array, beta1: number): LionSource {
+  return { fused: true, m, g, b1: Math.fround(beta1), omb1: Math.fround(1 - beta1) };
+}
+
+/** Both arrays to read: for a plain source `g` aliases `c` and is never read. */
+export function sourceArrays(source: QuantSource): { a: Float32Array; g: Float32Array; b1: number; omb1: number } {
+  return source.fused ? { a: source.m, g: source.g, b1: source.b1, omb1: source.omb1 } : { a: source.c, g: source.c, b1: 0, omb1: 0 };
+}

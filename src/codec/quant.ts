@@ -1,0 +1,90 @@
+// The p-bit quantisers of the pre-sign update c (lion-cub.md §4): per-segment scale, round, clamp, pack; plain or fused with Lion.
+
+import { InvalidArgumentError } from '../errors.js';
+import { canUseWasm } from '../kernels/load.js';
+import { streamKey } from './counter-hash.js';
+import { quantKernels, type QuantKernels } from './quant-kernels.js';
+import {
+  checkLength, checkSegments, packedWordCount, resolveQuantOptions,
+  type QuantizeOptions, type ResolvedQuant, type Segment,
+} from './quant-options.js';
+import { packRangeJs } from './quant-pack-js.js';
+import { segmentScale } from './quant-scale.js';
+import { lionSource, plainSource, sourceArrays, type QuantSource } from './quant-source.js';
+
+/**
+ * Quantises the update `c` one segment (layer) at a time into the p-bit code `dst`
+ * (docs/wire-format.md: value i at word ⌊i·p/32⌋, bit (i·p) mod 32, two's complement, padding 0).
+ *
+ * Per segment, with s = levels (default 2^(p−1) − 1) and k rounded to float32:
+ * - l1:   μ = mean|c|,  k = s/(2μ), q = clamp(nearest(f32(c·k)), −s, s)  (nearest: ties to even)
+ * - l0:   μ = exp(mean log(|c| + ε)), same formula
+ * - linf: μ = max|c|, same formula (the largest |c| maps to s/2)
+ * - ternary: l1 with s = 1: |c| > μ votes ±1, |c| ≤ μ abstains with q = 0 (|c| = μ is a tie, rounded to even 0)
+ * - stochastic: k = s/‖c‖₂, |q| = floor(a) + [u < a − floor(a)], a = f32(|c|·k), u a 24-bit uniform
+ *   from counterUniform(streamKey(seed, step), i); E[q] = c·s/‖c‖₂ (unbiased until |q| hits s)
+ * - sign: q = sign(c) ∈ {−1, 0, 1}; +0, −0 (and NaN) abstain with q = 0
+ * μ = 0 (an all-zero segment) gives q = 0 throughout; NaN inputs code as 0.
+ *
+ * `segments` must tile [0, c.length) in order; `dst` must hold exactly ceil(c.length·p/32) words.
+ * Runs in wasm when `c` and `dst` live in kernel memory, in plain JS otherwise; the codes are identical.
+ * Throws InvalidArgumentError on bad options, segments or buffer lengths.
+ */
+export function quantize(c: Float32Array, segments: readonly Segment[], options: QuantizeOptions, dst: Uint32Array): void {
+  const q = resolveQuantOptions(options);
+  checkSegments(segments, c.length);
+  checkLength('dst', dst, packedWordCount(c.length, q.bits), `ceil(${c.length}·${q.bits}/32) words`);
+  encodeSegments(plainSource(c), c.length, segments, q, dst, canUseWasm(c, dst));
+}
+
+/**
+ * Fused Lion encode: quantises c = f32(f32(b1·m) + f32(omb1·g)), b1 = fround(β1), omb1 = fround(1 − β1),
+ * exactly as `quantize` would, without ever storing c: a first pass per segment finds the scale,
+ * a second recomputes c and quantises and packs it. `momentum` and `grads` are only read.
+ * Throws InvalidArgumentError on bad options, segments, β1 or buffer lengths.
+ */
+export function lionEncodeQuant(momentum: Float32Array, grads: Float32Array, beta1: number, segments: readonly Segment[],
+  options: QuantizeOptions, dst: Uint32Array): void {
+  const q = resolveQuantOptions(options);
+  if (typeof beta1 !== 'number' || !(beta1 >= 0 && beta1 <= 1)) throw new InvalidArgumentError('beta1', beta1, 'a number in [0, 1]');
+  checkLength('grads', grads, momentum.length, 'the length of momentum');
+  checkSegments(segments, momentum.length);
+  checkLength('dst', dst, packedWordCount(momentum.length, q.bits), `ceil(${momentum.length}·${q.bits}/32) words`);
+  encodeSegments(lionSource(momentum, grads, beta1), momentum.length, segments, q, dst, canUseWasm(momentum, grads, dst));
+}
+
+/**
+ * Codes every segment of `source` into `dst` (a p-bit code, or for p = 8 also an Int8Array).
+ * Arguments are already checked. Segments are coded in order, so words shared by two segments are right.
+ */
+export function encodeSegments(source: QuantSource, numValues: number, segments: readonly Segment[], q: ResolvedQuant,
+  dst: Uint32Array | Int8Array, useWasm: boolean): void {
+  if (dst instanceof Uint32Array && numValues % (32 / q.bits) !== 0) {
+    // The wasm kernel writes a partial word with clear-and-set, so padding must start at zero.
+    dst[dst.length - 1] = 0;
+  }
+  const kernels = useWasm ? quantKernels() : null;
+  const stochastic = q.method === 'stochastic';
+  const key = stochastic ? streamKey(q.seed, q.step) : 0;
+  for (const seg of segments) {
+    if (seg.length === 0) continue;
+    const k = segmentScale(source, seg, q, kernels);
+    const begin = seg.offset;
+    const end = seg.offset + seg.length;
+    if (kernels) wasmRange(kernels, source, begin, end, k, q.levels, stochastic, key, q.bits, dst.byteOffset);
+    else packRangeJs(source, begin, end, { k, levels: q.levels, stochastic, key }, q.bits, dst);
+  }
+}
+
+function wasmRange(kernels: QuantKernels, source: QuantSource, begin: number, end: number, k: number, s: number,
+  stochastic: boolean, key: number, bits: number, dst: number): void {
+  const { a, g, b1, omb1 } = sourceArrays(source);
+  if (source.fused) {
+    if (stochastic) kernels.lionStochasticRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, key, bits, dst);
+    else kernels.lionQuantRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, bits, dst);
+  } else if (stochastic) {
+    kernels.stochasticRange(a.byteOffset, begin, end, k, s, key, bits, dst);
+  } else {
+    kernels.quantRange(a.byteOffset, begin, end, k, s, bits, dst);
+  }
+}
