@@ -1,0 +1,131 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidArgumentError } from '../errors.js';
+import { kernelMemory } from '../kernels/load.js';
+import { randomFloat32 } from '../test-support/random.js';
+import { createLion } from './lion.js';
+import { lionSign } from './lion-numerics.js';
+import { layoutFromLengths } from './param-layout.js';
+
+const layout = layoutFromLengths([{ name: 'w', length: 5 }, { name: 'b', length: 3 }, { name: 'v', length: 4 }]);
+const n = layout.numParams;
+
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+}
+
+function invalid(fn: () => unknown, field: string): void {
+  assert.throws(fn, (e: unknown) => e instanceof InvalidArgumentError && e.code === 'invalid_argument' && e.field === field);
+}
+
+test('the schedule is read at every step, and a zero rate freezes θ but not m', () => {
+  const seen: number[] = [];
+  const lion = createLion(layout, { lr: (t) => { seen.push(t); return t === 1 ? 0 : 0.1; } });
+  const params = randomFloat32(n, 1);
+  const grads = randomFloat32(n, 2);
+  const r0 = lion.step(params, grads);
+  assert.equal(r0.lr, 0.1);
+  const before = params.slice();
+  const m0 = lion.state.momentum.slice();
+  const r1 = lion.step(params, grads);
+  assert.deepEqual({ step: r1.step, lr: r1.lr }, { step: 1, lr: 0 });
+  assert.ok(sameBits(params, before), 'η = 0: θ unchanged');
+  assert.ok(!sameBits(lion.state.momentum, m0), 'm still moves');
+  lion.step(params, grads);
+  assert.deepEqual(seen, [0, 1, 2]);
+  assert.equal(lion.state.step, 3);
+  lion.state.step = 10; // resume from a checkpoint
+  assert.equal(lion.step(params, grads).step, 10);
+  assert.deepEqual(seen, [0, 1, 2, 10]);
+});
+
+test('weight decay only on masked-in segments: θ·fround(1 − ηλ) where sign(c) = 0', () => {
+  const lion = createLion(layout, { lr: 0.1, weightDecay: 2, weightDecayMask: { exclude: ['b'] } });
+  const params = randomFloat32(n, 3);
+  const start = params.slice();
+  lion.step(params, new Float32Array(n)); // m = 0 and g = 0: c = 0, only decay acts
+  const decay = Math.fround(1 - 0.1 * 2);
+  for (let i = 0; i < n; i++) {
+    const inB = i >= 5 && i < 8;
+    assert.equal(params[i], inB ? start[i] : Math.fround(start[i] * decay), `element ${i}`);
+  }
+});
+
+test('clipping: below the cap nothing changes; above it the step equals one on g·(cap/‖g‖)', () => {
+  const grads = randomFloat32(n, 4);
+  let sq = 0;
+  for (const g of grads) sq += g * g;
+  const norm = Math.sqrt(sq);
+  const run = (maxGradNorm: number | undefined, g: Float32Array) => {
+    const lion = createLion(layout, { lr: 0.01, ...(maxGradNorm === undefined ? {} : { maxGradNorm }) });
+    const params = randomFloat32(n, 5);
+    lion.state.momentum.set(randomFloat32(n, 6, { scale: 0.3 }));
+    const reports = [lion.step(params, g), lion.step(params, g)];
+    return { params, momentum: lion.state.momentum, reports };
+  };
+  const plain = run(undefined, grads);
+  assert.equal(plain.reports[0].gradNorm, null);
+  const below = run(norm * 1.01, grads);
+  assert.ok(Math.abs((below.reports[0].gradNorm as number) - norm) < 1e-12);
+  assert.equal(below.reports[0].gradScale, 1);
+  assert.ok(sameBits(below.params, plain.params) && sameBits(below.momentum, plain.momentum));
+
+  const cap = norm / 4;
+  const above = run(cap, grads);
+  const scale = Math.fround(cap / norm);
+  assert.equal(above.reports[0].gradScale, scale);
+  const prescaled = run(undefined, grads.map((g) => Math.fround(g * scale)));
+  assert.ok(sameBits(above.params, prescaled.params) && sameBits(above.momentum, prescaled.momentum));
+  assert.ok(!sameBits(above.momentum, plain.momentum), 'clipping changed the momentum');
+});
+
+for (const stateMemory of ['heap', 'kernel'] as const) {
+  test(`updateVector + applyDirection(sign(c)) is exactly step() (${stateMemory} state)`, () => {
+    const options = { lr: (t: number) => 0.01 / (t + 1), weightDecay: 0.5, weightDecayMask: { include: ['w', 'v'] }, maxGradNorm: 1, stateMemory };
+    const a = createLion(layout, options);
+    const b = createLion(layout, options);
+    const pa = randomFloat32(n, 7), pb = pa.slice();
+    const c = new Float32Array(n);
+    for (let t = 0; t < 4; t++) {
+      const g = randomFloat32(n, 100 + t, { zeroFraction: 0.2 });
+      const ra = a.step(pa, g);
+      const plan = b.updateVector(g, c);
+      const rb = b.applyDirection(pb, g, c.map(lionSign), plan);
+      assert.deepEqual(rb, ra);
+      assert.ok(sameBits(pa, pb) && sameBits(a.state.momentum, b.state.momentum), `step ${t}`);
+    }
+    const stale = { ...b.planStep(new Float32Array(n)), step: b.state.step - 1 };
+    invalid(() => b.applyDirection(pb, new Float32Array(n), c, stale), 'plan.step');
+    a.dispose();
+    b.dispose();
+  });
+}
+
+test('kernel state memory is returned on dispose', () => {
+  const before = kernelMemory.bytesInUse;
+  const lion = createLion(layout, { lr: 0.1, stateMemory: 'kernel' });
+  assert.ok(kernelMemory.contains(lion.state.momentum));
+  assert.deepEqual([...lion.state.momentum], new Array(n).fill(0), 'm starts at zero');
+  assert.ok(kernelMemory.bytesInUse > before);
+  lion.dispose();
+  assert.equal(kernelMemory.bytesInUse, before);
+});
+
+test('bad buffers, options and schedule values are typed errors; a failed step changes nothing', () => {
+  invalid(() => createLion(layout, { lr: -1 }), 'lr');
+  invalid(() => createLion(layout, { lr: 0.1, stateMemory: 'gpu' as never }), 'stateMemory');
+  const lion = createLion(layout, { lr: (t) => (t < 1 ? 0.1 : Number.NaN) });
+  invalid(() => lion.step(new Float32Array(n - 1), new Float32Array(n)), 'params');
+  invalid(() => lion.step(new Float32Array(n), new Float32Array(n + 1)), 'grads');
+  invalid(() => lion.step(new Float64Array(n) as never, new Float32Array(n)), 'params');
+  invalid(() => lion.updateVector(new Float32Array(n), new Float32Array(1)), 'out');
+  invalid(() => lion.applyDirection(new Float32Array(n), new Float32Array(n), new Float32Array(2)), 'direction');
+  const params = randomFloat32(n, 8);
+  lion.step(params, randomFloat32(n, 9));
+  const p1 = params.slice(), m1 = lion.state.momentum.slice();
+  invalid(() => lion.step(params, randomFloat32(n, 10)), 'lr');
+  assert.ok(sameBits(params, p1) && sameBits(lion.state.momentum, m1));
+  assert.equal(lion.state.step, 1);
+  const huge = createLion(layout, { lr: 0.5, weightDecay: 3 });
+  invalid(() => huge.step(new Float32Array(n), new Float32Array(n)), 'weightDecay');
+});
