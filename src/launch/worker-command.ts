@@ -5,20 +5,17 @@ import { LionCubError } from '../errors.js';
 
 /**
  * Preloaded into every worker. If the launcher dies without a chance to stop its workers (SIGKILL,
- * OOM killer), the worker is re-parented and its parent pid changes; it then terminates itself
- * (SIGTERM, then SIGKILL after 5 s) so no rank outlives its job. Checked twice a second on an
- * unref'd timer, so it never keeps a worker alive. `ip netns exec` execs in place (no fork), so the
- * parent seen by the worker is the launcher in both modes.
+ * OOM killer), the worker is re-parented and its parent pid changes; it then SIGKILLs its own process
+ * group (it leads one: workers are spawned detached), taking anything it started with it. No grace
+ * period: with the launcher gone the output pipes are broken and nobody is left to wait for the job.
+ * Checked twice a second on an unref'd timer, so it never keeps a worker alive. `ip netns exec` execs
+ * in place (no fork), so the parent seen by the worker is the launcher in both modes.
  */
 const PARENT_WATCHDOG_SOURCE = [
   'const parentPid = process.ppid;',
-  'const watch = setInterval(() => {',
-  '  if (process.ppid === parentPid) return;',
-  '  clearInterval(watch);',
-  "  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 5000).unref();",
-  "  process.kill(process.pid, 'SIGTERM');",
-  '}, 500);',
-  'watch.unref();',
+  'setInterval(() => {',
+  "  if (process.ppid !== parentPid) process.kill(-process.pid, 'SIGKILL');",
+  '}, 500).unref();',
 ].join('\n');
 
 export const PARENT_WATCHDOG_IMPORT = `data:text/javascript,${encodeURIComponent(PARENT_WATCHDOG_SOURCE)}`;

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { describeFailure, launch } from '../../launch/launch.js';
 import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
 import type { LaunchEvent } from '../../launch/events.js';
-import { formatRate } from '../../netem/rate.js';
+import { formatRate, parseRate } from '../../netem/rate.js';
 import { EXIT_FAILURE } from '../run-cli.js';
 
 interface RunFlags {
@@ -46,6 +46,8 @@ export function registerRun(program: Command): void {
 }
 
 async function runCommand(script: string, args: string[], flags: RunFlags): Promise<number> {
+  // Checked here too so the message names the flag rather than the library option.
+  if (flags.netem !== undefined) parseRate(flags.netem, '--netem');
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
   process.on('SIGINT', onSignal);
