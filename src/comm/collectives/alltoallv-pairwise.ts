@@ -1,0 +1,50 @@
+// Variable-size alltoall: rank r sends a block of any byte length to each peer and gets one from each.
+
+import { alignedChunkBytes, recvChunks, sendChunks } from './chunked.js';
+import { ALGORITHM_IDS, type CollectiveContext } from './context.js';
+import { mod } from './partition.js';
+import { recvBlockLength, wordBytes } from './variable-blocks.js';
+
+/**
+ * Returns blocks[i] = what rank i sent to this rank (blocks[r] is a copy of sendBlocks[r]).
+ * To each peer p ≠ r, in pairwise order (p = r+1, r+2, …): one length frame (uint32 byte length), then the
+ * block in chunks. Receives from all peers run concurrently. When `expectedByteLengths` is given, a peer
+ * announcing another length fails the call with a MismatchError naming it. Payload bytes sent per rank:
+ * Σ_{p≠r} (4 + |block_p|). Each returned block is a fresh Uint8Array owned by the caller.
+ * The caller validates sendBlocks.length = N and that every length is a whole number of elements.
+ */
+export async function alltoallvPairwise(
+  ctx: CollectiveContext,
+  sendBlocks: readonly Uint8Array[],
+  elementBytes: number,
+  expectedByteLengths?: readonly number[],
+): Promise<Uint8Array[]> {
+  const { link } = ctx;
+  link.useAlgorithm(ALGORITHM_IDS.alltoallvPairwise);
+  const n = link.worldSize;
+  const r = link.rank;
+  const received: Uint8Array[] = new Array(n);
+  received[r] = sendBlocks[r].slice();
+  if (n === 1) return received;
+  const chunkBytes = alignedChunkBytes(ctx.chunkBytes, elementBytes);
+  const outgoingLengths = new Uint32Array(n);
+  for (let s = 1; s < n; s++) {
+    const to = mod(r + s, n);
+    outgoingLengths[to] = sendBlocks[to].byteLength;
+    void link.send(to, wordBytes(outgoingLengths, to));
+    sendChunks(link, to, sendBlocks[to], chunkBytes);
+  }
+  const incomingLengths = new Uint32Array(n);
+  const receiving: Promise<void>[] = [];
+  for (let s = 1; s < n; s++) {
+    const from = mod(r - s, n);
+    receiving.push((async () => {
+      const byteLength = await recvBlockLength(link, from, incomingLengths, from, elementBytes, expectedByteLengths?.[from], 'alltoallv');
+      received[from] = new Uint8Array(byteLength);
+      await recvChunks(link, from, received[from], chunkBytes);
+    })());
+  }
+  await Promise.all(receiving);
+  await link.flush();
+  return received;
+}

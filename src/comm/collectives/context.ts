@@ -1,0 +1,33 @@
+// What every collective algorithm receives, and the algorithm ids carried in frame part numbers.
+
+import type { CollectiveLink } from './link.js';
+import type { Scratch } from './views.js';
+
+/** Default largest payload of one message (bytes). Small enough to pipeline, large enough that a 32-byte header is 0.01 %. */
+export const DEFAULT_CHUNK_BYTES = 256 * 1024;
+
+export interface CollectiveContext {
+  /** The call's link: tags, part numbers, outstanding sends and receives. */
+  readonly link: CollectiveLink;
+  /** Largest payload of one message in bytes (rounded down to whole elements, at least one element). */
+  readonly chunkBytes: number;
+  /** The group's reusable scratch memory. */
+  readonly scratch: Scratch;
+}
+
+/**
+ * Algorithm ids (top byte of every part number). Distinct per algorithm so two ranks that picked different
+ * algorithms for the same call fail the tag check on the first frame. Never reuse or renumber an id.
+ */
+export const ALGORITHM_IDS = {
+  allreduceRing: 1,
+  allreduceRecursiveDoubling: 2,
+  reduceScatterRing: 3,
+  allgatherRing: 4,
+  alltoallPairwise: 5,
+  broadcastChain: 6,
+  broadcastBinomial: 7,
+  barrierDissemination: 8,
+  alltoallvPairwise: 9,
+  allgathervRing: 10,
+} as const;

@@ -1,0 +1,40 @@
+// Length frames of the variable-size collectives: each block is announced by a 4-byte length before its chunks.
+
+import { MismatchError, ProtocolError } from '../errors.js';
+import type { CollectiveLink } from './link.js';
+
+/** Largest block a length frame may announce (2 GiB − 1): a garbled length fails here instead of in an allocation. */
+export const MAX_VARIABLE_BLOCK_BYTES = 0x7fffffff;
+
+/** Bytes of one length frame's payload (a little-endian uint32). */
+export const LENGTH_FRAME_BYTES = 4;
+
+/** The 4 payload bytes of words[index], sharing memory (the word must stay unchanged until the send resolves). */
+export function wordBytes(words: Uint32Array, index: number): Uint8Array {
+  return new Uint8Array(words.buffer, words.byteOffset + index * 4, 4);
+}
+
+/**
+ * Receives the length frame of the block `from` sends next into words[index] and checks it: a whole number of
+ * elements, at most MAX_VARIABLE_BLOCK_BYTES, and equal to `expected` when the caller knows the length.
+ * Throws MismatchError (expected length differs) or ProtocolError (impossible length), naming `from`.
+ */
+export async function recvBlockLength(
+  link: CollectiveLink,
+  from: number,
+  words: Uint32Array,
+  index: number,
+  elementBytes: number,
+  expected: number | undefined,
+  op: string,
+): Promise<number> {
+  await link.recv(from, wordBytes(words, index));
+  const byteLength = words[index];
+  if (byteLength % elementBytes !== 0 || byteLength > MAX_VARIABLE_BLOCK_BYTES) {
+    throw new ProtocolError(`rank ${from} announced a block of ${byteLength} bytes, not a whole number of ${elementBytes}-byte elements below 2 GiB`, { op, rank: link.rank, peer: from });
+  }
+  if (expected !== undefined && expected !== byteLength) {
+    throw new MismatchError(`rank ${link.rank} expected a block of ${expected} bytes from rank ${from}, which sent ${byteLength}`, { op, rank: link.rank, peer: from });
+  }
+  return byteLength;
+}

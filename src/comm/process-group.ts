@@ -1,0 +1,420 @@
+// The front end training code sees: rank, world size, collectives as Promises run one at a time, timeouts, failures.
+
+import { InvalidArgumentError } from '../errors.js';
+import { DTYPE_BYTES, DTYPE_CODES, OP_CODES, type DType } from './codes.js';
+import { allgatherRing } from './collectives/allgather-ring.js';
+import { allgathervRing } from './collectives/allgatherv-ring.js';
+import { allreduceRecursiveDoubling } from './collectives/allreduce-recursive-doubling.js';
+import { allreduceRing } from './collectives/allreduce-ring.js';
+import { alltoallPairwise } from './collectives/alltoall-pairwise.js';
+import { alltoallvPairwise } from './collectives/alltoallv-pairwise.js';
+import { barrierDissemination } from './collectives/barrier-dissemination.js';
+import { broadcastBinomial } from './collectives/broadcast-binomial.js';
+import { broadcastChain } from './collectives/broadcast-chain.js';
+import { reduceScatterRing } from './collectives/reduce-scatter-ring.js';
+import { DEFAULT_CHUNK_BYTES, type CollectiveContext } from './collectives/context.js';
+import { CollectiveLink } from './collectives/link.js';
+import { byteView, Scratch } from './collectives/views.js';
+import { CommError, CommTimeoutError } from './errors.js';
+import {
+  checkByteLengths, checkDTypeName, checkPositiveInteger, checkRawBlock, checkTimeout, outputArray, overlaps, resolveDType,
+} from './process-group-args.js';
+import { baseMessage, describePeers, sameKindError } from './process-group-errors.js';
+import { checkReduceOp, type ElementArray, type ReduceOp } from './reduce-ops.js';
+import type { Transport } from './transport/transport.js';
+
+export type CollectiveName = 'allreduce' | 'reduceScatter' | 'allgather' | 'alltoall' | 'alltoallv' | 'allgatherv' | 'broadcast' | 'barrier';
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Arrays up to this size use the latency-optimal algorithms (see docs/algorithms.md for the α–β reasoning). */
+export const DEFAULT_SMALL_MESSAGE_BYTES = 64 * 1024;
+
+export interface ProcessGroupOptions {
+  /** Default time limit of one collective, from when it starts running (not when queued). Default 60 000. */
+  timeoutMs?: number;
+  /** Largest payload of one message in bytes. Default 256 KiB. Must be equal on every rank. */
+  chunkBytes?: number;
+  /** allreduce and broadcast use recursive doubling / binomial tree up to this many bytes. Default 64 KiB. Equal on every rank. */
+  smallMessageBytes?: number;
+  /** Forces an allreduce algorithm (benchmarks, tests). Default 'auto' (by size). */
+  allreduceAlgorithm?: 'auto' | 'ring' | 'recursive-doubling';
+  /** Forces a broadcast algorithm. Default 'auto' (by size). */
+  broadcastAlgorithm?: 'auto' | 'chain' | 'binomial';
+}
+
+export interface CallOptions {
+  /** Overrides the group's timeoutMs for this call. */
+  timeoutMs?: number;
+}
+export interface AllreduceOptions extends CallOptions {
+  /** Default 'sum'. 'mean' only for float32 and bfloat16. */
+  op?: ReduceOp;
+  /** Checked against the array type when given (Uint16Array is bfloat16). */
+  dtype?: DType;
+}
+export interface ReduceScatterOptions<T> extends AllreduceOptions {
+  /** Receives this rank's block (input.length / N elements); a new array when left out. */
+  output?: T;
+}
+export interface GatherOptions<T> extends CallOptions {
+  dtype?: DType;
+  output?: T;
+}
+export interface VariableOptions extends CallOptions {
+  /** Element type carried in frame tags; block lengths must be whole elements. Default 'uint8'. */
+  dtype?: DType;
+}
+
+/** Traffic and time of one collective call, from the transport's counters (frame headers included). */
+export interface OpStats {
+  op: CollectiveName;
+  seq: number;
+  bytesSent: number;
+  bytesReceived: number;
+  messagesSent: number;
+  messagesReceived: number;
+  elapsedMs: number;
+}
+/** Totals over every completed call of one collective. */
+export type OpTotals = Omit<OpStats, 'op' | 'seq'> & { calls: number };
+
+interface Running {
+  op: CollectiveName;
+  seq: number;
+  link: CollectiveLink;
+  startMs: number;
+  fail(error: CommError): void;
+}
+
+const noop = (): void => {};
+
+/**
+ * A group of `worldSize` ranks running collectives over one Transport (which the group owns from now on).
+ *
+ * - Calls run one at a time in call order; each gets the next sequence number (uint32, wrapping), carried in
+ *   every frame. All ranks must issue the same collectives in the same order with matching arguments.
+ * - Each call has a time limit; on expiry it rejects with CommTimeoutError naming op, seq, rank and the
+ *   peers it was waiting for.
+ * - Any failure (timeout, mismatch, lost peer) poisons the group: the transport is aborted (peers see this
+ *   rank close), the running call and every later call reject, the latter with an error of the same kind
+ *   naming their own op and seq and the peer of the first failure.
+ * - Arguments are validated when the call is made (InvalidArgumentError; the call then takes no sequence number).
+ */
+export class ProcessGroup {
+  readonly rank: number;
+  readonly worldSize: number;
+  private readonly timeoutMs: number;
+  private readonly chunkBytes: number;
+  private readonly smallMessageBytes: number;
+  private readonly allreduceAlgorithm: NonNullable<ProcessGroupOptions['allreduceAlgorithm']>;
+  private readonly broadcastAlgorithm: NonNullable<ProcessGroupOptions['broadcastAlgorithm']>;
+  private readonly scratch = new Scratch();
+  private nextSeq = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+  private running: Running | undefined;
+  private failure: CommError | undefined;
+  private closing: Promise<void> | undefined;
+  private last: OpStats | undefined;
+  private readonly totals = new Map<CollectiveName, OpTotals>();
+
+  constructor(private readonly transport: Transport, options: ProcessGroupOptions = {}) {
+    this.rank = transport.rank;
+    this.worldSize = transport.worldSize;
+    this.timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.chunkBytes = checkPositiveInteger('chunkBytes', options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    const small = options.smallMessageBytes ?? DEFAULT_SMALL_MESSAGE_BYTES;
+    if (!Number.isInteger(small) || small < 0) throw new InvalidArgumentError('smallMessageBytes', small, 'an integer >= 0');
+    this.smallMessageBytes = small;
+    this.allreduceAlgorithm = oneOf('allreduceAlgorithm', options.allreduceAlgorithm ?? 'auto', ['auto', 'ring', 'recursive-doubling'] as const);
+    this.broadcastAlgorithm = oneOf('broadcastAlgorithm', options.broadcastAlgorithm ?? 'auto', ['auto', 'chain', 'binomial'] as const);
+    transport.onFailure((error) => this.onTransportFailure(error));
+  }
+
+  /**
+   * Reduces `buf` element-wise over all ranks, in place; resolves to `buf`. sum and max for every dtype
+   * (integers wrap), mean for float types (the owner of each block divides once; docs/algorithms.md).
+   * Arrays up to smallMessageBytes use recursive doubling, larger ones the pipelined ring.
+   */
+  allreduce<T extends ElementArray>(buf: T, options: AllreduceOptions = {}): Promise<T> {
+    return this.submit('allreduce', options, () => {
+      const dtype = resolveDType('buf', buf, options.dtype);
+      const op = options.op ?? 'sum';
+      checkReduceOp(op, dtype);
+      const algorithm = this.allreduceAlgorithm === 'auto'
+        ? (buf.byteLength <= this.smallMessageBytes ? 'recursive-doubling' : 'ring')
+        : this.allreduceAlgorithm;
+      return {
+        dtype,
+        body: async (ctx: CollectiveContext) => {
+          if (algorithm === 'ring') await allreduceRing(ctx, buf, dtype, op);
+          else await allreduceRecursiveDoubling(ctx, buf, dtype, op);
+          return buf;
+        },
+      };
+    });
+  }
+
+  /**
+   * Rank r gets block r of the element-wise reduction of every rank's `input` (N blocks of input.length / N
+   * elements). `input` is not modified. Resolves to the output array.
+   */
+  reduceScatter<T extends ElementArray>(input: T, options: ReduceScatterOptions<T> = {}): Promise<T> {
+    return this.submit('reduceScatter', options, () => {
+      const dtype = resolveDType('input', input, options.dtype);
+      const op = options.op ?? 'sum';
+      checkReduceOp(op, dtype);
+      this.checkDivisible('input.length', input.length);
+      const output = outputArray(input, options.output, input.length / this.worldSize, dtype);
+      return { dtype, body: async (ctx) => { await reduceScatterRing(ctx, input, output, dtype, op); return output; } };
+    });
+  }
+
+  /** Every rank gets all ranks' `input`s concatenated in rank order (N · input.length elements). */
+  allgather<T extends ElementArray>(input: T, options: GatherOptions<T> = {}): Promise<T> {
+    return this.submit('allgather', options, () => {
+      const dtype = resolveDType('input', input, options.dtype);
+      const output = outputArray(input, options.output, input.length * this.worldSize, dtype);
+      return { dtype, body: async (ctx) => { await allgatherRing(ctx, input, output, dtype); return output; } };
+    });
+  }
+
+  /** Block j of this rank's `input` (N equal blocks) becomes block r of rank j's output. `output` must not overlap `input`. */
+  alltoall<T extends ElementArray>(input: T, options: GatherOptions<T> = {}): Promise<T> {
+    return this.submit('alltoall', options, () => {
+      const dtype = resolveDType('input', input, options.dtype);
+      this.checkDivisible('input.length', input.length);
+      const output = outputArray(input, options.output, input.length, dtype);
+      if (input.length > 0 && overlaps(input, output)) throw new InvalidArgumentError('output', output, 'an array that does not overlap input');
+      return { dtype, body: async (ctx) => { await alltoallPairwise(ctx, input, output, dtype); return output; } };
+    });
+  }
+
+  /**
+   * Variable-size alltoall of raw bytes: `blocks[p]` goes to rank p; resolves to the N blocks received
+   * (index = sender; each a new Uint8Array). With `recvByteLengths`, a peer sending another length fails
+   * the call with a MismatchError; without, lengths travel in a 4-byte frame per block.
+   */
+  alltoallv(blocks: readonly Uint8Array[], options: VariableOptions & { recvByteLengths?: readonly number[] } = {}): Promise<Uint8Array[]> {
+    return this.submit('alltoallv', options, () => {
+      const dtype = checkDTypeName(options.dtype);
+      if (!Array.isArray(blocks) || blocks.length !== this.worldSize) {
+        throw new InvalidArgumentError('blocks', blocks, `an array of ${this.worldSize} Uint8Arrays, one per destination rank`);
+      }
+      blocks.forEach((b, i) => checkRawBlock(`blocks[${i}]`, b, dtype));
+      const expected = options.recvByteLengths === undefined ? undefined : checkByteLengths('recvByteLengths', options.recvByteLengths, this.worldSize, dtype);
+      if (expected && expected[this.rank] !== blocks[this.rank].byteLength) {
+        throw new InvalidArgumentError(`recvByteLengths[${this.rank}]`, expected[this.rank], `${blocks[this.rank].byteLength}, the length of this rank's own block`);
+      }
+      return { dtype, body: (ctx) => alltoallvPairwise(ctx, blocks, DTYPE_BYTES[dtype], expected) };
+    });
+  }
+
+  /**
+   * Variable-size allgather of raw bytes: resolves to every rank's `block` (index = rank; each a new Uint8Array).
+   * With `byteLengths`, a block of another length fails the call with a MismatchError.
+   */
+  allgatherv(block: Uint8Array, options: VariableOptions & { byteLengths?: readonly number[] } = {}): Promise<Uint8Array[]> {
+    return this.submit('allgatherv', options, () => {
+      const dtype = checkDTypeName(options.dtype);
+      checkRawBlock('block', block, dtype);
+      const expected = options.byteLengths === undefined ? undefined : checkByteLengths('byteLengths', options.byteLengths, this.worldSize, dtype);
+      if (expected && expected[this.rank] !== block.byteLength) {
+        throw new InvalidArgumentError(`byteLengths[${this.rank}]`, expected[this.rank], `${block.byteLength}, the length of this rank's block`);
+      }
+      return { dtype, body: (ctx) => allgathervRing(ctx, block, DTYPE_BYTES[dtype], expected) };
+    });
+  }
+
+  /** Copies `root`'s `buf` into every rank's `buf` (in place); resolves to `buf`. Binomial tree when small, chain when large. */
+  broadcast<T extends ElementArray>(buf: T, root: number, options: CallOptions & { dtype?: DType } = {}): Promise<T> {
+    return this.submit('broadcast', options, () => {
+      const dtype = resolveDType('buf', buf, options.dtype);
+      if (!Number.isInteger(root) || root < 0 || root >= this.worldSize) {
+        throw new InvalidArgumentError('root', root, `a rank in 0..${this.worldSize - 1}`);
+      }
+      const elementBytes = DTYPE_BYTES[dtype];
+      const bytes = byteView(buf, elementBytes, 0, buf.length);
+      const algorithm = this.broadcastAlgorithm === 'auto'
+        ? (bytes.byteLength <= this.smallMessageBytes ? 'binomial' : 'chain')
+        : this.broadcastAlgorithm;
+      return {
+        dtype,
+        body: async (ctx) => {
+          if (algorithm === 'chain') await broadcastChain(ctx, bytes, elementBytes, root);
+          else await broadcastBinomial(ctx, bytes, elementBytes, root);
+          return buf;
+        },
+      };
+    });
+  }
+
+  /** Resolves once every rank has entered the barrier. */
+  barrier(options: CallOptions = {}): Promise<void> {
+    return this.submit('barrier', options, () => ({ dtype: 'uint8', body: (ctx) => barrierDissemination(ctx) }));
+  }
+
+  /** Traffic of the last completed call, or undefined before the first. */
+  get lastOp(): OpStats | undefined {
+    return this.last && { ...this.last };
+  }
+
+  /** Totals over the completed calls of `op` (zeros if none). */
+  opTotals(op: CollectiveName): OpTotals {
+    const t = this.totals.get(op);
+    return t ? { ...t } : { calls: 0, bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0, elapsedMs: 0 };
+  }
+
+  /** The first failure, once the group is poisoned (or closed). */
+  get error(): CommError | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Closes the group now: the running call and queued calls reject with code `closed`, timers are cleared,
+   * scratch memory is dropped and the transport is closed. Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.closing) {
+      const error = new CommError('closed', 'the process group was closed', { rank: this.rank });
+      this.poison(error, false);
+      this.scratch.release();
+      this.closing = this.transport.close();
+    }
+    return this.closing;
+  }
+
+  private submit<T>(
+    op: CollectiveName,
+    options: CallOptions,
+    prepare: () => { dtype: DType; body: (ctx: CollectiveContext) => Promise<T> },
+  ): Promise<T> {
+    let prepared: ReturnType<typeof prepare>;
+    let timeoutMs: number;
+    try {
+      timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : checkTimeout(options.timeoutMs);
+      prepared = prepare();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const seq = this.nextSeq;
+    this.nextSeq = (this.nextSeq + 1) >>> 0;
+    const result = this.tail.then(() => this.execute(op, seq, timeoutMs, prepared.dtype, prepared.body));
+    this.tail = result.then(noop, noop);
+    return result;
+  }
+
+  private execute<T>(op: CollectiveName, seq: number, timeoutMs: number, dtype: DType, body: (ctx: CollectiveContext) => Promise<T>): Promise<T> {
+    if (this.failure) return Promise.reject(this.laterError(op, seq));
+    const code = op === 'reduceScatter' ? OP_CODES.reduce_scatter
+      : op === 'alltoallv' ? OP_CODES.alltoall
+      : op === 'allgatherv' ? OP_CODES.allgather
+      : OP_CODES[op];
+    const link = new CollectiveLink(this.transport, { op: code, seq, dtype: DTYPE_CODES[dtype] });
+    const before = { ...this.transport.counters };
+    const startMs = performance.now();
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const finish = (error: CommError | undefined, value?: T, original?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (this.running?.seq === seq) this.running = undefined;
+        if (error) reject(original ?? error);
+        else resolve(value as T);
+      };
+      const timer = setTimeout(() => {
+        const waiting = link.waitingFor();
+        const elapsedMs = performance.now() - startMs;
+        const error = new CommTimeoutError(
+          `${op} did not complete within ${timeoutMs} ms on rank ${this.rank}; waiting for ${describePeers(waiting)}`,
+          { op, seq, rank: this.rank, peer: waiting[0], elapsedMs },
+        );
+        this.poison(error, true);
+        finish(error);
+      }, timeoutMs);
+      this.running = { op, seq, link, startMs, fail: (error) => finish(error) };
+      body({ link, chunkBytes: this.chunkBytes, scratch: this.scratch }).then((value) => {
+        if (settled) return;
+        this.record(op, seq, link, before, startMs);
+        finish(undefined, value);
+      }, (cause: unknown) => {
+        if (settled) return;
+        const error = this.runningError(cause, op, seq, link, startMs);
+        this.poison(error, true);
+        finish(error, undefined, cause instanceof CommError ? undefined : cause);
+      });
+    });
+  }
+
+  /** The error a failed call reports: same kind as the transport's, named after the call. */
+  private runningError(cause: unknown, op: CollectiveName, seq: number, link: CollectiveLink, startMs: number): CommError {
+    const elapsedMs = performance.now() - startMs;
+    if (cause instanceof CommError) {
+      const peer = cause.peer ?? link.waitingFor()[0];
+      return sameKindError(cause, `${op} failed on rank ${this.rank}: ${baseMessage(cause)}`, { op, seq, rank: this.rank, peer, elapsedMs });
+    }
+    // Not a communication failure (a bug): the streams are in an unknown state, so the group cannot go on.
+    return new CommError('closed', `${op} stopped on rank ${this.rank} by an internal error: ${String(cause)}`, { op, seq, rank: this.rank, elapsedMs }, { cause });
+  }
+
+  /** The error a call reports when the group failed before it could run. */
+  private laterError(op: CollectiveName, seq: number): CommError {
+    const first = this.failure as CommError;
+    return sameKindError(first, `${op} cannot run on rank ${this.rank}: the group failed earlier: ${baseMessage(first)}`, {
+      op, seq, rank: this.rank, peer: first.peer,
+    });
+  }
+
+  private onTransportFailure(error: CommError): void {
+    if (this.failure) return;
+    const running = this.running;
+    if (running) {
+      const named = this.runningError(error, running.op, running.seq, running.link, running.startMs);
+      this.failure = named;
+      running.fail(named);
+    } else {
+      this.failure = error;
+    }
+  }
+
+  /** Keeps the first failure, fails the running call, and (optionally) aborts the transport so peers find out at once. */
+  private poison(error: CommError, abortTransport: boolean): void {
+    if (!this.failure) this.failure = error;
+    const running = this.running;
+    if (running) running.fail(running.seq === error.seq ? error : this.runningError(error, running.op, running.seq, running.link, running.startMs));
+    if (abortTransport) this.transport.abort(error);
+  }
+
+  private record(op: CollectiveName, seq: number, link: CollectiveLink, before: { bytesSent: number; bytesReceived: number }, startMs: number): void {
+    const stats: OpStats = {
+      op,
+      seq,
+      bytesSent: this.transport.counters.bytesSent - before.bytesSent,
+      bytesReceived: this.transport.counters.bytesReceived - before.bytesReceived,
+      messagesSent: link.messagesSent,
+      messagesReceived: link.messagesReceived,
+      elapsedMs: performance.now() - startMs,
+    };
+    this.last = stats;
+    const t = this.opTotals(op);
+    this.totals.set(op, {
+      calls: t.calls + 1,
+      bytesSent: t.bytesSent + stats.bytesSent,
+      bytesReceived: t.bytesReceived + stats.bytesReceived,
+      messagesSent: t.messagesSent + stats.messagesSent,
+      messagesReceived: t.messagesReceived + stats.messagesReceived,
+      elapsedMs: t.elapsedMs + stats.elapsedMs,
+    });
+  }
+
+  private checkDivisible(field: string, length: number): void {
+    if (length % this.worldSize !== 0) {
+      throw new InvalidArgumentError(field, length, `a multiple of the world size ${this.worldSize}`);
+    }
+  }
+}
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw new InvalidArgumentError(field, value, `one of ${allowed.join(', ')}`);
+  return value as T;
+}
