@@ -1,9 +1,9 @@
 // Validates launcher options and derives each local worker's rank and torchrun-style environment.
 
 import { InvalidArgumentError } from '../errors.js';
+import { JOB_TOKEN_ENV } from '../comm/transport/handshake.js';
 
-/** Environment variable carrying the shared secret that every rank of one job presents in the handshake. */
-export const JOB_TOKEN_ENV = 'LION_CUB_JOB_TOKEN';
+export { JOB_TOKEN_ENV };
 
 /** The topology facts one launcher instance needs: how many workers here, and where it sits in the job. */
 export interface LaunchPlanInput {
