@@ -63,7 +63,7 @@ test('the second of two nodes numbers its ranks after the first and keeps the gi
 
 test('several nodes without a shared token or master address are refused before anything starts', async () => {
   await assert.rejects(launch({ nproc: 1, nnodes: 2, masterAddr: '10.0.0.1', masterPort: 1234, script: worker, inheritEnv: false }), /LION_CUB_JOB_TOKEN/);
-  await assert.rejects(launch({ nproc: 1, nnodes: 2, jobToken: 't', script: worker }), (err: unknown) => err instanceof InvalidArgumentError && err.field === 'masterAddr');
+  await assert.rejects(launch({ nproc: 1, nnodes: 2, jobToken: 'shared-secret-of-the-job', script: worker }), (err: unknown) => err instanceof InvalidArgumentError && err.field === 'masterAddr');
 });
 
 test('output arrives as lines tagged with rank and stream, unterminated last lines included', async () => {
