@@ -1,0 +1,34 @@
+// initBackend: wasm from the installed package files, cpu on request, switching back and forth, bad names refused.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { tf } from './tf.js';
+import { activeBackend, initBackend, wasmBinaryDirectory } from './backend.js';
+import { transposedMatMulOverrideInstalled } from './matmul-override.js';
+import { InvalidArgumentError } from '../errors.js';
+
+test('the wasm binaries are found inside the installed package', () => {
+  assert.ok(existsSync(`${wasmBinaryDirectory()}tfjs-backend-wasm-simd.wasm`));
+});
+
+test('wasm starts with SIMD and the matmul override by default; cpu on request; switching works', async () => {
+  const wasm = await initBackend();
+  assert.deepEqual(wasm, { name: 'wasm', fastTransposedMatMul: true, simd: true });
+  assert.equal(activeBackend(), 'wasm');
+  assert.equal(transposedMatMulOverrideInstalled('wasm'), true);
+  assert.deepEqual(tf.tidy(() => Array.from(tf.add(tf.tensor1d([1, 2]), 1).dataSync())), [2, 3]);
+
+  const cpu = await initBackend({ backend: 'cpu' });
+  assert.equal(cpu.name, 'cpu');
+  assert.equal(activeBackend(), 'cpu');
+
+  const plain = await initBackend({ backend: 'wasm', fastTransposedMatMul: false });
+  assert.equal(plain.fastTransposedMatMul, false);
+  assert.equal(transposedMatMulOverrideInstalled('wasm'), false);
+  assert.equal(activeBackend(), 'wasm');
+});
+
+test('an unknown backend name is a typed error', async () => {
+  await assert.rejects(initBackend({ backend: 'webgl' as never }), InvalidArgumentError);
+});

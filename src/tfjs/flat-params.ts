@@ -1,0 +1,132 @@
+// One contiguous Float32Array view of a model's trainable variables: read, write back, and flat gradients.
+//
+// The optimizer and the codecs work on segments of one buffer (one segment per
+// parameter tensor, in the model's variable order). This file is the only
+// bridge between that buffer and tfjs tensors.
+
+import { tf, type Scalar } from './tf.js';
+import type { NamedVariable } from './model.js';
+import { InvalidArgumentError, LionCubError } from '../errors.js';
+
+/** Where one parameter tensor lives in the flat vector: elements [offset, offset + length). */
+export interface ParamSegment {
+  readonly name: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly shape: readonly number[];
+}
+
+export interface FlatGradientResult {
+  /** The loss value computed while taking the gradient. */
+  loss: number;
+  /** The flat gradient: the caller's `dest` when given, else a new array. */
+  grads: Float32Array;
+}
+
+/**
+ * Segments of the flat vector for `variables`, packed back to back in the given order
+ * (no padding: segment i starts where i−1 ends). Throws InvalidArgumentError for a
+ * non-float32 variable or duplicate names.
+ */
+export function layoutOf(variables: readonly NamedVariable[]): ParamSegment[] {
+  const segments: ParamSegment[] = [];
+  const seen = new Set<string>();
+  let offset = 0;
+  for (const { name, variable } of variables) {
+    if (variable.dtype !== 'float32') throw new InvalidArgumentError(`variables[${name}].dtype`, variable.dtype, 'float32');
+    if (seen.has(name)) throw new InvalidArgumentError('variables', name, 'unique variable names');
+    seen.add(name);
+    segments.push({ name, offset, length: variable.size, shape: [...variable.shape] });
+    offset += variable.size;
+  }
+  return segments;
+}
+
+/**
+ * A fixed flat layout over a list of variables.
+ *
+ * Buffer ownership: every method that takes `dest`/`src` only reads or writes it during the
+ * call and never keeps a reference, so the buffer may live in wasm kernel memory
+ * (`kernelMemory.allocF32(n).f32()`) even though such views are re-created after a memory grow.
+ * Tensors created internally are disposed before returning: tf.memory().numTensors is the same
+ * before and after each call.
+ */
+export class FlatParams {
+  readonly segments: readonly ParamSegment[];
+  readonly numParams: number;
+  /** On backends whose tensors alias a JS typed array (cpu), data must be copied in and out. */
+  private readonly aliasesInput: () => boolean = () => tf.getBackend() !== 'wasm';
+
+  constructor(readonly variables: readonly NamedVariable[]) {
+    this.segments = layoutOf(variables);
+    const last = this.segments[this.segments.length - 1];
+    this.numParams = last ? last.offset + last.length : 0;
+  }
+
+  /** Copies the current variable values into `dest` (length numParams) or a new array, and returns it. */
+  read(dest?: Float32Array): Float32Array {
+    const out = this.checkBuffer('dest', dest);
+    for (let i = 0; i < this.segments.length; i++) {
+      // dataSync may return the backend's live buffer (cpu): set() copies out of it immediately.
+      out.set(this.variables[i].variable.dataSync() as Float32Array, this.segments[i].offset);
+    }
+    return out;
+  }
+
+  /**
+   * Assigns `src` (length numParams) to the variables. The values are copied into new tensors,
+   * so later changes to `src` do not reach the model. Old variable data is released by assign().
+   */
+  write(src: Float32Array): void {
+    this.checkBuffer('src', src);
+    const copy = this.aliasesInput();
+    for (let i = 0; i < this.segments.length; i++) {
+      const { offset, length, shape } = this.segments[i];
+      const part = copy ? src.slice(offset, offset + length) : src.subarray(offset, offset + length);
+      const value = tf.tensor(part, shape as number[], 'float32');
+      this.variables[i].variable.assign(value);
+      value.dispose();
+    }
+  }
+
+  /**
+   * Gradient of `lossFn` with respect to every variable, written into `dest` (or a new array)
+   * segment by segment: dest[offset + j] = ∂loss/∂(variable i)[j] in row-major order.
+   * Variables the loss does not depend on get zeros. `lossFn` must return a scalar; tensors it
+   * creates are released. Throws LionCubError `non_scalar_loss` when the loss is not a scalar
+   * (tfjs keeps the tensors its tape saved for that aborted pass: a programming error, not a per-step path).
+   */
+  gradients(lossFn: () => Scalar, dest?: Float32Array): FlatGradientResult {
+    const out = this.checkBuffer('dest', dest);
+    const vars = this.variables.map((v) => v.variable);
+    const { value, grads } = tf.variableGrads(() => {
+      const loss = lossFn();
+      if (loss.rank !== 0) {
+        const shape = loss.shape;
+        loss.dispose();
+        throw new LionCubError('non_scalar_loss', `loss function returned shape [${shape}], expected a scalar`);
+      }
+      return loss;
+    }, vars);
+    try {
+      for (let i = 0; i < this.segments.length; i++) {
+        const { offset, length } = this.segments[i];
+        const g = grads[vars[i].name];
+        if (g) out.set(g.dataSync() as Float32Array, offset);
+        else out.fill(0, offset, offset + length);
+      }
+      return { loss: value.dataSync()[0], grads: out };
+    } finally {
+      value.dispose();
+      tf.dispose(grads);
+    }
+  }
+
+  private checkBuffer(field: string, buffer: Float32Array | undefined): Float32Array {
+    if (buffer === undefined) return new Float32Array(this.numParams);
+    if (!(buffer instanceof Float32Array) || buffer.length !== this.numParams) {
+      throw new InvalidArgumentError(field, buffer, `a Float32Array of length ${this.numParams} (the model's parameter count)`);
+    }
+    return buffer;
+  }
+}
