@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { kernelMemory, canUseWasm } from '../kernels/load.js';
+import { randomFloat32, seededRandom } from '../test-support/random.js';
+import { lionEncodeQuant, quantize } from './quant.js';
+import { packedWordCount, QUANT_METHODS, type QuantBits, type QuantizeOptions, type Segment } from './quant-options.js';
+
+const LENGTHS = [0, 1, 31, 32, 33, 1000, 2 ** 20 + 3];
+
+/** Segments of awkward sizes (odd, not word aligned), ending with whatever is left. */
+function segmentsFor(n: number, seed: number): Segment[] {
+  const rand = seededRandom(seed);
+  const out: Segment[] = [];
+  let offset = 0;
+  while (offset < n) {
+    const length = Math.min(n - offset, 1 + Math.floor(rand() * (n > 5000 ? 300_000 : 40)));
+    out.push({ offset, length });
+    offset += length;
+  }
+  return out;
+}
+
+test('wasm and JS quantisers produce identical codes (every method, bit width, length; plain and fused)', () => {
+  for (const n of LENGTHS) {
+    const m = kernelMemory.allocF32(n);
+    const g = kernelMemory.allocF32(n);
+    // Exact zeros exercise abstention and zero segments; a few large values exercise clamping.
+    randomFloat32(n, n + 1, { zeroFraction: 0.05, scale: 3 }, m.f32());
+    randomFloat32(n, n + 2, { zeroFraction: 0.05 }, g.f32());
+    if (n > 40) m.f32()[17] = 1000;
+    const segments = segmentsFor(n, n);
+    for (const bits of [2, 4, 8] as QuantBits[]) {
+      const out = kernelMemory.allocU32(packedWordCount(n, bits));
+      for (const method of QUANT_METHODS) {
+        if (method === 'ternary' && bits !== 2 && n > 2000) continue; // same kernel as l1; keeps the test short
+        const options: QuantizeOptions = { bits, method, seed: 12345, step: 678 };
+        assert.ok(canUseWasm(m.f32(), out.u32()));
+        // Garbage in the output buffer must not leak into the code.
+        out.u32().fill(0xdeadbeef);
+        quantize(m.f32(), segments, options, out.u32());
+        const js = new Uint32Array(out.u32().length);
+        quantize(Float32Array.from(m.f32()), segments, options, js);
+        assert.deepEqual(out.u32(), js, `quantize ${method} bits=${bits} n=${n}`);
+        out.u32().fill(0xdeadbeef);
+        lionEncodeQuant(m.f32(), g.f32(), 0.95, segments, options, out.u32());
+        lionEncodeQuant(Float32Array.from(m.f32()), Float32Array.from(g.f32()), 0.95, segments, options, js);
+        assert.deepEqual(out.u32(), js, `lionEncodeQuant ${method} bits=${bits} n=${n}`);
+      }
+      kernelMemory.release(out);
+    }
+    kernelMemory.release(m);
+    kernelMemory.release(g);
+  }
+});
+
+test('wasm and JS agree on NaN, ±Infinity, denormals and huge values', () => {
+  const special = [Number.NaN, Infinity, -Infinity, 1e-45, -1e-45, 3e38, -3e38, 0, -0, 1, -1, 0.5];
+  for (const bits of [2, 4, 8] as QuantBits[]) {
+    for (const method of QUANT_METHODS) {
+      for (let drop = 0; drop < 3; drop++) {
+        // Without the NaN and infinities too, so the scale is finite and the other special values are coded.
+        const values = special.slice(drop === 0 ? 0 : 3).concat(Array.from({ length: 40 }, (_, i) => (drop === 2 ? 1e-40 : 1) * Math.sin(i)));
+        const n = values.length;
+        const c = kernelMemory.allocF32(n);
+        c.f32().set(values);
+        const out = kernelMemory.allocU32(packedWordCount(n, bits));
+        const options: QuantizeOptions = { bits, method, seed: 1, step: 2 };
+        quantize(c.f32(), [{ offset: 0, length: n }], options, out.u32());
+        const js = new Uint32Array(out.u32().length);
+        quantize(Float32Array.from(values), [{ offset: 0, length: n }], options, js);
+        assert.deepEqual(out.u32(), js, `${method} bits=${bits} drop=${drop}`);
+        kernelMemory.release(c);
+        kernelMemory.release(out);
+      }
+    }
+  }
+});
