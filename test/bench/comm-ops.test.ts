@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProcessGroup } from '../../src/comm/process-group.js';
+import { createMemoryTransports } from '../../src/comm/transport/memory-transport.js';
+import { BENCH_DTYPES, BENCH_OPS, busFactor, caseShape, countWrong, expectedOutput, makeInput, newArray, runOp } from '../../bench/comm/ops.js';
+import { summarize } from '../../bench/comm/summary.js';
+
+test('shapes follow nccl-tests: S rounded to whole elements and to N blocks where the op splits the array', () => {
+  assert.deepEqual(caseShape('allreduce', 'float32', 1026, 3), { op: 'allreduce', dtype: 'float32', worldSize: 3, inputLength: 256, outputLength: 256, bytes: 1024 });
+  assert.deepEqual(caseShape('allgather', 'float32', 1024, 3), { op: 'allgather', dtype: 'float32', worldSize: 3, inputLength: 85, outputLength: 255, bytes: 1020 });
+  assert.deepEqual(caseShape('reduce_scatter', 'int8', 1024, 3), { op: 'reduce_scatter', dtype: 'int8', worldSize: 3, inputLength: 1023, outputLength: 341, bytes: 1023 });
+  assert.equal(caseShape('alltoall', 'float32', 8, 4), undefined);
+});
+
+test('bus factors: allreduce 2(N-1)/N, broadcast 1, the rest (N-1)/N', () => {
+  assert.equal(busFactor('allreduce', 4), 1.5);
+  assert.equal(busFactor('broadcast', 4), 1);
+  for (const op of ['reduce_scatter', 'allgather', 'alltoall'] as const) assert.equal(busFactor(op, 4), 0.75);
+});
+
+test('the local references match what the real collectives compute, for every op and dtype', async () => {
+  for (const worldSize of [1, 3, 4]) {
+    for (const op of BENCH_OPS) {
+      for (const dtype of BENCH_DTYPES) {
+        const shape = caseShape(op, dtype, 4096 + 12, worldSize)!;
+        const transports = createMemoryTransports(worldSize);
+        const groups = transports.map((t) => new ProcessGroup(t, { chunkBytes: 1000 }));
+        const results = await Promise.all(groups.map((pg, rank) => runOp(pg, shape, makeInput(shape, rank), newArray(dtype, shape.outputLength))));
+        results.forEach((out, rank) => assert.equal(countWrong(out, expectedOutput(shape, rank)), 0, `${op} ${dtype} N=${worldSize} rank ${rank}`));
+        await Promise.all(groups.map((pg) => pg.close()));
+      }
+    }
+  }
+});
+
+test('a wrong element is counted', () => {
+  const shape = caseShape('allreduce', 'float32', 64, 2)!;
+  const out = expectedOutput(shape, 0);
+  out[3] += 1;
+  assert.equal(countWrong(out, expectedOutput(shape, 0)), 1);
+});
+
+test('summary: median over iterations of the max over ranks, algbw and busbw in GB/s', () => {
+  const shape = caseShape('allreduce', 'float32', 1_000_000, 2)!;
+  const row = summarize(shape, [
+    { timesMs: [1, 4, 2], bytesSentPerIter: 10, wrong: 0 },
+    { timesMs: [3, 1, 2], bytesSentPerIter: 12, wrong: 2 },
+  ]);
+  // per-iteration max: [3, 4, 2] → median 3 ms; S = 10^6 bytes → 1e6 / 3e-3 / 1e9 = 0.333 GB/s
+  assert.equal(row.timeMs, 3);
+  assert.equal(row.minMs, 2);
+  assert.equal(row.maxMs, 4);
+  assert.ok(Math.abs(row.algbw - 1 / 3) < 1e-12);
+  assert.ok(Math.abs(row.busbw - 1 / 3) < 1e-12, 'factor 2(N-1)/N = 1 at N = 2');
+  assert.equal(row.wireBytesPerRank, 12);
+  assert.equal(row.wrong, 2);
+});
