@@ -13,14 +13,14 @@ import { lionApplySignJs, lionEncodeSignJs, lionSignConstants, lionStepSignJs } 
 export interface LionApplyHyperparams {
   /** Learning rate η (≥ 0). */
   lr: number;
-  /** Decoupled weight decay λ (≥ 0); θ is scaled by 1 − η·λ. */
+  /** Decoupled weight decay λ (≥ 0, with η·λ ≤ 1); θ is scaled by 1 − η·λ. */
   weightDecay: number;
-  /** Momentum EMA factor β2 in [0, 1]. */
+  /** Momentum EMA factor β2 in [0, 1). */
   beta2: number;
 }
 
 export interface LionStepHyperparams extends LionApplyHyperparams {
-  /** Interpolation factor β1 in [0, 1] of the pre-sign update. */
+  /** Interpolation factor β1 in [0, 1) of the pre-sign update. */
   beta1: number;
 }
 
@@ -30,14 +30,18 @@ export interface ValueRange {
   length: number;
 }
 
+// The same limits as src/optim's Lion, so that one set of hyperparameters is valid for both.
 function checkBeta(field: string, beta: number): void {
-  if (!(beta >= 0 && beta <= 1)) throw new InvalidArgumentError(field, beta, 'a number in [0, 1]');
+  if (typeof beta !== 'number' || !(beta >= 0 && beta < 1)) throw new InvalidArgumentError(field, beta, 'a number in [0, 1)');
 }
 
 function checkApplyHyperparams(hp: LionApplyHyperparams): void {
-  if (!(hp.lr >= 0 && Number.isFinite(hp.lr))) throw new InvalidArgumentError('lr', hp.lr, 'a finite number ≥ 0');
+  if (typeof hp.lr !== 'number' || !(hp.lr >= 0 && Number.isFinite(hp.lr))) throw new InvalidArgumentError('lr', hp.lr, 'a finite number ≥ 0');
   if (!(hp.weightDecay >= 0 && Number.isFinite(hp.weightDecay))) {
     throw new InvalidArgumentError('weightDecay', hp.weightDecay, 'a finite number ≥ 0');
+  }
+  if (hp.lr * hp.weightDecay > 1) {
+    throw new InvalidArgumentError('weightDecay', hp.weightDecay, `lr·weightDecay ≤ 1 (lr is ${hp.lr}; a larger product flips the sign of the weights)`);
   }
   checkBeta('beta2', hp.beta2);
 }
@@ -46,7 +50,7 @@ function checkApplyHyperparams(hp: LionApplyHyperparams): void {
  * dst ← the 1-bit code (docs/wire-format.md) of c = f32(f32(β1·m) + f32((1−β1)·g)), i.e. this
  * worker's vote sign(c); c = ±0 or NaN takes the parity rule at `step`. Reads only.
  * `grads` must match `momentum` in length and `dst` must hold ceil(length / 32) words;
- * throws InvalidArgumentError otherwise, or for β1 outside [0, 1] or a bad step.
+ * throws InvalidArgumentError otherwise, or for β1 outside [0, 1) or a bad step.
  */
 export function lionEncodeSign(momentum: Float32Array, grads: Float32Array, beta1: number, dst: Uint32Array, step: number): void {
   checkBeta('beta1', beta1);
