@@ -1,0 +1,109 @@
+// Tests of the job-token handshake over real loopback sockets: success, wrong token, garbage, timeouts, roles.
+
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, describe, it } from 'node:test';
+import type { CommError } from '../errors.js';
+import { HELLO_BYTES, JOB_TOKEN_ENV, authenticate, generateJobToken, resolveJobToken, type HandshakeOptions } from './handshake.js';
+
+const token = Buffer.from(generateJobToken());
+const sockets: net.Socket[] = [];
+after(() => { for (const s of sockets) s.destroy(); });
+
+/** A connected loopback pair: [dialer end, acceptor end]. */
+async function pair(): Promise<[net.Socket, net.Socket]> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+  const dialer = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((r) => dialer.once('connect', r));
+  const acceptor = await accepted;
+  server.close();
+  sockets.push(dialer, acceptor);
+  return [dialer, acceptor];
+}
+
+const dialerOptions = (o: Partial<HandshakeOptions> = {}): HandshakeOptions => ({ side: 'dialer', role: 'peer', acceptRoles: ['peer'], rank: 3, jobToken: token, timeoutMs: 2000, ...o });
+const acceptorOptions = (o: Partial<HandshakeOptions> = {}): HandshakeOptions => ({ side: 'acceptor', role: 'peer', acceptRoles: ['peer'], rank: 1, jobToken: token, timeoutMs: 2000, ...o });
+
+describe('authenticate', () => {
+  it('authenticates both ends with the same token and exchanges ranks; no byte after it is lost', async () => {
+    const [d, a] = await pair();
+    const [rd, ra] = await Promise.all([authenticate(d, dialerOptions()), authenticate(a, acceptorOptions())]);
+    assert.equal(rd.peerRank, 1);
+    assert.equal(rd.peerRole, 'peer');
+    assert.equal(ra.peerRank, 3);
+    a.write('after the handshake');
+    // Wait until the bytes have surely reached the dialer's socket, then collect leftover + stream.
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(rd.adopt(), undefined);
+    const received: Buffer[] = [Buffer.from(rd.leftover)];
+    d.on('data', (c: Buffer) => received.push(c));
+    d.resume();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(Buffer.concat(received).toString(), 'after the handshake');
+  });
+
+  it('rejects a wrong token on both ends with code auth, and the acceptor reveals no proof first', async () => {
+    const [d, a] = await pair();
+    const seenByDialer: Buffer[] = [];
+    d.on('data', (c: Buffer) => seenByDialer.push(c));
+    const results = await Promise.allSettled([
+      authenticate(d, dialerOptions({ jobToken: Buffer.from(generateJobToken()) })),
+      authenticate(a, acceptorOptions()),
+    ]);
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      assert.equal((r.reason as CommError).code, 'auth');
+    }
+    assert.match((results[1] as PromiseRejectedResult).reason.message, /does not hold this job's token/);
+    // The acceptor sent only its hello: nothing an attacker could grind offline.
+    assert.equal(Buffer.concat(seenByDialer).length, HELLO_BYTES);
+    assert.equal(a.destroyed, true);
+  });
+
+  it('rejects a client that sends garbage with code protocol', async () => {
+    const [d, a] = await pair();
+    d.on('error', () => {});
+    d.write(Buffer.alloc(HELLO_BYTES, 0x41));
+    await assert.rejects(authenticate(a, acceptorOptions()), (e: CommError) => e.code === 'protocol' && /bad magic/.test(e.message));
+  });
+
+  it('rejects an unexpected role', async () => {
+    const [d, a] = await pair();
+    const results = await Promise.allSettled([
+      authenticate(d, dialerOptions({ role: 'store-client', acceptRoles: ['store-server'] })),
+      authenticate(a, acceptorOptions()),
+    ]);
+    assert.equal((results[1] as PromiseRejectedResult).reason.code, 'protocol');
+    assert.match((results[1] as PromiseRejectedResult).reason.message, /introduced itself as store-client, expected peer/);
+    assert.equal(results[0].status, 'rejected');
+  });
+
+  it('times out a silent connection', async () => {
+    const [d, a] = await pair();
+    d.on('error', () => {});
+    const started = Date.now();
+    await assert.rejects(authenticate(a, acceptorOptions({ timeoutMs: 100 })), (e: CommError) => e.code === 'timeout' && e.op === 'handshake');
+    assert.ok(Date.now() - started < 1900);
+  });
+});
+
+describe('resolveJobToken', () => {
+  it('prefers the explicit token, else the environment variable', () => {
+    const env = { [JOB_TOKEN_ENV]: 'x'.repeat(16) };
+    assert.equal(resolveJobToken('y'.repeat(20), env).toString(), 'y'.repeat(20));
+    assert.equal(resolveJobToken(undefined, env).toString(), 'x'.repeat(16));
+  });
+
+  it('names the variable or option when the token is missing or too short', () => {
+    assert.throws(() => resolveJobToken(undefined, {}), (e: Error & { field: string }) => e.field === JOB_TOKEN_ENV && /openssl rand/.test(e.message));
+    assert.throws(() => resolveJobToken('short', {}), (e: Error & { field: string; code: string }) => e.field === 'jobToken' && e.code === 'invalid_argument');
+  });
+
+  it('generates distinct 43-character tokens', () => {
+    const a = generateJobToken();
+    assert.equal(a.length, 43);
+    assert.notEqual(a, generateJobToken());
+  });
+});

@@ -1,0 +1,353 @@
+// The TCP implementation of Transport: one authenticated socket per peer, frames in order, fail-fast on loss.
+
+import type { Socket } from 'node:net';
+import { InvalidArgumentError } from '../../errors.js';
+import { CommError, CommTimeoutError, MismatchError, PeerClosedError, ProtocolError, type CommErrorCode, type CommErrorFields } from '../errors.js';
+import { FrameReceiver } from './frame-receiver.js';
+import { CONTROL_OPS, FRAME_HEADER_BYTES, frameHeaderBytes, type FrameHeader } from './frame.js';
+import type { AuthenticatedConnection } from './handshake.js';
+import type { FrameTag, Transport, TransportCounters } from './transport.js';
+
+export interface TcpTransportOptions {
+  /** Largest payload a peer may declare in one frame (bytes); larger closes the job with a ProtocolError. Default 1 GiB. */
+  maxFrameBytes?: number;
+  /** Bytes buffered per peer for frames that arrived before their recv; above it that socket is paused. Default 64 MiB. */
+  maxPendingBytes?: number;
+  /** Largest control frame payload (abort reasons). Default 64 KiB. */
+  maxControlBytes?: number;
+  /** How long close() waits for peers to acknowledge before destroying the sockets. Default 2000 ms. */
+  closeTimeoutMs?: number;
+  /** Idle time before the kernel sends TCP keep-alive probes. Default 10000 ms. */
+  keepAliveInitialDelayMs?: number;
+  /** Non-fatal events worth logging (socket errors after a peer said goodbye). */
+  onWarning?: (message: string) => void;
+}
+
+interface Link {
+  peer: number;
+  socket: Socket;
+  receiver: FrameReceiver;
+  /** The peer announced that it closes its transport on purpose: its end of the stream is not a crash. */
+  goodbye: boolean;
+  closed: boolean;
+}
+
+interface InflightSend {
+  reject(error: unknown): void;
+}
+
+const ABORT_CODES: ReadonlySet<string> = new Set<CommErrorCode>(['timeout', 'peer_closed', 'protocol', 'mismatch', 'auth', 'closed', 'rendezvous']);
+
+/**
+ * Transport over a full mesh of TCP sockets that already passed the handshake (tcp-mesh.ts builds them).
+ *
+ * send writes a 32-byte header and the caller's payload view with one corked writev, no copy, and
+ * resolves when Node's write callback fires (the bytes are in the kernel, not yet at the peer).
+ * recv copies straight from socket chunks into the caller's buffer (frame-receiver.ts).
+ *
+ * Failure: a peer's socket ending without a goodbye frame, a socket error, a malformed frame or a
+ * tag mismatch fails the whole transport: every pending and later op rejects with that error, the
+ * failure listeners run once, and an abort frame carrying the reason goes to every other peer so the
+ * whole job fails fast with the same named cause instead of each rank waiting for its own timeout.
+ *
+ * Counters count data frames only (header + payload), not the handshake nor control frames, so they
+ * match the per-collective byte formulas of docs/algorithms.md.
+ *
+ * Socket buffer sizes: Node exposes no way to set SO_SNDBUF/SO_RCVBUF on TCP sockets (only on UDP),
+ * so the kernel's autotuning decides them; net.ipv4.tcp_rmem/tcp_wmem are the knobs on Linux.
+ */
+export class TcpTransport implements Transport {
+  readonly counters: TransportCounters = { bytesSent: 0, bytesReceived: 0 };
+  private readonly links: Array<Link | undefined>;
+  private readonly inflight = new Set<InflightSend>();
+  private readonly listeners: Array<(error: CommError) => void> = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private failure: CommError | null = null;
+  /** True once the failure came from fail() (listeners notified), not from close(). */
+  private failed = false;
+  private closing: Promise<void> | null = null;
+  private readonly closeTimeoutMs: number;
+  private readonly onWarning: (message: string) => void;
+
+  /**
+   * Takes ownership of one authenticated connection per other rank (`peerRank` says which).
+   * Throws InvalidArgumentError when a rank is missing, repeated or out of range.
+   */
+  constructor(
+    readonly rank: number,
+    readonly worldSize: number,
+    connections: readonly AuthenticatedConnection[],
+    options: TcpTransportOptions = {},
+  ) {
+    const {
+      maxFrameBytes = 2 ** 30,
+      maxPendingBytes = 64 * 2 ** 20,
+      maxControlBytes = 64 * 1024,
+      closeTimeoutMs = 2000,
+      keepAliveInitialDelayMs = 10_000,
+      onWarning = () => {},
+    } = options;
+    if (!Number.isInteger(worldSize) || worldSize < 1) throw new InvalidArgumentError('worldSize', worldSize, 'an integer >= 1');
+    if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new InvalidArgumentError('rank', rank, `an integer in [0, ${worldSize})`);
+    this.closeTimeoutMs = closeTimeoutMs;
+    this.onWarning = onWarning;
+    this.links = new Array<Link | undefined>(worldSize).fill(undefined);
+    for (const connection of connections) {
+      const peer = connection.peerRank;
+      if (!Number.isInteger(peer) || peer < 0 || peer >= worldSize || peer === rank || this.links[peer] !== undefined) {
+        throw new InvalidArgumentError('connections', `a connection from rank ${peer}`, `exactly one connection per rank other than ${rank}, ranks in [0, ${worldSize})`);
+      }
+      this.links[peer] = this.attach(connection, { maxFrameBytes, maxPendingBytes, maxControlBytes, keepAliveInitialDelayMs });
+    }
+    const missing = this.links.flatMap((l, r) => (l === undefined && r !== rank ? [r] : []));
+    if (missing.length > 0) throw new InvalidArgumentError('connections', `none for ranks ${missing.join(', ')}`, 'one connection per other rank');
+  }
+
+  send(peer: number, tag: FrameTag, payload: Uint8Array): Promise<void> {
+    const link = this.linkTo(peer, 'send');
+    if (link instanceof InvalidArgumentError) return Promise.reject(link);
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (link.goodbye || link.closed) return Promise.reject(this.lostPeer(link, 'send'));
+    const { socket } = link;
+    const byteLength = payload.byteLength;
+    const header = frameHeaderBytes({ op: tag.op, seq: tag.seq, part: tag.part, dtype: tag.dtype, sender: this.rank, payloadLength: byteLength });
+    return new Promise<void>((resolve, reject) => {
+      const entry: InflightSend = { reject };
+      this.inflight.add(entry);
+      const written = (error?: Error | null): void => {
+        if (!this.inflight.delete(entry)) return; // already rejected by a failure
+        if (error) {
+          const failure = new PeerClosedError(`writing to rank ${peer} failed: ${error.message}`, { rank: this.rank, peer, seq: tag.seq }, { cause: error });
+          this.fail(failure);
+          reject(this.failure);
+          return;
+        }
+        this.counters.bytesSent += FRAME_HEADER_BYTES + byteLength;
+        resolve();
+      };
+      // Corked, the header and the payload leave in one writev: no small packet, no copy of the payload.
+      socket.cork();
+      if (byteLength === 0) {
+        socket.write(header, written);
+      } else {
+        socket.write(header);
+        socket.write(payload, written);
+      }
+      socket.uncork();
+    });
+  }
+
+  recv(peer: number, tag: FrameTag, into: Uint8Array): Promise<void> {
+    const link = this.linkTo(peer, 'recv');
+    if (link instanceof InvalidArgumentError) return Promise.reject(link);
+    if (this.failure !== null) return Promise.reject(this.failure);
+    // Frames precede the goodbye on the stream: once it arrived, only already-buffered frames remain.
+    if ((link.goodbye || link.closed) && !link.receiver.hasCompleteFrame) return Promise.reject(this.lostPeer(link, 'recv'));
+    return link.receiver.recv(tag, into);
+  }
+
+  /** Payload bytes held for frames from `peer` that arrived before their recv (diagnostics, tests). */
+  bufferedBytes(peer: number): number {
+    const link = this.linkTo(peer, 'bufferedBytes');
+    return link instanceof InvalidArgumentError ? 0 : link.receiver.pendingBytes;
+  }
+
+  abort(reason: CommError): void {
+    this.fail(reason);
+  }
+
+  onFailure(listener: (error: CommError) => void): void {
+    if (this.failed && this.failure !== null) {
+      const failure = this.failure;
+      queueMicrotask(() => listener(failure));
+      return;
+    }
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Says goodbye to every peer, ends the sockets and waits (at most closeTimeoutMs) for them to close,
+   * then destroys what is left, so nothing keeps the process alive. Pending ops reject with code
+   * `closed` (unless the transport had already failed). Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    const wasFailed = this.failure !== null;
+    if (!wasFailed) this.failure = new CommError('closed', `the transport of rank ${this.rank} was closed`, { rank: this.rank });
+    this.rejectAll(this.failure!);
+    const goodbye = wasFailed ? null : this.controlFrame(CONTROL_OPS.goodbye, new Uint8Array(0));
+    const closed = this.liveLinks().map((link) => new Promise<void>((resolve) => {
+      if (link.socket.destroyed) return resolve();
+      link.socket.once('close', () => resolve());
+      if (goodbye !== null && link.socket.writable) link.socket.write(goodbye);
+      link.socket.end();
+    }));
+    this.closing = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        for (const link of this.liveLinks()) link.socket.destroy();
+      }, this.closeTimeoutMs);
+      void Promise.all(closed).then(() => {
+        clearTimeout(timer);
+        for (const t of this.timers) clearTimeout(t);
+        this.timers.clear();
+        resolve();
+      });
+    });
+    return this.closing;
+  }
+
+  /**
+   * Drops every connection at once without a goodbye or abort frame, as if the process had died; peers
+   * see their links reset. For tests of failure handling and for an emergency exit.
+   */
+  destroy(): void {
+    if (this.failure === null) this.failure = new CommError('closed', `the transport of rank ${this.rank} was destroyed`, { rank: this.rank });
+    this.rejectAll(this.failure);
+    for (const link of this.liveLinks()) link.socket.destroy();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private attach(connection: AuthenticatedConnection, limits: { maxFrameBytes: number; maxPendingBytes: number; maxControlBytes: number; keepAliveInitialDelayMs: number }): Link {
+    const { socket, peerRank: peer } = connection;
+    const receiver: FrameReceiver = new FrameReceiver({
+      rank: this.rank,
+      peer,
+      maxFrameBytes: limits.maxFrameBytes,
+      maxPendingBytes: limits.maxPendingBytes,
+      maxControlBytes: limits.maxControlBytes,
+      onControl: (header, payload) => this.onControl(link, header, payload),
+      onPressure: (paused) => (paused ? socket.pause() : socket.resume()),
+      onDataFrame: (byteLength) => { this.counters.bytesReceived += byteLength; },
+      onFatal: (error) => this.fail(error),
+    });
+    const link: Link = { peer, socket, receiver, goodbye: false, closed: false };
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, limits.keepAliveInitialDelayMs);
+    socket.on('error', (error) => this.onSocketError(link, error));
+    socket.on('end', () => this.onSocketEnd(link));
+    socket.on('close', () => this.onSocketEnd(link));
+    socket.on('data', (chunk: Buffer) => receiver.push(chunk));
+    const parked = connection.adopt();
+    if (parked !== undefined) queueMicrotask(() => this.onSocketError(link, parked));
+    if (connection.leftover.byteLength > 0) receiver.push(connection.leftover);
+    socket.resume();
+    return link;
+  }
+
+  private onControl(link: Link, header: FrameHeader, payload: Uint8Array): void {
+    if (header.op === CONTROL_OPS.goodbye) {
+      link.goodbye = true;
+      // Everything the peer sent precedes its goodbye: a recv still waiting can never complete.
+      if (link.receiver.hasPostedRecv) this.fail(this.lostPeer(link, 'recv'));
+      return;
+    }
+    if (header.op === CONTROL_OPS.abort) {
+      this.fail(this.decodeAbort(link.peer, payload));
+      return;
+    }
+    this.fail(new ProtocolError(`rank ${link.peer} sent unknown control op ${header.op}`, { rank: this.rank, peer: link.peer }));
+  }
+
+  private onSocketEnd(link: Link): void {
+    const wasClosed = link.closed;
+    link.closed = true;
+    if (this.failure !== null || link.goodbye || wasClosed) return;
+    this.fail(new PeerClosedError(`the connection to rank ${link.peer} closed without a goodbye: that process exited, crashed or was killed`, { rank: this.rank, peer: link.peer }));
+  }
+
+  private onSocketError(link: Link, error: Error): void {
+    if (this.failure !== null || link.goodbye) {
+      this.onWarning(`rank ${this.rank}: socket to rank ${link.peer} reported ${error.message} after it was done`);
+      return;
+    }
+    link.closed = true;
+    this.fail(new PeerClosedError(`the connection to rank ${link.peer} failed: ${error.message}`, { rank: this.rank, peer: link.peer }, { cause: error }));
+  }
+
+  private fail(error: CommError): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    this.failed = true;
+    this.rejectAll(error);
+    const abort = this.controlFrame(CONTROL_OPS.abort, encodeAbort(error));
+    for (const link of this.liveLinks()) {
+      link.socket.resume(); // a socket paused for backpressure must still read the peer's FIN
+      if (link.socket.writable) {
+        link.socket.write(abort);
+        link.socket.end();
+      }
+      // A peer that never answers the FIN must not keep this process alive.
+      const timer = setTimeout(() => link.socket.destroy(), this.closeTimeoutMs);
+      timer.unref();
+      this.timers.add(timer);
+    }
+    for (const listener of this.listeners.splice(0)) {
+      try {
+        listener(error);
+      } catch (listenerError) {
+        this.onWarning(`a transport failure listener threw: ${(listenerError as Error).message}`);
+      }
+    }
+  }
+
+  private rejectAll(error: CommError): void {
+    for (const link of this.liveLinks()) link.receiver.fail(error);
+    for (const entry of this.inflight) entry.reject(error);
+    this.inflight.clear();
+  }
+
+  private lostPeer(link: Link, op: string): PeerClosedError {
+    const error = new PeerClosedError(`rank ${link.peer} closed its transport; rank ${this.rank} cannot ${op} from/to it any more`, { rank: this.rank, peer: link.peer });
+    this.fail(error);
+    return this.failure as PeerClosedError;
+  }
+
+  private linkTo(peer: number, op: string): Link | InvalidArgumentError {
+    const link = Number.isInteger(peer) ? this.links[peer] : undefined;
+    if (link === undefined) return new InvalidArgumentError(`${op} peer`, peer, `a rank in [0, ${this.worldSize}) other than ${this.rank}`);
+    return link;
+  }
+
+  private liveLinks(): Link[] {
+    return this.links.filter((l): l is Link => l !== undefined);
+  }
+
+  private controlFrame(op: number, payload: Uint8Array): Buffer {
+    return Buffer.concat([frameHeaderBytes({ op, seq: 0, part: 0, dtype: 0, sender: this.rank, payloadLength: payload.byteLength }), payload]);
+  }
+
+  private decodeAbort(sender: number, payload: Uint8Array): CommError {
+    let reason: { code?: unknown; message?: unknown; peer?: unknown; op?: unknown; seq?: unknown } = {};
+    try {
+      reason = JSON.parse(Buffer.from(payload).toString('utf8'));
+    } catch {
+      // A garbled reason still aborts: the peer has failed either way.
+    }
+    const code = typeof reason.code === 'string' && ABORT_CODES.has(reason.code) ? (reason.code as CommErrorCode) : 'peer_closed';
+    const fields: CommErrorFields = {
+      rank: this.rank,
+      peer: typeof reason.peer === 'number' ? reason.peer : sender,
+      op: typeof reason.op === 'string' ? reason.op : undefined,
+      seq: typeof reason.seq === 'number' ? reason.seq : undefined,
+    };
+    const message = `rank ${sender} failed and aborted the job: ${typeof reason.message === 'string' ? reason.message : '(no reason given)'}`;
+    return makeCommError(code, message, fields);
+  }
+}
+
+/** The abort payload: the failure's code, message and the rank it names, as UTF-8 JSON (bounded length). */
+function encodeAbort(error: CommError): Uint8Array {
+  const reason = { code: error.code, message: error.message.slice(0, 2000), peer: error.peer, op: error.op, seq: error.seq };
+  return Buffer.from(JSON.stringify(reason), 'utf8');
+}
+
+function makeCommError(code: CommErrorCode, message: string, fields: CommErrorFields): CommError {
+  switch (code) {
+    case 'peer_closed': return new PeerClosedError(message, fields);
+    case 'protocol': return new ProtocolError(message, fields);
+    case 'mismatch': return new MismatchError(message, fields);
+    case 'timeout': return new CommTimeoutError(message, fields);
+    default: return new CommError(code, message, fields);
+  }
+}
