@@ -55,3 +55,20 @@ test('summary: median over iterations of the max over ranks, algbw and busbw in 
   assert.equal(row.wireBytesPerRank, 12);
   assert.equal(row.wrong, 2);
 });
+
+test('runCase over in-memory ranks: zero wrong, wire bytes from the counters, one row on rank 0 only', async () => {
+  const { runCase } = await import('../../bench/comm/run-case.js');
+  const transports = createMemoryTransports(3);
+  const groups = transports.map((t) => new ProcessGroup(t));
+  const rows = await Promise.all(groups.map((pg) => runCase(pg, { op: 'allreduce', dtype: 'float32', bytes: 3 * 4096, warmup: 1, iters: 3 })));
+  await Promise.all(groups.map((pg) => pg.close()));
+  assert.equal(rows[1], undefined);
+  assert.equal(rows[2], undefined);
+  const row = rows[0]!;
+  assert.equal(row.wrong, 0);
+  assert.equal(row.iters, 3);
+  assert.equal(row.bytes, 12288);
+  // No allreduce sends less than the bandwidth-optimal 2(N-1)/N · S per rank; headers come on top.
+  assert.ok(row.wireBytesPerRank >= (2 * 2 / 3) * 12288, `${row.wireBytesPerRank}`);
+  assert.ok(row.timeMs > 0 && row.algbw > 0 && row.busbw > row.algbw);
+});
