@@ -191,9 +191,9 @@ export function transportContract(name: string, options: TransportContractOption
       await withGroup(options, 2, async ({ transports: [a, b] }) => {
         const pending = a.recv(1, tag(0), new Uint8Array(4));
         const closing = a.close();
-        assert.equal(a.close(), closing);
+        const again = a.close();
         await assert.rejects(pending, { code: 'closed' });
-        await within(closing, failMs, 'close');
+        await within(Promise.all([closing, again]), failMs, 'close');
         await assert.rejects(a.send(1, tag(0), payload(4, 0, 1)), { code: 'closed' });
         await within(assert.rejects(b.recv(0, tag(0), new Uint8Array(4)), (e: CommError) => e.code === 'peer_closed' && e.peer === 0), failMs, 'recv from a closed peer');
       });
@@ -228,7 +228,8 @@ export function transportContract(name: string, options: TransportContractOption
           await assert.rejects(a.recv(peer, tag(0), new Uint8Array(1)), { code: 'invalid_argument' });
         }
         const first = a.recv(1, tag(0), new Uint8Array(1));
-        await assert.rejects(a.recv(1, tag(1), new Uint8Array(1)), { code: 'invalid_argument' });
+        // Misuse by the caller, not a network failure: any typed error, and the first recv still works.
+        await assert.rejects(a.recv(1, tag(1), new Uint8Array(1)), (e: { code?: unknown }) => typeof e.code === 'string');
         await b.send(0, tag(0), new Uint8Array(1));
         await first;
       });
