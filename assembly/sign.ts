@@ -88,46 +88,68 @@ export function unpackSigns(code: usize, numValues: i32, dst: usize): void {
 }
 
 // ---- majority vote on bit planes ----
+//
+// The count k of 1 bits at each bit position is kept bit-sliced: plane j holds bit j of
+// the count for all 128 positions of a column (4 words). The counter starts at a bias
+// B = 2^P − 1 − ⌊N/2⌋ instead of 0, so that after adding the N inputs
+//   k > ⌊N/2⌋  ⟺  the counter reached 2^P  ⟺  plane P is set,
+//   k = ⌊N/2⌋  ⟺  planes 0..P−1 are all ones and plane P is clear,
+// and the decision needs no comparison against N. The tie mask is the parity word for
+// even N and 0 for odd N (where k = ⌊N/2⌋ is a minority).
 
-/** Per-lane "4-bit number (p3..p0) > constant nibble". */
-@inline function nibbleGreater(p3: v128, p2: v128, p1: v128, p0: v128, nibble: i32): v128 {
-  const k3 = i32x4.splat(-((nibble >>> 3) & 1)), k2 = i32x4.splat(-((nibble >>> 2) & 1));
-  const k1 = i32x4.splat(-((nibble >>> 1) & 1)), k0 = i32x4.splat(-(nibble & 1));
-  // greater at the highest differing bit: plane bit 1 where the constant has 0
-  const e3 = v128.not(v128.xor(p3, k3)), e2 = v128.not(v128.xor(p2, k2)), e1 = v128.not(v128.xor(p1, k1));
-  const g0 = v128.andnot(p0, k0), g1 = v128.andnot(p1, k1), g2 = v128.andnot(p2, k2), g3 = v128.andnot(p3, k3);
-  return v128.or(g3, v128.and(e3, v128.or(g2, v128.and(e2, v128.or(g1, v128.and(e1, g0))))));
+/** All-ones lanes where bit `j` of `bits` is set. */
+@inline function planeOf(bits: i32, j: i32): v128 {
+  return i32x4.splat(-((bits >>> j) & 1));
 }
 
-/** Per-lane "4-bit number (p3..p0) == constant nibble". */
-@inline function nibbleEqual(p3: v128, p2: v128, p1: v128, p0: v128, nibble: i32): v128 {
-  const k3 = i32x4.splat(-((nibble >>> 3) & 1)), k2 = i32x4.splat(-((nibble >>> 2) & 1));
-  const k1 = i32x4.splat(-((nibble >>> 1) & 1)), k0 = i32x4.splat(-(nibble & 1));
-  return v128.not(v128.or(v128.or(v128.xor(p3, k3), v128.xor(p2, k2)), v128.or(v128.xor(p1, k1), v128.xor(p0, k0))));
+@inline function loadColumn(p: usize, wide: bool): v128 {
+  return wide ? v128.load(p) : v128.load32_zero(p);
 }
 
-/** Vote bits of one column (4 words wide, or 1 word in lane 0 when !wide) over n vectors `stride` bytes apart. */
-@inline function voteColumn(ptr: usize, stride: usize, n: i32, half: i32, tie: v128, wide: bool): v128 {
-  const zero = i32x4.splat(0);
-  // the count k in 12 bit planes h11..h0 (ones), filled 15 inputs at a time from a 4-plane counter l3..l0
-  let h0 = zero, h1 = zero, h2 = zero, h3 = zero, h4 = zero, h5 = zero;
-  let h6 = zero, h7 = zero, h8 = zero, h9 = zero, h10 = zero, h11 = zero;
-  let done = 0;
+/**
+ * Vote bits of one column over n ≤ 15 inputs `stride` bytes apart: a 5-plane counter
+ * biased by 15 − ⌊n/2⌋ (passed as planes b3..b0), one ripple-carry increment per input.
+ */
+@inline function voteColumnSmall(ptr: usize, stride: usize, n: i32, b0: v128, b1: v128, b2: v128, b3: v128, tie: v128, wide: bool): v128 {
+  let l0 = b0, l1 = b1, l2 = b2, l3 = b3, l4 = i32x4.splat(0);
   let p = ptr;
-  while (done < n) {
+  for (let k = 0; k < n; k++) {
+    const x = loadColumn(p, wide);
+    p += stride;
+    const c0 = v128.and(l0, x); l0 = v128.xor(l0, x);
+    const c1 = v128.and(l1, c0); l1 = v128.xor(l1, c0);
+    const c2 = v128.and(l2, c1); l2 = v128.xor(l2, c1);
+    const c3 = v128.and(l3, c2); l3 = v128.xor(l3, c2);
+    l4 = v128.or(l4, c3);
+  }
+  return v128.or(l4, v128.and(v128.and(v128.and(l0, l1), v128.and(l2, l3)), tie));
+}
+
+/**
+ * Vote bits of one column over any n ≤ 4095 inputs: chunks of up to 15 inputs are counted
+ * in a 4-plane counter (cheap increments), then ripple-added into a 13-plane total biased
+ * by 4095 − ⌊n/2⌋.
+ */
+@inline function voteColumnLarge(ptr: usize, stride: usize, n: i32, bias: i32, tie: v128, wide: bool): v128 {
+  let h0 = planeOf(bias, 0), h1 = planeOf(bias, 1), h2 = planeOf(bias, 2), h3 = planeOf(bias, 3);
+  let h4 = planeOf(bias, 4), h5 = planeOf(bias, 5), h6 = planeOf(bias, 6), h7 = planeOf(bias, 7);
+  let h8 = planeOf(bias, 8), h9 = planeOf(bias, 9), h10 = planeOf(bias, 10), h11 = planeOf(bias, 11);
+  let h12 = i32x4.splat(0);
+  let p = ptr;
+  for (let done = 0; done < n;) {
     const chunk = min(n - done, 15);
+    done += chunk;
+    const zero = i32x4.splat(0);
     let l0 = zero, l1 = zero, l2 = zero, l3 = zero;
     for (let k = 0; k < chunk; k++) {
-      const x = wide ? v128.load(p) : v128.load32_zero(p);
+      const x = loadColumn(p, wide);
       p += stride;
       const c0 = v128.and(l0, x); l0 = v128.xor(l0, x);
       const c1 = v128.and(l1, c0); l1 = v128.xor(l1, c0);
       const c2 = v128.and(l2, c1); l2 = v128.xor(l2, c1);
       l3 = v128.xor(l3, c2);
     }
-    done += chunk;
-    if (done == chunk && done == n) { h0 = l0; h1 = l1; h2 = l2; h3 = l3; break; }
-    // ripple-add the 4-bit chunk count into the 12-plane total
+    // full adders for planes 0..3, then the carry ripples up through 4..12
     let t = v128.xor(h0, l0); let c = v128.and(h0, l0); h0 = t;
     t = v128.xor(h1, l1); let s = v128.xor(t, c); c = v128.or(v128.and(h1, l1), v128.and(t, c)); h1 = s;
     t = v128.xor(h2, l2); s = v128.xor(t, c); c = v128.or(v128.and(h2, l2), v128.and(t, c)); h2 = s;
@@ -139,18 +161,13 @@ export function unpackSigns(code: usize, numValues: i32, dst: usize): void {
     t = v128.and(h8, c); h8 = v128.xor(h8, c); c = t;
     t = v128.and(h9, c); h9 = v128.xor(h9, c); c = t;
     t = v128.and(h10, c); h10 = v128.xor(h10, c); c = t;
-    h11 = v128.xor(h11, c);
+    t = v128.and(h11, c); h11 = v128.xor(h11, c); c = t;
+    h12 = v128.or(h12, c);
   }
-  // k > half, or k == half (a tie when n is even; `tie` is zero for odd n)
-  const n2 = half >>> 8, n1 = (half >>> 4) & 15, n0 = half & 15;
-  const e2 = nibbleEqual(h11, h10, h9, h8, n2);
-  const e1 = nibbleEqual(h7, h6, h5, h4, n1);
-  const g2 = nibbleGreater(h11, h10, h9, h8, n2);
-  const g1 = nibbleGreater(h7, h6, h5, h4, n1);
-  const g0 = nibbleGreater(h3, h2, h1, h0, n0);
-  const e0 = nibbleEqual(h3, h2, h1, h0, n0);
-  const greater = v128.or(g2, v128.and(e2, v128.or(g1, v128.and(e1, g0))));
-  return v128.or(greater, v128.and(v128.and(e2, v128.and(e1, e0)), tie));
+  const low = v128.and(
+    v128.and(v128.and(v128.and(h0, h1), v128.and(h2, h3)), v128.and(v128.and(h4, h5), v128.and(h6, h7))),
+    v128.and(v128.and(h8, h9), v128.and(h10, h11)));
+  return v128.or(h12, v128.and(low, tie));
 }
 
 export function voteSigns(stacked: usize, numVectors: i32, wordsPerVector: i32, dst: usize, step: i32): void {
@@ -158,13 +175,27 @@ export function voteSigns(stacked: usize, numVectors: i32, wordsPerVector: i32, 
   const half = numVectors >>> 1;
   const tie = (numVectors & 1) == 0 ? i32x4.splat(parityWord(step)) : i32x4.splat(0);
   const columns = wordsPerVector >>> 2;
+  if (numVectors <= 15) {
+    const bias = 15 - half;
+    const b0 = planeOf(bias, 0), b1 = planeOf(bias, 1), b2 = planeOf(bias, 2), b3 = planeOf(bias, 3);
+    for (let c = 0; c < columns; c++) {
+      const o = <usize>c << 4;
+      v128.store(dst + o, voteColumnSmall(stacked + o, stride, numVectors, b0, b1, b2, b3, tie, true));
+    }
+    for (let w = columns << 2; w < wordsPerVector; w++) {
+      const o = <usize>w << 2;
+      v128.store32_lane(dst + o, voteColumnSmall(stacked + o, stride, numVectors, b0, b1, b2, b3, tie, false), 0);
+    }
+    return;
+  }
+  const bias = 4095 - half;
   for (let c = 0; c < columns; c++) {
-    const offset = <usize>c << 4;
-    v128.store(dst + offset, voteColumn(stacked + offset, stride, numVectors, half, tie, true));
+    const o = <usize>c << 4;
+    v128.store(dst + o, voteColumnLarge(stacked + o, stride, numVectors, bias, tie, true));
   }
   for (let w = columns << 2; w < wordsPerVector; w++) {
-    const offset = <usize>w << 2;
-    store<i32>(dst + offset, i32x4.extract_lane(voteColumn(stacked + offset, stride, numVectors, half, tie, false), 0));
+    const o = <usize>w << 2;
+    v128.store32_lane(dst + o, voteColumnLarge(stacked + o, stride, numVectors, bias, tie, false), 0);
   }
 }
 
