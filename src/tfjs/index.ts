@@ -1,0 +1,12 @@
+// Public surface of the TensorFlow.js adapter.
+
+export { tf } from './tf.js';
+export type { Tensor, Scalar, Variable, LayersModel } from './tf.js';
+export { initBackend, activeBackend, wasmBinaryDirectory, BACKEND_NAMES } from './backend.js';
+export type { BackendName, BackendOptions, BackendInfo } from './backend.js';
+export { installTransposedMatMulOverride, uninstallTransposedMatMulOverride, transposedMatMulOverrideInstalled } from './matmul-override.js';
+export { FlatParams, layoutOf } from './flat-params.js';
+export type { ParamSegment, FlatGradientResult } from './flat-params.js';
+export { fromLayersModel, countParams, makeVariable } from './model.js';
+export type { NamedVariable, TrainableModel } from './model.js';
+export { oneHotFloat } from './ops.js';

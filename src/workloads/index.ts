@@ -1,0 +1,14 @@
+// Public surface of the workloads: models, datasets, sharding.
+
+export type { Batch, Dataset, WorkloadData, EvalResult, EvaluateOptions, MetricCounts, Workload } from './workload.js';
+export { getWorkload, workloadNames } from './registry.js';
+export { mnistMlp, mnistMlpParamCount, MNIST_MLP_DEFAULTS } from './mnist-mlp.js';
+export type { MnistMlpOptions } from './mnist-mlp.js';
+export { charGpt, charGptParamCountFor, charGptShape, CHAR_GPT_DEFAULTS } from './char-gpt.js';
+export type { CharGptOptions } from './char-gpt.js';
+export { synthetic, syntheticHiddenWidth, SYNTHETIC_DEFAULTS } from './synthetic.js';
+export type { SyntheticOptions } from './synthetic.js';
+export { DistributedSampler, shardRange } from './sharding.js';
+export type { DistributedSamplerOptions } from './sharding.js';
+export { SeededRandom, permutation, deriveSeed } from './random.js';
+export { encodeText, decodeTokens, readCorpus, VOCAB_SIZE, NODE_API_DOCS_DIR } from './text-corpus.js';
