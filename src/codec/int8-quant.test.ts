@@ -17,7 +17,7 @@ test('hand-worked int8 code (l1, s = ⌊127/4⌋ = 31)', () => {
 test('quantizeInt8 is the 8-bit p-bit code byte for byte (JS and wasm)', () => {
   const n = 1000;
   const c = kernelMemory.allocF32(n);
-  randomFloat32(n, 3, { zeroFraction: 0.1 }, c.f32());
+  c.f32().set(randomFloat32(n, 3, { zeroFraction: 0.1 }));
   const bytes = kernelMemory.alloc(n);
   for (const method of ['l1', 'linf', 'stochastic', 'sign'] as QuantMethod[]) {
     const options = { method, levels: 21, seed: 4, step: 9 };

@@ -7,86 +7,94 @@
 // exact 32-bit sums (minus rows·2^(p−1)). Summing the packed words as integers
 // would not count votes.
 
-interface SwarLayout {
-  /** XOR that adds 2^(p−1) to every field (flips each field's top bit). */
-  bias: number;
-  /** Fields kept by one group: every laneBits-wide lane holds one field. */
-  fieldMask: number;
-  groups: number;
-  laneBits: number;
-  /** Rows whose biased fields fit a lane: ⌊(2^laneBits − 1) / (2^p − 1)⌋. */
-  rowsPerChunk: number;
-}
-
-const LAYOUT: Record<2 | 4 | 8, SwarLayout> = {
-  2: { bias: 0xaaaaaaaa, fieldMask: 0x03030303, groups: 4, laneBits: 8, rowsPerChunk: 85 },
-  4: { bias: 0x88888888, fieldMask: 0x0f0f0f0f, groups: 2, laneBits: 8, rowsPerChunk: 17 },
-  8: { bias: 0x80808080, fieldMask: 0x00ff00ff, groups: 2, laneBits: 16, rowsPerChunk: 257 },
-};
+/** Rows whose biased fields fit a lane: ⌊(2^laneBits − 1) / (2^p − 1)⌋ = 85, 17, 257 for p = 2, 4, 8. */
+const ROWS_PER_CHUNK = { 2: 85, 4: 17, 8: 257 } as const;
 
 /**
- * Exact sums of the 32 values of block `block` (values 32·block …) over all rows, into `sums[0..32)`.
- * Row r of the code starts at word r·wordsPerVector; `validWords` of the block's p words are read.
+ * Exact sums over all rows of the 32/p values in word `w` of each row, into sums[0 .. 32/p).
+ * Row r's word is stacked[r·wordsPerVector + w].
  */
-function blockSums(stacked: Uint32Array, numVectors: number, wordsPerVector: number, bits: 2 | 4 | 8, block: number,
-  validWords: number, swar: Int32Array, sums: Int32Array): void {
-  const { bias, fieldMask, groups, laneBits, rowsPerChunk } = LAYOUT[bits];
-  const lanes = 32 / laneBits;
-  const laneMax = laneBits === 8 ? 0xff : 0xffff;
-  const valuesPerWord = 32 / bits;
-  const valuesPerLane = laneBits / bits;
-  const half = 1 << (bits - 1);
+function wordSums(stacked: Uint32Array, numVectors: number, wordsPerVector: number, bits: 2 | 4 | 8, w: number, sums: Int32Array): void {
+  const rowsPerChunk = ROWS_PER_CHUNK[bits];
   sums.fill(0);
-  const first = block * bits;
   for (let r0 = 0; r0 < numVectors; r0 += rowsPerChunk) {
-    const r1 = Math.min(numVectors, r0 + rowsPerChunk);
-    swar.fill(0);
-    for (let r = r0; r < r1; r++) {
-      const base = r * wordsPerVector + first;
-      for (let j = 0; j < validWords; j++) {
-        const w = stacked[base + j] ^ bias;
-        for (let gi = 0; gi < groups; gi++) {
-          const slot = j * groups + gi;
-          swar[slot] = (swar[slot] + ((w >>> (gi * bits)) & fieldMask)) | 0;
-        }
+    const rows = Math.min(numVectors - r0, rowsPerChunk);
+    let p = r0 * wordsPerVector + w;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    if (bits === 4) {
+      for (let r = 0; r < rows; r++, p += wordsPerVector) {
+        const x = stacked[p] ^ 0x88888888;
+        a0 = (a0 + (x & 0x0f0f0f0f)) | 0;
+        a1 = (a1 + ((x >>> 4) & 0x0f0f0f0f)) | 0;
       }
-    }
-    const offset = (r1 - r0) * half;
-    for (let j = 0; j < validWords; j++) {
-      for (let gi = 0; gi < groups; gi++) {
-        const lanesWord = swar[j * groups + gi];
-        for (let l = 0; l < lanes; l++) {
-          sums[j * valuesPerWord + l * valuesPerLane + gi] += ((lanesWord >>> (l * laneBits)) & laneMax) - offset;
-        }
+      const off = rows * 8;
+      // Byte lane l of a0 holds value 2l, of a1 value 2l + 1.
+      for (let l = 0; l < 4; l++) {
+        sums[2 * l] += ((a0 >>> (8 * l)) & 0xff) - off;
+        sums[2 * l + 1] += ((a1 >>> (8 * l)) & 0xff) - off;
       }
+    } else if (bits === 2) {
+      for (let r = 0; r < rows; r++, p += wordsPerVector) {
+        const x = stacked[p] ^ 0xaaaaaaaa;
+        a0 = (a0 + (x & 0x03030303)) | 0;
+        a1 = (a1 + ((x >>> 2) & 0x03030303)) | 0;
+        a2 = (a2 + ((x >>> 4) & 0x03030303)) | 0;
+        a3 = (a3 + ((x >>> 6) & 0x03030303)) | 0;
+      }
+      const off = rows * 2;
+      // Byte lane l of a_j holds value 4l + j.
+      for (let l = 0; l < 4; l++) {
+        const shift = 8 * l;
+        sums[4 * l] += ((a0 >>> shift) & 0xff) - off;
+        sums[4 * l + 1] += ((a1 >>> shift) & 0xff) - off;
+        sums[4 * l + 2] += ((a2 >>> shift) & 0xff) - off;
+        sums[4 * l + 3] += ((a3 >>> shift) & 0xff) - off;
+      }
+    } else {
+      for (let r = 0; r < rows; r++, p += wordsPerVector) {
+        const x = stacked[p] ^ 0x80808080;
+        a0 = (a0 + (x & 0x00ff00ff)) | 0;
+        a1 = (a1 + ((x >>> 8) & 0x00ff00ff)) | 0;
+      }
+      const off = rows * 128;
+      // 16-bit lane l of a0 holds value 2l, of a1 value 2l + 1.
+      sums[0] += (a0 & 0xffff) - off;
+      sums[1] += (a1 & 0xffff) - off;
+      sums[2] += (a0 >>> 16) - off;
+      sums[3] += (a1 >>> 16) - off;
     }
   }
 }
 
 /** dst[i] = Σ_r value_r(i), exact (see sumPacked for the layout). */
 export function sumPackedJs(stacked: Uint32Array, numVectors: number, wordsPerVector: number, bits: 2 | 4 | 8, numValues: number, dst: Int32Array): void {
-  const swar = new Int32Array(16);
-  const sums = new Int32Array(32);
-  for (let block = 0; block * 32 < numValues; block++) {
-    const count = Math.min(32, numValues - block * 32);
-    blockSums(stacked, numVectors, wordsPerVector, bits, block, Math.ceil((count * bits) / 32), swar, sums);
-    dst.set(count === 32 ? sums : sums.subarray(0, count), block * 32);
+  const perWord = 32 / bits;
+  const sums = new Int32Array(perWord);
+  for (let w = 0, base = 0; base < numValues; w++, base += perWord) {
+    wordSums(stacked, numVectors, wordsPerVector, bits, w, sums);
+    const count = Math.min(perWord, numValues - base);
+    for (let v = 0; v < count; v++) dst[base + v] = sums[v];
   }
 }
 
-/** Sign code of the sums: bit 1 iff sum < 0; a zero sum takes bit (i + step) mod 2 (from `parity`). */
+/** Sign code of the sums: bit 1 iff sum < 0; a zero sum takes bit (i + step) mod 2, read from `parity` (the parity word). */
 export function signOfSumPackedJs(stacked: Uint32Array, numVectors: number, wordsPerVector: number, bits: 2 | 4 | 8, numValues: number,
   dst: Uint32Array, parity: number): void {
-  const swar = new Int32Array(16);
-  const sums = new Int32Array(32);
-  for (let block = 0; block * 32 < numValues; block++) {
-    const count = Math.min(32, numValues - block * 32);
-    blockSums(stacked, numVectors, wordsPerVector, bits, block, Math.ceil((count * bits) / 32), swar, sums);
-    let word = 0;
+  const perWord = 32 / bits;
+  const sums = new Int32Array(perWord);
+  let out = 0;
+  for (let w = 0, base = 0; base < numValues; w++, base += perWord) {
+    wordSums(stacked, numVectors, wordsPerVector, bits, w, sums);
+    const count = Math.min(perWord, numValues - base);
     for (let v = 0; v < count; v++) {
+      const i = base + v;
       const s = sums[v];
-      word |= (s < 0 ? 1 : s === 0 ? (parity >>> v) & 1 : 0) << v;
+      out |= (s < 0 ? 1 : s === 0 ? (parity >>> (i & 31)) & 1 : 0) << (i & 31);
+      if ((i & 31) === 31) {
+        dst[i >>> 5] = out;
+        out = 0;
+      }
     }
-    dst[block] = word;
   }
+  if ((numValues & 31) !== 0) dst[numValues >>> 5] = out;
 }

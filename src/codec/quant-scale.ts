@@ -12,27 +12,41 @@ import { sourceArrays, type QuantSource } from './quant-source.js';
 
 /** Σ|c| (or Σc² when `square`) over the segment in the striped order above. */
 export function stripedSumJs(source: QuantSource, offset: number, length: number, square: boolean): number {
-  const { a, g, b1, omb1 } = sourceArrays(source);
-  const fused = source.fused;
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-  const body = offset + (length & ~7);
+  const stripes = new Float64Array(8);
   const end = offset + length;
-  const v = new Float64Array(8);
-  let i = offset;
-  for (; i < body; i += 8) {
-    for (let j = 0; j < 8; j++) {
-      const c = fused ? Math.fround(Math.fround(b1 * a[i + j]) + Math.fround(omb1 * g[i + j])) : a[i + j];
-      v[j] = square ? c * c : Math.abs(c);
+  const body = offset + (length & ~7);
+  // One loop per case keeps each monomorphic; v(i) is |c_i| or c_i², exact in float64.
+  if (!source.fused) {
+    const c = source.c;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    if (square) {
+      for (let i = offset; i < body; i += 8) {
+        s0 += c[i] * c[i]; s1 += c[i + 1] * c[i + 1]; s2 += c[i + 2] * c[i + 2]; s3 += c[i + 3] * c[i + 3];
+        s4 += c[i + 4] * c[i + 4]; s5 += c[i + 5] * c[i + 5]; s6 += c[i + 6] * c[i + 6]; s7 += c[i + 7] * c[i + 7];
+      }
+    } else {
+      for (let i = offset; i < body; i += 8) {
+        s0 += Math.abs(c[i]); s1 += Math.abs(c[i + 1]); s2 += Math.abs(c[i + 2]); s3 += Math.abs(c[i + 3]);
+        s4 += Math.abs(c[i + 4]); s5 += Math.abs(c[i + 5]); s6 += Math.abs(c[i + 6]); s7 += Math.abs(c[i + 7]);
+      }
     }
-    s0 += v[0]; s1 += v[1]; s2 += v[2]; s3 += v[3]; s4 += v[4]; s5 += v[5]; s6 += v[6]; s7 += v[7];
+    stripes.set([s0, s1, s2, s3, s4, s5, s6, s7]);
+    for (let i = body; i < end; i++) stripes[i - body] += square ? c[i] * c[i] : Math.abs(c[i]);
+  } else {
+    const { m, g, b1, omb1 } = source;
+    const v = (i: number): number => {
+      const c = Math.fround(Math.fround(b1 * m[i]) + Math.fround(omb1 * g[i]));
+      return square ? c * c : Math.abs(c);
+    };
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    for (let i = offset; i < body; i += 8) {
+      s0 += v(i); s1 += v(i + 1); s2 += v(i + 2); s3 += v(i + 3); s4 += v(i + 4); s5 += v(i + 5); s6 += v(i + 6); s7 += v(i + 7);
+    }
+    stripes.set([s0, s1, s2, s3, s4, s5, s6, s7]);
+    for (let i = body; i < end; i++) stripes[i - body] += v(i);
   }
-  for (let j = 0; i < end; i++, j++) {
-    const c = fused ? Math.fround(Math.fround(b1 * a[i]) + Math.fround(omb1 * g[i])) : a[i];
-    const x = square ? c * c : Math.abs(c);
-    if (j === 0) s0 += x; else if (j === 1) s1 += x; else if (j === 2) s2 += x;
-    else if (j === 3) s3 += x; else if (j === 4) s4 += x; else if (j === 5) s5 += x; else s6 += x;
-  }
-  return ((s0 + s2) + (s4 + s6)) + ((s1 + s3) + (s5 + s7));
+  const s = stripes;
+  return ((s[0] + s[2]) + (s[4] + s[6])) + ((s[1] + s[3]) + (s[5] + s[7]));
 }
 
 /** max|c| over the segment; NaN if any c is NaN; 0 for an empty segment. */

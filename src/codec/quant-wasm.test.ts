@@ -25,8 +25,8 @@ test('wasm and JS quantisers produce identical codes (every method, bit width, l
     const m = kernelMemory.allocF32(n);
     const g = kernelMemory.allocF32(n);
     // Exact zeros exercise abstention and zero segments; a few large values exercise clamping.
-    randomFloat32(n, n + 1, { zeroFraction: 0.05, scale: 3 }, m.f32());
-    randomFloat32(n, n + 2, { zeroFraction: 0.05 }, g.f32());
+    m.f32().set(randomFloat32(n, n + 1, { zeroFraction: 0.05, scale: 3 }));
+    g.f32().set(randomFloat32(n, n + 2, { zeroFraction: 0.05 }));
     if (n > 40) m.f32()[17] = 1000;
     const segments = segmentsFor(n, n);
     for (const bits of [2, 4, 8] as QuantBits[]) {

@@ -31,10 +31,19 @@ import { lionSource, plainSource, sourceArrays, type QuantSource } from './quant
  * Throws InvalidArgumentError on bad options, segments or buffer lengths.
  */
 export function quantize(c: Float32Array, segments: readonly Segment[], options: QuantizeOptions, dst: Uint32Array): void {
+  quantizeOn(canUseWasm(c, dst), c, segments, options, dst);
+}
+
+/** `quantize` on the plain-JS path wherever the arrays live (to compare the two paths). */
+export function quantizeJs(c: Float32Array, segments: readonly Segment[], options: QuantizeOptions, dst: Uint32Array): void {
+  quantizeOn(false, c, segments, options, dst);
+}
+
+function quantizeOn(useWasm: boolean, c: Float32Array, segments: readonly Segment[], options: QuantizeOptions, dst: Uint32Array): void {
   const q = resolveQuantOptions(options);
   checkSegments(segments, c.length);
   checkLength('dst', dst, packedWordCount(c.length, q.bits), `ceil(${c.length}·${q.bits}/32) words`);
-  encodeSegments(plainSource(c), c.length, segments, q, dst, canUseWasm(c, dst));
+  encodeSegments(plainSource(c), c.length, segments, q, dst, useWasm);
 }
 
 /**
@@ -45,12 +54,23 @@ export function quantize(c: Float32Array, segments: readonly Segment[], options:
  */
 export function lionEncodeQuant(momentum: Float32Array, grads: Float32Array, beta1: number, segments: readonly Segment[],
   options: QuantizeOptions, dst: Uint32Array): void {
+  lionEncodeOn(canUseWasm(momentum, grads, dst), momentum, grads, beta1, segments, options, dst);
+}
+
+/** `lionEncodeQuant` on the plain-JS path wherever the arrays live (to compare the two paths). */
+export function lionEncodeQuantJs(momentum: Float32Array, grads: Float32Array, beta1: number, segments: readonly Segment[],
+  options: QuantizeOptions, dst: Uint32Array): void {
+  lionEncodeOn(false, momentum, grads, beta1, segments, options, dst);
+}
+
+function lionEncodeOn(useWasm: boolean, momentum: Float32Array, grads: Float32Array, beta1: number, segments: readonly Segment[],
+  options: QuantizeOptions, dst: Uint32Array): void {
   const q = resolveQuantOptions(options);
   if (typeof beta1 !== 'number' || !(beta1 >= 0 && beta1 <= 1)) throw new InvalidArgumentError('beta1', beta1, 'a number in [0, 1]');
   checkLength('grads', grads, momentum.length, 'the length of momentum');
   checkSegments(segments, momentum.length);
   checkLength('dst', dst, packedWordCount(momentum.length, q.bits), `ceil(${momentum.length}·${q.bits}/32) words`);
-  encodeSegments(lionSource(momentum, grads, beta1), momentum.length, segments, q, dst, canUseWasm(momentum, grads, dst));
+  encodeSegments(lionSource(momentum, grads, beta1), momentum.length, segments, q, dst, useWasm);
 }
 
 /**
