@@ -1,3 +1,4 @@
+// Tests of the global-norm sum of squares (JS and wasm agree bit for bit) and the clipping factor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';

@@ -1,3 +1,4 @@
+// Tests of Lion option defaults, validation errors (code, field, value) and coefficient rounding.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';

@@ -1,3 +1,4 @@
+// Tests of the Lion facade: schedule per step, mask, clipping, the split step for distributed use, errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';

@@ -1,3 +1,4 @@
+// Tests of parameter layouts: construction from shapes and lengths, views, validation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';

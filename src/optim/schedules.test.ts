@@ -1,3 +1,4 @@
+// Tests of the learning-rate schedules at their edges, and of their validation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';

@@ -1,3 +1,4 @@
+// Tests of each composed transform on hand-sized inputs, and of chain().
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';

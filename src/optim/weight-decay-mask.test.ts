@@ -1,3 +1,4 @@
+// Tests of weight-decay mask resolution: predicates, include/exclude globs, unknown names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
