@@ -8,6 +8,8 @@
 // training spends most of its time in them. A transpose is O(n²) memory
 // traffic against the matmul's O(n³) work, so transposing first and then
 // running the plain kernel is faster by an order of magnitude.
+// It also sidesteps a tfjs-backend-wasm 4.22 bug: its _FusedMatMul adds the
+// bias along the wrong axis when an operand is transposed (see the test).
 
 import { tf } from './tf.js';
 
