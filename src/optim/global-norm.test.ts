@@ -2,9 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
-import { kernelMemory } from '../kernels/load.js';
+import { kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
 import { randomFloat32 } from '../test-support/random.js';
 import { clipScale, globalNorm, sumOfSquares, sumOfSquaresJs, sumOfSquaresWasm } from './global-norm.js';
+
+// These tests run the wasm path next to the JS one, whatever LION_CUB_KERNELS says.
+setWasmKernelsEnabled(true);
 
 test('sum of squares of small exact values', () => {
   assert.equal(sumOfSquaresJs(new Float32Array([1, 2, 3])), 14);

@@ -1,11 +1,14 @@
 // Lion minimises smooth functions from a fixed start: a diagonal quadratic and the Rosenbrock valley.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelMemory } from '../kernels/load.js';
+import { kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
 import { randomFloat32 } from '../test-support/random.js';
 import { createLion } from './lion.js';
 import { layoutFromLengths } from './param-layout.js';
 import { warmupCosineSchedule } from './schedules.js';
+
+// These tests run the wasm path next to the JS one, whatever LION_CUB_KERNELS says.
+setWasmKernelsEnabled(true);
 
 for (const stateMemory of ['heap', 'kernel'] as const) {
   test(`quadratic ½·Σ aᵢ(θᵢ − tᵢ)² in 100 dimensions (${stateMemory})`, () => {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
-import { canUseWasm, kernelMemory } from '../kernels/load.js';
+import { canUseWasm, kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
 import type { KernelRegion } from '../kernels/kernel-memory.js';
 import { randomFloat32 } from '../test-support/random.js';
 import { createLion, type CreateLionOptions } from './lion.js';
@@ -13,6 +13,9 @@ import { lionCoefficients, lionSign } from './lion-numerics.js';
 import { layoutFromLengths, type ParamLayout } from './param-layout.js';
 import { warmupCosineSchedule } from './schedules.js';
 import { applyUpdates, composedLion, updatesFromGradients, type ScaleByLionState } from './transforms.js';
+
+// These tests run the wasm path next to the JS one, whatever LION_CUB_KERNELS says.
+setWasmKernelsEnabled(true);
 
 const LENGTHS = [0, 1, 31, 32, 33, 1000, 2 ** 20 + 3];
 const STEPS = 3;

@@ -1,11 +1,14 @@
 // Golden Lion steps: a few parameters, numbers derived by hand (float32 rounding noted where it shows).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelMemory } from '../kernels/load.js';
+import { kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
 import { createLion, type CreateLionOptions } from './lion.js';
 import { layoutFromLengths, type ParamLayout } from './param-layout.js';
 import { applyUpdates, composedLion, updatesFromGradients } from './transforms.js';
 import { linearWarmupSchedule } from './schedules.js';
+
+// These tests run the wasm path next to the JS one, whatever LION_CUB_KERNELS says.
+setWasmKernelsEnabled(true);
 
 interface Trace { params: number[][]; momentum: number[][] }
 

@@ -2,11 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
-import { kernelMemory } from '../kernels/load.js';
+import { kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
 import { randomFloat32 } from '../test-support/random.js';
 import { createLion } from './lion.js';
 import { lionSign } from './lion-numerics.js';
 import { layoutFromLengths } from './param-layout.js';
+
+// These tests run the wasm path next to the JS one, whatever LION_CUB_KERNELS says.
+setWasmKernelsEnabled(true);
 
 const layout = layoutFromLengths([{ name: 'w', length: 5 }, { name: 'b', length: 3 }, { name: 'v', length: 4 }]);
 const n = layout.numParams;
