@@ -199,6 +199,52 @@ export function voteSigns(stacked: usize, numVectors: i32, wordsPerVector: i32, 
   }
 }
 
+/**
+ * dst[i] = N − 2·k_i for the first numValues values (k_i = codes with bit i set): per word,
+ * 8 vectors of 4 lane counters each gather −1 for every set bit over the N codes.
+ */
+export function tallySigns(stacked: usize, numVectors: i32, wordsPerVector: i32, numValues: i32, dst: usize): void {
+  const stride = <usize>wordsPerVector << 2;
+  const total = i32x4.splat(numVectors);
+  const fullWords = numValues >>> 5;
+  for (let w = 0; w < fullWords; w++) {
+    const zero = i32x4.splat(0);
+    let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+    let p = stacked + (<usize>w << 2);
+    for (let k = 0; k < numVectors; k++) {
+      const word = v128.load32_splat(p);
+      p += stride;
+      a0 = i32x4.add(a0, bitLanes(word, 0)); a1 = i32x4.add(a1, bitLanes(word, 1));
+      a2 = i32x4.add(a2, bitLanes(word, 2)); a3 = i32x4.add(a3, bitLanes(word, 3));
+      a4 = i32x4.add(a4, bitLanes(word, 4)); a5 = i32x4.add(a5, bitLanes(word, 5));
+      a6 = i32x4.add(a6, bitLanes(word, 6)); a7 = i32x4.add(a7, bitLanes(word, 7));
+    }
+    // the a_b hold −k: N + 2·(−k)
+    const out = dst + (<usize>w << 7);
+    v128.store(out, i32x4.add(total, i32x4.shl(a0, 1)));
+    v128.store(out, i32x4.add(total, i32x4.shl(a1, 1)), 16);
+    v128.store(out, i32x4.add(total, i32x4.shl(a2, 1)), 32);
+    v128.store(out, i32x4.add(total, i32x4.shl(a3, 1)), 48);
+    v128.store(out, i32x4.add(total, i32x4.shl(a4, 1)), 64);
+    v128.store(out, i32x4.add(total, i32x4.shl(a5, 1)), 80);
+    v128.store(out, i32x4.add(total, i32x4.shl(a6, 1)), 96);
+    v128.store(out, i32x4.add(total, i32x4.shl(a7, 1)), 112);
+  }
+  const rest = numValues & 31;
+  if (rest == 0) return;
+  const out = dst + (<usize>fullWords << 7);
+  for (let j = 0; j < rest; j++) store<i32>(out + (<usize>j << 2), numVectors);
+  let p = stacked + (<usize>fullWords << 2);
+  for (let k = 0; k < numVectors; k++) {
+    const word = load<u32>(p);
+    p += stride;
+    for (let j = 0; j < rest; j++) {
+      const at = out + (<usize>j << 2);
+      store<i32>(at, load<i32>(at) - <i32>(((word >>> j) & 1) << 1));
+    }
+  }
+}
+
 // ---- fused Lion kernels (float32, operation order fixed by src/optim) ----
 
 /** c = b1·m + omb1·g, 4 lanes. */

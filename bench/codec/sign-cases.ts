@@ -3,7 +3,7 @@
 import type { KernelMemory, KernelRegion } from '../../src/kernels/kernel-memory.js';
 import { packSigns, unpackSigns, signCodeWords } from '../../src/codec/sign-code.js';
 import { packSignsJs } from '../../src/codec/sign-code-js.js';
-import { voteSigns } from '../../src/codec/vote.js';
+import { tallySigns, voteSigns } from '../../src/codec/vote.js';
 import { voteSignsJs } from '../../src/codec/vote-js.js';
 import { lionApplySign, lionEncodeSign, lionStepSign } from '../../src/codec/lion-sign.js';
 import { lionSignConstants, lionStepSignJs } from '../../src/codec/lion-sign-js.js';
@@ -84,6 +84,17 @@ export const signKernelCases: CodecBenchCase[] = [
   },
   voteCase('vote-8', 'wasm', voteSigns),
   voteCase('vote-8-js', 'js', voteSignsJs),
+  {
+    kernel: 'tally-8', path: 'wasm',
+    setup: (n, memory) => {
+      const words = signCodeWords(n);
+      return withRegions(memory, [VOTERS * words * 4, n * 4], ([stacked, result]) => {
+        const inputs = fillWords(stacked.u32(), 2);
+        const dst = result.i32();
+        return () => tallySigns(inputs, VOTERS, words, n, dst);
+      });
+    },
+  },
   {
     kernel: 'lion-encode-sign', path: 'wasm',
     setup: (n, memory) => withRegions(memory, lionRegions(n), (regions) => {

@@ -11,6 +11,7 @@ export interface SignKernels {
   packSigns(src: number, dst: number, numValues: number, step: number): void;
   unpackSigns(code: number, numValues: number, dst: number): void;
   voteSigns(stacked: number, numVectors: number, wordsPerVector: number, dst: number, step: number): void;
+  tallySigns(stacked: number, numVectors: number, wordsPerVector: number, numValues: number, dst: number): void;
   lionEncodeSign(m: number, g: number, beta1: number, oneMinusBeta1: number, dst: number, numValues: number, step: number): void;
   lionApplySign(theta: number, m: number, g: number, code: number, decay: number, lr: number,
     beta2: number, oneMinusBeta2: number, offset: number, length: number): void;

@@ -56,6 +56,27 @@ function voteBothPaths(stacked: Uint32Array, numVectors: number, words: number, 
   return js;
 }
 
+/** Tallies in plain arrays (JS) and in kernel memory (wasm); both must match and are returned once. */
+function tallyBothPaths(stacked: Uint32Array, numVectors: number, numValues: number): Int32Array {
+  const words = signCodeWords(numValues);
+  const js = new Int32Array(numValues);
+  tallySigns(stacked, numVectors, words, numValues, js);
+  const inRegion = kernelMemory.allocU32(stacked.length);
+  const outRegion = kernelMemory.alloc(numValues * 4);
+  try {
+    const input = inRegion.u32();
+    input.set(stacked);
+    const out = outRegion.i32();
+    assert.ok(canUseWasm(input, out));
+    tallySigns(input, numVectors, words, numValues, out);
+    assert.deepEqual(out, js, `tally wasm vs JS, N = ${numVectors}, ${numValues} values`);
+  } finally {
+    kernelMemory.release(inRegion);
+    kernelMemory.release(outRegion);
+  }
+  return js;
+}
+
 for (const numVectors of [1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 30, 31, 64, 65, 1024]) {
   test(`vote and tally of N = ${numVectors} match the brute-force float reference`, () => {
     // 70 values: tail words only; 300 values: SIMD columns plus a tail
@@ -65,9 +86,7 @@ for (const numVectors of [1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 30, 31, 64, 65,
       for (const step of [0, 1]) {
         const expected = floatReference(stacked, numVectors, numValues, step);
         assert.deepEqual(voteBothPaths(stacked, numVectors, words, step), expected.vote, `values ${numValues} step ${step}`);
-        const tally = new Int32Array(numValues);
-        tallySigns(stacked, numVectors, words, numValues, tally);
-        assert.deepEqual([...tally], [...expected.sums]);
+        assert.deepEqual([...tallyBothPaths(stacked, numVectors, numValues)], [...expected.sums]);
       }
     }
   });
@@ -128,7 +147,7 @@ test('vote: wasm, JS and the float reference agree on random N, lengths and step
 });
 
 for (const numValues of [0, 1, 31, 32, 33, 1000, 2 ** 20 + 3]) {
-  test(`vote: wasm bit-identical to JS at ${numValues} values, N = 8 and 5`, () => {
+  test(`vote and tally: wasm identical to JS at ${numValues} values, N = 8 and 5`, () => {
     const words = signCodeWords(numValues);
     for (const numVectors of [8, 5]) {
       // raw random words, padding included: both paths treat padding alike
@@ -138,6 +157,9 @@ for (const numValues of [0, 1, 31, 32, 33, 1000, 2 ** 20 + 3]) {
       const js = new Uint32Array(words);
       voteSignsJs(stacked, numVectors, words, js, 1);
       assert.deepEqual(voteBothPaths(stacked, numVectors, words, 1), js);
+      const jsTally = new Int32Array(numValues);
+      tallySignsJs(stacked, numVectors, words, numValues, jsTally);
+      assert.deepEqual(tallyBothPaths(stacked, numVectors, numValues), jsTally);
     }
   });
 }
@@ -146,13 +168,8 @@ test('tally ignores padding bits', () => {
   const numValues = 40;
   // both codes set every padding bit of their last word
   const stacked = new Uint32Array([0xffffffff, 0xffffffff, 0xffffffff, 0xffffff00]);
-  const tally = new Int32Array(numValues);
-  tallySigns(stacked, 2, 2, numValues, tally);
   const expected = new Array(numValues).fill(-2).fill(0, 32);
-  assert.deepEqual([...tally], expected);
-  const js = new Int32Array(numValues);
-  tallySignsJs(stacked, 2, 2, numValues, js);
-  assert.deepEqual(js, tally);
+  assert.deepEqual([...tallyBothPaths(stacked, 2, numValues)], expected);
 });
 
 test('counts and lengths are validated with InvalidArgumentError', () => {

@@ -44,7 +44,8 @@ export function voteSigns(stacked: Uint32Array, numVectors: number, wordsPerVect
  * Sum of the ±1 votes of every value: dst[i] = Σ_k (bit i of code k ? −1 : +1) = N − 2·k_i,
  * an integer in [−N, N] (the "average of signs" strategy divides it by N). Padding bits are
  * ignored. Layout of `stacked` as in voteSigns; W must equal ceil(numValues / 32) and `dst`
- * must hold exactly `numValues` entries. Throws InvalidArgumentError otherwise.
+ * must hold exactly `numValues` entries. Runs in wasm when both arrays live in kernel memory.
+ * Throws InvalidArgumentError otherwise.
  */
 export function tallySigns(stacked: Uint32Array, numVectors: number, wordsPerVector: number, numValues: number, dst: Int32Array): void {
   checkStacked(stacked, numVectors, wordsPerVector);
@@ -53,5 +54,7 @@ export function tallySigns(stacked: Uint32Array, numVectors: number, wordsPerVec
     throw new InvalidArgumentError('wordsPerVector', wordsPerVector, `ceil(numValues / 32) = ${signCodeWords(numValues)} for ${numValues} values`);
   }
   checkSameLength('dst', dst, numValues);
-  tallySignsJs(stacked, numVectors, wordsPerVector, numValues, dst);
+  if (numValues === 0) return;
+  if (canUseWasm(stacked, dst)) signKernels().tallySigns(stacked.byteOffset, numVectors, wordsPerVector, numValues, dst.byteOffset);
+  else tallySignsJs(stacked, numVectors, wordsPerVector, numValues, dst);
 }
