@@ -44,6 +44,16 @@ test('released blocks are reused, coalesced and zeroed; bytesInUse returns to ze
   assert.throws(() => d.u8(), /after free/);
 });
 
+test('a block released at the top of the heap comes back zeroed', () => {
+  const mem = new KernelMemory(1);
+  const a = mem.allocF32(4);
+  a.f32().fill(7);
+  mem.release(a);
+  const b = mem.allocF32(8);
+  assert.equal(b.offset, a.offset);
+  assert.deepEqual([...b.f32()], [0, 0, 0, 0, 0, 0, 0, 0]);
+});
+
 test('bad sizes are typed errors', () => {
   const mem = new KernelMemory(1);
   assert.throws(() => mem.alloc(-1), InvalidArgumentError);

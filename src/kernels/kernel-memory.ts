@@ -69,6 +69,8 @@ export class KernelMemory {
   readonly memory: WebAssembly.Memory;
   private free: FreeBlock[] = [];
   private top = HEAP_START;
+  /** Bytes below this were handed out before and may hold old data; above it the memory is as grown (zero). */
+  private highWater = HEAP_START;
 
   constructor(initialPages = 2) {
     this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES });
@@ -101,6 +103,8 @@ export class KernelMemory {
       this.memory.grow(Math.min(MAX_PAGES, Math.max(needPages, havePages * 2)) - havePages);
     }
     this.top = end;
+    if (offset < this.highWater) new Uint8Array(this.memory.buffer, offset, Math.min(end, this.highWater) - offset).fill(0);
+    this.highWater = Math.max(this.highWater, end);
     return new KernelRegion(this, offset, byteLength);
   }
 
