@@ -78,11 +78,22 @@
 @inline function maxAbsBody(fused: bool, src: usize, g: usize, b1s: f32, omb1s: f32, n: i32): f32 {
   const b1 = f32x4.splat(b1s);
   const omb1 = f32x4.splat(omb1s);
-  let m = f32x4.splat(0);
-  const body = n & ~3;
+  // Four accumulators: f32x4.max is a multi-instruction sequence, one chain would stall on its latency.
+  let m0 = f32x4.splat(0);
+  let m1 = m0;
+  let m2 = m0;
+  let m3 = m0;
+  const body = n & ~15;
   let t = 0;
-  for (; t < body; t += 4) m = f32x4.max(m, f32x4.abs(load4(fused, src, g, b1, omb1, <usize>t << 2)));
-  // f32x4.max propagates NaN like Math.max, so the order of the lanes does not matter.
+  for (; t < body; t += 16) {
+    const off = <usize>t << 2;
+    m0 = f32x4.max(m0, f32x4.abs(load4(fused, src, g, b1, omb1, off)));
+    m1 = f32x4.max(m1, f32x4.abs(load4(fused, src, g, b1, omb1, off + 16)));
+    m2 = f32x4.max(m2, f32x4.abs(load4(fused, src, g, b1, omb1, off + 32)));
+    m3 = f32x4.max(m3, f32x4.abs(load4(fused, src, g, b1, omb1, off + 48)));
+  }
+  // f32 max propagates NaN like the JS reference, so the order of lanes and chains does not matter.
+  const m = f32x4.max(f32x4.max(m0, m1), f32x4.max(m2, m3));
   let r = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
   for (; t < n; t++) r = max(r, abs(load1(fused, src, g, b1s, omb1s, <usize>t << 2)));
   return r;
