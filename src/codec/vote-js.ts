@@ -6,14 +6,40 @@ import { parityWord } from './parity.js';
  * Majority vote of `numVectors` codes of `wordsPerVector` words each, vector k at words
  * [k·W, (k+1)·W) of `stacked`. Per word, the number of 1 bits k at each bit position is
  * kept in bit planes (plane j holds bit j of the count, for all 32 positions at once) and
- * incremented with a ripple-carry adder; then k is compared with ⌊N/2⌋ plane by plane.
+ * incremented with a ripple-carry adder.
  * Result bit 1 iff 2k > N; a tie (2k = N) takes the parity rule at `step`. Lengths are not checked here.
  */
 export function voteSignsJs(stacked: Uint32Array, numVectors: number, wordsPerVector: number, dst: Uint32Array, step: number): void {
-  const numPlanes = 32 - Math.clz32(numVectors);
-  const planes = new Int32Array(numPlanes);
   const half = numVectors >>> 1;
   const tie = (numVectors & 1) === 0 ? parityWord(step) : 0;
+  if (numVectors <= 15) voteSmall(stacked, numVectors, wordsPerVector, dst, half, tie);
+  else voteAny(stacked, numVectors, wordsPerVector, dst, half, tie);
+}
+
+/**
+ * N ≤ 15: five planes in locals, started at 15 − ⌊N/2⌋ so that plane 4 ends up set exactly
+ * where k > ⌊N/2⌋ and planes 0..3 are all ones exactly where k = ⌊N/2⌋.
+ */
+function voteSmall(stacked: Uint32Array, numVectors: number, wordsPerVector: number, dst: Uint32Array, half: number, tie: number): void {
+  const bias = 15 - half;
+  const b0 = -(bias & 1), b1 = -((bias >>> 1) & 1), b2 = -((bias >>> 2) & 1), b3 = -((bias >>> 3) & 1);
+  for (let w = 0; w < wordsPerVector; w++) {
+    let l0 = b0, l1 = b1, l2 = b2, l3 = b3, l4 = 0;
+    for (let k = 0, at = w; k < numVectors; k++, at += wordsPerVector) {
+      const x = stacked[at] | 0;
+      const c0 = l0 & x; l0 ^= x;
+      const c1 = l1 & c0; l1 ^= c0;
+      const c2 = l2 & c1; l2 ^= c1;
+      l4 |= l3 & c2; l3 ^= c2;
+    }
+    dst[w] = l4 | (l0 & l1 & l2 & l3 & tie);
+  }
+}
+
+/** Any N: a plane array with a ripple-carry increment per input, then k compared with ⌊N/2⌋ from the top plane down. */
+function voteAny(stacked: Uint32Array, numVectors: number, wordsPerVector: number, dst: Uint32Array, half: number, tie: number): void {
+  const numPlanes = 32 - Math.clz32(numVectors);
+  const planes = new Int32Array(numPlanes);
   for (let w = 0; w < wordsPerVector; w++) {
     planes.fill(0);
     for (let k = 0, at = w; k < numVectors; k++, at += wordsPerVector) {
