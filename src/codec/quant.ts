@@ -21,8 +21,8 @@ import { lionSource, plainSource, sourceArrays, type QuantSource } from './quant
  * - l0:   μ = exp(mean log(|c| + ε)), same formula
  * - linf: μ = max|c|, same formula (the largest |c| maps to s/2)
  * - ternary: l1 with s = 1: |c| > μ votes ±1, |c| ≤ μ abstains with q = 0 (|c| = μ is a tie, rounded to even 0)
- * - stochastic: k = s/‖c‖₂, |q| = floor(a) + [u < a − floor(a)], a = f32(|c|·k), u a 24-bit uniform
- *   from counterUniform(streamKey(seed, step), i); E[q] = c·s/‖c‖₂ (unbiased until |q| hits s)
+ * - stochastic: k = s/‖c‖₂, |q| = floor(a) + [u < a − floor(a)], a = f32(|c|·k), u = counterUniform(streamKey(seed, step), i)
+ *   with i the index in the whole vector; E[q] = c·s/‖c‖₂ (u has 24 bits, so the bias is below 2^−24)
  * - sign: q = sign(c) ∈ {−1, 0, 1}; +0, −0 (and NaN) abstain with q = 0
  * μ = 0 (an all-zero segment) gives q = 0 throughout; NaN inputs code as 0.
  *
