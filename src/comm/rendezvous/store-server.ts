@@ -28,7 +28,10 @@ interface Waiter {
   keys: string[];
   timer: NodeJS.Timeout;
   client: net.Socket;
+  /** Answers with the value(s): all keys are present. */
   done(): void;
+  /** Answers with a timeout naming the missing keys. */
+  expire(): void;
 }
 
 /**
@@ -69,13 +72,23 @@ export class StoreServer {
     });
   }
 
-  /** Stops listening, drops every client and pending wait, clears timers. Idempotent. */
+  /**
+   * Stops listening, answers every pending wait/get with a timeout naming the keys still missing (so
+   * the ranks waiting learn who never arrived rather than just losing the store), ends every client
+   * connection and clears the timers. Idempotent.
+   */
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
-    for (const w of this.waiters) clearTimeout(w.timer);
+    for (const w of [...this.waiters]) {
+      clearTimeout(w.timer);
+      w.expire();
+    }
     this.waiters.clear();
-    for (const c of this.clients) c.destroy();
-    this.clients.clear();
+    for (const c of this.clients) {
+      c.end();
+      // A client that does not close its end must not keep this process alive.
+      setTimeout(() => c.destroy(), 1000).unref();
+    }
     this.closing = new Promise((resolve) => this.server.close(() => resolve()));
     return this.closing;
   }
@@ -181,14 +194,15 @@ export class StoreServer {
     const waiter: Waiter = {
       keys,
       client,
-      timer: setTimeout(() => {
-        this.waiters.delete(waiter);
-        reply({ status: 'timeout', missingKeys: keys.filter((k) => !this.data.has(k)) });
-      }, timeoutMs),
+      timer: setTimeout(() => waiter.expire(), timeoutMs),
       done: () => {
         clearTimeout(waiter.timer);
         this.waiters.delete(waiter);
         reply(answer());
+      },
+      expire: () => {
+        this.waiters.delete(waiter);
+        reply({ status: 'timeout', missingKeys: keys.filter((k) => !this.data.has(k)) });
       },
     };
     this.waiters.add(waiter);

@@ -129,13 +129,15 @@ describe('rendezvous store', () => {
       e.code === 'rendezvous' && e.rank === 3 && /could not connect to the rendezvous store/.test(e.message) && /ECONNREFUSED/.test(e.message));
   });
 
-  it('fails pending requests when the store goes away', async () => {
+  it('answers pending waits with the missing keys when it shuts down, then refuses requests', async () => {
     const server = await StoreServer.start({ host: '127.0.0.1', port: 0, jobToken });
     const c = await StoreClient.connect({ host: '127.0.0.1', port: server.address.port, rank: 1, jobToken, connectTimeoutMs: 1000 });
-    const waiting = c.wait(['never'], 10_000);
+    await c.set('here', 'x');
+    const waiting = assert.rejects(c.wait(['here', 'never'], 10_000), (e: StoreTimeoutError) => e instanceof StoreTimeoutError && e.missingKeys.join() === 'never');
     await new Promise((r) => setTimeout(r, 20));
     await server.close();
-    await assert.rejects(waiting, (e: CommError) => e.code === 'peer_closed' && e.peer === 0);
+    await waiting;
+    await assert.rejects(c.set('k', 'v'), (e: CommError) => e.code === 'peer_closed' && e.peer === 0);
     c.close();
   });
 });

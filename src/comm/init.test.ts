@@ -1,0 +1,107 @@
+// Tests of initProcessGroup with several ranks in one process over loopback: success, mismatch, missing ranks.
+
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import type { CommError } from './errors.js';
+import { initProcessGroup, initTransport, type InitProcessGroupOptions } from './init.js';
+import { ConfigMismatchError } from './rendezvous/fingerprint.js';
+import { generateJobToken } from './transport/handshake.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function jobOptions(worldSize: number, extra: (rank: number) => Partial<InitProcessGroupOptions> = () => ({})): Promise<InitProcessGroupOptions[]> {
+  const masterPort = await freePort();
+  const jobToken = generateJobToken();
+  return Array.from({ length: worldSize }, (_, rank) => ({
+    env: { RANK: String(rank), WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(masterPort), LION_CUB_JOB_TOKEN: jobToken },
+    rendezvousTimeoutMs: 10_000,
+    ...extra(rank),
+  }));
+}
+
+describe('initProcessGroup', () => {
+  it('joins 3 ranks from launcher variables and runs an allreduce over TCP', async () => {
+    const options = await jobOptions(3);
+    // Rank 0 starts last: the others must keep dialing the store until it is up.
+    const late = new Promise((r) => setTimeout(r, 150)).then(() => initProcessGroup(options[0]));
+    const groups = await Promise.all([late, initProcessGroup(options[1]), initProcessGroup(options[2])]);
+    try {
+      const results = await Promise.all(groups.map((g) => g.allreduce(Float32Array.from({ length: 1000 }, (_, i) => i * (g.rank + 1)))));
+      for (const r of results) {
+        assert.equal(r[0], 0);
+        assert.equal(r[999], 999 * 6);
+      }
+      groups.forEach((g, rank) => assert.equal(g.rank, rank));
+    } finally {
+      await Promise.all(groups.map((g) => g.close()));
+    }
+  });
+
+  it('reports a configuration mismatch on every rank, naming the ranks and fields', async () => {
+    const options = await jobOptions(3, (rank) => ({
+      fingerprint: { numParams: rank === 2 ? 999 : 1000, strategy: 'vote-1bit' },
+      chunkBytes: rank === 1 ? 4096 : undefined,
+    }));
+    const results = await Promise.allSettled(options.map((o) => initProcessGroup(o)));
+    const messages = results.map((r, rank) => {
+      assert.equal(r.status, 'rejected', `rank ${rank}`);
+      const e = (r as PromiseRejectedResult).reason as ConfigMismatchError;
+      assert.ok(e instanceof ConfigMismatchError);
+      assert.equal(e.code, 'mismatch');
+      assert.equal(e.rank, rank);
+      assert.deepEqual(e.differences.map((d) => d.field), ['chunkBytes', 'numParams']);
+      assert.match(e.message, /numParams: 1000 on ranks 0, 1; 999 on rank 2/);
+      assert.match(e.message, /chunkBytes: 262144 on ranks 0, 2; 4096 on rank 1|chunkBytes: \d+ on ranks 0, 2; 4096 on rank 1/);
+      return e.message.replace(/\(op=.*\)$/, '');
+    });
+    assert.equal(new Set(messages).size, 1, 'every rank reports the same disagreement');
+  });
+
+  it('names the ranks that never arrived', async () => {
+    const options = await jobOptions(4, () => ({ rendezvousTimeoutMs: 600 }));
+    const results = await Promise.allSettled([initProcessGroup(options[0]), initProcessGroup(options[2])]);
+    for (const r of results) {
+      const e = (r as PromiseRejectedResult).reason as CommError;
+      assert.equal(e.code, 'rendezvous');
+      assert.match(e.message, /ranks 1, 3 never arrived at the rendezvous/);
+    }
+  });
+
+  it('names the store when rank 0 never starts', async () => {
+    const [, rank1] = await jobOptions(2, () => ({ rendezvousTimeoutMs: 300 }));
+    await assert.rejects(initProcessGroup(rank1), (e: CommError) => e.code === 'rendezvous' && /rendezvous store/.test(e.message) && e.rank === 1);
+  });
+
+  it('keeps out a rank with another token and reports it missing', async () => {
+    const options = await jobOptions(2, () => ({ rendezvousTimeoutMs: 800 }));
+    options[1].jobToken = generateJobToken();
+    const warnings: string[] = [];
+    options[0].onWarning = (m) => warnings.push(m);
+    const [r0, r1] = await Promise.allSettled(options.map((o) => initProcessGroup(o)));
+    assert.equal(((r1 as PromiseRejectedResult).reason as CommError).code, 'auth');
+    assert.match(((r0 as PromiseRejectedResult).reason as CommError).message, /rank 1 never arrived/);
+    assert.ok(warnings.some((w) => /refused a connection/.test(w)), warnings.join('\n'));
+  });
+
+  it('runs alone without any launcher variable or token', async () => {
+    const group = await initProcessGroup({ env: {} });
+    assert.equal(group.worldSize, 1);
+    const x = Float32Array.of(1, 2, 3);
+    assert.deepEqual(await group.allreduce(x), Float32Array.of(1, 2, 3));
+    await group.close();
+  });
+
+  it('requires a job token for more than one rank', async () => {
+    await assert.rejects(initTransport({ env: { RANK: '0', WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1' } }), { code: 'invalid_argument', field: 'LION_CUB_JOB_TOKEN' });
+  });
+});
