@@ -1,0 +1,125 @@
+// Fused Lion kernels on the sign code: encode c = β1·m + (1−β1)·g, apply a coded Δ, or both in one pass.
+//
+// Float32 operation order is fixed by src/optim's Lion so that the two agree bit for bit.
+
+import { SIGN_BIT, bitLanes, codeBit, codeLanes, parityLanes, signWord } from './lanes';
+
+/** c = b1·m + omb1·g, 4 lanes. */
+@inline function preSign(m: v128, g: v128, b1: v128, omb1: v128): v128 {
+  return f32x4.add(f32x4.mul(b1, m), f32x4.mul(omb1, g));
+}
+
+export function lionEncodeSign(m: usize, g: usize, beta1: f32, oneMinusBeta1: f32, dst: usize, numValues: i32, step: i32): void {
+  const parity = parityLanes(step);
+  const b1 = f32x4.splat(beta1), omb1 = f32x4.splat(oneMinusBeta1);
+  const fullWords = numValues >>> 5;
+  for (let w = 0; w < fullWords; w++) {
+    const o = <usize>w << 7;
+    const pm = m + o, pg = g + o;
+    const word = signWord(
+      codeLanes(preSign(v128.load(pm), v128.load(pg), b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 16), v128.load(pg, 16), b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 32), v128.load(pg, 32), b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 48), v128.load(pg, 48), b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 64), v128.load(pg, 64), b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 80), v128.load(pg, 80), b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 96), v128.load(pg, 96), b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 112), v128.load(pg, 112), b1, omb1), parity));
+    store<i32>(dst + (<usize>w << 2), word);
+  }
+  const rest = numValues & 31;
+  if (rest == 0) return;
+  const o = <usize>fullWords << 7;
+  let word: u32 = 0;
+  for (let j = 0; j < rest; j++) {
+    const at = o + (<usize>j << 2);
+    const c = beta1 * load<f32>(m + at) + oneMinusBeta1 * load<f32>(g + at);
+    word |= codeBit(reinterpret<u32>(c), j, step) << j;
+  }
+  store<u32>(dst + (<usize>fullWords << 2), word);
+}
+
+/** θ ← θ·decay − lr·Δ and m ← b2·m + omb2·g for one value; Δ = −1 when `negative`. */
+@inline function applyOne(theta: usize, m: usize, g: usize, negative: bool, decay: f32, lr: f32, beta2: f32, oneMinusBeta2: f32): void {
+  store<f32>(theta, load<f32>(theta) * decay - (negative ? -lr : lr));
+  store<f32>(m, beta2 * load<f32>(m) + oneMinusBeta2 * load<f32>(g));
+}
+
+/** The vector form of applyOne for 4 values; `negative` lanes are all-ones where Δ = −1. */
+@inline function applyFour(theta: usize, m: usize, g: usize, negative: v128, decay: v128, lr: v128, b2: v128, omb2: v128): void {
+  const step = v128.xor(lr, v128.and(negative, i32x4.splat(SIGN_BIT)));
+  v128.store(theta, f32x4.sub(f32x4.mul(v128.load(theta), decay), step));
+  v128.store(m, f32x4.add(f32x4.mul(b2, v128.load(m)), f32x4.mul(omb2, v128.load(g))));
+}
+
+export function lionApplySign(theta: usize, m: usize, g: usize, code: usize, decay: f32, lr: f32, beta2: f32, oneMinusBeta2: f32, offset: i32, length: i32): void {
+  const end = offset + length;
+  let i = offset;
+  // scalar up to a word boundary, whole words in SIMD, scalar tail
+  const head = min(end, (offset + 31) & ~31);
+  for (; i < head; i++) {
+    const negative = ((load<u32>(code + (<usize>(i >>> 5) << 2)) >>> (i & 31)) & 1) != 0;
+    const at = <usize>i << 2;
+    applyOne(theta + at, m + at, g + at, negative, decay, lr, beta2, oneMinusBeta2);
+  }
+  const vDecay = f32x4.splat(decay), vLr = f32x4.splat(lr), b2 = f32x4.splat(beta2), omb2 = f32x4.splat(oneMinusBeta2);
+  const bodyEnd = end & ~31;
+  for (; i < bodyEnd; i += 32) {
+    const word = v128.load32_splat(code + (<usize>(i >>> 5) << 2));
+    const at = <usize>i << 2;
+    for (let b = 0; b < 8; b++) {
+      const o = at + (<usize>b << 4);
+      applyFour(theta + o, m + o, g + o, bitLanes(word, b), vDecay, vLr, b2, omb2);
+    }
+  }
+  for (; i < end; i++) {
+    const negative = ((load<u32>(code + (<usize>(i >>> 5) << 2)) >>> (i & 31)) & 1) != 0;
+    const at = <usize>i << 2;
+    applyOne(theta + at, m + at, g + at, negative, decay, lr, beta2, oneMinusBeta2);
+  }
+}
+
+/** One Lion step on 4 values; returns the code lanes (sign bit = Δ is −1). */
+@inline function stepFour(theta: usize, m: usize, g: usize, parity: v128, b1: v128, omb1: v128,
+  decay: v128, lr: v128, b2: v128, omb2: v128): v128 {
+  const mv = v128.load(m), gv = v128.load(g);
+  const coded = codeLanes(preSign(mv, gv, b1, omb1), parity);
+  const step = v128.xor(lr, v128.and(coded, i32x4.splat(SIGN_BIT)));
+  v128.store(theta, f32x4.sub(f32x4.mul(v128.load(theta), decay), step));
+  v128.store(m, f32x4.add(f32x4.mul(b2, mv), f32x4.mul(omb2, gv)));
+  return coded;
+}
+
+export function lionStepSign(theta: usize, m: usize, g: usize, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32,
+  decay: f32, lr: f32, dst: usize, numValues: i32, step: i32): void {
+  const parity = parityLanes(step);
+  const b1 = f32x4.splat(beta1), omb1 = f32x4.splat(oneMinusBeta1), b2 = f32x4.splat(beta2), omb2 = f32x4.splat(oneMinusBeta2);
+  const vDecay = f32x4.splat(decay), vLr = f32x4.splat(lr);
+  const fullWords = numValues >>> 5;
+  for (let w = 0; w < fullWords; w++) {
+    const o = <usize>w << 7;
+    const t = theta + o, pm = m + o, pg = g + o;
+    const word = signWord(
+      stepFour(t, pm, pg, parity, b1, omb1, vDecay, vLr, b2, omb2),
+      stepFour(t + 16, pm + 16, pg + 16, parity, b1, omb1, vDecay, vLr, b2, omb2),
+      stepFour(t + 32, pm + 32, pg + 32, parity, b1, omb1, vDecay, vLr, b2, omb2),
+      stepFour(t + 48, pm + 48, pg + 48, parity, b1, omb1, vDecay, vLr, b2, omb2),
+      stepFour(t + 64, pm + 64, pg + 64, parity, b1, omb1, vDecay, vLr, b2, omb2),
+      stepFour(t + 80, pm + 80, pg + 80, parity, b1, omb1, vDecay, vLr, b2, omb2),
+      stepFour(t + 96, pm + 96, pg + 96, parity, b1, omb1, vDecay, vLr, b2, omb2),
+      stepFour(t + 112, pm + 112, pg + 112, parity, b1, omb1, vDecay, vLr, b2, omb2));
+    store<i32>(dst + (<usize>w << 2), word);
+  }
+  const rest = numValues & 31;
+  if (rest == 0) return;
+  const o = <usize>fullWords << 7;
+  let word: u32 = 0;
+  for (let j = 0; j < rest; j++) {
+    const at = o + (<usize>j << 2);
+    const c = beta1 * load<f32>(m + at) + oneMinusBeta1 * load<f32>(g + at);
+    const bit = codeBit(reinterpret<u32>(c), j, step);
+    word |= bit << j;
+    applyOne(theta + at, m + at, g + at, bit != 0, decay, lr, beta2, oneMinusBeta2);
+  }
+  store<u32>(dst + (<usize>fullWords << 2), word);
+}
