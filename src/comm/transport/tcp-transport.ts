@@ -338,7 +338,9 @@ export class TcpTransport implements Transport {
 
 /** The abort payload: the failure's code, message and the rank it names, as UTF-8 JSON (bounded length). */
 function encodeAbort(error: CommError): Uint8Array {
-  const reason = { code: error.code, message: error.message.slice(0, 2000), peer: error.peer, op: error.op, seq: error.seq };
+  // The fields travel as JSON, so drop the " (op=…, rank=…)" suffix CommError appended to the text.
+  const message = error.message.replace(/ \((?:op|seq|rank|peer|after)[= ][^)]*\)$/, '').slice(0, 2000);
+  const reason = { code: error.code, message, peer: error.peer, op: error.op, seq: error.seq };
   return Buffer.from(JSON.stringify(reason), 'utf8');
 }
 
