@@ -22,9 +22,10 @@ function randomArray(length: number, seed: number): Float32Array {
   return Float32Array.from({ length }, () => r() * 2 - 1);
 }
 
-/** float64 reference of op(a)·op(b) for batched [batch, rows, cols] row-major data. */
+/** float64 reference of op(a)·op(b) for batched [batch, rows, cols] row-major data (b's batch may be 1: shared). */
 function referenceMatMul(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], ta: boolean, tb: boolean): Float64Array {
   const batch = aShape.length === 3 ? aShape[0] : 1;
+  const bBatch = bShape.length === 3 ? bShape[0] : 1;
   const [ar, ac] = aShape.slice(-2);
   const [br, bc] = bShape.slice(-2);
   const m = ta ? ac : ar;
@@ -37,7 +38,8 @@ function referenceMatMul(a: Float32Array, aShape: number[], b: Float32Array, bSh
         let s = 0;
         for (let q = 0; q < k; q++) {
           const av = ta ? a[p * ar * ac + q * ac + i] : a[p * ar * ac + i * ac + q];
-          const bv = tb ? b[p * br * bc + j * bc + q] : b[p * br * bc + q * bc + j];
+          const pb = bBatch === 1 ? 0 : p;
+          const bv = tb ? b[pb * br * bc + j * bc + q] : b[pb * br * bc + q * bc + j];
           s += av * bv;
         }
         out[p * m * n + i * n + j] = s;
@@ -55,9 +57,10 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
   }
 }
 
-// (m, k, n) with edge sizes: 1 (dims the wasm Transpose kernel drops), odd, and larger than a SIMD block.
+// (batch, m, k, n) with edge sizes: 1 (dims the wasm Transpose kernel drops), odd, and k beyond the
+// 48-wide blocks of the shipped scalar loop.
 const SHAPES: Array<[number, number, number, number]> = [
-  [1, 1, 1, 1], [1, 7, 1, 5], [1, 1, 9, 3], [1, 33, 17, 65], [3, 5, 7, 2], [2, 64, 48, 40],
+  [1, 1, 1, 1], [1, 7, 1, 5], [1, 1, 9, 3], [1, 33, 17, 65], [3, 5, 7, 2], [2, 64, 48, 40], [2, 9, 100, 6],
 ];
 const LAYOUTS: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
 
@@ -77,13 +80,15 @@ test('every transpose layout matches the float64 reference with and without the 
     for (const [batch, m, k, n] of SHAPES) {
       for (const [ta, tb] of LAYOUTS) {
         const aShape = ta ? [batch, k, m] : [batch, m, k];
-        const bShape = tb ? [batch, n, k] : [batch, k, n];
-        const a = randomArray(batch * m * k, m * 100 + k);
-        const b = randomArray(batch * k * n, n * 100 + k + 1);
-        const c = tf.tidy(() => tf.matMul(tf.tensor3d(a, aShape as [number, number, number]), tf.tensor3d(b, bShape as [number, number, number]), ta, tb));
-        assert.deepEqual(c.shape, [batch, m, n]);
-        assertClose(c.dataSync(), referenceMatMul(a, aShape, b, bShape, ta, tb), 1e-5 * k, `override=${overridden} ${batch}×${m}×${k}×${n} ta=${ta} tb=${tb}`);
-        c.dispose();
+        for (const bBatch of new Set([batch, 1])) {
+          const bShape = tb ? [bBatch, n, k] : [bBatch, k, n];
+          const a = randomArray(batch * m * k, m * 100 + k);
+          const b = randomArray(bBatch * k * n, n * 100 + k + 1);
+          const c = tf.tidy(() => tf.matMul(tf.tensor3d(a, aShape as [number, number, number]), tf.tensor3d(b, bShape as [number, number, number]), ta, tb));
+          assert.deepEqual(c.shape, [batch, m, n]);
+          assertClose(c.dataSync(), referenceMatMul(a, aShape, b, bShape, ta, tb), 1e-5 * k, `override=${overridden} ${batch}×${m}×${k}×${n} (b batch ${bBatch}) ta=${ta} tb=${tb}`);
+          c.dispose();
+        }
       }
     }
   }
@@ -104,25 +109,41 @@ test('with the override a transposed product is bit-identical to the plain kerne
   tf.dispose([a, b, aT, bT]);
 });
 
-test('fused matmul (bias + relu) matches the float64 reference in every layout with the override', () => {
-  // tfjs-backend-wasm 4.22's own _FusedMatMul adds the bias along the wrong axis when
-  // transposeB is set; transposing first sidesteps that, so this holds only with the override.
+test('fused matmul with bias and every activation matches the float64 reference, batched or not, in every layout', () => {
+  // The shipped wasm _FusedMatMul is wrong off its XNNPACK path (any transpose or batch > 1):
+  // bias at a flat index, added once per 48-wide k-block, ReLU clamping partial sums.
   installTransposedMatMulOverride('wasm');
-  const [m, k, n] = [19, 24, 13];
+  const [m, k, n] = [7, 100, 5];
   const biasValues = randomArray(n, 5);
-  for (const [ta, tb] of LAYOUTS) {
-    const aShape = ta ? [1, k, m] : [1, m, k];
-    const bShape = tb ? [1, n, k] : [1, k, n];
-    const aValues = randomArray(m * k, 3);
-    const bValues = randomArray(k * n, 4);
-    const expected = referenceMatMul(aValues, aShape, bValues, bShape, ta, tb)
-      .map((v, i) => Math.max(0, v + biasValues[i % n]));
-    const got = tf.tidy(() => tf.fused.matMul({
-      a: tf.tensor2d(aValues, aShape.slice(1) as [number, number]),
-      b: tf.tensor2d(bValues, bShape.slice(1) as [number, number]),
-      transposeA: ta, transposeB: tb, bias: tf.tensor1d(biasValues), activation: 'relu',
-    }).dataSync());
-    assertClose(got, expected, 1e-5 * k, `fused ta=${ta} tb=${tb}`);
+  const alphaValues = randomArray(n, 6).map(Math.abs);
+  const activations: Record<string, (v: number, col: number) => number> = {
+    linear: (v) => v,
+    relu: (v) => Math.max(0, v),
+    relu6: (v) => Math.min(6, Math.max(0, v)),
+    sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+    elu: (v) => (v >= 0 ? v : Math.exp(v) - 1),
+    leakyrelu: (v) => (v >= 0 ? v : 0.3 * v),
+    prelu: (v, col) => (v >= 0 ? v : alphaValues[col] * v),
+  };
+  for (const [batch, bBatch] of [[1, 1], [3, 1], [3, 3]]) {
+    for (const [ta, tb] of LAYOUTS) {
+      const aShape = ta ? [batch, k, m] : [batch, m, k];
+      const bShape = tb ? [bBatch, n, k] : [bBatch, k, n];
+      const aValues = randomArray(batch * m * k, 3);
+      const bValues = randomArray(bBatch * k * n, 4);
+      const product = referenceMatMul(aValues, aShape, bValues, bShape, ta, tb);
+      for (const [activation, f] of Object.entries(activations)) {
+        const expected = product.map((v, i) => f(v + biasValues[i % n], i % n));
+        const got = tf.tidy(() => tf.fused.matMul({
+          a: tf.tensor3d(aValues, aShape as [number, number, number]),
+          b: tf.tensor3d(bValues, bShape as [number, number, number]),
+          transposeA: ta, transposeB: tb, bias: tf.tensor1d(biasValues),
+          activation: activation as 'relu', leakyreluAlpha: 0.3,
+          preluActivationWeights: activation === 'prelu' ? tf.tensor1d(alphaValues) : undefined,
+        }).dataSync());
+        assertClose(got, expected, 1e-5 * k, `fused ${activation} batch ${batch}/${bBatch} ta=${ta} tb=${tb}`);
+      }
+    }
   }
 });
 
@@ -132,7 +153,10 @@ test('the override leaves no tensors or backend buffers behind, and gradients ag
   const b = tf.variable(tf.tensor2d(randomArray(8 * 5, 7), [8, 5]));
   const backend = tf.engine().backend as unknown as { numDataIds(): number };
   const gradsOf = () => {
-    const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(tf.matMul(a, b))) as tf.Scalar, [a, b]);
+    const { grads, value } = tf.variableGrads(() => tf.tidy(() => {
+      const batched = tf.fused.matMul({ a: tf.stack([a, a]) as tf.Tensor3D, b: tf.stack([b, b]) as tf.Tensor3D, bias: tf.ones([5]), activation: 'relu' });
+      return tf.add(tf.sum(tf.square(tf.matMul(a, b))), tf.sum(batched)) as tf.Scalar;
+    }), [a, b]);
     const out = [grads[a.name].dataSync().slice(), grads[b.name].dataSync().slice()];
     tf.dispose([value, grads[a.name], grads[b.name]]);
     return out;

@@ -1,107 +1,153 @@
-// Replaces the wasm backend's matmul kernels so transposed operands are transposed explicitly first.
+// Replaces the wasm backend's matmul kernels so every product it can take runs on the fast XNNPACK path, correctly.
 //
-// The XNNPACK-backed wasm matmul is fast only for the plain layout: measured
-// here (docs in shared environment notes and bench/tfjs-matmul.ts) a
-// 1024³ product runs at ~30 GFLOP/s plain but 0.7 (transposeA) and 3
-// (transposeB) GFLOP/s transposed. Every backward pass of a dense layer
-// needs exactly those transposed products (dA = dY·Bᵀ, dB = Aᵀ·dY), so
-// training spends most of its time in them. A transpose is O(n²) memory
-// traffic against the matmul's O(n³) work, so transposing first and then
-// running the plain kernel is faster by an order of magnitude.
-// It also sidesteps a tfjs-backend-wasm 4.22 bug: its _FusedMatMul adds the
-// bias along the wrong axis when an operand is transposed (see the test).
+// tfjs-backend-wasm 4.22 sends a matmul to XNNPACK only when neither operand is
+// transposed and both batch sizes are 1; everything else goes to a scalar
+// blocked loop. Measured here (bench/tfjs-matmul.ts) a 1024³ product runs at
+// ~20–30 GFLOP/s on XNNPACK but 0.3–1 GFLOP/s with transposeA/transposeB, the
+// products every backward pass of a dense layer needs (dA = dY·Bᵀ, dB = Aᵀ·dY).
+// The loop is also wrong for _FusedMatMul: it adds the bias at a flat index
+// instead of per column and once per 48-wide block of the shared dimension, and
+// clamps (ReLU) partial sums. This override therefore:
+//   1. materialises a transposed operand with the backend's own Transpose kernel
+//      (O(n²) traffic against the product's O(n³) work);
+//   2. folds a batched left operand into rows when the right operand is shared
+//      ([B, M, K]·[1, K, N] = one [B·M, K]·[K, N] product), so XNNPACK runs it;
+//   3. for a genuinely batched fused product, runs the plain product and then
+//      applies bias and activation with the backend's own kernels.
 
 import { tf } from './tf.js';
 
-type KernelConfig = ReturnType<typeof tf.getKernel>;
-type KernelFunc = NonNullable<KernelConfig>['kernelFunc'];
+type KernelConfig = NonNullable<ReturnType<typeof tf.getKernel>>;
+type KernelFunc = KernelConfig['kernelFunc'];
 type KernelArgs = Parameters<KernelFunc>[0];
 type TensorInfo = { dataId: object; shape: number[]; dtype: string };
 interface DisposingBackend { disposeData(dataId: object, force?: boolean): boolean }
 
-/** Kernels rewritten: both take `a`, `b` and `transposeA`/`transposeB` attributes. */
-const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
+/** The activation of a fused product → the kernel applying it alone (linear: none). */
+const ACTIVATION_KERNELS: Record<string, string> = {
+  relu: 'Relu', relu6: 'Relu6', elu: 'Elu', sigmoid: 'Sigmoid', leakyrelu: 'LeakyRelu', prelu: 'Prelu',
+};
+const HELPER_KERNELS = ['Transpose', 'Add', ...Object.values(ACTIVATION_KERNELS)];
 
-const installed = new Map<string, NonNullable<KernelConfig>>();
+const installed = new Map<string, KernelConfig[]>();
 
 /**
- * Re-registers BatchMatMul and _FusedMatMul for `backendName` (default 'wasm') so that a
- * transposed operand is first materialised with the backend's own Transpose kernel
- * (last two axes swapped) and the original kernel then runs with transposeA = transposeB = false.
- * The product is mathematically the same; the summation order inside the plain kernel may differ
- * from the transposed kernel's by float rounding only.
+ * Re-registers BatchMatMul and _FusedMatMul for `backendName` (default 'wasm') as described in
+ * the file header. Products equal the shipped kernels' up to float summation order where those
+ * are correct, and are correct where the shipped fused kernel is not (matmul-override.test.ts).
  *
- * Idempotent. Must run after the backend's kernels are registered (importing its package does that);
- * works before or after the backend is initialised, because the original kernels' setup functions
- * are kept. Returns false (and changes nothing) when the backend has no such kernels.
+ * Idempotent. Must run after the backend's kernels are registered (importing its package does
+ * that); works before or after the backend is initialised, because the original kernels' setup
+ * functions are kept. Returns false (and changes nothing) when the backend lacks the kernels.
  */
 export function installTransposedMatMulOverride(backendName = 'wasm'): boolean {
-  const transpose = tf.getKernel('Transpose', backendName);
-  if (!transpose) return false;
-  let changed = false;
-  for (const kernelName of MATMUL_KERNELS) {
-    const key = `${backendName}/${kernelName}`;
-    if (installed.has(key)) continue;
-    const original = tf.getKernel(kernelName, backendName);
-    if (!original) continue;
-    installed.set(key, original);
-    tf.unregisterKernel(kernelName, backendName);
-    tf.registerKernel({
-      kernelName,
-      backendName,
-      setupFunc: original.setupFunc,
-      disposeFunc: original.disposeFunc,
-      kernelFunc: transposingKernel(original.kernelFunc, transpose.kernelFunc),
-    });
-    changed = true;
+  if (installed.has(backendName)) return true;
+  const helpers = new Map<string, KernelFunc>();
+  for (const name of HELPER_KERNELS) {
+    const k = tf.getKernel(name, backendName);
+    if (!k) return false;
+    helpers.set(name, k.kernelFunc);
   }
-  return changed || MATMUL_KERNELS.some((k) => installed.has(`${backendName}/${k}`));
+  const plain = tf.getKernel('BatchMatMul', backendName);
+  const fused = tf.getKernel('_FusedMatMul', backendName);
+  if (!plain || !fused) return false;
+  installed.set(backendName, [plain, fused]);
+  const replace = (original: KernelConfig, kernelFunc: KernelFunc) => {
+    tf.unregisterKernel(original.kernelName, backendName);
+    tf.registerKernel({ ...original, kernelFunc });
+  };
+  replace(plain, matMulKernel(plain.kernelFunc, plain.kernelFunc, helpers, false));
+  replace(fused, matMulKernel(fused.kernelFunc, plain.kernelFunc, helpers, true));
+  return true;
 }
 
 /** Puts the original kernels back (benchmarks compare both; tests check equality). */
 export function uninstallTransposedMatMulOverride(backendName = 'wasm'): void {
-  for (const kernelName of MATMUL_KERNELS) {
-    const key = `${backendName}/${kernelName}`;
-    const original = installed.get(key);
-    if (!original) continue;
-    tf.unregisterKernel(kernelName, backendName);
+  const originals = installed.get(backendName);
+  if (!originals) return;
+  for (const original of originals) {
+    tf.unregisterKernel(original.kernelName, backendName);
     tf.registerKernel(original);
-    installed.delete(key);
   }
+  installed.delete(backendName);
 }
 
 /** Whether the override is currently registered for `backendName`. */
 export function transposedMatMulOverrideInstalled(backendName = 'wasm'): boolean {
-  return MATMUL_KERNELS.some((k) => installed.has(`${backendName}/${k}`));
+  return installed.has(backendName);
 }
 
-function transposingKernel(plain: KernelFunc, transpose: KernelFunc): KernelFunc {
+function batchSize(shape: number[]): number {
+  let n = 1;
+  for (let i = 0; i < shape.length - 2; i++) n *= shape[i];
+  return n;
+}
+
+function matMulKernel(original: KernelFunc, plainKernel: KernelFunc, helpers: Map<string, KernelFunc>, isFused: boolean): KernelFunc {
   return (args: KernelArgs) => {
-    const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean } | undefined;
-    if (!attrs?.transposeA && !attrs?.transposeB) return plain(args);
+    const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string; leakyreluAlpha?: number };
+    const inputs = args.inputs as unknown as Record<string, TensorInfo | undefined> & { a: TensorInfo; b: TensorInfo };
+    const aBatch = batchSize(inputs.a.shape);
+    const bBatch = batchSize(inputs.b.shape);
+    if (!attrs.transposeA && !attrs.transposeB && aBatch === 1 && bBatch === 1) return original(args);
+
     const backend = args.backend as unknown as DisposingBackend;
-    const inputs = args.inputs as unknown as Record<string, TensorInfo>;
+    const run = (name: string, kernelInputs: Record<string, TensorInfo>, kernelAttrs: object = {}): TensorInfo =>
+      helpers.get(name)!({ inputs: kernelInputs, backend: args.backend, attrs: kernelAttrs } as unknown as KernelArgs) as unknown as TensorInfo;
     const temporaries: TensorInfo[] = [];
     const swapLastTwo = (x: TensorInfo): TensorInfo => {
-      const rank = x.shape.length;
-      const perm = [...Array(rank).keys()];
-      perm[rank - 2] = rank - 1;
-      perm[rank - 1] = rank - 2;
-      const out = transpose({ inputs: { x }, backend: args.backend, attrs: { perm } } as unknown as KernelArgs) as unknown as TensorInfo;
+      const perm = [...x.shape.keys()];
+      perm.push(...perm.splice(-2).reverse());
+      const out = run('Transpose', { x }, { perm });
       temporaries.push(out);
       return out;
     };
-    const a = attrs.transposeA ? swapLastTwo(inputs.a) : inputs.a;
-    const b = attrs.transposeB ? swapLastTwo(inputs.b) : inputs.b;
     try {
-      return plain({
-        ...args,
-        inputs: { ...inputs, a, b } as unknown as KernelArgs['inputs'],
-        attrs: { ...attrs, transposeA: false, transposeB: false } as unknown as KernelArgs['attrs'],
-      });
+      let a = attrs.transposeA ? swapLastTwo(inputs.a) : inputs.a;
+      let b = attrs.transposeB ? swapLastTwo(inputs.b) : inputs.b;
+      const plainAttrs = { ...attrs, transposeA: false, transposeB: false };
+      const call = (kernel: KernelFunc, kernelInputs: object, kernelAttrs: object): TensorInfo =>
+        kernel({ ...args, inputs: kernelInputs, attrs: kernelAttrs } as unknown as KernelArgs) as unknown as TensorInfo;
+
+      if (aBatch > 1 && bBatch === 1) {
+        // Same buffers, new shapes: rows of every batch entry stacked into one matrix.
+        const [m, k] = a.shape.slice(-2);
+        const n = b.shape[b.shape.length - 1];
+        const outBatchShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+        a = { ...a, shape: [1, aBatch * m, k] };
+        b = { ...b, shape: [1, k, n] };
+        const out = call(original, { ...inputs, a, b }, plainAttrs);
+        return { ...out, shape: [...outBatchShape, m, n] } as unknown as ReturnType<KernelFunc>;
+      }
+      if (!isFused) return call(original, { ...inputs, a, b }, plainAttrs) as unknown as ReturnType<KernelFunc>;
+      return fusedViaPlain(call(plainKernel, { a, b }, plainAttrs), inputs, attrs, run, backend) as unknown as ReturnType<KernelFunc>;
     } finally {
       // Intermediates made inside a kernel are backend data only (not engine tensors): free them here.
       for (const t of temporaries) backend.disposeData(t.dataId);
     }
   };
+}
+
+/** y = activation(product + bias), one backend kernel per step, freeing each intermediate. */
+function fusedViaPlain(
+  product: TensorInfo,
+  inputs: Record<string, TensorInfo | undefined>,
+  attrs: { activation?: string; leakyreluAlpha?: number },
+  run: (name: string, inputs: Record<string, TensorInfo>, attrs?: object) => TensorInfo,
+  backend: DisposingBackend,
+): TensorInfo {
+  let y = product;
+  const step = (next: TensorInfo) => {
+    backend.disposeData(y.dataId);
+    y = next;
+  };
+  if (inputs.bias) step(run('Add', { a: y, b: inputs.bias }));
+  const activation = attrs.activation ?? 'linear';
+  if (activation !== 'linear') {
+    const kernel = ACTIVATION_KERNELS[activation];
+    if (!kernel) throw new Error(`_FusedMatMul: unsupported activation ${activation}`);
+    if (activation === 'prelu') step(run(kernel, { x: y, alpha: inputs.preluActivationWeights! }));
+    else step(run(kernel, { x: y }, { alpha: attrs.leakyreluAlpha }));
+  }
+  return y;
 }
