@@ -47,8 +47,8 @@ export function lionEncodeSign(m: usize, g: usize, beta1: f32, oneMinusBeta1: f3
 
 /** The vector form of applyOne for 4 values; `negative` lanes are all-ones where Δ = −1. */
 @inline function applyFour(theta: usize, m: usize, g: usize, negative: v128, decay: v128, lr: v128, b2: v128, omb2: v128): void {
-  const step = v128.xor(lr, v128.and(negative, i32x4.splat(SIGN_BIT)));
-  v128.store(theta, f32x4.sub(f32x4.mul(v128.load(theta), decay), step));
+  const lrDelta = v128.xor(lr, v128.and(negative, i32x4.splat(SIGN_BIT)));
+  v128.store(theta, f32x4.sub(f32x4.mul(v128.load(theta), decay), lrDelta));
   v128.store(m, f32x4.add(f32x4.mul(b2, v128.load(m)), f32x4.mul(omb2, v128.load(g))));
 }
 
@@ -84,8 +84,8 @@ export function lionApplySign(theta: usize, m: usize, g: usize, code: usize, dec
   decay: v128, lr: v128, b2: v128, omb2: v128): v128 {
   const mv = v128.load(m), gv = v128.load(g);
   const coded = codeLanes(preSign(mv, gv, b1, omb1), parity);
-  const step = v128.xor(lr, v128.and(coded, i32x4.splat(SIGN_BIT)));
-  v128.store(theta, f32x4.sub(f32x4.mul(v128.load(theta), decay), step));
+  const lrDelta = v128.xor(lr, v128.and(coded, i32x4.splat(SIGN_BIT)));
+  v128.store(theta, f32x4.sub(f32x4.mul(v128.load(theta), decay), lrDelta));
   v128.store(m, f32x4.add(f32x4.mul(b2, mv), f32x4.mul(omb2, gv)));
   return coded;
 }
