@@ -80,6 +80,10 @@ export function sumPackedJs(stacked: Uint32Array, numVectors: number, wordsPerVe
 /** Sign code of the sums: bit 1 iff sum < 0; a zero sum takes bit (i + step) mod 2, read from `parity` (the parity word). */
 export function signOfSumPackedJs(stacked: Uint32Array, numVectors: number, wordsPerVector: number, bits: 2 | 4 | 8, numValues: number,
   dst: Uint32Array, parity: number): void {
+  if (numVectors <= ROWS_PER_CHUNK[bits]) {
+    signOneChunk(stacked, numVectors, wordsPerVector, bits, numValues, dst, parity);
+    return;
+  }
   const perWord = 32 / bits;
   const sums = new Int32Array(perWord);
   let out = 0;
@@ -97,4 +101,49 @@ export function signOfSumPackedJs(stacked: Uint32Array, numVectors: number, word
     }
   }
   if ((numValues & 31) !== 0) dst[numValues >>> 5] = out;
+}
+
+/**
+ * All rows fit one chunk: a lane holding Σ(q + 2^(p−1)) is compared with T = N·2^(p−1)
+ * directly (below: negative, equal: zero sum), without draining into exact sums.
+ */
+function signOneChunk(stacked: Uint32Array, numVectors: number, wordsPerVector: number, bits: 2 | 4 | 8, numValues: number,
+  dst: Uint32Array, parity: number): void {
+  const threshold = numVectors << (bits - 1);
+  const perWord = 32 / bits;
+  const words = Math.ceil((numValues * bits) / 32);
+  const bias = bits === 4 ? 0x88888888 : bits === 2 ? 0xaaaaaaaa : 0x80808080;
+  const fieldMask = bits === 4 ? 0x0f0f0f0f : bits === 2 ? 0x03030303 : 0x00ff00ff;
+  const groups = bits === 2 ? 4 : 2;
+  const laneBits = bits === 8 ? 16 : 8;
+  const laneMask = bits === 8 ? 0xffff : 0xff;
+  const perLane = laneBits / bits;
+  let out = 0;
+  for (let w = 0; w < words; w++) {
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (let r = 0, p = w; r < numVectors; r++, p += wordsPerVector) {
+      const x = stacked[p] ^ bias;
+      a0 = (a0 + (x & fieldMask)) | 0;
+      a1 = (a1 + ((x >>> bits) & fieldMask)) | 0;
+      if (groups === 4) {
+        a2 = (a2 + ((x >>> 4) & fieldMask)) | 0;
+        a3 = (a3 + ((x >>> 6) & fieldMask)) | 0;
+      }
+    }
+    // Value v of this word: group v mod groups, lane ⌊v / groups⌋ (groups = values per lane).
+    const base = w * perWord;
+    const count = Math.min(perWord, numValues - base);
+    for (let v = 0; v < count; v++) {
+      const group = v % perLane;
+      const acc = group === 0 ? a0 : group === 1 ? a1 : group === 2 ? a2 : a3;
+      const lane = (acc >>> (laneBits * ((v / perLane) | 0))) & laneMask;
+      const i = (base + v) & 31;
+      out |= (lane < threshold ? 1 : lane === threshold ? (parity >>> i) & 1 : 0) << i;
+    }
+    const nextBit = (base + count) & 31;
+    if (nextBit === 0 || base + count === numValues) {
+      dst[(base + count - 1) >>> 5] = out;
+      out = 0;
+    }
+  }
 }

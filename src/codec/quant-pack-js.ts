@@ -78,23 +78,43 @@ export function packRangeJs(source: QuantSource, begin: number, end: number, rou
     return;
   }
   const words = dst as Uint32Array;
-  const perWordShift = bits === 4 ? 3 : 4; // log2(32 / p)
-  const last = (1 << perWordShift) - 1;
+  const perWord = 32 / bits;
+  const wordShift = bits === 4 ? 3 : 4; // log2(32 / p)
   const mask = (1 << bits) - 1;
-  const headShift = (begin & last) * bits;
-  let acc = headShift === 0 ? 0 : words[begin >>> perWordShift] & ((1 << headShift) - 1);
-  for (let i0 = begin; i0 < end; i0 += CHUNK) {
-    const count = Math.min(CHUNK, end - i0);
-    quantChunk(source, i0, count, rounding, q);
-    for (let j = 0; j < count; j++) {
-      const i = i0 + j;
-      const slot = i & last;
-      acc |= (q[j] & mask) << (slot * bits);
-      if (slot === last) {
-        words[i >>> perWordShift] = acc;
-        acc = 0;
+  // Head: values before the first word boundary share their word with the previous segment.
+  let i = begin;
+  const headEnd = Math.min(end, (begin + perWord - 1) & ~(perWord - 1));
+  if (i < headEnd) {
+    quantChunk(source, i, headEnd - i, rounding, q);
+    const w = i >>> wordShift;
+    const shift0 = (i & (perWord - 1)) * bits;
+    let word = shift0 === 0 ? 0 : words[w] & ((1 << shift0) - 1);
+    for (let j = 0, sh = shift0; i < headEnd; i++, j++, sh += bits) word |= (q[j] & mask) << sh;
+    words[w] = word;
+  }
+  // Whole words, a chunk of values at a time; then the tail, with the bits above `end` cleared.
+  while (i < end) {
+    const count = Math.min(CHUNK, end - i);
+    quantChunk(source, i, count, rounding, q);
+    const full = count & ~(perWord - 1);
+    let w = i >>> wordShift;
+    if (bits === 4) {
+      for (let j = 0; j < full; j += 8, w++) {
+        words[w] = (q[j] & 15) | ((q[j + 1] & 15) << 4) | ((q[j + 2] & 15) << 8) | ((q[j + 3] & 15) << 12)
+          | ((q[j + 4] & 15) << 16) | ((q[j + 5] & 15) << 20) | ((q[j + 6] & 15) << 24) | (q[j + 7] << 28);
+      }
+    } else {
+      for (let j = 0; j < full; j += 16, w++) {
+        let word = 0;
+        for (let v = 0; v < 16; v++) word |= (q[j + v] & 3) << (2 * v);
+        words[w] = word;
       }
     }
+    if (full < count) {
+      let word = 0;
+      for (let j = full, sh = 0; j < count; j++, sh += bits) word |= (q[j] & mask) << sh;
+      words[w] = word;
+    }
+    i += count;
   }
-  if ((end & last) !== 0) words[(end - 1) >>> perWordShift] = acc;
 }

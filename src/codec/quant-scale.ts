@@ -15,7 +15,7 @@ export function stripedSumJs(source: QuantSource, offset: number, length: number
   const stripes = new Float64Array(8);
   const end = offset + length;
   const body = offset + (length & ~7);
-  // One loop per case keeps each monomorphic; v(i) is |c_i| or c_i², exact in float64.
+  // One loop per case keeps each monomorphic; every term (|c| or c², c a float32) is exact in float64.
   if (!source.fused) {
     const c = source.c;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
@@ -34,16 +34,36 @@ export function stripedSumJs(source: QuantSource, offset: number, length: number
     for (let i = body; i < end; i++) stripes[i - body] += square ? c[i] * c[i] : Math.abs(c[i]);
   } else {
     const { m, g, b1, omb1 } = source;
-    const v = (i: number): number => {
-      const c = Math.fround(Math.fround(b1 * m[i]) + Math.fround(omb1 * g[i]));
-      return square ? c * c : Math.abs(c);
-    };
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-    for (let i = offset; i < body; i += 8) {
-      s0 += v(i); s1 += v(i + 1); s2 += v(i + 2); s3 += v(i + 3); s4 += v(i + 4); s5 += v(i + 5); s6 += v(i + 6); s7 += v(i + 7);
+    // c rounded to float32 first, exactly as the kernel forms it; the square of a float32 is exact in float64.
+    if (square) {
+      for (let i = offset; i < body; i += 8) {
+        let c = Math.fround(Math.fround(b1 * m[i]) + Math.fround(omb1 * g[i])); s0 += c * c;
+        c = Math.fround(Math.fround(b1 * m[i + 1]) + Math.fround(omb1 * g[i + 1])); s1 += c * c;
+        c = Math.fround(Math.fround(b1 * m[i + 2]) + Math.fround(omb1 * g[i + 2])); s2 += c * c;
+        c = Math.fround(Math.fround(b1 * m[i + 3]) + Math.fround(omb1 * g[i + 3])); s3 += c * c;
+        c = Math.fround(Math.fround(b1 * m[i + 4]) + Math.fround(omb1 * g[i + 4])); s4 += c * c;
+        c = Math.fround(Math.fround(b1 * m[i + 5]) + Math.fround(omb1 * g[i + 5])); s5 += c * c;
+        c = Math.fround(Math.fround(b1 * m[i + 6]) + Math.fround(omb1 * g[i + 6])); s6 += c * c;
+        c = Math.fround(Math.fround(b1 * m[i + 7]) + Math.fround(omb1 * g[i + 7])); s7 += c * c;
+      }
+    } else {
+      for (let i = offset; i < body; i += 8) {
+        s0 += Math.abs(Math.fround(Math.fround(b1 * m[i]) + Math.fround(omb1 * g[i])));
+        s1 += Math.abs(Math.fround(Math.fround(b1 * m[i + 1]) + Math.fround(omb1 * g[i + 1])));
+        s2 += Math.abs(Math.fround(Math.fround(b1 * m[i + 2]) + Math.fround(omb1 * g[i + 2])));
+        s3 += Math.abs(Math.fround(Math.fround(b1 * m[i + 3]) + Math.fround(omb1 * g[i + 3])));
+        s4 += Math.abs(Math.fround(Math.fround(b1 * m[i + 4]) + Math.fround(omb1 * g[i + 4])));
+        s5 += Math.abs(Math.fround(Math.fround(b1 * m[i + 5]) + Math.fround(omb1 * g[i + 5])));
+        s6 += Math.abs(Math.fround(Math.fround(b1 * m[i + 6]) + Math.fround(omb1 * g[i + 6])));
+        s7 += Math.abs(Math.fround(Math.fround(b1 * m[i + 7]) + Math.fround(omb1 * g[i + 7])));
+      }
     }
     stripes.set([s0, s1, s2, s3, s4, s5, s6, s7]);
-    for (let i = body; i < end; i++) stripes[i - body] += v(i);
+    for (let i = body; i < end; i++) {
+      const c = Math.fround(Math.fround(b1 * m[i]) + Math.fround(omb1 * g[i]));
+      stripes[i - body] += square ? c * c : Math.abs(c);
+    }
   }
   const s = stripes;
   return ((s[0] + s[2]) + (s[4] + s[6])) + ((s[1] + s[3]) + (s[5] + s[7]));
