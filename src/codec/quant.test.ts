@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { InvalidArgumentError } from '../errors.js';
+import { kernelMemory } from '../kernels/load.js';
 import { unpackSigned } from './pbit-pack.js';
 import { lionEncodeQuant, quantize } from './quant.js';
-import { packedWordCount, wholeVector, type QuantizeOptions, type QuantBits, type Segment } from './quant-options.js';
+import { packedWordCount, QUANT_METHODS, wholeVector, type QuantizeOptions, type QuantBits, type Segment } from './quant-options.js';
 
 function code(c: number[], options: QuantizeOptions, segments: Segment[] = wholeVector(c.length)): number[] {
   const dst = new Uint32Array(packedWordCount(c.length, options.bits));
@@ -112,4 +114,35 @@ test('bad options, segments and buffers are typed errors naming the field', () =
   expectField(() => lionEncodeQuant(c, c, 1.5, whole, { bits: 4, method: 'l1' }, dst), /^beta1/);
   // Empty vectors are fine.
   quantize(new Float32Array(0), [], { bits: 2, method: 'l1' }, new Uint32Array(0));
+});
+
+test('property: every q lies in [−s, s] and never opposes the sign of c (JS and wasm agree)', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom<QuantBits>(2, 4, 8), fc.constantFrom(...QUANT_METHODS),
+      fc.array(fc.float({ noNaN: true, min: -1e6, max: 1e6 }), { maxLength: 120 }), fc.integer({ min: 1, max: 5 }),
+      (bits, method, list, cut) => {
+        const n = list.length;
+        const levels = method === 'ternary' || method === 'sign' ? 1 : (1 << (bits - 1)) - 1;
+        const split = Math.floor(n / cut);
+        const segments = [{ offset: 0, length: split }, { offset: split, length: n - split }];
+        const options: QuantizeOptions = { bits, method, seed: 3, step: n };
+        const got = values(list, options, segments);
+        got.forEach((q, i) => {
+          assert.ok(Math.abs(q) <= levels, `|q| ≤ s at ${i}`);
+          assert.ok(q === 0 || Math.sign(q) === Math.sign(list[i]), `q follows the sign of c at ${i}`);
+        });
+        const c = kernelMemory.allocF32(n);
+        const out = kernelMemory.allocU32(packedWordCount(n, bits));
+        try {
+          c.f32().set(list);
+          quantize(c.f32(), segments, options, out.u32());
+          assert.deepEqual([...out.u32()], code(list, options, segments));
+        } finally {
+          kernelMemory.release(c);
+          kernelMemory.release(out);
+        }
+      }),
+    { numRuns: 300 },
+  );
 });
