@@ -6,7 +6,7 @@ import { checkCount, checkSameLength, checkStep, signCodeWords } from './sign-co
 import { signKernels } from './sign-code-kernels.js';
 import { tallySignsJs, voteSignsJs } from './vote-js.js';
 
-/** Largest number of codes one vote takes: the wasm kernel counts in 12 bit planes. */
+/** Largest number of codes one vote takes: the wasm kernel counts in 12 bit planes (plus one for overflow). */
 export const MAX_VOTE_VECTORS = 4095;
 
 function checkStacked(stacked: Uint32Array, numVectors: number, wordsPerVector: number): void {
@@ -23,7 +23,9 @@ function checkStacked(stacked: Uint32Array, numVectors: number, wordsPerVector: 
  * (code k at words [k·W, (k+1)·W), W = `wordsPerVector`), computed on the packed words with
  * bit-sliced counters, never unpacked. With k = the number of codes voting −1 (bit 1) for a
  * value, the result bit is 1 iff 2k > N, 0 iff 2k < N, and a tie (even N) takes the parity rule
- * at `step` (docs/wire-format.md). Padding bits of the result are 0 when those of the inputs are.
+ * at `step` (docs/wire-format.md). The parity bit depends only on whether the value index is
+ * odd, so a slice of a longer code that starts on a word boundary votes exactly like the whole.
+ * Padding bits of the result are 0 when those of the inputs are.
  *
  * `dst` must hold exactly W words and must not overlap `stacked`. Runs in wasm when both arrays
  * live in kernel memory. Throws InvalidArgumentError on bad counts, lengths or step.
