@@ -19,6 +19,7 @@ const program = new Command()
   .version(pkg.version);
 
 registerBench(program);
+(await import('./commands/bench-comm.js')).registerBenchComm(program);
 (await import('./commands/run.js')).registerRun(program);
 (await import('./commands/netem.js')).registerNetem(program);
 
