@@ -27,7 +27,7 @@ export interface LaunchResult {
   ok: boolean;
   /** Set when ok is false. */
   failure?: LaunchFailure;
-  /** One entry per local worker, in local-rank order. */
+  /** One entry per started worker, in local-rank order (a failure while starting stops the rest from starting). */
   exits: WorkerExit[];
   worldSize: number;
   masterAddr: string;

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PARENT_WATCHDOG_IMPORT, isTypeScriptScript, workerCommand } from './worker-command.js';
+import { describeFailure } from './events.js';
+
+test('a .js worker runs under this node with the parent watchdog preloaded', () => {
+  assert.deepEqual(workerCommand('/w/train.mjs', ['--lr', '0.1']), {
+    command: process.execPath,
+    args: ['--import', PARENT_WATCHDOG_IMPORT, '/w/train.mjs', '--lr', '0.1'],
+  });
+});
+
+test('a .ts worker gets the tsx loader resolved from this package; a namespace puts ip netns exec in front', () => {
+  const { command, args } = workerCommand('/w/train.ts', [], 'lc1x0-r3');
+  assert.equal(command, 'ip');
+  assert.deepEqual(args.slice(0, 5), ['netns', 'exec', 'lc1x0-r3', process.execPath, '--import']);
+  assert.match(args[5], /^file:\/\/.*\/tsx\//);
+  assert.deepEqual(args.slice(6), ['--import', PARENT_WATCHDOG_IMPORT, '/w/train.ts']);
+  assert.deepEqual(['a.ts', 'a.mts', 'a.cts', 'a.js', 'a.tsx.js'].map(isTypeScriptScript), [true, true, true, false, false]);
+});
+
+test('failures read as what happened to which rank', () => {
+  assert.equal(describeFailure({ kind: 'worker-failed', rank: 2, exitCode: 3, signal: null }), 'rank 2 exited with status 3');
+  assert.equal(describeFailure({ kind: 'worker-failed', rank: 0, exitCode: null, signal: 'SIGSEGV' }), 'rank 0 was killed by SIGSEGV');
+  assert.equal(describeFailure({ kind: 'worker-failed', rank: 1, exitCode: null, signal: null, spawnError: 'spawn ip ENOENT' }), 'rank 1 could not start: spawn ip ENOENT');
+  assert.equal(describeFailure({ kind: 'interrupted', reason: 'SIGINT' }), 'interrupted (SIGINT)');
+});
