@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CommError } from '../errors.js';
+import { MismatchError, type CommError } from '../errors.js';
 import { FrameReceiver, type FrameReceiverOptions } from './frame-receiver.js';
 import { FRAME_HEADER_BYTES, frameHeaderBytes, type FrameHeader } from './frame.js';
 import type { FrameTag } from './transport.js';
@@ -147,4 +147,20 @@ describe('FrameReceiver', () => {
     r.push(wire(tag(0), payload(1, 0)));
     await first;
   });
+
+  it('stops parsing a chunk once a control frame in it failed the link', () => {
+    let r: FrameReceiver;
+    const fatal: CommError[] = [];
+    r = new FrameReceiver({
+      rank: 1, peer: 0, maxFrameBytes: 1 << 20, maxPendingBytes: 1 << 20, maxControlBytes: 1024,
+      onControl: () => r.fail(new MismatchError('the peer aborted')),
+      onPressure: () => {}, onDataFrame: () => {}, onFatal: (e) => fatal.push(e),
+    });
+    const data = wire(tag(0), payload(100, 1));
+    r.push(Buffer.concat([wire({ op: 65, seq: 0, part: 0, dtype: 0 }, payload(3, 0)), data.subarray(0, 50)]));
+    r.push(data.subarray(50));
+    assert.equal(fatal.length, 1);
+    assert.equal(r.pendingBytes, 0);
+  });
 });
+

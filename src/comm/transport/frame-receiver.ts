@@ -139,6 +139,8 @@ export class FrameReceiver implements FrameSink {
   }
 
   onHeader(header: FrameHeader): Uint8Array | null {
+    // A control frame earlier in the same chunk may have failed the link: stop parsing there.
+    if (this.failure !== null) throw this.failure;
     const { peer, maxControlBytes, maxFrameBytes } = this.options;
     if (header.sender !== peer) {
       throw new ProtocolError(`a frame on the link to rank ${peer} claims sender rank ${header.sender}`, { rank: this.options.rank, peer });
@@ -166,7 +168,8 @@ export class FrameReceiver implements FrameSink {
   }
 
   onPayloadPiece(piece: Uint8Array): void {
-    const frame = this.current!;
+    const frame = this.current;
+    if (frame === null) return; // the link failed while this frame was arriving
     frame.pieces.push(piece);
     frame.received += piece.byteLength;
     this.pending += piece.byteLength;
