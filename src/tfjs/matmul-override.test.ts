@@ -94,6 +94,22 @@ test('every transpose layout matches the float64 reference with and without the 
   }
 });
 
+test('rank-4 batched products (attention shapes) match the reference in every layout', () => {
+  installTransposedMatMulOverride('wasm');
+  const [b0, b1, m, k, n] = [2, 3, 5, 70, 4];
+  for (const [ta, tb] of LAYOUTS) {
+    const aShape = ta ? [b0, b1, k, m] : [b0, b1, m, k];
+    const bShape = tb ? [b0, b1, n, k] : [b0, b1, k, n];
+    const a = randomArray(b0 * b1 * m * k, 21);
+    const b = randomArray(b0 * b1 * k * n, 22);
+    const c = tf.tidy(() => tf.matMul(tf.tensor4d(a, aShape as [number, number, number, number]), tf.tensor4d(b, bShape as [number, number, number, number]), ta, tb));
+    assert.deepEqual(c.shape, [b0, b1, m, n]);
+    const expected = referenceMatMul(a, [b0 * b1, ...aShape.slice(2)], b, [b0 * b1, ...bShape.slice(2)], ta, tb);
+    assertClose(c.dataSync(), expected, 1e-5 * k, `rank 4 ta=${ta} tb=${tb}`);
+    c.dispose();
+  }
+});
+
 test('with the override a transposed product is bit-identical to the plain kernel on pre-transposed data', () => {
   installTransposedMatMulOverride('wasm');
   const [m, k, n] = [37, 50, 29];

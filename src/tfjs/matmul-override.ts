@@ -12,10 +12,13 @@
 //      (O(n²) traffic against the product's O(n³) work);
 //   2. folds a batched left operand into rows when the right operand is shared
 //      ([B, M, K]·[1, K, N] = one [B·M, K]·[K, N] product), so XNNPACK runs it;
-//   3. for a genuinely batched fused product, runs the plain product and then
-//      applies bias and activation with the backend's own kernels.
+//   3. runs a genuinely batched product (attention) as one XNNPACK product per
+//      batch entry over zero-copy views (wasm-batched-matmul.ts);
+//   4. for a batched fused product, runs the plain product and then applies
+//      bias and activation with the backend's own kernels.
 
 import { tf } from './tf.js';
+import { batchedMatMulViaViews } from './wasm-batched-matmul.js';
 
 type KernelConfig = NonNullable<ReturnType<typeof tf.getKernel>>;
 type KernelFunc = KernelConfig['kernelFunc'];
@@ -119,8 +122,10 @@ function matMulKernel(original: KernelFunc, plainKernel: KernelFunc, helpers: Ma
         const out = call(original, { ...inputs, a, b }, plainAttrs);
         return { ...out, shape: [...outBatchShape, m, n] } as unknown as ReturnType<KernelFunc>;
       }
-      if (!isFused) return call(original, { ...inputs, a, b }, plainAttrs) as unknown as ReturnType<KernelFunc>;
-      return fusedViaPlain(call(plainKernel, { a, b }, plainAttrs), inputs, attrs, run, backend) as unknown as ReturnType<KernelFunc>;
+      const sameBatch = aBatch === bBatch && a.shape.length === b.shape.length && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
+      const batched = sameBatch && a.dtype === 'float32' && b.dtype === 'float32' ? batchedMatMulViaViews(args.backend, a, b) : null;
+      if (!isFused) return (batched ?? call(original, { ...inputs, a, b }, plainAttrs)) as unknown as ReturnType<KernelFunc>;
+      return fusedViaPlain(batched ?? call(plainKernel, { a, b }, plainAttrs), inputs, attrs, run, backend) as unknown as ReturnType<KernelFunc>;
     } finally {
       // Intermediates made inside a kernel are backend data only (not engine tensors): free them here.
       for (const t of temporaries) backend.disposeData(t.dataId);
