@@ -39,7 +39,7 @@ describe('TcpTransport', () => {
     const ts = await connectLoopbackMesh(2, { transport: { maxPendingBytes: cap } });
     try {
       const frameBytes = 128 * 1024;
-      const frames = 64; // 8 MiB: more than the kernel buffers absorb, so the sender must wait
+      const frames = 96; // 12 MiB: more than the kernel buffers absorb (4 MiB tcp_wmem max here), so the sender must wait
       const data = (p: number) => new Uint8Array(frameBytes).fill(p + 1);
       const sends = Array.from({ length: frames }, (_, p) => ts[0].send(1, tag(p), data(p)));
       let sent = 0;
