@@ -1,6 +1,7 @@
 // `bench/tfjs-matmul.ts`: times tfjs matmul in each transpose layout, with and without the transposed-matmul override.
 //
-// Run: npx tsx bench/tfjs-matmul.ts [--size 1024] [--repeats 5] [--backend wasm|cpu] [--json]
+// Run: npx tsx bench/tfjs-matmul.ts [--size 256,1024] [--batch 1] [--repeats 5] [--backend wasm|cpu] [--json]
+// --batch B multiplies B independent n×n pairs at once (attention-style batched products).
 // Bounded: sizes × 4 layouts × 2 variants × (1 warm-up + repeats) products.
 
 import { pathToFileURL } from 'node:url';
@@ -12,6 +13,8 @@ import { tf } from '../src/tfjs/tf.js';
 export interface MatMulBenchOptions {
   /** Square side n: each product is n×n·n×n, 2n³ FLOP. */
   sizes: number[];
+  /** Independent products per call (batch dimension); 1 = plain 2-D matmul. */
+  batch: number;
   repeats: number;
   backend: BackendName;
 }
@@ -19,6 +22,7 @@ export interface MatMulBenchOptions {
 export interface MatMulBenchRow extends TimingSummary {
   backend: string;
   size: number;
+  batch: number;
   layout: 'plain' | 'transposeA' | 'transposeB' | 'transposeAB';
   variant: 'original' | 'override';
   /** At the median time. */
@@ -36,8 +40,9 @@ const LAYOUTS = [
 export async function* runMatMulBench(options: MatMulBenchOptions): AsyncGenerator<MatMulBenchRow> {
   const info = await initBackend({ backend: options.backend, fastTransposedMatMul: false });
   for (const size of options.sizes) {
-    const a = tf.randomNormal([size, size], 0, 1, 'float32', 1);
-    const b = tf.randomNormal([size, size], 0, 1, 'float32', 2);
+    const shape = options.batch === 1 ? [size, size] : [options.batch, size, size];
+    const a = tf.randomNormal(shape, 0, 1, 'float32', 1);
+    const b = tf.randomNormal(shape, 0, 1, 'float32', 2);
     for (const variant of ['original', 'override'] as const) {
       if (variant === 'override') installTransposedMatMulOverride(info.name);
       else uninstallTransposedMatMulOverride(info.name);
@@ -47,7 +52,7 @@ export async function* runMatMulBench(options: MatMulBenchOptions): AsyncGenerat
           c.dataSync();
           c.dispose();
         }, { warmup: 1, repeats: options.repeats });
-        yield { backend: info.name, size, layout, variant, ...timing, gflopPerSec: (2 * size ** 3) / (timing.medianMs * 1e6) };
+        yield { backend: info.name, size, batch: options.batch, layout, variant, ...timing, gflopPerSec: (2 * options.batch * size ** 3) / (timing.medianMs * 1e6) };
       }
     }
     a.dispose();
@@ -63,10 +68,12 @@ function parseArgs(argv: string[]): MatMulBenchOptions & { json: boolean } {
   };
   const sizes = get('--size', '256,1024').split(',').map(Number);
   const repeats = Number(get('--repeats', '5'));
+  const batch = Number(get('--batch', '1'));
+  if (!Number.isInteger(batch) || batch < 1 || batch > 1024) throw new Error('--batch: an integer in 1..1024');
   const backend = get('--backend', 'wasm') as BackendName;
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 4096)) throw new Error('--size: comma-separated integers in 1..4096');
   if (!Number.isInteger(repeats) || repeats < 1 || repeats > 100) throw new Error('--repeats: an integer in 1..100');
-  return { sizes, repeats, backend, json: argv.includes('--json') };
+  return { sizes, batch, repeats, backend, json: argv.includes('--json') };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -75,6 +82,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (!opts.json) console.log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}`);
   for await (const row of runMatMulBench(opts)) {
     if (opts.json) console.log(JSON.stringify({ ...row, machine }));
-    else console.log(`${row.backend} n=${row.size} ${row.layout.padEnd(11)} ${row.variant.padEnd(8)} median ${row.medianMs.toFixed(1).padStart(8)} ms  min ${row.minMs.toFixed(1).padStart(8)} ms  ${row.gflopPerSec.toFixed(2).padStart(6)} GFLOP/s`);
+    else console.log(`${row.backend} ${row.batch > 1 ? `${row.batch}×` : ''}n=${row.size} ${row.layout.padEnd(11)} ${row.variant.padEnd(8)} median ${row.medianMs.toFixed(1).padStart(8)} ms  min ${row.minMs.toFixed(1).padStart(8)} ms  ${row.gflopPerSec.toFixed(2).padStart(6)} GFLOP/s`);
   }
 }
