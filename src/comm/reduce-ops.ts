@@ -1,7 +1,7 @@
 // Element-wise reductions per element type (sum, max, mean) and the bfloat16 <-> float32 conversions they use.
 
 import { InvalidArgumentError } from '../errors.js';
-import type { DType } from './codes.js';
+import type { DType, DTypeArray } from './codes.js';
 
 /** Reductions a collective can apply. `mean` is `sum` followed by one division by the world size. */
 export type ReduceOp = 'sum' | 'max' | 'mean';
@@ -62,17 +62,19 @@ export function f32ToBf16(value: number): number {
   return roundBitsToBf16(scalarU32[0]);
 }
 
+/** Rounds float32 bits (as int32 or uint32) to a bfloat16 word. */
 function roundBitsToBf16(bits: number): number {
-  if ((bits & 0x7fffffff) > 0x7f800000) return ((bits >>> 16) & 0x8000) | 0x7fc0;
+  if ((bits & 0x7fffffff) > 0x7f800000) return ((bits >> 16) & 0x8000) | 0x7fc0;
   // Adding 0x7fff plus the lowest kept bit carries into bit 16 exactly when the dropped half exceeds
-  // one half ulp, or equals it and the kept value is odd: round-to-nearest-even.
-  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+  // one half ulp, or equals it and the kept value is odd: round-to-nearest-even. For every non-NaN
+  // pattern the sum stays inside int32 (the sign and exponent only ever carry towards ±Infinity).
+  return (((bits | 0) + 0x7fff + ((bits >> 16) & 1)) >> 16) & 0xffff;
 }
 
 /**
  * dst[dstStart + i] = op(dst[dstStart + i], src[srcStart + i]) for i < count; with op `sum`, the sum is then
  * divided by `divisor` when it is not 1 (used by `mean`: the rank that completes a sum divides it before
- * rounding; `max` ignores the divisor).
+ * rounding; `max` ignores the divisor). `dst` and `src` must both be arrays of `dtype`.
  *
  * - float32: each operation is an IEEE float32 operation (computed in double and rounded once, which is
  *   exact for + and /). max propagates NaN and orders −0 below +0.
@@ -91,32 +93,48 @@ export function combineInto(
   count: number,
   divisor = 1,
 ): void {
-  if (dtype === 'bfloat16') {
-    combineBf16(op, dst as Uint16Array, dstStart, src as Uint16Array, srcStart, count, divisor);
-  } else if (op === 'sum') {
-    if (divisor !== 1) {
-      for (let i = 0; i < count; i++) dst[dstStart + i] = Math.fround(dst[dstStart + i] + src[srcStart + i]) / divisor;
-    } else {
-      // The typed array store performs the float32 rounding or the integer wrap-around.
-      for (let i = 0; i < count; i++) dst[dstStart + i] += src[srcStart + i];
-    }
-  } else if (dtype === 'float32') {
-    for (let i = 0; i < count; i++) dst[dstStart + i] = Math.max(dst[dstStart + i], src[srcStart + i]);
-  } else {
-    for (let i = 0; i < count; i++) {
-      const b = src[srcStart + i];
-      if (b > dst[dstStart + i]) dst[dstStart + i] = b;
-    }
-  }
+  if (dtype === 'bfloat16') combineBf16(op, dst as Uint16Array, dstStart, src as Uint16Array, srcStart, count, divisor);
+  else if (op === 'max') MAX_KERNELS[dtype](dst as never, dstStart, src as never, srcStart, count);
+  else if (divisor !== 1) sumDivideF32(dst as Float32Array, dstStart, src as Float32Array, srcStart, count, divisor);
+  else SUM_KERNELS[dtype](dst as never, dstStart, src as never, srcStart, count);
 }
 
-// bfloat16 is reduced tile by tile through two float32 buffers viewed as bits, so the per-element
-// conversion is a shift rather than a scalar round trip; the tiles are allocated once per process.
+type Kernel<A> = (dst: A, dstStart: number, src: A, srcStart: number, count: number) => void;
+
+// One function literal per element type on purpose: each gets its own type feedback, so every loop is
+// compiled for a single typed-array kind (a shared loop over seven kinds runs several times slower).
+// The typed-array store does the float32 rounding or the integer wrap-around.
+const SUM_KERNELS: { [K in Exclude<DType, 'bfloat16'>]: Kernel<DTypeArray<K>> } = {
+  float32: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) d[ds + i] += s[ss + i]; },
+  int8: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) d[ds + i] += s[ss + i]; },
+  int16: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) d[ds + i] += s[ss + i]; },
+  int32: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) d[ds + i] += s[ss + i]; },
+  uint8: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) d[ds + i] += s[ss + i]; },
+  uint32: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) d[ds + i] += s[ss + i]; },
+};
+
+const MAX_KERNELS: { [K in Exclude<DType, 'bfloat16'>]: Kernel<DTypeArray<K>> } = {
+  // Math.max, unlike a comparison, propagates NaN and puts +0 above −0 whatever the operand order.
+  float32: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) d[ds + i] = Math.max(d[ds + i], s[ss + i]); },
+  int8: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) if (s[ss + i] > d[ds + i]) d[ds + i] = s[ss + i]; },
+  int16: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) if (s[ss + i] > d[ds + i]) d[ds + i] = s[ss + i]; },
+  int32: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) if (s[ss + i] > d[ds + i]) d[ds + i] = s[ss + i]; },
+  uint8: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) if (s[ss + i] > d[ds + i]) d[ds + i] = s[ss + i]; },
+  uint32: (d, ds, s, ss, n) => { for (let i = 0; i < n; i++) if (s[ss + i] > d[ds + i]) d[ds + i] = s[ss + i]; },
+};
+
+function sumDivideF32(d: Float32Array, ds: number, s: Float32Array, ss: number, n: number, divisor: number): void {
+  for (let i = 0; i < n; i++) d[ds + i] = Math.fround(d[ds + i] + s[ss + i]) / divisor;
+}
+
+// bfloat16 is reduced tile by tile through two float32 buffers viewed as (signed, so they stay small
+// integers for the JIT) bits: the per-element conversion is a shift rather than a scalar round trip.
+// The tiles are allocated once per process.
 const TILE = 1024;
 const tileA = new Float32Array(TILE);
 const tileB = new Float32Array(TILE);
-const tileABits = new Uint32Array(tileA.buffer);
-const tileBBits = new Uint32Array(tileB.buffer);
+const tileABits = new Int32Array(tileA.buffer);
+const tileBBits = new Int32Array(tileB.buffer);
 
 function combineBf16(
   op: 'sum' | 'max',
@@ -135,12 +153,9 @@ function combineBf16(
       tileABits[i] = dst[d0 + i] << 16;
       tileBBits[i] = src[s0 + i] << 16;
     }
-    if (op === 'sum') {
-      if (divisor !== 1) for (let i = 0; i < n; i++) tileA[i] = Math.fround(tileA[i] + tileB[i]) / divisor;
-      else for (let i = 0; i < n; i++) tileA[i] += tileB[i];
-    } else {
-      for (let i = 0; i < n; i++) tileA[i] = Math.max(tileA[i], tileB[i]);
-    }
+    if (op === 'max') for (let i = 0; i < n; i++) tileA[i] = Math.max(tileA[i], tileB[i]);
+    else if (divisor !== 1) for (let i = 0; i < n; i++) tileA[i] = Math.fround(tileA[i] + tileB[i]) / divisor;
+    else for (let i = 0; i < n; i++) tileA[i] += tileB[i];
     for (let i = 0; i < n; i++) dst[d0 + i] = roundBitsToBf16(tileABits[i]);
   }
 }
