@@ -2,8 +2,9 @@
 
 import type { Socket } from 'node:net';
 import { InvalidArgumentError } from '../../errors.js';
-import { CommError, CommTimeoutError, MismatchError, PeerClosedError, ProtocolError, type CommErrorCode, type CommErrorFields } from '../errors.js';
+import { CommError, PeerClosedError, ProtocolError } from '../errors.js';
 import { FrameReceiver } from './frame-receiver.js';
+import { decodeAbort, encodeAbort } from './tcp-abort.js';
 import { CONTROL_OPS, FRAME_HEADER_BYTES, frameHeaderBytes, type FrameHeader } from './frame.js';
 import type { AuthenticatedConnection } from './handshake.js';
 import type { FrameTag, Transport, TransportCounters } from './transport.js';
@@ -35,8 +36,6 @@ interface Link {
 interface InflightSend {
   reject(error: unknown): void;
 }
-
-const ABORT_CODES: ReadonlySet<string> = new Set<CommErrorCode>(['timeout', 'peer_closed', 'protocol', 'mismatch', 'auth', 'closed', 'rendezvous']);
 
 /**
  * Transport over a full mesh of TCP sockets that already passed the handshake (tcp-mesh.ts builds them).
@@ -243,7 +242,7 @@ export class TcpTransport implements Transport {
       return;
     }
     if (header.op === CONTROL_OPS.abort) {
-      this.fail(this.decodeAbort(link.peer, payload));
+      this.fail(decodeAbort(payload, link.peer, this.rank));
       return;
     }
     this.fail(new ProtocolError(`rank ${link.peer} sent unknown control op ${header.op}`, { rank: this.rank, peer: link.peer }));
@@ -315,41 +314,5 @@ export class TcpTransport implements Transport {
 
   private controlFrame(op: number, payload: Uint8Array): Buffer {
     return Buffer.concat([frameHeaderBytes({ op, seq: 0, part: 0, dtype: 0, sender: this.rank, payloadLength: payload.byteLength }), payload]);
-  }
-
-  private decodeAbort(sender: number, payload: Uint8Array): CommError {
-    let reason: { code?: unknown; message?: unknown; peer?: unknown; op?: unknown; seq?: unknown } = {};
-    try {
-      reason = JSON.parse(Buffer.from(payload).toString('utf8'));
-    } catch {
-      // A garbled reason still aborts: the peer has failed either way.
-    }
-    const code = typeof reason.code === 'string' && ABORT_CODES.has(reason.code) ? (reason.code as CommErrorCode) : 'peer_closed';
-    const fields: CommErrorFields = {
-      rank: this.rank,
-      peer: typeof reason.peer === 'number' ? reason.peer : sender,
-      op: typeof reason.op === 'string' ? reason.op : undefined,
-      seq: typeof reason.seq === 'number' ? reason.seq : undefined,
-    };
-    const message = `rank ${sender} failed and aborted the job: ${typeof reason.message === 'string' ? reason.message : '(no reason given)'}`;
-    return makeCommError(code, message, fields);
-  }
-}
-
-/** The abort payload: the failure's code, message and the rank it names, as UTF-8 JSON (bounded length). */
-function encodeAbort(error: CommError): Uint8Array {
-  // The fields travel as JSON, so drop the " (op=…, rank=…)" suffix CommError appended to the text.
-  const message = error.message.replace(/ \((?:op|seq|rank|peer|after)[= ][^)]*\)$/, '').slice(0, 2000);
-  const reason = { code: error.code, message, peer: error.peer, op: error.op, seq: error.seq };
-  return Buffer.from(JSON.stringify(reason), 'utf8');
-}
-
-function makeCommError(code: CommErrorCode, message: string, fields: CommErrorFields): CommError {
-  switch (code) {
-    case 'peer_closed': return new PeerClosedError(message, fields);
-    case 'protocol': return new ProtocolError(message, fields);
-    case 'mismatch': return new MismatchError(message, fields);
-    case 'timeout': return new CommTimeoutError(message, fields);
-    default: return new CommError(code, message, fields);
   }
 }
