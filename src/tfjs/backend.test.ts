@@ -2,14 +2,29 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { tf } from './tf.js';
 import { activeBackend, initBackend, wasmBinaryDirectory } from './backend.js';
 import { transposedMatMulOverrideInstalled } from './matmul-override.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, LionCubError } from '../errors.js';
 
 test('the wasm binaries are found inside the installed package', () => {
   assert.ok(existsSync(`${wasmBinaryDirectory()}tfjs-backend-wasm-simd.wasm`));
+});
+
+test('without wasm binaries it falls back to cpu and says why, or fails with a typed error when told not to', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'no-wasm-'));
+  try {
+    const info = await initBackend({ wasmDirectory: empty });
+    assert.equal(info.name, 'cpu');
+    assert.match(info.fallbackReason ?? '', /no \.wasm binaries/);
+    assert.equal(activeBackend(), 'cpu');
+    await assert.rejects(initBackend({ wasmDirectory: empty, fallbackToCpu: false }), (e: unknown) => e instanceof LionCubError && e.code === 'backend_unavailable');
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
 });
 
 test('wasm starts with SIMD and the matmul override by default; cpu on request; switching works', async () => {

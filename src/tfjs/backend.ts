@@ -23,6 +23,12 @@ export interface BackendOptions {
    * Default true. Turning it off does not turn it back on once set (tfjs flags are process-wide).
    */
   prodMode?: boolean;
+  /**
+   * Folder holding tfjs-backend-wasm's .wasm binaries (trailing slash optional); default the
+   * installed package's dist/ (wasmBinaryDirectory()). Read once: tfjs fixes the path when the
+   * wasm backend first initialises, so later values are ignored.
+   */
+  wasmDirectory?: string;
 }
 
 export interface BackendInfo {
@@ -55,13 +61,14 @@ export function wasmBinaryDirectory(): string {
  */
 export async function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
   const { backend = 'wasm', fallbackToCpu = true, fastTransposedMatMul = true, prodMode = true } = options;
+  const wasmDirectory = options.wasmDirectory === undefined ? wasmBinaryDirectory() : withSlash(options.wasmDirectory);
   if (!BACKEND_NAMES.includes(backend)) {
     throw new InvalidArgumentError('backend', backend, `one of ${BACKEND_NAMES.join(', ')}`);
   }
   if (prodMode) tf.enableProdMode();
 
   if (backend === 'wasm') {
-    const failure = await tryWasm();
+    const failure = await tryWasm(wasmDirectory);
     if (failure === null) {
       if (fastTransposedMatMul) installTransposedMatMulOverride('wasm');
       else uninstallTransposedMatMulOverride('wasm');
@@ -81,8 +88,11 @@ export function activeBackend(): string {
   return tf.getBackend();
 }
 
-async function tryWasm(): Promise<string | null> {
-  const dir = wasmBinaryDirectory();
+function withSlash(dir: string): string {
+  return dir.endsWith('/') ? dir : `${dir}/`;
+}
+
+async function tryWasm(dir: string): Promise<string | null> {
   if (!existsSync(join(dir, 'tfjs-backend-wasm-simd.wasm')) && !existsSync(join(dir, 'tfjs-backend-wasm.wasm'))) {
     return `no .wasm binaries in ${dir}`;
   }
