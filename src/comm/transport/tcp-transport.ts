@@ -109,7 +109,12 @@ export class TcpTransport implements Transport {
     if (link.goodbye || link.closed) return Promise.reject(this.lostPeer(link, 'send'));
     const { socket } = link;
     const byteLength = payload.byteLength;
-    const header = frameHeaderBytes({ op: tag.op, seq: tag.seq, part: tag.part, dtype: tag.dtype, sender: this.rank, payloadLength: byteLength });
+    let header: Buffer;
+    try {
+      header = frameHeaderBytes({ op: tag.op, seq: tag.seq, part: tag.part, dtype: tag.dtype, sender: this.rank, payloadLength: byteLength });
+    } catch (error) {
+      return Promise.reject(error); // an op or dtype code that does not fit the header: the caller's bug
+    }
     return new Promise<void>((resolve, reject) => {
       const entry: InflightSend = { reject };
       this.inflight.add(entry);
