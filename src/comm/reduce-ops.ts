@@ -54,8 +54,9 @@ export function bf16ToF32(bits: number): number {
 
 /**
  * Rounds a number to float32, then to bfloat16 with round-to-nearest, ties to even; returns the 16-bit word.
- * Overflow gives ±Infinity; every NaN becomes the quiet NaN 0x7fc0 with its sign (a NaN's low payload bits
- * would otherwise round into an Infinity).
+ * Overflow gives ±Infinity; every NaN becomes the one quiet NaN 0x7fc0: a NaN's low payload bits would
+ * otherwise round into an Infinity, and the sign of a NaN produced by arithmetic differs between CPUs,
+ * which would let ranks on different hardware disagree on bits.
  */
 export function f32ToBf16(value: number): number {
   scalarF32[0] = value;
@@ -64,7 +65,7 @@ export function f32ToBf16(value: number): number {
 
 /** Rounds float32 bits (as int32 or uint32) to a bfloat16 word. */
 function roundBitsToBf16(bits: number): number {
-  if ((bits & 0x7fffffff) > 0x7f800000) return ((bits >> 16) & 0x8000) | 0x7fc0;
+  if ((bits & 0x7fffffff) > 0x7f800000) return 0x7fc0;
   // Adding 0x7fff plus the lowest kept bit carries into bit 16 exactly when the dropped half exceeds
   // one half ulp, or equals it and the kept value is odd: round-to-nearest-even. For every non-NaN
   // pattern the sum stays inside int32 (the sign and exponent only ever carry towards ±Infinity).
