@@ -1,6 +1,6 @@
 // The shape of one codec benchmark case.
 
-import type { KernelMemory } from '../../src/kernels/kernel-memory.js';
+import type { KernelMemory, KernelRegion } from '../../src/kernels/kernel-memory.js';
 
 export interface CodecBenchInstance {
   run(): void;
@@ -15,4 +15,15 @@ export interface CodecBenchCase {
   path: 'wasm' | 'js';
   /** Allocates and fills inputs of `numValues` values; not timed. */
   setup(numValues: number, memory: KernelMemory): CodecBenchInstance;
+}
+
+/** Allocates regions, hands them to `build` (views taken after every allocation, so none is detached) and frees them on dispose. */
+export function withRegions(memory: KernelMemory, byteLengths: number[], build: (regions: KernelRegion[]) => () => void): CodecBenchInstance {
+  const regions = byteLengths.map((b) => memory.alloc(b));
+  try {
+    return { run: build(regions), dispose: () => regions.forEach((r) => memory.release(r)) };
+  } catch (error) {
+    regions.forEach((r) => memory.release(r));
+    throw error;
+  }
 }

@@ -1,6 +1,5 @@
 // Benchmark cases for the p-bit and int8 quantisation kernels: quantise, fused Lion encode, sign of 8 summed codes, and JS references.
 
-import type { KernelMemory, KernelRegion } from '../../src/kernels/kernel-memory.js';
 import { int8Levels, quantizeInt8 } from '../../src/codec/int8-quant.js';
 import { parityWord } from '../../src/codec/parity.js';
 import { signOfSumPacked } from '../../src/codec/pbit-sum.js';
@@ -8,7 +7,7 @@ import { signOfSumPackedJs } from '../../src/codec/pbit-sum-js.js';
 import { lionEncodeQuant, lionEncodeQuantJs, quantize, quantizeJs } from '../../src/codec/quant.js';
 import { packedWordCount, type QuantizeOptions, type Segment } from '../../src/codec/quant-options.js';
 import { randomFloat32, seededRandom } from '../../src/test-support/random.js';
-import type { CodecBenchCase, CodecBenchInstance } from './case.js';
+import { withRegions, type CodecBenchCase } from './case.js';
 
 const VOTERS = 8;
 const L1_4BIT: QuantizeOptions = { bits: 4, method: 'l1' };
@@ -26,17 +25,6 @@ export function layerSegments(n: number): Segment[] {
     offset += length;
   }
   return out;
-}
-
-/** Allocates regions, hands them to `build` (views taken after every allocation) and frees them on dispose. */
-function withRegions(memory: KernelMemory, byteLengths: number[], build: (regions: KernelRegion[]) => () => void): CodecBenchInstance {
-  const regions = byteLengths.map((b) => memory.alloc(b));
-  try {
-    return { run: build(regions), dispose: () => regions.forEach((r) => memory.release(r)) };
-  } catch (error) {
-    regions.forEach((r) => memory.release(r));
-    throw error;
-  }
 }
 
 function quantizeCase(kernel: string, path: 'wasm' | 'js', run: typeof quantize): CodecBenchCase {

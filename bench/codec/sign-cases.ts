@@ -1,6 +1,5 @@
 // Benchmark cases for the 1-bit sign codec kernels: pack, unpack, vote of 8, fused Lion, and JS references.
 
-import type { KernelMemory, KernelRegion } from '../../src/kernels/kernel-memory.js';
 import { packSigns, unpackSigns, signCodeWords } from '../../src/codec/sign-code.js';
 import { packSignsJs } from '../../src/codec/sign-code-js.js';
 import { tallySigns, voteSigns } from '../../src/codec/vote.js';
@@ -8,21 +7,11 @@ import { voteSignsJs } from '../../src/codec/vote-js.js';
 import { lionApplySign, lionEncodeSign, lionStepSign } from '../../src/codec/lion-sign.js';
 import { lionSignConstants, lionStepSignJs } from '../../src/codec/lion-sign-js.js';
 import { randomFloat32, seededRandom } from '../../src/test-support/random.js';
-import type { CodecBenchCase, CodecBenchInstance } from './case.js';
+import type { KernelRegion } from '../../src/kernels/kernel-memory.js';
+import { withRegions, type CodecBenchCase } from './case.js';
 
 const VOTERS = 8;
 const HP = { lr: 1e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0.1 };
-
-/** Allocates regions, hands them to `build` (views taken after every allocation, so none is detached) and frees them on dispose. */
-function withRegions(memory: KernelMemory, byteLengths: number[], build: (regions: KernelRegion[]) => () => void): CodecBenchInstance {
-  const regions = byteLengths.map((b) => memory.alloc(b));
-  try {
-    return { run: build(regions), dispose: () => regions.forEach((r) => memory.release(r)) };
-  } catch (error) {
-    regions.forEach((r) => memory.release(r));
-    throw error;
-  }
-}
 
 function fillWords(words: Uint32Array, seed: number): Uint32Array {
   const rand = seededRandom(seed);
