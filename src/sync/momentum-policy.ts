@@ -16,7 +16,7 @@ const HELP = 'none, every:K, schedule:k, layers:GLOB or adaptive:THRESHOLD, opti
 
 /**
  * Parses a momentum-synchronisation policy: `none`, `every:K`, `schedule:k` (dense then sparse), `layers:GLOB`
- * (those layers, every step), `adaptive:THRESHOLD`; a trailing `@bf16` halves the payload (default `@f32`).
+ * (those layers, every step; globs as in weight-decay masks: `*` matches any run of characters), `adaptive:THRESHOLD`; a trailing `@bf16` halves the payload (default `@f32`).
  */
 export function parseMomentumPolicy(text: string): MomentumPolicy {
   let body = text.trim();
@@ -101,17 +101,4 @@ export class MomentumSchedule {
     this.nextScheduled += Math.floor(2 ** (this.j / k));
     this.j++;
   }
-}
-
-/** Shell-style glob over layer names: `*` matches within a path segment, `**` across segments, `?` one character. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i];
-    if (ch === '*') {
-      if (glob[i + 1] === '*') { re += '.*'; i++; } else re += '[^/]*';
-    } else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
