@@ -122,6 +122,8 @@ function matMulKernel(original: KernelFunc, plainKernel: KernelFunc, helpers: Ma
         const out = call(original, { ...inputs, a, b }, plainAttrs);
         return { ...out, shape: [...outBatchShape, m, n] } as unknown as ReturnType<KernelFunc>;
       }
+      // Both batch sizes 1 once transposed: the original kernel takes its XNNPACK path (bias and activation fused).
+      if (aBatch === 1 && bBatch === 1) return call(original, { ...inputs, a, b }, plainAttrs) as unknown as ReturnType<KernelFunc>;
       const sameBatch = aBatch === bBatch && a.shape.length === b.shape.length && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
       const batched = sameBatch && a.dtype === 'float32' && b.dtype === 'float32' ? batchedMatMulViaViews(args.backend, a, b) : null;
       if (!isFused) return (batched ?? call(original, { ...inputs, a, b }, plainAttrs)) as unknown as ReturnType<KernelFunc>;
