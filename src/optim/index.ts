@@ -20,5 +20,5 @@ export {
   updatesFromGradients, applyUpdates, chain, clipByGlobalNorm, scaleByLion, addDecayedWeights, scaleByLearningRate, composedLion,
 } from './transforms.js';
 export type { Updates, GradientTransformation, ScaleByLionState, ScaleByLearningRateState } from './transforms.js';
-export { createLion } from './lion.js';
-export type { CreateLionOptions, Lion, LionState, LionStepReport, LionStepPlan } from './lion.js';
+export { createLion, decayRuns } from './lion.js';
+export type { DecayRun, CreateLionOptions, Lion, LionState, LionStepReport, LionStepPlan } from './lion.js';

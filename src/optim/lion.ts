@@ -69,7 +69,8 @@ export interface Lion {
   dispose(): void;
 }
 
-interface Run { start: number; end: number; decayed: boolean }
+/** A stretch of neighbouring segments sharing one weight-decay flag. */
+export interface DecayRun { start: number; end: number; decayed: boolean }
 
 /**
  * Creates a Lion optimizer for a layout. Throws InvalidArgumentError for invalid options
@@ -117,7 +118,7 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
   const report = (plan: LionStepPlan): LionStepReport =>
     ({ step: plan.step, lr: plan.lr, gradNorm: plan.gradNorm, gradScale: plan.gradScale });
 
-  const coefficientsFor = (plan: LionStepPlan, run: Run): LionCoefficients =>
+  const coefficientsFor = (plan: LionStepPlan, run: DecayRun): LionCoefficients =>
     run.decayed ? plan.decayedCoefficients : plan.undecayedCoefficients;
 
   return {
@@ -158,8 +159,8 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
 }
 
 /** Merges neighbouring segments with the same decay flag, so a step makes one kernel call per run rather than per tensor. */
-function decayRuns(layout: ParamLayout, decayed: readonly boolean[]): Run[] {
-  const runs: Run[] = [];
+export function decayRuns(layout: ParamLayout, decayed: readonly boolean[]): DecayRun[] {
+  const runs: DecayRun[] = [];
   layout.segments.forEach((segment, j) => {
     const last = runs[runs.length - 1];
     if (last && last.decayed === decayed[j] && last.end === segment.offset) last.end = segment.offset + segment.length;

@@ -1,0 +1,91 @@
+// Averages the workers' momenta across ranks when the momentum policy says so (lion-cub.md §5).
+//
+// Under compressed strategies each rank's momentum sees only its local gradient, so momenta drift apart;
+// a mean allreduce of m (all of it, or selected layers) pulls them back together. `adaptive` decides per
+// layer from a measured divergence (momentum-divergence.ts) instead of a fixed schedule.
+
+import type { ProcessGroup } from '../comm/process-group.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Lion } from '../optim/lion.js';
+import { globToRegExp } from '../optim/weight-decay-mask.js';
+import { toBf16, fromBf16 } from './bf16.js';
+import { MomentumDivergence } from './momentum-divergence.js';
+import { MomentumSchedule, type MomentumPolicy } from './momentum-policy.js';
+
+interface Range { start: number; end: number }
+
+export class MomentumSynchronizer {
+  private readonly schedule: MomentumSchedule;
+  /** Ranges the policy may sync (every layer, or those matching `layers:GLOB`), neighbours merged. */
+  private readonly ranges: Range[];
+  private readonly divergence: MomentumDivergence | null;
+  private bf16Scratch: Uint16Array | null = null;
+  /** Divergence per segment measured at the last adaptive check (for reporting). */
+  lastDivergence: Float64Array | null = null;
+
+  constructor(private readonly group: ProcessGroup, private readonly lion: Lion, private readonly policy: MomentumPolicy, seed: number) {
+    this.schedule = new MomentumSchedule(policy);
+    const segments = lion.layout.segments;
+    let selected = segments.map(() => true);
+    if (policy.kind === 'layers') {
+      const re = globToRegExp(policy.pattern);
+      selected = segments.map((s) => re.test(s.name));
+      if (!selected.some(Boolean)) {
+        throw new InvalidArgumentError('--momentum-sync', `layers:${policy.pattern}`, `a pattern matching at least one layer; layers are ${segments.slice(0, 8).map((s) => s.name).join(', ')}${segments.length > 8 ? ', …' : ''}`);
+      }
+    }
+    this.ranges = mergeRanges(segments.filter((_, j) => selected[j]).map((s) => ({ start: s.offset, end: s.offset + s.length })));
+    this.divergence = policy.kind === 'adaptive' ? new MomentumDivergence(lion.layout, seed) : null;
+  }
+
+  /**
+   * Runs the policy for global step `step` (0-based, asked in increasing order). Resolves to the number of momentum
+   * values averaged (0 when nothing was synced). After it resolves the synced values are identical on every rank.
+   */
+  async syncAt(step: number): Promise<number> {
+    if (this.group.worldSize === 1 || this.policy.kind === 'none') return 0;
+    if (!this.schedule.syncAt(step)) return 0;
+    let ranges = this.ranges;
+    if (this.divergence) {
+      const threshold = (this.policy as { threshold: number }).threshold;
+      this.lastDivergence = await this.divergence.measure(this.group, this.lion.state.momentum);
+      const segments = this.lion.layout.segments;
+      ranges = mergeRanges(segments.filter((_, j) => this.lastDivergence![j] > threshold).map((s) => ({ start: s.offset, end: s.offset + s.length })));
+    }
+    let values = 0;
+    for (const r of ranges) {
+      await this.average(r);
+      values += r.end - r.start;
+    }
+    return values;
+  }
+
+  private async average(r: Range): Promise<void> {
+    const m = this.lion.state.momentum.subarray(r.start, r.end);
+    if (this.policy.kind === 'none' || this.policy.payload === 'f32') {
+      await this.group.allreduce(m, { op: 'mean' });
+      return;
+    }
+    // bf16 halves the bytes; summed in float32 at every hop (ProcessGroup's bfloat16 rule), widened back here.
+    if (!this.bf16Scratch || this.bf16Scratch.length < m.length) this.bf16Scratch = new Uint16Array(maxRangeLength(this.ranges));
+    const words = this.bf16Scratch.subarray(0, m.length);
+    toBf16(m, words);
+    await this.group.allreduce(words, { op: 'mean', dtype: 'bfloat16' });
+    fromBf16(words, m);
+  }
+}
+
+function mergeRanges(ranges: Range[]): Range[] {
+  const out: Range[] = [];
+  for (const r of ranges) {
+    if (r.end === r.start) continue;
+    const last = out[out.length - 1];
+    if (last && last.end === r.start) last.end = r.end;
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+function maxRangeLength(ranges: Range[]): number {
+  return ranges.reduce((m, r) => Math.max(m, r.end - r.start), 0);
+}

@@ -1,0 +1,63 @@
+// `lion` and `lion-bf16`: mean allreduce of the gradients, then ordinary Lion on every rank (the baselines).
+//
+// Momentum stays identical everywhere because every rank applies Lion to the same averaged gradient.
+// For bf16 the gradient is rounded to bfloat16 before sending, summed in float32 at every hop and
+// rounded back (ProcessGroup's bfloat16 rule); the mean divides by N on the rank that completes the sum.
+
+import { fromBf16, toBf16 } from '../bf16.js';
+import { Stopwatch } from '../stopwatch.js';
+import type { StrategyContext, SyncStepStats, SyncStrategy } from '../strategy.js';
+import { trafficOf, trafficSince } from '../traffic.js';
+
+export class GradientAllreduceStrategy implements SyncStrategy {
+  readonly name: string;
+  private bf16: Uint16Array | null;
+
+  constructor(private readonly ctx: StrategyContext, private readonly payload: 'f32' | 'bf16') {
+    this.name = payload === 'f32' ? 'lion' : 'lion-bf16';
+    this.bf16 = payload === 'bf16' ? new Uint16Array(ctx.lion.layout.numParams) : null;
+  }
+
+  async step(params: Float32Array, grads: Float32Array): Promise<SyncStepStats> {
+    const { group, lion } = this.ctx;
+    const watch = new Stopwatch();
+    const before = trafficOf(group);
+    const step = lion.state.step;
+    if (group.worldSize > 1) {
+      if (this.bf16) {
+        const words = this.bf16;
+        watch.time('encodeMs', () => toBf16(grads, words));
+        await watch.timeAsync('commMs', () => group.allreduce(words, { op: 'mean', dtype: 'bfloat16' }));
+        watch.time('decodeMs', () => fromBf16(words, grads));
+      } else {
+        await watch.timeAsync('commMs', () => group.allreduce(grads, { op: 'mean' }));
+      }
+    }
+    const report = watch.time('decodeMs', () => lion.step(params, grads));
+    const traffic = trafficSince(group, before);
+    return { step, lr: report.lr, ...pick(watch), ...traffic, momentumSyncedValues: 0 };
+  }
+
+  dispose(): void {
+    this.bf16 = null;
+  }
+}
+
+/** `noop`: local Lion, nothing sent. The compute-only upper bound for benchmarks; ranks drift apart. */
+export class NoopStrategy implements SyncStrategy {
+  readonly name = 'noop';
+  constructor(private readonly ctx: StrategyContext) {}
+
+  async step(params: Float32Array, grads: Float32Array): Promise<SyncStepStats> {
+    const watch = new Stopwatch();
+    const step = this.ctx.lion.state.step;
+    const report = watch.time('decodeMs', () => this.ctx.lion.step(params, grads));
+    return { step, lr: report.lr, ...pick(watch), bytesSent: 0, bytesReceived: 0, momentumSyncedValues: 0 };
+  }
+
+  dispose(): void {}
+}
+
+export function pick(watch: Stopwatch): { encodeMs: number; commMs: number; decodeMs: number } {
+  return { encodeMs: watch.encodeMs, commMs: watch.commMs, decodeMs: watch.decodeMs };
+}

@@ -1,0 +1,49 @@
+// The contract between the training loop and a sync strategy: what one distributed Lion step is given and reports.
+
+import type { ProcessGroup } from '../comm/process-group.js';
+import type { Lion } from '../optim/lion.js';
+import type { MomentumPolicy } from './momentum-policy.js';
+
+/** Time and traffic of one step, split the way benchmarks.md asks. */
+export interface SyncStepStats {
+  /** Step index the learning rate was read at. */
+  step: number;
+  lr: number;
+  /** Building what is sent: clipping, the pre-sign update, packing or quantising. */
+  encodeMs: number;
+  /** Waiting for collectives (the update's and the momentum's). */
+  commMs: number;
+  /** Applying the combined direction to parameters and momentum. */
+  decodeMs: number;
+  /** Bytes this rank wrote to / read from its peers during the step, frame headers included. */
+  bytesSent: number;
+  bytesReceived: number;
+  /** Momentum values averaged across ranks in this step (0 when no momentum sync ran). */
+  momentumSyncedValues: number;
+}
+
+/**
+ * One way of turning every rank's gradient into the same parameter update. A strategy owns no sockets and
+ * prints nothing; it uses the group's collectives and the Lion optimizer's state.
+ */
+export interface SyncStrategy {
+  /** The canonical spec, e.g. `cub-pbit:bits=4,quant=l1`. */
+  readonly name: string;
+  /**
+   * One optimizer step. `params` and `grads` are flat buffers over the optimizer's layout (kernel memory for the
+   * fast path); `grads` is this rank's local gradient and may be overwritten. Every rank must call step the same
+   * number of times in the same order. Rejects with a CommError when a peer fails.
+   */
+  step(params: Float32Array, grads: Float32Array): Promise<SyncStepStats>;
+  /** Releases buffers held in kernel memory. */
+  dispose(): void;
+}
+
+export interface StrategyContext {
+  group: ProcessGroup;
+  /** The optimizer: hyperparameters, schedule, mask, momentum and step counter. */
+  lion: Lion;
+  momentumPolicy: MomentumPolicy;
+  /** Job seed: every rank passes the same one; strategies derive per-rank streams from it. */
+  seed: number;
+}
