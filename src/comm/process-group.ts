@@ -19,7 +19,7 @@ import { CommError, CommTimeoutError } from './errors.js';
 import {
   checkByteLengths, checkDTypeName, checkPositiveInteger, checkRawBlock, checkTimeout, outputArray, overlaps, resolveDType,
 } from './process-group-args.js';
-import { baseMessage, describePeers, sameKindError } from './process-group-errors.js';
+import { baseMessage, describePeers, sameKindError } from './derived-errors.js';
 import { checkReduceOp, type ElementArray, type ReduceOp } from './reduce-ops.js';
 import type { Transport } from './transport/transport.js';
 

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../errors.js';
-import { CommError, MismatchError, PeerClosedError } from '../errors.js';
+import { CommError, CommTimeoutError, MismatchError, PeerClosedError } from '../errors.js';
 import { createMemoryTransports } from './memory-transport.js';
+import { transportContract } from './transport-contract.js';
 import type { FrameTag } from './transport.js';
 
 const tag = (part: number, extra: Partial<FrameTag> = {}): FrameTag => ({ op: 1, seq: 7, dtype: 1, part, ...extra });
@@ -53,7 +54,7 @@ test('counters add a header per frame: 32 bytes by default, or the configured si
   }
 });
 
-test('abort fails pending and later operations with the reason, once, and peers see the rank close', async () => {
+test('abort fails pending and later operations with the reason, once, and peers fail with the same kind of error', async () => {
   const [a, b, c] = createMemoryTransports(3);
   const failures: CommError[] = [];
   a.onFailure((e) => failures.push(e));
@@ -61,25 +62,32 @@ test('abort fails pending and later operations with the reason, once, and peers 
   b.onFailure((e) => peerFailures.push(e));
   const pending = a.recv(1, tag(0), new Uint8Array(1));
   const peerPending = b.recv(0, tag(0), new Uint8Array(1));
-  const otherPeerPending = c.recv(1, tag(0), new Uint8Array(1)); // c waits on b, which loses a: b fails too
-  const reason = new CommError('timeout', 'gave up');
+  const otherPeerPending = c.recv(1, tag(0), new Uint8Array(1)); // c waits on b, not on a: it is told all the same
+  const reason = new CommTimeoutError('gave up waiting', { op: 'allreduce', seq: 4, rank: 0, peer: 2 });
   a.abort(reason);
   a.abort(new CommError('closed', 'second abort is ignored'));
   await assert.rejects(pending, (e) => e === reason);
   await assert.rejects(a.send(1, tag(0), new Uint8Array(1)), (e) => e === reason);
   await assert.rejects(a.recv(2, tag(0), new Uint8Array(1)), (e) => e === reason);
-  const seen = await peerPending.then(() => undefined, (e: unknown) => e);
-  assert.ok(seen instanceof PeerClosedError);
-  assert.equal(seen.peer, 0);
-  assert.equal(seen.rank, 1);
-  await assert.rejects(otherPeerPending, PeerClosedError);
+  for (const [p, rank] of [[peerPending, 1], [otherPeerPending, 2]] as const) {
+    const seen = await p.then(() => undefined, (e: unknown) => e);
+    assert.ok(seen instanceof CommTimeoutError, String(seen));
+    assert.deepEqual([seen.rank, seen.peer, seen.op, seen.seq], [rank, 2, 'allreduce', 4], 'the fields of the reason travel');
+    assert.match(seen.message, /rank 0 failed and aborted the job: gave up waiting/);
+  }
   assert.deepEqual(failures, [reason]);
   assert.equal(peerFailures.length, 1);
-  assert.equal(peerFailures[0].peer, 0);
   const late: CommError[] = [];
   a.onFailure((e) => late.push(e));
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(late, [reason], 'a listener registered after the failure still hears about it');
+});
+
+test('a rank aborting for its own reasons (no peer named) is named as the peer', async () => {
+  const [a, b] = createMemoryTransports(2);
+  const pending = b.recv(0, tag(0), new Uint8Array(1));
+  a.abort(new CommError('protocol', 'bad frame'));
+  await assert.rejects(pending, (e: unknown) => e instanceof CommError && e.code === 'protocol' && e.peer === 0);
 });
 
 test('a killed rank is reported to every peer as a closed connection naming it', async () => {
@@ -115,4 +123,16 @@ test('misuse is refused: bad peers, two receives pending from one peer, bad size
   const [solo] = createMemoryTransports(1);
   assert.equal(solo.worldSize, 1);
   await a.close();
+});
+
+transportContract('memory', {
+  frameOverheadBytes: 32,
+  create: async (n) => {
+    const transports = createMemoryTransports(n);
+    return {
+      transports,
+      crash: (rank) => transports[rank].kill(),
+      dispose: async () => { await Promise.all(transports.map((t) => t.close())); },
+    };
+  },
 });

@@ -1,12 +1,14 @@
 // In-process transport: ranks that live in one process exchange copied frames through per-pair queues.
 //
-// It behaves like a socket transport as far as collectives can tell: payloads are copied when sent,
-// frames from one peer arrive in order, tags and lengths are checked on receipt, byte counters add a
-// header's worth of overhead per frame, and a rank that fails, closes or is killed is seen by every
-// peer as a closed connection (PeerClosedError naming that rank).
+// It behaves like the TCP transport as far as collectives can tell: payloads are copied when sent, frames
+// from one peer arrive in order, tags and lengths are checked on receipt (a mismatch fails the transport),
+// byte counters add a header's worth of overhead per frame, a failing rank tells every peer why (they fail
+// with an error of the same kind), a closing rank says goodbye (frames it sent stay readable), and a killed
+// rank just disappears (peers fail with a PeerClosedError naming it).
 
 import { InvalidArgumentError, LionCubError } from '../../errors.js';
 import { dtypeName, OP_CODES } from '../codes.js';
+import { baseMessage, sameKindError } from '../derived-errors.js';
 import { CommError, MismatchError, PeerClosedError } from '../errors.js';
 import type { FrameTag, Transport, TransportCounters } from './transport.js';
 
@@ -60,7 +62,11 @@ class MemoryRank implements MemoryTransport {
   readonly counters: TransportCounters = { bytesSent: 0, bytesReceived: 0 };
   private readonly inbox: QueuedFrame[][];
   private readonly pending: (PendingRecv | undefined)[];
+  /** Peers that closed their transport on purpose: frames they sent before remain readable. */
+  private readonly saidGoodbye: boolean[];
   private failure: CommError | undefined;
+  /** True once `failure` came from fail() (listeners told), not from close() or kill(). */
+  private failed = false;
   private readonly failureListeners: ((error: CommError) => void)[] = [];
 
   constructor(
@@ -71,12 +77,14 @@ class MemoryRank implements MemoryTransport {
   ) {
     this.inbox = Array.from({ length: worldSize }, () => []);
     this.pending = new Array(worldSize).fill(undefined);
+    this.saidGoodbye = new Array(worldSize).fill(false);
   }
 
   send(peer: number, tag: FrameTag, payload: Uint8Array): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
     const bad = this.checkPeer(peer);
     if (bad) return Promise.reject(bad);
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.saidGoodbye[peer]) return Promise.reject(this.lostPeer(peer, 'send to'));
     this.counters.bytesSent += this.headerBytes + payload.byteLength;
     // The receiver owns its copy, as it would own bytes read from a socket.
     this.group[peer].deliver(this.rank, { tag: { ...tag }, payload: payload.slice() });
@@ -84,12 +92,13 @@ class MemoryRank implements MemoryTransport {
   }
 
   recv(peer: number, tag: FrameTag, into: Uint8Array): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
     const bad = this.checkPeer(peer);
     if (bad) return Promise.reject(bad);
+    if (this.failure) return Promise.reject(this.failure);
     if (this.pending[peer]) {
       return Promise.reject(new LionCubError('invalid_state', `rank ${this.rank}: a recv from rank ${peer} is already pending; post one at a time per peer`));
     }
+    if (this.saidGoodbye[peer] && this.inbox[peer].length === 0) return Promise.reject(this.lostPeer(peer, 'receive from'));
     return new Promise<void>((resolve, reject) => {
       const queued = this.inbox[peer].shift();
       if (queued) this.complete(peer, queued, { tag, into, resolve, reject });
@@ -98,7 +107,7 @@ class MemoryRank implements MemoryTransport {
   }
 
   onFailure(listener: (error: CommError) => void): void {
-    if (this.failure) queueMicrotask(() => listener(this.failure as CommError));
+    if (this.failed) queueMicrotask(() => listener(this.failure as CommError));
     else this.failureListeners.push(listener);
   }
 
@@ -107,11 +116,19 @@ class MemoryRank implements MemoryTransport {
   }
 
   kill(): void {
-    this.fail(new CommError('closed', `rank ${this.rank} was killed`, { rank: this.rank }));
+    if (this.failure) return;
+    this.stop(new CommError('closed', `rank ${this.rank} was killed`, { rank: this.rank }));
+    // A dead process says nothing: its peers only see the connection drop.
+    this.eachPeerLater((peer) => peer.fail(new PeerClosedError(
+      `the connection to rank ${this.rank} closed without a goodbye: that process exited, crashed or was killed`,
+      { rank: peer.rank, peer: this.rank },
+    )));
   }
 
   close(): Promise<void> {
-    this.fail(new CommError('closed', 'transport closed', { rank: this.rank }));
+    if (this.failure) return Promise.resolve();
+    this.stop(new CommError('closed', `the transport of rank ${this.rank} was closed`, { rank: this.rank }));
+    this.eachPeerLater((peer) => peer.goodbyeFrom(this.rank));
     return Promise.resolve();
   }
 
@@ -127,26 +144,57 @@ class MemoryRank implements MemoryTransport {
   }
 
   private complete(from: number, frame: QueuedFrame, recv: PendingRecv): void {
-    // A mismatched frame is consumed too: it was read off the wire, and the stream has moved past it.
     this.counters.bytesReceived += this.headerBytes + frame.payload.byteLength;
     const { tag, into } = recv;
     const got = frame.tag;
     if (got.op !== tag.op || got.seq !== tag.seq || got.dtype !== tag.dtype || got.part !== tag.part
       || frame.payload.byteLength !== into.byteLength) {
-      recv.reject(new MismatchError(
+      // Like a socket transport, a frame out of schedule fails the whole transport: the two ends no
+      // longer agree on what comes next on this stream.
+      const error = new MismatchError(
         `rank ${this.rank} expected ${describeFrame(tag, into.byteLength)} from rank ${from}, `
         + `but rank ${from} sent ${describeFrame(got, frame.payload.byteLength)}`,
         { op: opName(tag.op), seq: tag.seq, rank: this.rank, peer: from },
-      ));
+      );
+      recv.reject(error);
+      this.fail(error);
       return;
     }
     into.set(frame.payload);
     recv.resolve();
   }
 
-  /** Marks this rank failed, rejects what is pending here, and lets every peer see the connection go. */
+  private goodbyeFrom(peer: number): void {
+    if (this.failure) return;
+    this.saidGoodbye[peer] = true;
+    // Everything the peer sent is already queued here: a receive still waiting can never complete.
+    if (this.pending[peer]) this.lostPeer(peer, 'receive from');
+  }
+
+  private lostPeer(peer: number, what: string): CommError {
+    this.fail(new PeerClosedError(`rank ${peer} closed its transport; rank ${this.rank} cannot ${what} it any more`, { rank: this.rank, peer }));
+    return this.failure as CommError;
+  }
+
+  /**
+   * Fails this rank (first failure wins): pending and later operations reject with `reason`, listeners
+   * hear of it once, and every peer fails with an error of the same kind saying this rank aborted, as the
+   * abort frame of a socket transport tells them.
+   */
   private fail(reason: CommError): void {
     if (this.failure) return;
+    this.stop(reason);
+    this.failed = true;
+    for (const listener of this.failureListeners.splice(0)) listener(reason);
+    this.eachPeerLater((peer) => peer.fail(sameKindError(
+      reason,
+      `rank ${this.rank} failed and aborted the job: ${baseMessage(reason)}`,
+      { rank: peer.rank, peer: reason.peer ?? this.rank, op: reason.op, seq: reason.seq },
+    )));
+  }
+
+  /** Rejects everything pending and refuses everything later with `reason`. */
+  private stop(reason: CommError): void {
     this.failure = reason;
     for (let p = 0; p < this.worldSize; p++) {
       const waiting = this.pending[p];
@@ -154,13 +202,12 @@ class MemoryRank implements MemoryTransport {
       this.inbox[p].length = 0;
       waiting?.reject(reason);
     }
-    for (const listener of this.failureListeners.splice(0)) listener(reason);
-    // Peers notice a moment later, as they would notice a socket closing.
+  }
+
+  /** Runs `notify` for every peer a moment later, as a peer notices a socket event after it happened. */
+  private eachPeerLater(notify: (peer: MemoryRank) => void): void {
     queueMicrotask(() => {
-      for (const peer of this.group) {
-        if (peer === this) continue;
-        peer.fail(new PeerClosedError(`rank ${this.rank} closed its connection to rank ${peer.rank}`, { rank: peer.rank, peer: this.rank }, { cause: reason }));
-      }
+      for (const peer of this.group) if (peer !== this) notify(peer);
     });
   }
 

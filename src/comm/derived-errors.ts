@@ -1,4 +1,4 @@
-// How a process group turns transport failures into errors that name the operation, sequence number and peer.
+// Errors derived from other errors: the same kind (class and code) reported under another rank's or call's name.
 
 import { CommError, CommTimeoutError, MismatchError, PeerClosedError, ProtocolError, type CommErrorFields } from './errors.js';
 
