@@ -1,3 +1,5 @@
+// ProcessGroup behaviour: call order and sequence numbers, timeouts, killed ranks, mismatches, validation, close, counters.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';

@@ -1,7 +1,8 @@
 // The front end training code sees: rank, world size, collectives as Promises run one at a time, timeouts, failures.
 
 import { InvalidArgumentError } from '../errors.js';
-import { DTYPE_BYTES, DTYPE_CODES, OP_CODES, type DType } from './codes.js';
+import { DTYPE_BYTES, type DType } from './codes.js';
+import { CollectiveRunner, type CollectiveBody, type CollectiveName, type OpStats, type OpTotals } from './collective-runner.js';
 import { allgatherRing } from './collectives/allgather-ring.js';
 import { allgathervRing } from './collectives/allgatherv-ring.js';
 import { allreduceRecursiveDoubling } from './collectives/allreduce-recursive-doubling.js';
@@ -12,18 +13,16 @@ import { barrierDissemination } from './collectives/barrier-dissemination.js';
 import { broadcastBinomial } from './collectives/broadcast-binomial.js';
 import { broadcastChain } from './collectives/broadcast-chain.js';
 import { reduceScatterRing } from './collectives/reduce-scatter-ring.js';
-import { DEFAULT_CHUNK_BYTES, type CollectiveContext } from './collectives/context.js';
-import { CollectiveLink } from './collectives/link.js';
-import { byteView, Scratch } from './collectives/views.js';
-import { CommError, CommTimeoutError } from './errors.js';
+import { DEFAULT_CHUNK_BYTES } from './collectives/context.js';
+import { byteView } from './collectives/views.js';
+import type { CommError } from './errors.js';
 import {
   checkByteLengths, checkDTypeName, checkPositiveInteger, checkRawBlock, checkTimeout, outputArray, overlaps, resolveDType,
 } from './process-group-args.js';
-import { baseMessage, describePeers, sameKindError } from './derived-errors.js';
 import { checkReduceOp, type ElementArray, type ReduceOp } from './reduce-ops.js';
 import type { Transport } from './transport/transport.js';
 
-export type CollectiveName = 'allreduce' | 'reduceScatter' | 'allgather' | 'alltoall' | 'alltoallv' | 'allgatherv' | 'broadcast' | 'barrier';
+export type { CollectiveName, OpStats, OpTotals };
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Arrays up to this size use the latency-optimal algorithms (see docs/algorithms.md for the α–β reasoning). */
@@ -65,28 +64,6 @@ export interface VariableOptions extends CallOptions {
   dtype?: DType;
 }
 
-/** Traffic and time of one collective call, from the transport's counters (frame headers included). */
-export interface OpStats {
-  op: CollectiveName;
-  seq: number;
-  bytesSent: number;
-  bytesReceived: number;
-  messagesSent: number;
-  messagesReceived: number;
-  elapsedMs: number;
-}
-/** Totals over every completed call of one collective. */
-export type OpTotals = Omit<OpStats, 'op' | 'seq'> & { calls: number };
-
-interface Running {
-  op: CollectiveName;
-  seq: number;
-  link: CollectiveLink;
-  startMs: number;
-  fail(error: CommError): void;
-}
-
-const noop = (): void => {};
 
 /**
  * A group of `worldSize` ranks running collectives over one Transport (which the group owns from now on).
@@ -108,16 +85,9 @@ export class ProcessGroup {
   private readonly smallMessageBytes: number;
   private readonly allreduceAlgorithm: NonNullable<ProcessGroupOptions['allreduceAlgorithm']>;
   private readonly broadcastAlgorithm: NonNullable<ProcessGroupOptions['broadcastAlgorithm']>;
-  private readonly scratch = new Scratch();
-  private nextSeq = 0;
-  private tail: Promise<unknown> = Promise.resolve();
-  private running: Running | undefined;
-  private failure: CommError | undefined;
-  private closing: Promise<void> | undefined;
-  private last: OpStats | undefined;
-  private readonly totals = new Map<CollectiveName, OpTotals>();
+  private readonly runner: CollectiveRunner;
 
-  constructor(private readonly transport: Transport, options: ProcessGroupOptions = {}) {
+  constructor(transport: Transport, options: ProcessGroupOptions = {}) {
     this.rank = transport.rank;
     this.worldSize = transport.worldSize;
     this.timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -127,7 +97,7 @@ export class ProcessGroup {
     this.smallMessageBytes = small;
     this.allreduceAlgorithm = oneOf('allreduceAlgorithm', options.allreduceAlgorithm ?? 'auto', ['auto', 'ring', 'recursive-doubling'] as const);
     this.broadcastAlgorithm = oneOf('broadcastAlgorithm', options.broadcastAlgorithm ?? 'auto', ['auto', 'chain', 'binomial'] as const);
-    transport.onFailure((error) => this.onTransportFailure(error));
+    this.runner = new CollectiveRunner(transport, this.chunkBytes);
   }
 
   /**
@@ -145,7 +115,7 @@ export class ProcessGroup {
         : this.allreduceAlgorithm;
       return {
         dtype,
-        body: async (ctx: CollectiveContext) => {
+        body: async (ctx) => {
           if (algorithm === 'ring') await allreduceRing(ctx, buf, dtype, op);
           else await allreduceRecursiveDoubling(ctx, buf, dtype, op);
           return buf;
@@ -255,18 +225,17 @@ export class ProcessGroup {
 
   /** Traffic of the last completed call, or undefined before the first. */
   get lastOp(): OpStats | undefined {
-    return this.last && { ...this.last };
+    return this.runner.lastOp;
   }
 
   /** Totals over the completed calls of `op` (zeros if none). */
   opTotals(op: CollectiveName): OpTotals {
-    const t = this.totals.get(op);
-    return t ? { ...t } : { calls: 0, bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0, elapsedMs: 0 };
+    return this.runner.opTotals(op);
   }
 
   /** The first failure, once the group is poisoned (or closed). */
   get error(): CommError | undefined {
-    return this.failure;
+    return this.runner.error;
   }
 
   /**
@@ -274,20 +243,11 @@ export class ProcessGroup {
    * scratch memory is dropped and the transport is closed. Idempotent.
    */
   close(): Promise<void> {
-    if (!this.closing) {
-      const error = new CommError('closed', 'the process group was closed', { rank: this.rank });
-      this.poison(error, false);
-      this.scratch.release();
-      this.closing = this.transport.close();
-    }
-    return this.closing;
+    return this.runner.close();
   }
 
-  private submit<T>(
-    op: CollectiveName,
-    options: CallOptions,
-    prepare: () => { dtype: DType; body: (ctx: CollectiveContext) => Promise<T> },
-  ): Promise<T> {
+  /** Validates a call's arguments now (errors reject at once, taking no sequence number), then queues it. */
+  private submit<T>(op: CollectiveName, options: CallOptions, prepare: () => { dtype: DType; body: CollectiveBody<T> }): Promise<T> {
     let prepared: ReturnType<typeof prepare>;
     let timeoutMs: number;
     try {
@@ -296,115 +256,7 @@ export class ProcessGroup {
     } catch (error) {
       return Promise.reject(error);
     }
-    const seq = this.nextSeq;
-    this.nextSeq = (this.nextSeq + 1) >>> 0;
-    const result = this.tail.then(() => this.execute(op, seq, timeoutMs, prepared.dtype, prepared.body));
-    this.tail = result.then(noop, noop);
-    return result;
-  }
-
-  private execute<T>(op: CollectiveName, seq: number, timeoutMs: number, dtype: DType, body: (ctx: CollectiveContext) => Promise<T>): Promise<T> {
-    if (this.failure) return Promise.reject(this.laterError(op, seq));
-    const code = op === 'reduceScatter' ? OP_CODES.reduce_scatter
-      : op === 'alltoallv' ? OP_CODES.alltoall
-      : op === 'allgatherv' ? OP_CODES.allgather
-      : OP_CODES[op];
-    const link = new CollectiveLink(this.transport, { op: code, seq, dtype: DTYPE_CODES[dtype] });
-    const before = { ...this.transport.counters };
-    const startMs = performance.now();
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const finish = (error: CommError | undefined, value?: T, original?: unknown): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (this.running?.seq === seq) this.running = undefined;
-        if (error) reject(original ?? error);
-        else resolve(value as T);
-      };
-      const timer = setTimeout(() => {
-        const waiting = link.waitingFor();
-        const elapsedMs = performance.now() - startMs;
-        const error = new CommTimeoutError(
-          `${op} did not complete within ${timeoutMs} ms on rank ${this.rank}; waiting for ${describePeers(waiting)}`,
-          { op, seq, rank: this.rank, peer: waiting[0], elapsedMs },
-        );
-        this.poison(error, true);
-        finish(error);
-      }, timeoutMs);
-      this.running = { op, seq, link, startMs, fail: (error) => finish(error) };
-      body({ link, chunkBytes: this.chunkBytes, scratch: this.scratch }).then((value) => {
-        if (settled) return;
-        this.record(op, seq, link, before, startMs);
-        finish(undefined, value);
-      }, (cause: unknown) => {
-        if (settled) return;
-        const error = this.runningError(cause, op, seq, link, startMs);
-        this.poison(error, true);
-        finish(error, undefined, cause instanceof CommError ? undefined : cause);
-      });
-    });
-  }
-
-  /** The error a failed call reports: same kind as the transport's, named after the call. */
-  private runningError(cause: unknown, op: CollectiveName, seq: number, link: CollectiveLink, startMs: number): CommError {
-    const elapsedMs = performance.now() - startMs;
-    if (cause instanceof CommError) {
-      const peer = cause.peer ?? link.waitingFor()[0];
-      return sameKindError(cause, `${op} failed on rank ${this.rank}: ${baseMessage(cause)}`, { op, seq, rank: this.rank, peer, elapsedMs });
-    }
-    // Not a communication failure (a bug): the streams are in an unknown state, so the group cannot go on.
-    return new CommError('closed', `${op} stopped on rank ${this.rank} by an internal error: ${String(cause)}`, { op, seq, rank: this.rank, elapsedMs }, { cause });
-  }
-
-  /** The error a call reports when the group failed before it could run. */
-  private laterError(op: CollectiveName, seq: number): CommError {
-    const first = this.failure as CommError;
-    return sameKindError(first, `${op} cannot run on rank ${this.rank}: the group failed earlier: ${baseMessage(first)}`, {
-      op, seq, rank: this.rank, peer: first.peer,
-    });
-  }
-
-  private onTransportFailure(error: CommError): void {
-    if (this.failure) return;
-    const running = this.running;
-    if (running) {
-      const named = this.runningError(error, running.op, running.seq, running.link, running.startMs);
-      this.failure = named;
-      running.fail(named);
-    } else {
-      this.failure = error;
-    }
-  }
-
-  /** Keeps the first failure, fails the running call, and (optionally) aborts the transport so peers find out at once. */
-  private poison(error: CommError, abortTransport: boolean): void {
-    if (!this.failure) this.failure = error;
-    const running = this.running;
-    if (running) running.fail(running.seq === error.seq ? error : this.runningError(error, running.op, running.seq, running.link, running.startMs));
-    if (abortTransport) this.transport.abort(error);
-  }
-
-  private record(op: CollectiveName, seq: number, link: CollectiveLink, before: { bytesSent: number; bytesReceived: number }, startMs: number): void {
-    const stats: OpStats = {
-      op,
-      seq,
-      bytesSent: this.transport.counters.bytesSent - before.bytesSent,
-      bytesReceived: this.transport.counters.bytesReceived - before.bytesReceived,
-      messagesSent: link.messagesSent,
-      messagesReceived: link.messagesReceived,
-      elapsedMs: performance.now() - startMs,
-    };
-    this.last = stats;
-    const t = this.opTotals(op);
-    this.totals.set(op, {
-      calls: t.calls + 1,
-      bytesSent: t.bytesSent + stats.bytesSent,
-      bytesReceived: t.bytesReceived + stats.bytesReceived,
-      messagesSent: t.messagesSent + stats.messagesSent,
-      messagesReceived: t.messagesReceived + stats.messagesReceived,
-      elapsedMs: t.elapsedMs + stats.elapsedMs,
-    });
+    return this.runner.run(op, prepared.dtype, timeoutMs, prepared.body);
   }
 
   private checkDivisible(field: string, length: number): void {

@@ -1,3 +1,5 @@
+// Reductions per element type: bfloat16 rounding, wrap-around, NaN and signed zeros, the fused mean, tile boundaries.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';

@@ -1,3 +1,5 @@
+// Ring allreduce internals: chunk pipelining order and scratch reuse.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DTYPE_CODES, OP_CODES } from '../codes.js';

@@ -1,3 +1,5 @@
+// Measured bytes on the wire equal the formulas and the worked example of docs/algorithms.md.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProcessGroup, type ProcessGroupOptions } from '../process-group.js';

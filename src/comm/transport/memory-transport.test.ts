@@ -1,3 +1,5 @@
+// The in-memory transport: ordering, copies, tag checks, counters, failure semantics, and the shared transport contract.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../errors.js';
