@@ -1,0 +1,133 @@
+// 1-bit allreduce: majority vote of every rank's sign code by alltoall of slices, a vote per slice, allgather.
+
+import type { ProcessGroup } from '../../comm/process-group.js';
+import { MAX_VOTE_VECTORS, signCodeWords, voteSigns } from '../../codec/index.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { KernelRegion } from '../../kernels/kernel-memory.js';
+import { checkStep, CompressedCollective, wordBytes, type RunOptions } from './compressed-collective.js';
+import { addTraffic, allgathervTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
+import { UnitSlices } from './unit-slices.js';
+
+export interface VoteAllreduceRunOptions extends RunOptions {
+  /** Receives the voted code (W words); default: a kernel-memory buffer owned by the instance (see run). */
+  output?: Uint32Array;
+}
+
+/**
+ * Traffic of one VoteAllreduce.run on `rank`, frame headers included. With W = ⌈d/32⌉ words split into N
+ * slices of w_q = blockLength(W, N, q) words, c the chunk size and H the header size:
+ *   alltoallv:  sends  Σ_{q≠r} (1 + ⌈4w_q/c⌉) messages, Σ_{q≠r} (4 + 4w_q) payload bytes;
+ *               receives (N−1)·(1 + ⌈4w_r/c⌉) messages, (N−1)·(4 + 4w_r) payload bytes;
+ *   allgatherv: sends  Σ_{q≠r+1} (1 + ⌈4w_q/c⌉) messages, Σ_{q≠r+1} (4 + 4w_q) payload bytes;
+ *               receives Σ_{q≠r} of the same;
+ * bytes = payload + H·messages. When N divides W and a slice fits one chunk: 2(N−1)·(4W/N + 4 + 2H) bytes
+ * sent, ≈ 2(N−1)/N · d/8. Zero for one rank.
+ */
+export function voteAllreduceTraffic(worldSize: number, rank: number, numValues: number, settings: TrafficSettings = {}): WireTraffic {
+  const slices = new UnitSlices(numValues, worldSize);
+  const words = (q: number): number => 4 * slices.unitCount(q);
+  return addTraffic(
+    alltoallvTraffic(worldSize, rank, 4, words, () => words(rank), settings),
+    allgathervTraffic(worldSize, rank, 4, words, settings),
+  );
+}
+
+/**
+ * The 1-bit allreduce of docs/algorithms.md ("Compressed collectives"): every rank passes its 1-bit sign code
+ * of d values (W = ⌈d/32⌉ words, docs/wire-format.md) and gets the majority vote of all N codes, bit for bit
+ * the same on every rank: bit 1 iff more than half of the codes have bit 1, a tie (even N) takes the parity
+ * rule at `step`.
+ *
+ * Protocol: the W words are cut into N contiguous slices (UnitSlices); alltoallv sends slice q to rank q;
+ * rank r stacks the N copies of its slice [N × w_r words] and votes on them (voteSigns: a slice starting on a
+ * word boundary votes like the whole code); allgatherv of the voted slices assembles the W-word result.
+ * Block lengths are passed to both calls, so a rank whose W differs fails the run with a MismatchError on
+ * some rank and every rank then fails (the group is poisoned). A d that differs within the same W is not
+ * detected here (the init fingerprint's parameter count is).
+ *
+ * Construct once per (group, numValues); all buffers are allocated here. Every rank must call run() with the
+ * same numValues and step, in the same order relative to its other group calls. 1 ≤ N ≤ 4095 (the vote's
+ * counter width); N = 1 sends nothing and returns a copy of the input (the vote of one code).
+ */
+export class VoteAllreduce extends CompressedCollective {
+  /** W, words of the 1-bit code. */
+  readonly words: number;
+  private readonly slices: UnitSlices;
+  private readonly mine: number;
+  /** Copy of the input the alltoallv sends from (ordinary memory, see CompressedCollective). */
+  private readonly sendWords: Uint32Array;
+  private readonly sendBlocks: Uint8Array[];
+  private readonly recvByteLengths: number[];
+  private readonly sliceByteLengths: number[];
+  private readonly votedPlain: Uint32Array;
+  private readonly stacked: KernelRegion;
+  private readonly voted: KernelRegion;
+  private readonly output: KernelRegion;
+
+  /** Throws InvalidArgumentError for a bad numValues or a world size above 4095. */
+  constructor(group: ProcessGroup, numValues: number) {
+    super(group, numValues, 'VoteAllreduce');
+    if (this.worldSize > MAX_VOTE_VECTORS) {
+      throw new InvalidArgumentError('group.worldSize', this.worldSize, `at most ${MAX_VOTE_VECTORS} ranks (the vote's counter width)`);
+    }
+    this.words = signCodeWords(numValues);
+    this.slices = new UnitSlices(numValues, this.worldSize);
+    const n = this.worldSize;
+    this.mine = this.slices.unitCount(this.rank);
+    this.sendWords = new Uint32Array(this.words);
+    this.sendBlocks = Array.from({ length: n }, (_, q) => wordBytes(this.sendWords, this.slices.unitStart(q), this.slices.unitCount(q)));
+    this.recvByteLengths = new Array<number>(n).fill(4 * this.mine);
+    this.sliceByteLengths = Array.from({ length: n }, (_, q) => 4 * this.slices.unitCount(q));
+    this.votedPlain = new Uint32Array(this.mine);
+    this.stacked = this.allocRegion(4 * n * this.mine);
+    this.voted = this.allocRegion(4 * this.mine);
+    this.output = this.allocRegion(4 * this.words);
+  }
+
+  /** Predicted traffic of one run on this rank (see voteAllreduceTraffic). */
+  predictTraffic(settings: TrafficSettings = {}): WireTraffic {
+    return voteAllreduceTraffic(this.worldSize, this.rank, this.numValues, settings);
+  }
+
+  /**
+   * Resolves to the voted W-word code: `options.output` when given (any Uint32Array of W words, written
+   * once the last message arrived; it may be `code` itself), otherwise a view of this instance's kernel
+   * buffer, valid until the next run, dispose(), or a grow of the kernel memory. `code` is copied at the
+   * start and may be reused as soon as run() returns its Promise.
+   * Throws (rejects with) InvalidArgumentError for a wrong code/output length or step before sending
+   * anything; CollectiveStateError while another run is in flight; the group's CommError on failures.
+   */
+  run(code: Uint32Array, step: number, options: VoteAllreduceRunOptions = {}): Promise<Uint32Array> {
+    try {
+      this.checkArray('code', code, Uint32Array, this.words, `⌈${this.numValues}/32⌉ words of the 1-bit code`);
+      checkStep(step);
+      if (options.output !== undefined) this.checkArray('output', options.output, Uint32Array, this.words, 'words of the voted code');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.exclusive(async (phase) => {
+      const n = this.worldSize;
+      if (n === 1) {
+        const out = options.output ?? this.output.u32();
+        out.set(code);
+        return out;
+      }
+      this.sendWords.set(code);
+      const received = await phase('alltoallv', this.group.alltoallv(this.sendBlocks, {
+        dtype: 'uint32', recvByteLengths: this.recvByteLengths, timeoutMs: options.timeoutMs,
+      }));
+      const stackedBytes = this.stacked.u8();
+      for (let q = 0; q < n; q++) stackedBytes.set(received[q], 4 * q * this.mine);
+      const voted = this.voted.u32();
+      voteSigns(this.stacked.u32(), n, this.mine, voted, step);
+      this.votedPlain.set(voted);
+      const gathered = await phase('allgatherv', this.group.allgatherv(wordBytes(this.votedPlain, 0, this.mine), {
+        dtype: 'uint32', byteLengths: this.sliceByteLengths, timeoutMs: options.timeoutMs,
+      }));
+      const out = options.output ?? this.output.u32();
+      const outBytes = wordBytes(out, 0, out.length);
+      for (let q = 0; q < n; q++) outBytes.set(gathered[q], 4 * this.slices.unitStart(q));
+      return out;
+    });
+  }
+}
