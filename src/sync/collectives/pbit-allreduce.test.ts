@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { QuantBits } from '../../codec/index.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { PbitAllreduce, pbitAllreduceTraffic } from './pbit-allreduce.js';
+import {
+  chunkBytesFor, closeAll, LENGTHS, memoryGroups, packLevels, randomLevels, referenceSignOfSum, WORLD_SIZES,
+} from './test-support/reference.js';
+import { assertAllEqual, assertTrafficPredicted, runOnRanks } from './test-support/run-ranks.js';
+
+const BITS: readonly QuantBits[] = [2, 4, 8];
+
+test('the sign of the exact sum equals the brute-force sign on every rank, with the predicted traffic', async () => {
+  for (const bits of BITS) {
+    const levels = (1 << (bits - 1)) - 1;
+    for (const n of WORLD_SIZES) {
+      for (const d of LENGTHS) {
+        const chunkBytes = chunkBytesFor(d);
+        const step = bits + n + d;
+        // 40 % abstentions: many sums are exactly zero and take the parity rule.
+        const values = Array.from({ length: n }, (_, r) => randomLevels(d, levels, 0.4, 100 * bits + 10 * n + r + d));
+        const codes = values.map((v) => packLevels(v, bits));
+        const groups = memoryGroups(n, { chunkBytes });
+        const what = `p=${bits} N=${n} d=${d} step=${step}`;
+        const { results, collectives } = await runOnRanks(groups, (g) => new PbitAllreduce(g, d, bits), (c, r) => c.run(codes[r], step));
+        assertAllEqual(results, referenceSignOfSum(values, d, step), what);
+        assertTrafficPredicted(collectives, { chunkBytes }, what);
+        collectives.forEach((c) => c.dispose());
+        await closeAll(groups);
+      }
+    }
+  }
+});
+
+test('sums keep every level: one rank at +7 outvotes six ranks at −1 (4-bit code, N = 7)', async () => {
+  const n = 7;
+  const d = 40;
+  const values = Array.from({ length: n }, (_, r) => new Int32Array(d).fill(r === 0 ? 7 : -1));
+  values[0][5] = 6; // 6 − 6 = 0: a zero sum, parity rule
+  const groups = memoryGroups(n);
+  const { results } = await runOnRanks(groups, (g) => new PbitAllreduce(g, d, 4), (c, r) => c.run(packLevels(values[r], 4), 2));
+  const expected = new Uint32Array(2);
+  expected[0] = 1 << 5; // value 5 at even step 2: (5 + 2) mod 2 = 1; every other sum is +1
+  assertAllEqual(results, expected, 'weighted vote');
+  await closeAll(groups);
+});
+
+test('traffic by hand: p = 4, N = 4, d = 4096 (128 units, 32 per slice), default chunks', () => {
+  // alltoallv: 3 blocks of 32·4 = 128 words (512 bytes); allgatherv: 3 blocks of 32 words (128 bytes);
+  // each block after a 4-byte length frame, 2 messages per block.
+  const payload = 3 * (512 + 4) + 3 * (128 + 4);
+  assert.deepEqual(pbitAllreduceTraffic(4, 1, 4096, 4), {
+    messagesSent: 12, messagesReceived: 12, bytesSent: payload + 12 * 32, bytesReceived: payload + 12 * 32,
+  });
+});
+
+test('ranks with different bit widths fail with a mismatch on every rank', async () => {
+  const groups = memoryGroups(3, { timeoutMs: 10_000 });
+  const bits: QuantBits[] = [2, 4, 2];
+  const collectives = groups.map((g, r) => new PbitAllreduce(g, 1000, bits[r]));
+  const errors = await Promise.all(collectives.map((c) => c.run(new Uint32Array(c.packedWords), 0).then(() => undefined, (e: Error) => e)));
+  errors.forEach((e, r) => assert.equal((e as { code?: string } | undefined)?.code, 'mismatch', `rank ${r}: ${String(e)}`));
+  await closeAll(groups);
+});
+
+test('bad bits and code lengths are refused before anything is sent', async () => {
+  const [g] = memoryGroups(1);
+  assert.throws(() => new PbitAllreduce(g, 10, 3 as QuantBits), InvalidArgumentError);
+  const c = new PbitAllreduce(g, 33, 4);
+  assert.equal(c.packedWords, 5);
+  await assert.rejects(c.run(new Uint32Array(2), 0), InvalidArgumentError);
+  c.dispose();
+  await g.close();
+});

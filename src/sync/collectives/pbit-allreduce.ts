@@ -1,0 +1,147 @@
+// p-bit reduce-scatter + 1-bit allgather: the sign of the exact sum of every rank's quantised update.
+
+import type { ProcessGroup } from '../../comm/process-group.js';
+import { maxSummableVectors, packedWordCount, signCodeWords, signOfSumPacked, type QuantBits } from '../../codec/index.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { KernelRegion } from '../../kernels/kernel-memory.js';
+import { checkStep, CompressedCollective, wordBytes, type RunOptions } from './compressed-collective.js';
+import { addTraffic, allgathervTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
+import { UnitSlices } from './unit-slices.js';
+
+export interface PbitAllreduceRunOptions extends RunOptions {
+  /** Receives the 1-bit sign code of the sum (⌈d/32⌉ words); default: a kernel-memory buffer of the instance. */
+  output?: Uint32Array;
+}
+
+function checkBits(bits: unknown): asserts bits is QuantBits {
+  if (bits !== 2 && bits !== 4 && bits !== 8) throw new InvalidArgumentError('bits', bits, '2, 4 or 8 bits per value');
+}
+
+/**
+ * Traffic of one PbitAllreduce.run on `rank`, frame headers included. The vector is cut into slices of
+ * u_q = blockLength(⌈d/32⌉, N, q) units of 32 values; slice q is pw_q = p·u_q words of the p-bit code (the
+ * last slice ends with the code: ⌈d·p/32⌉ words in all) and u_q words of the 1-bit result. With c the chunk
+ * size and H the header size:
+ *   alltoallv:  sends Σ_{q≠r} (1 + ⌈4pw_q/c⌉) messages, Σ_{q≠r} (4 + 4pw_q) payload bytes;
+ *               receives (N−1)·(1 + ⌈4pw_r/c⌉) messages, (N−1)·(4 + 4pw_r) payload bytes;
+ *   allgatherv: sends Σ_{q≠r+1} (1 + ⌈4u_q/c⌉) messages, Σ_{q≠r+1} (4 + 4u_q) payload bytes;
+ *               receives Σ_{q≠r} of the same;
+ * bytes = payload + H·messages; ≈ (N−1)/N · d·(p+1)/8 for large d. Zero for one rank.
+ */
+export function pbitAllreduceTraffic(worldSize: number, rank: number, numValues: number, bits: QuantBits, settings: TrafficSettings = {}): WireTraffic {
+  checkBits(bits);
+  const slices = new UnitSlices(numValues, worldSize);
+  const packed = (q: number): number => 4 * slices.packedWordLength(q, bits);
+  return addTraffic(
+    alltoallvTraffic(worldSize, rank, 4, packed, () => packed(rank), settings),
+    allgathervTraffic(worldSize, rank, 4, (q) => 4 * slices.unitCount(q), settings),
+  );
+}
+
+/**
+ * The p-bit allreduce of docs/algorithms.md ("Compressed collectives"): every rank passes its p-bit quantised
+ * code of d values (p ∈ {2, 4, 8}, ⌈d·p/32⌉ words, docs/wire-format.md) and gets the 1-bit sign code of
+ * Σ_ranks q, the same bits on every rank: bit 1 iff the exact integer sum is negative, a zero sum (all
+ * abstained, or a tie) takes the parity rule at `step`.
+ *
+ * Protocol: slices of whole 32-value units (UnitSlices), so slice q is p·u_q words of the p-bit code and u_q
+ * words of the 1-bit code; alltoallv sends p-bit slice q to rank q; rank r sums its N slices exactly in
+ * 32-bit integers and codes the sign (signOfSumPacked; the slice starts at an even value, so the parity rule
+ * holds); allgatherv of the 1-bit slices assembles the result. No overflow limit below N = ⌊(2^31−1)/2^(p−1)⌋,
+ * so the levels stay s = 2^(p−1) − 1 whatever N is. Block lengths are passed to both calls: ranks with
+ * different word counts (d or p) fail with a MismatchError on every rank.
+ *
+ * Construct once per (group, numValues, bits); all buffers are allocated here. N = 1 sends nothing: the
+ * result is the sign code of the rank's own values.
+ */
+export class PbitAllreduce extends CompressedCollective {
+  /** Words of the p-bit input code, ⌈d·p/32⌉. */
+  readonly packedWords: number;
+  /** Words of the 1-bit result, ⌈d/32⌉. */
+  readonly words: number;
+  private readonly slices: UnitSlices;
+  private readonly minePacked: number;
+  private readonly mineWords: number;
+  private readonly mineValues: number;
+  private readonly sendWords: Uint32Array;
+  private readonly sendBlocks: Uint8Array[];
+  private readonly recvByteLengths: number[];
+  private readonly sliceByteLengths: number[];
+  private readonly signPlain: Uint32Array;
+  private readonly stacked: KernelRegion;
+  private readonly sign: KernelRegion;
+  private readonly output: KernelRegion;
+
+  /** Throws InvalidArgumentError for bad numValues or bits, or a world size the int32 sum could overflow at. */
+  constructor(group: ProcessGroup, numValues: number, readonly bits: QuantBits) {
+    super(group, numValues, 'PbitAllreduce');
+    checkBits(bits);
+    const maxRanks = maxSummableVectors(bits);
+    if (this.worldSize > maxRanks) {
+      throw new InvalidArgumentError('group.worldSize', this.worldSize, `at most ${maxRanks} ranks for ${bits}-bit codes (the int32 sum must not overflow)`);
+    }
+    const n = this.worldSize;
+    this.packedWords = packedWordCount(numValues, bits);
+    this.words = signCodeWords(numValues);
+    this.slices = new UnitSlices(numValues, n);
+    this.minePacked = this.slices.packedWordLength(this.rank, bits);
+    this.mineWords = this.slices.unitCount(this.rank);
+    this.mineValues = this.slices.valueCount(this.rank);
+    this.sendWords = new Uint32Array(this.packedWords);
+    this.sendBlocks = Array.from({ length: n }, (_, q) =>
+      wordBytes(this.sendWords, this.slices.packedWordStart(q, bits), this.slices.packedWordLength(q, bits)));
+    this.recvByteLengths = new Array<number>(n).fill(4 * this.minePacked);
+    this.sliceByteLengths = Array.from({ length: n }, (_, q) => 4 * this.slices.unitCount(q));
+    this.signPlain = new Uint32Array(this.mineWords);
+    this.stacked = this.allocRegion(4 * n * this.minePacked);
+    this.sign = this.allocRegion(4 * this.mineWords);
+    this.output = this.allocRegion(4 * this.words);
+  }
+
+  /** Predicted traffic of one run on this rank (see pbitAllreduceTraffic). */
+  predictTraffic(settings: TrafficSettings = {}): WireTraffic {
+    return pbitAllreduceTraffic(this.worldSize, this.rank, this.numValues, this.bits, settings);
+  }
+
+  /**
+   * Resolves to the 1-bit sign code of the sum: `options.output` when given (⌈d/32⌉ words, written at the
+   * end), otherwise a view of this instance's kernel buffer, valid until the next run, dispose(), or a grow
+   * of the kernel memory. `code` is copied at the start.
+   * Throws (rejects with) InvalidArgumentError for a wrong code/output length or step before sending anything;
+   * CollectiveStateError while another run is in flight; the group's CommError on failures.
+   */
+  run(code: Uint32Array, step: number, options: PbitAllreduceRunOptions = {}): Promise<Uint32Array> {
+    try {
+      this.checkArray('code', code, Uint32Array, this.packedWords, `⌈${this.numValues}·${this.bits}/32⌉ words of the ${this.bits}-bit code`);
+      checkStep(step);
+      if (options.output !== undefined) this.checkArray('output', options.output, Uint32Array, this.words, 'words of the 1-bit sign code');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.exclusive(async (phase) => {
+      const n = this.worldSize;
+      if (n === 1) {
+        this.stacked.u32().set(code);
+        const out = options.output ?? this.output.u32();
+        signOfSumPacked(this.stacked.u32(), 1, this.packedWords, this.bits, this.numValues, out, step);
+        return out;
+      }
+      this.sendWords.set(code);
+      const received = await phase('alltoallv', this.group.alltoallv(this.sendBlocks, {
+        dtype: 'uint32', recvByteLengths: this.recvByteLengths, timeoutMs: options.timeoutMs,
+      }));
+      const stackedBytes = this.stacked.u8();
+      for (let q = 0; q < n; q++) stackedBytes.set(received[q], 4 * q * this.minePacked);
+      const sign = this.sign.u32();
+      signOfSumPacked(this.stacked.u32(), n, this.minePacked, this.bits, this.mineValues, sign, step);
+      this.signPlain.set(sign);
+      const gathered = await phase('allgatherv', this.group.allgatherv(wordBytes(this.signPlain, 0, this.mineWords), {
+        dtype: 'uint32', byteLengths: this.sliceByteLengths, timeoutMs: options.timeoutMs,
+      }));
+      const out = options.output ?? this.output.u32();
+      const outBytes = wordBytes(out, 0, out.length);
+      for (let q = 0; q < n; q++) outBytes.set(gathered[q], 4 * this.slices.unitStart(q));
+      return out;
+    });
+  }
+}
