@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import type { ProcessGroup } from '../../../comm/process-group.js';
 import type { MeasuredTraffic, TrafficSettings, WireTraffic } from '../traffic.js';
 
-interface Collective {
+interface Collective<S extends TrafficSettings = TrafficSettings> {
   readonly lastTraffic: MeasuredTraffic | undefined;
-  predictTraffic(settings?: TrafficSettings): WireTraffic;
+  predictTraffic(settings?: S): WireTraffic;
   dispose(): void;
 }
 
@@ -14,7 +14,7 @@ interface Collective {
  * Builds one collective per rank, runs `run` on all ranks at once, and returns the results (copied, since a
  * result may be a view of the collective's own buffer) and the collectives (still usable; dispose them).
  */
-export async function runOnRanks<C extends Collective, R extends ArrayLike<number>>(
+export async function runOnRanks<C extends Collective<never>, R extends ArrayLike<number>>(
   groups: readonly ProcessGroup[],
   make: (group: ProcessGroup) => C,
   run: (collective: C, rank: number) => Promise<R>,
@@ -36,7 +36,7 @@ export function assertAllEqual(results: readonly number[][], expected: ArrayLike
 }
 
 /** Each rank's measured traffic of its last run equals its prediction, message for message and byte for byte. */
-export function assertTrafficPredicted(collectives: readonly Collective[], settings: TrafficSettings, what: string): void {
+export function assertTrafficPredicted<S extends TrafficSettings>(collectives: readonly Collective<S>[], settings: S, what: string): void {
   collectives.forEach((c, rank) => {
     const measured = c.lastTraffic;
     assert.ok(measured, `${what}: rank ${rank} has no traffic record`);
