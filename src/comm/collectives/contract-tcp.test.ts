@@ -1,0 +1,6 @@
+// The collective contract suite over real TCP sockets on 127.0.0.1 (one process, one socket per rank pair).
+
+import { connectLoopbackMesh } from '../transport/tcp-loopback.js';
+import { collectiveContractSuite } from './test-support/contract-suite.js';
+
+collectiveContractSuite('tcp', (n) => connectLoopbackMesh(n), { headerBytes: 32, worldSizes: [1, 2, 3, 4, 5, 8] });
