@@ -1,5 +1,44 @@
-// Public API of the lion-cub package.
+// Public API of the lion-cub package. TensorFlow.js models, workloads and the trainer are under
+// `lion-cub/tfjs` and `lion-cub/workloads`, so that importing the core does not load TensorFlow.js.
 
 export { LionCubError, InvalidArgumentError } from './errors.js';
+
+// Kernel memory: where the flat buffers live so the wasm kernels run in place.
 export { KernelMemory, KernelRegion } from './kernels/kernel-memory.js';
 export { kernelMemory, wasmKernelsEnabled, setWasmKernelsEnabled } from './kernels/load.js';
+
+// The optimizer and the codecs.
+export * from './optim/index.js';
+export * from './codec/index.js';
+
+// Communication.
+export { ProcessGroup, DEFAULT_TIMEOUT_MS, DEFAULT_SMALL_MESSAGE_BYTES } from './comm/process-group.js';
+export type { ProcessGroupOptions, CallOptions, AllreduceOptions, OpStats, OpTotals, CollectiveName } from './comm/process-group.js';
+export { initProcessGroup, initTransport } from './comm/init.js';
+export type { InitProcessGroupOptions, InitTransportOptions } from './comm/init.js';
+export { resolveLaunchEnv, DEFAULT_MASTER_PORT } from './comm/rendezvous/launch-env.js';
+export type { LaunchEnv, LaunchSource } from './comm/rendezvous/launch-env.js';
+export { ConfigMismatchError } from './comm/rendezvous/fingerprint.js';
+export { generateJobToken, JOB_TOKEN_ENV } from './comm/transport/handshake.js';
+export { createMemoryTransports } from './comm/transport/memory-transport.js';
+export type { MemoryTransport } from './comm/transport/memory-transport.js';
+export { connectLoopbackMesh } from './comm/transport/tcp-loopback.js';
+export type { Transport, FrameTag, TransportCounters } from './comm/transport/transport.js';
+export { CommError, CommTimeoutError, PeerClosedError, ProtocolError, MismatchError } from './comm/errors.js';
+export type { CommErrorCode, CommErrorFields } from './comm/errors.js';
+export type { DType } from './comm/codes.js';
+export { predictTraffic, wireBytes } from './comm/collectives/wire-bytes.js';
+
+// Sync strategies.
+export { createStrategy, registerStrategy, strategyNames, strategyInfo, validateStrategySpec } from './sync/registry.js';
+export type { StrategyInfo } from './sync/registry.js';
+export type { SyncStrategy, SyncStepStats, StrategyContext } from './sync/strategy.js';
+export { parseMomentumPolicy, scheduleSyncSteps } from './sync/momentum-policy.js';
+export type { MomentumPolicy, MomentumPayload } from './sync/momentum-policy.js';
+
+// Launching jobs and emulating Ethernet.
+export { launch, describeFailure } from './launch/launch.js';
+export type { LaunchOptions, NetemOptions } from './launch/launch.js';
+export type { LaunchEvent, LaunchResult, LaunchFailure } from './launch/events.js';
+export { parseRate, formatRate } from './netem/rate.js';
+export { NetemUnavailableError, NetemCommandError, LinkProbeError } from './netem/errors.js';
