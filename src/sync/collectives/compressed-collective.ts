@@ -53,8 +53,9 @@ export abstract class CompressedCollective {
   }
 
   /**
-   * Releases the kernel buffers. Idempotent. A run in flight finishes its communication and then rejects with
-   * CollectiveStateError (`collective_disposed`); later runs reject the same way.
+   * Releases the kernel buffers. Idempotent. A run in flight still makes all its group calls (so peers are not
+   * left waiting), then releases them and rejects with CollectiveStateError (`collective_disposed`); later runs
+   * reject the same way.
    */
   dispose(): void {
     if (this.disposed) return;
@@ -95,11 +96,13 @@ export abstract class CompressedCollective {
       // continuation runs, so lastOp is this call.
       const stats = this.group.lastOp;
       if (stats?.op === op) phases.push(stats);
-      if (this.disposed) throw new CollectiveStateError('collective_disposed', `${this.name}.run: the collective was disposed during the run`);
       return value;
     };
     try {
       const result = await body(phase);
+      // The run went through all its group calls (stopping half-way would leave the peers waiting), but its
+      // buffers, the default output among them, are released now.
+      if (this.disposed) throw new CollectiveStateError('collective_disposed', `${this.name}.run: the collective was disposed during the run`);
       const total: MeasuredTraffic = { ...zeroTraffic(), elapsedMs: 0, phases };
       for (const p of phases) {
         total.messagesSent += p.messagesSent;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../errors.js';
+import { kernelMemory } from '../../kernels/load.js';
 import { CollectiveStateError } from './compressed-collective.js';
 import {
   chunkBytesFor, closeAll, LENGTHS, memoryGroups, randomSignCode, referenceVote, WORLD_SIZES,
@@ -87,5 +88,49 @@ test('arguments are checked before anything is sent; a second run while one is i
   a.dispose();
   await assert.rejects(a.run(new Uint32Array(2), 0), (e: unknown) => e instanceof CollectiveStateError && e.code === 'collective_disposed');
   b.dispose();
+  await closeAll(groups);
+});
+
+test('kernel memory growing while runs are in flight does not disturb them; dispose returns every buffer', async () => {
+  const inUse = kernelMemory.bytesInUse;
+  const n = 4;
+  const d = 5000;
+  const groups = memoryGroups(n, { chunkBytes: 256 });
+  const collectives = groups.map((g) => new VoteAllreduce(g, d));
+  // Inputs in kernel memory, as the fused Lion encoder leaves them.
+  const inputs = groups.map((_, r) => {
+    const region = kernelMemory.allocU32(Math.ceil(d / 32));
+    region.u32().set(randomSignCode(d, 300 + r, 6));
+    return region;
+  });
+  const expected = referenceVote(inputs.map((reg) => reg.u32().slice()), d, 6);
+  const runs = collectives.map((c, r) => c.run(inputs[r].u32(), 6));
+  // Each run has copied its input and is waiting for the alltoallv: grow the memory under it.
+  const before = kernelMemory.memory.buffer;
+  const big = kernelMemory.alloc(before.byteLength * 2);
+  assert.notEqual(kernelMemory.memory.buffer, before);
+  const results = await Promise.all(runs);
+  results.forEach((res, r) => {
+    assert.ok(kernelMemory.contains(res), `rank ${r}: the default output lives in kernel memory`);
+    assert.deepEqual(Array.from(res), Array.from(expected), `rank ${r}`);
+  });
+  kernelMemory.release(big);
+  inputs.forEach((reg) => kernelMemory.release(reg));
+  collectives.forEach((c) => c.dispose());
+  assert.equal(kernelMemory.bytesInUse, inUse);
+  await closeAll(groups);
+});
+
+test('dispose during a run: the run makes all its group calls, then rejects; buffers are released after it', async () => {
+  const inUse = kernelMemory.bytesInUse;
+  const groups = memoryGroups(2);
+  const collectives = groups.map((g) => new VoteAllreduce(g, 3000));
+  const runs = collectives.map((c) => c.run(new Uint32Array(c.words), 0).then(() => undefined, (e: Error) => e));
+  collectives[0].dispose();
+  const [first, second] = await Promise.all(runs);
+  assert.ok(first instanceof CollectiveStateError && first.code === 'collective_disposed', String(first));
+  assert.equal(second, undefined);
+  collectives[1].dispose();
+  assert.equal(kernelMemory.bytesInUse, inUse);
   await closeAll(groups);
 });
