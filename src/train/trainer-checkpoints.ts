@@ -1,0 +1,65 @@
+// The trainer's side of checkpoints: what a rank saves, how a resume restores it, and refusing to overwrite a run.
+
+import type { ProcessGroup } from '../comm/process-group.js';
+import type { DistributedSampler } from '../workloads/sharding.js';
+import { CheckpointError } from './checkpoint-errors.js';
+import { ranksWithCheckpoints, saveCheckpoint } from './checkpoint-store.js';
+import type { Trajectory } from './fingerprint.js';
+import { agreeOnResumeStep, loadResumeCheckpoint } from './resume.js';
+import type { SyncedParams } from './synced-params.js';
+
+/** What these helpers need from a trainer. */
+export interface CheckpointSubject {
+  readonly group: ProcessGroup;
+  readonly synced: SyncedParams;
+  readonly sampler: DistributedSampler;
+  readonly trajectory: Trajectory;
+  readonly trajectoryHash: string;
+  readonly config: { readonly seed: number };
+}
+
+/**
+ * Saves parameters, this rank's momentum (they differ between ranks under compressed strategies) and the step,
+ * then waits at a barrier: no rank starts a later step before every rank has finished this save, so a crash
+ * leaves the ranks at most one checkpoint apart (which the kept previous checkpoint covers).
+ */
+export async function saveRankCheckpoint(t: CheckpointSubject, dir: string): Promise<{ path: string; byteLength: number }> {
+  const snapshot = t.synced.snapshot();
+  const { epoch, step: stepInEpoch } = t.sampler.position(snapshot.step);
+  const saved = await saveCheckpoint(dir, {
+    rank: t.group.rank,
+    worldSize: t.group.worldSize,
+    step: snapshot.step,
+    epoch,
+    stepInEpoch,
+    seed: t.config.seed,
+    numParams: t.synced.numParams,
+    strategy: t.synced.strategy.name,
+    trajectory: t.trajectory,
+    trajectoryHash: t.trajectoryHash,
+    createdAt: new Date().toISOString(),
+  }, { params: snapshot.params, momentum: snapshot.momentum });
+  if (t.group.worldSize > 1) await t.group.barrier();
+  return saved;
+}
+
+/**
+ * Restores the newest checkpoint every rank holds; resolves to its path. Throws CheckpointError when there is
+ * none, when it is damaged, or when it belongs to another run (naming every differing field).
+ */
+export async function restoreLatest(t: CheckpointSubject, dir: string): Promise<string> {
+  const step = await agreeOnResumeStep(t.group, dir);
+  const loaded = await loadResumeCheckpoint(dir, step, {
+    rank: t.group.rank, worldSize: t.group.worldSize, numParams: t.synced.numParams, trajectory: t.trajectory,
+  });
+  t.synced.restore({ params: loaded.params, momentum: loaded.momentum, step: loaded.header.step });
+  return loaded.path;
+}
+
+/** Throws CheckpointError checkpoint_exists when `dir` already holds checkpoints (a fresh run would prune them). */
+export async function ensureFreshOutput(dir: string): Promise<void> {
+  const ranks = await ranksWithCheckpoints(dir);
+  if (ranks.length > 0) {
+    throw new CheckpointError('checkpoint_exists', dir, 'already holds checkpoints of a run; pass --resume (resume: true) to continue it, or choose another output directory');
+  }
+}
