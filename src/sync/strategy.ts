@@ -43,6 +43,8 @@ export interface StrategyContext {
   group: ProcessGroup;
   /** The optimizer: hyperparameters, schedule, mask, momentum and step counter. */
   lion: Lion;
+  /** Applies to the compressed strategies; lion, lion-bf16 and noop ignore it (their momenta need no sync: the
+   * first two keep them identical, noop is a compute-only bound). */
   momentumPolicy: MomentumPolicy;
   /** Job seed: every rank passes the same one; strategies derive per-rank streams from it. */
   seed: number;

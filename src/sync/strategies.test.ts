@@ -1,0 +1,191 @@
+// Every strategy against brute force: N = 1 is plain Lion bit for bit; compressed strategies apply the vote of the
+// ranks' codes (with the parity rule) identically everywhere; bytes per step equal the predicted formulas.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { quantize } from '../codec/quant.js';
+import { unpackSigned } from '../codec/pbit-pack.js';
+import { packedWordCount } from '../codec/quant-options.js';
+import type { ProcessGroup } from '../comm/process-group.js';
+import { createLion, type Lion } from '../optim/lion.js';
+import { layoutFromLengths } from '../optim/param-layout.js';
+import { randomFloat32 } from '../test-support/random.js';
+import { voteAllreduceTraffic } from './collectives/vote-allreduce.js';
+import { pbitAllreduceTraffic } from './collectives/pbit-allreduce.js';
+import { voteAllgatherTraffic } from './collectives/vote-allgather.js';
+import { parseMomentumPolicy } from './momentum-policy.js';
+import { createStrategy, strategyNames } from './registry.js';
+import type { SyncStepStats } from './strategy.js';
+import { applyDelta, oneBitVote, signWithParity, updateVector } from './test-support/reference.js';
+import { withRanks } from './test-support/ranks.js';
+
+const LENGTHS = [{ name: 'w1', length: 700 }, { name: 'b1', length: 33 }, { name: 'w2', length: 267 }];
+const D = 1000;
+const HP = { lr: 0.01, beta1: 0.9, beta2: 0.99, weightDecay: 0.5 };
+const mask = { exclude: ['b*'] };
+const isDecayed = (i: number) => i < 700 || i >= 733;
+
+function makeLion(): Lion {
+  return createLion(layoutFromLengths(LENGTHS), { ...HP, weightDecayMask: mask, stateMemory: 'kernel' });
+}
+
+function grads(rank: number, step: number): Float32Array {
+  return randomFloat32(D, 1000 * step + rank + 1, { scale: 0.1, zeroFraction: 0.05 });
+}
+
+const PARAMS0 = randomFloat32(D, 99);
+
+interface RankRun { params: Float32Array; momentum: Float32Array; stats: SyncStepStats[] }
+
+async function train(group: ProcessGroup, spec: string, steps: number, momentumSync = 'none'): Promise<RankRun> {
+  const lion = makeLion();
+  const strategy = createStrategy(spec, { group, lion, momentumPolicy: parseMomentumPolicy(momentumSync), seed: 7 });
+  const params = PARAMS0.slice();
+  const stats: SyncStepStats[] = [];
+  for (let s = 0; s < steps; s++) stats.push(await strategy.step(params, grads(group.rank, s)));
+  const momentum = lion.state.momentum.slice();
+  strategy.dispose();
+  lion.dispose();
+  return { params, momentum, stats };
+}
+
+test('with one rank every strategy is single-process Lion, bit for bit', async () => {
+  const lion = makeLion();
+  const expected = PARAMS0.slice();
+  for (let s = 0; s < 4; s++) lion.step(expected, grads(0, s));
+  for (const name of strategyNames()) {
+    const [run] = await withRanks(1, (g) => train(g, name, 4));
+    assert.deepEqual(run.params, expected, name);
+    assert.equal(run.stats.every((s) => s.bytesSent === 0), true, `${name} sends nothing`);
+  }
+});
+
+/** The brute-force run: each rank's c, the combination rule, the same Δ applied by all. */
+function referenceRun(worldSize: number, steps: number, combine: (cs: Float32Array[], step: number) => ArrayLike<number>): RankRun[] {
+  const params = PARAMS0.slice();
+  const moms = Array.from({ length: worldSize }, () => new Float32Array(D));
+  for (let s = 0; s < steps; s++) {
+    const gs = moms.map((_, r) => grads(r, s));
+    const cs = moms.map((m, r) => updateVector(m, gs[r], HP.beta1));
+    const delta = combine(cs, s);
+    const before = params.slice();
+    moms.forEach((m, r) => {
+      const p = before.slice();
+      applyDelta(p, m, gs[r], delta, HP, isDecayed);
+      if (r === 0) params.set(p);
+    });
+  }
+  return moms.map((momentum) => ({ params, momentum, stats: [] }));
+}
+
+const majority = (cs: Float32Array[], step: number) => {
+  const sums = new Int32Array(D);
+  for (const c of cs) oneBitVote(c, step).forEach((v, i) => { sums[i] += v; });
+  return signWithParity(sums, step);
+};
+
+const average = (cs: Float32Array[], step: number) => {
+  const sums = new Float64Array(D);
+  for (const c of cs) oneBitVote(c, step).forEach((v, i) => { sums[i] += v; });
+  return Float32Array.from(sums, (v) => Math.fround(v * (1 / cs.length)));
+};
+
+const quantisedVote = (bits: 2 | 4 | 8) => (cs: Float32Array[], step: number) => {
+  const sums = new Int32Array(D);
+  const segments = makeLion().layout.segments;
+  for (const c of cs) {
+    const words = new Uint32Array(packedWordCount(D, bits));
+    quantize(c, segments, { bits, method: 'l1' }, words);
+    const q = new Int32Array(D);
+    unpackSigned(words, bits, D, q);
+    q.forEach((v, i) => { sums[i] += v; });
+  }
+  return signWithParity(sums, step);
+};
+
+const CASES: Array<[string, (cs: Float32Array[], step: number) => ArrayLike<number>]> = [
+  ['cub-1bit', majority],
+  ['dlion-mavo', majority],
+  ['dlion-avg', average],
+  ['cub-pbit:bits=4,quant=l1', quantisedVote(4)],
+  ['cub-pbit:bits=2,quant=l1', quantisedVote(2)],
+];
+
+for (const [spec, combine] of CASES) {
+  test(`${spec} equals the brute-force vote on every rank, N = 2, 3, 4, 5, 8`, async () => {
+    for (const n of [2, 3, 4, 5, 8]) {
+      const runs = await withRanks(n, (g) => train(g, spec, 3));
+      const ref = referenceRun(n, 3, combine);
+      for (let r = 0; r < n; r++) {
+        assert.deepEqual(runs[r].params, ref[r].params, `${spec} N=${n} rank ${r} params`);
+        assert.deepEqual(runs[r].momentum, ref[r].momentum, `${spec} N=${n} rank ${r} momentum`);
+      }
+    }
+  });
+}
+
+test('cub-int8 keeps parameters identical on every rank and moves every one by ±lr·Δ', async () => {
+  const runs = await withRanks(4, (g) => train(g, 'cub-int8', 2));
+  for (const r of runs) assert.deepEqual(r.params, runs[0].params);
+  assert.notDeepEqual(runs[0].params, PARAMS0);
+});
+
+test('lion with N ranks equals single-process Lion on the averaged gradient, within float tolerance', async () => {
+  const n = 4;
+  const runs = await withRanks(n, (g) => train(g, 'lion', 3));
+  const lion = makeLion();
+  const expected = PARAMS0.slice();
+  for (let s = 0; s < 3; s++) {
+    const mean = new Float32Array(D);
+    for (let r = 0; r < n; r++) grads(r, s).forEach((v, i) => { mean[i] += v / n; });
+    lion.step(expected, mean);
+  }
+  let differ = 0;
+  for (let i = 0; i < D; i++) if (Math.abs(runs[0].params[i] - expected[i]) > 1e-6) differ++;
+  // A sign can flip where the averaged c is within rounding of zero; allow a handful of such coordinates.
+  assert.ok(differ <= 3, `${differ} parameters differ`);
+  for (const r of runs) assert.deepEqual(r.params, runs[0].params);
+  for (const r of runs) assert.deepEqual(r.momentum, runs[0].momentum, 'momentum is identical under lion');
+});
+
+test('bytes per step equal the predicted traffic of the collective', async () => {
+  for (const n of [2, 3, 5]) {
+    const one = await withRanks(n, (g) => train(g, 'cub-1bit', 1));
+    const pbit = await withRanks(n, (g) => train(g, 'cub-pbit:bits=4', 1));
+    const mavo = await withRanks(n, (g) => train(g, 'dlion-mavo', 1));
+    for (let r = 0; r < n; r++) {
+      assert.equal(one[r].stats[0].bytesSent, voteAllreduceTraffic(n, r, D).bytesSent, `cub-1bit N=${n} rank ${r}`);
+      assert.equal(pbit[r].stats[0].bytesSent, pbitAllreduceTraffic(n, r, D, 4).bytesSent, `cub-pbit N=${n} rank ${r}`);
+      assert.equal(mavo[r].stats[0].bytesSent, voteAllgatherTraffic(n, r, D).bytesSent, `dlion-mavo N=${n} rank ${r}`);
+    }
+  }
+});
+
+test('momentum sync leaves every rank with identical momentum at the steps it fires, f32 and bf16', async () => {
+  for (const policy of ['every:2', 'every:2@bf16', 'adaptive:0', 'layers:w*']) {
+    const runs = await withRanks(3, (g) => train(g, 'cub-1bit', 2, policy));
+    const synced = runs[0].stats.map((s) => s.momentumSyncedValues);
+    if (policy === 'layers:w*') assert.deepEqual(synced, [967, 967], policy);
+    else if (policy === 'adaptive:0') assert.deepEqual(synced, [D, D], policy);
+    else assert.deepEqual(synced, [0, D], policy);
+    const layer = policy === 'layers:w*' ? (i: number) => i < 700 || i >= 733 : () => true;
+    for (const r of runs) {
+      for (let i = 0; i < D; i++) if (layer(i)) assert.equal(r.momentum[i], runs[0].momentum[i], `${policy} index ${i}`);
+    }
+  }
+  const unsynced = await withRanks(3, (g) => train(g, 'cub-1bit', 2, 'none'));
+  assert.notDeepEqual(unsynced[1].momentum, unsynced[0].momentum, 'without sync, momenta differ');
+});
+
+test('unknown strategies and parameters are typed errors listing what exists', async () => {
+  await withRanks(1, async (group) => {
+    const lion = makeLion();
+    const ctx = { group, lion, momentumPolicy: parseMomentumPolicy('none'), seed: 1 };
+    assert.throws(() => createStrategy('cub-3bit', ctx), /one of lion, lion-bf16, noop, cub-1bit/);
+    assert.throws(() => createStrategy('cub-pbit:bits=3', ctx), /one of 2, 4, 8/);
+    assert.throws(() => createStrategy('cub-pbit:quant=l7', ctx), /one of sign, l1/);
+    assert.throws(() => createStrategy('cub-1bit:bits=4', ctx), /no parameters/);
+    assert.throws(() => createStrategy('cub-1bit', { ...ctx, momentumPolicy: parseMomentumPolicy('layers:nothing*') }), /pattern matching/);
+    lion.dispose();
+  });
+});

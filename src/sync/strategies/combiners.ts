@@ -1,0 +1,159 @@
+// How each compressed strategy encodes and combines: 1-bit votes, p-bit quantised votes, the paper's int8 ring,
+// Distributed Lion's allgather vote and average of signs.
+
+import { lionEncodeQuant } from '../../codec/quant.js';
+import type { QuantBits, QuantMethod } from '../../codec/quant-options.js';
+import { int8Levels, quantizeInt8 } from '../../codec/int8-quant.js';
+import { lionEncodeSign } from '../../codec/lion-sign.js';
+import { packedWordCount } from '../../codec/quant-options.js';
+import { signCodeWords } from '../../codec/sign-code-checks.js';
+import type { ProcessGroup } from '../../comm/process-group.js';
+import type { KernelRegion } from '../../kernels/kernel-memory.js';
+import { kernelMemory } from '../../kernels/load.js';
+import { lionUpdateVector } from '../../optim/lion-fused.js';
+import type { Lion, LionStepPlan } from '../../optim/lion.js';
+import { lionCoefficients } from '../../optim/lion-numerics.js';
+import { Int8Ring } from '../collectives/int8-ring.js';
+import { PbitAllreduce } from '../collectives/pbit-allreduce.js';
+import { TallyAllreduce } from '../collectives/tally-allreduce.js';
+import { VoteAllgather } from '../collectives/vote-allgather.js';
+import { VoteAllreduce } from '../collectives/vote-allreduce.js';
+import type { Stopwatch } from '../stopwatch.js';
+import type { Combined, UpdateCombiner } from './compressed.js';
+
+/** Kernel-memory buffers owned by a combiner; views are re-taken on every use (a grow detaches them). */
+class Regions {
+  private readonly regions: KernelRegion[] = [];
+  alloc(bytes: number): KernelRegion {
+    const r = kernelMemory.alloc(bytes);
+    this.regions.push(r);
+    return r;
+  }
+  release(): void {
+    for (const r of this.regions.splice(0)) kernelMemory.release(r);
+  }
+}
+
+/** 1-bit sign code of c, combined by a vote collective (`cub-1bit` with VoteAllreduce, `dlion-mavo` with VoteAllgather). */
+export class SignVoteCombiner implements UpdateCombiner {
+  private readonly regions = new Regions();
+  private readonly code: KernelRegion;
+  private readonly voted: KernelRegion;
+  private readonly collective: VoteAllreduce | VoteAllgather;
+
+  constructor(group: ProcessGroup, private readonly lion: Lion, algorithm: 'allreduce' | 'allgather') {
+    const n = lion.layout.numParams;
+    this.code = this.regions.alloc(4 * signCodeWords(n));
+    this.voted = this.regions.alloc(4 * signCodeWords(n));
+    this.collective = algorithm === 'allreduce' ? new VoteAllreduce(group, n) : new VoteAllgather(group, n);
+  }
+
+  async combine(momentum: Float32Array, grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
+    const code = this.code.u32();
+    watch.time('encodeMs', () => lionEncodeSign(momentum, grads, this.lion.options.beta1, code, plan.step));
+    await watch.timeAsync('commMs', () => this.collective.run(this.code.u32(), plan.step, { output: this.voted.u32() }));
+    return { kind: 'code', code: this.voted.u32() };
+  }
+
+  dispose(): void {
+    this.collective.dispose();
+    this.regions.release();
+  }
+}
+
+export interface QuantSettings { bits: QuantBits; method: QuantMethod }
+
+/** p-bit quantised c per layer, summed exactly by its owner, sign allgathered (`cub-pbit`). */
+export class QuantVoteCombiner implements UpdateCombiner {
+  private readonly regions = new Regions();
+  private readonly code: KernelRegion;
+  private readonly voted: KernelRegion;
+  private readonly collective: PbitAllreduce;
+
+  constructor(group: ProcessGroup, private readonly lion: Lion, private readonly quant: QuantSettings, private readonly seed: number) {
+    const n = lion.layout.numParams;
+    this.code = this.regions.alloc(4 * packedWordCount(n, quant.bits));
+    this.voted = this.regions.alloc(4 * signCodeWords(n));
+    this.collective = new PbitAllreduce(group, n, quant.bits);
+  }
+
+  async combine(momentum: Float32Array, grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
+    const code = this.code.u32();
+    watch.time('encodeMs', () => lionEncodeQuant(momentum, grads, this.lion.options.beta1, this.lion.layout.segments,
+      { bits: this.quant.bits, method: this.quant.method, seed: this.seed, step: plan.step }, code));
+    await watch.timeAsync('commMs', () => this.collective.run(this.code.u32(), plan.step, { output: this.voted.u32() }));
+    return { kind: 'code', code: this.voted.u32() };
+  }
+
+  dispose(): void {
+    this.collective.dispose();
+    this.regions.release();
+  }
+}
+
+/** The paper's p-bit variant: int8 quantised votes with s = ⌊127/N⌋, int8 ring allreduce, sign (`cub-int8`). */
+export class Int8RingCombiner implements UpdateCombiner {
+  private readonly regions = new Regions();
+  private readonly c: KernelRegion;
+  private readonly q: KernelRegion;
+  private readonly voted: KernelRegion;
+  private readonly collective: Int8Ring;
+  private readonly levels: number;
+
+  constructor(group: ProcessGroup, private readonly lion: Lion, private readonly method: QuantMethod, private readonly seed: number) {
+    const n = lion.layout.numParams;
+    this.c = this.regions.alloc(4 * n);
+    this.q = this.regions.alloc(n);
+    this.voted = this.regions.alloc(4 * signCodeWords(n));
+    this.collective = new Int8Ring(group, n);
+    this.levels = int8Levels(group.worldSize);
+  }
+
+  async combine(momentum: Float32Array, grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
+    watch.time('encodeMs', () => {
+      const { beta1, beta2 } = this.lion.options;
+      lionUpdateVector(momentum, grads, this.c.f32(), lionCoefficients({ lr: plan.lr, beta1, beta2, weightDecay: 0, decayed: false }));
+      quantizeInt8(this.c.f32(), this.lion.layout.segments, { method: this.method, levels: this.levels, seed: this.seed, step: plan.step }, this.q.i8());
+    });
+    await watch.timeAsync('commMs', () => this.collective.run(this.q.i8(), plan.step, { output: this.voted.u32() }));
+    return { kind: 'code', code: this.voted.u32() };
+  }
+
+  dispose(): void {
+    this.collective.dispose();
+    this.regions.release();
+  }
+}
+
+/** Distributed Lion's average: Δ = (1/N)·Σ sign(c_i), values in {−1, −1+2/N, …, 1} (`dlion-avg`). */
+export class SignAverageCombiner implements UpdateCombiner {
+  private readonly regions = new Regions();
+  private readonly code: KernelRegion;
+  private readonly direction: KernelRegion;
+  private readonly collective: TallyAllreduce;
+
+  constructor(private readonly group: ProcessGroup, private readonly lion: Lion) {
+    const n = lion.layout.numParams;
+    this.code = this.regions.alloc(4 * signCodeWords(n));
+    this.direction = this.regions.alloc(4 * n);
+    this.collective = new TallyAllreduce(group, n);
+  }
+
+  async combine(momentum: Float32Array, grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
+    const code = this.code.u32();
+    watch.time('encodeMs', () => lionEncodeSign(momentum, grads, this.lion.options.beta1, code, plan.step));
+    const tally = await watch.timeAsync('commMs', () => this.collective.run(this.code.u32()));
+    const direction = this.direction.f32();
+    watch.time('decodeMs', () => {
+      // The tally counts −1 votes as negative: t = N − 2k = Σ sign; the code's bit 1 means negative.
+      const inv = 1 / this.group.worldSize;
+      for (let i = 0; i < direction.length; i++) direction[i] = Math.fround(tally[i] * inv);
+    });
+    return { kind: 'direction', direction };
+  }
+
+  dispose(): void {
+    this.collective.dispose();
+    this.regions.release();
+  }
+}
