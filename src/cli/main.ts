@@ -22,5 +22,6 @@ registerBench(program);
 (await import('./commands/bench-comm.js')).registerBenchComm(program);
 (await import('./commands/run.js')).registerRun(program);
 (await import('./commands/netem.js')).registerNetem(program);
+(await import('./commands/train.js')).registerTrain(program);
 
 await runCli(program, process.argv);

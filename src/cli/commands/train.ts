@@ -1,0 +1,192 @@
+// `lion-cub train`: validates the run, starts --nproc local workers (or joins the job it runs in), shows progress, summarises.
+
+import { Command, Option } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { resolveLaunchEnv, type LaunchEnv } from '../../comm/rendezvous/launch-env.js';
+import { InvalidArgumentError, LionCubError } from '../../errors.js';
+import { describeFailure, launch } from '../../launch/launch.js';
+import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
+import { formatRate } from '../../netem/rate.js';
+import { strategyNames } from '../../sync/registry.js';
+import { DEFAULT_STEPS, LR_SCHEDULES, TRAIN_BACKENDS, TRAIN_DEFAULTS } from '../../train/config.js';
+import type { DoneEvent, StartEvent, TrainEvent } from '../../train/events.js';
+import { runTrainingJob } from '../../train/job.js';
+import { workloadNames } from '../../workloads/registry.js';
+import { EXIT_FAILURE, EXIT_USAGE } from '../run-cli.js';
+import { DEFAULT_NPROC, parseTrainInvocation, type TrainFlags, type TrainInvocation } from '../train-flags.js';
+import { preflightCheckpoints } from '../train-preflight.js';
+import { ProgressRenderer } from '../train-progress.js';
+import { describeSummary, trainSummary } from '../train-summary.js';
+import { decodeError, decodeEvent, isUsageErrorCode, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../train-wire.js';
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export function registerTrain(program: Command): void {
+  const d = TRAIN_DEFAULTS;
+  program
+    .command('train')
+    .description('train a workload with data-parallel Lion on --nproc local workers, or as one rank of the job this process was launched in')
+    .option('--config <file>', 'JSON file of options (keys as in config.json\'s "config", plus nproc, out, netem); flags override it')
+    .option('--workload <name>', `one of ${workloadNames().join(', ')} (default ${d.workload})`)
+    .option('--workload-options <json>', 'workload options as JSON, e.g. \'{"hiddenUnits":[512]}\'')
+    .option('--nproc <n>', `local workers to start (default ${DEFAULT_NPROC}); inside a job the job's size is used`)
+    .option('--sync <strategy>', `sync strategy: ${strategyNames().join(', ')}, optionally name:key=value,… (default cub-pbit when available, else lion)`)
+    .option('--momentum-sync <policy>', 'none, every:K, schedule:k, layers:GLOB or adaptive:T, optionally @bf16 (default none)')
+    .option('--steps <n>', `optimizer steps (default ${DEFAULT_STEPS})`)
+    .option('--epochs <n>', 'passes over the training set instead of --steps')
+    .option('--batch <n>', `global batch over all workers (default ${d.batchSize})`)
+    .option('--lr <rate>', `peak learning rate (default ${d.lr})`)
+    .addOption(new Option('--lr-schedule <name>', `learning-rate schedule after warm-up (default ${d.lrSchedule})`).choices([...LR_SCHEDULES]))
+    .option('--warmup-steps <n>', 'linear warm-up steps (default 0)')
+    .option('--min-lr <rate>', 'final rate of the cosine schedule (default 0)')
+    .option('--beta1 <b>', `Lion β1 (default ${d.beta1})`)
+    .option('--beta2 <b>', `Lion β2 (default ${d.beta2})`)
+    .option('--wd <lambda>', `decoupled weight decay (default ${d.weightDecay})`)
+    .option('--wd-exclude <globs>', 'comma-separated parameter names/globs without weight decay (default: every vector, i.e. biases and norm gains)')
+    .option('--clip <norm>', 'clip gradients to this global L2 norm (default off)')
+    .option('--seed <n>', `seed of weights, data order and strategy randomness (default ${d.seed})`)
+    .option('--eval-every <k>', `evaluate on the full test set every k steps, 0 = only at the end (default ${d.evalEvery})`)
+    .option('--eval-batch <n>', `examples per evaluation forward pass (default ${d.evalBatchSize})`)
+    .option('--checkpoint-every <k>', 'checkpoint every k steps into --out/checkpoints (default 0: only at the end)')
+    .option('--batch-accuracy', 'also report each training batch\'s accuracy (one more forward pass per step)')
+    .addOption(new Option('--backend <name>', `TF.js backend (default ${d.backend})`).choices([...TRAIN_BACKENDS]))
+    .option('--timeout-ms <ms>', `time limit of one collective (default ${d.timeoutMs})`)
+    .option('--resume', 'continue the run in --out from its newest checkpoint')
+    .option('--netem <rate>', 'each worker in its own network namespace, every NIC shaped to RATE (e.g. 1gbit); needs root and iproute2')
+    .option('--out <dir>', 'run directory: config.json, metrics.jsonl, checkpoints/ (default: write nothing)')
+    .option('--json', 'one JSON object per step (and evaluation) on stdout, then a summary object with final: true')
+    .action(async (flags: TrainFlags) => {
+      process.exitCode = await trainCommand(flags);
+    });
+}
+
+async function trainCommand(flags: TrainFlags): Promise<number> {
+  let invocation: TrainInvocation;
+  let job: LaunchEnv;
+  try {
+    invocation = parseTrainInvocation(flags);
+    job = resolveLaunchEnv({}, process.env);
+    if (job.source !== 'single' && invocation.nprocGiven && invocation.nproc !== job.worldSize) {
+      throw new InvalidArgumentError('--nproc', invocation.nproc, `nothing, or the size of the job this process runs in (${job.worldSize}, from the ${job.source} variables)`);
+    }
+    if (job.source !== 'single' && invocation.netem !== null) {
+      throw new InvalidArgumentError('--netem', invocation.netem, 'no emulated network inside an existing job (the job\'s launcher placed the processes already)');
+    }
+    const worldSize = job.source === 'single' ? invocation.nproc : job.worldSize;
+    if (job.source === 'single' || job.rank === 0) await preflightCheckpoints(invocation.config, invocation.outDir, invocation.resume, worldSize);
+  } catch (error) {
+    return reportError(error, null);
+  }
+  if (flags.sync === undefined && flags.config === undefined && invocation.config.sync === 'lion' && !strategyNames().includes('cub-pbit')) {
+    process.stderr.write('lion-cub: cub-pbit is not available in this build; training with --sync lion\n');
+  }
+  return job.source === 'single' ? runParent(invocation) : runMember(invocation);
+}
+
+/** Starts the workers through the launcher and renders rank 0's events. */
+async function runParent(inv: TrainInvocation): Promise<number> {
+  const view = new RunView(inv.json);
+  const errors = new Map<number, WorkerErrorReport>();
+  const payload: TrainWorkerPayload = { config: inv.config, outDir: inv.outDir, resume: inv.resume };
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await launch({
+      nproc: inv.nproc,
+      script: fileURLToPath(trainWorkerScriptUrl()),
+      args: [JSON.stringify(payload)],
+      jobToken: process.env[JOB_TOKEN_ENV],
+      netem: inv.netem === null ? undefined : { rate: inv.netem },
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'output') {
+          const trainEvent = event.rank === 0 && event.stream === 'stdout' ? decodeEvent(event.line) : undefined;
+          if (trainEvent) return view.event(trainEvent);
+          const report = event.stream === 'stderr' ? decodeError(event.line) : undefined;
+          if (report) return void errors.set(event.rank, report);
+          process.stderr.write(`[rank ${event.rank}] ${event.line}\n`);
+        } else if (event.type === 'netem-ready') {
+          process.stderr.write(`lion-cub: emulated network: ${event.addresses.length} workers, every NIC shaped to ${formatRate(event.rateBitsPerSec)}\n`);
+        }
+      },
+    });
+    view.finish();
+    if (!result.ok) {
+      const failure = result.failure!;
+      if (failure.kind === 'interrupted') {
+        process.stderr.write(`lion-cub: ${describeFailure(failure)}\n`);
+        return SIGNAL_EXIT[failure.reason] ?? EXIT_FAILURE;
+      }
+      const report = errors.get(failure.rank);
+      process.stderr.write(`lion-cub: training failed: ${describeFailure(failure)}${report ? `: ${report.message} [${report.code}]` : ''}; the other workers were stopped\n`);
+      return report && isUsageErrorCode(report.code) ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    return view.summarise();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Runs this process's rank of an existing job; rank 0 renders. */
+async function runMember(inv: TrainInvocation): Promise<number> {
+  const view = new RunView(inv.json);
+  let rank: number | null = null;
+  try {
+    await runTrainingJob({
+      config: inv.config, outDir: inv.outDir, resume: inv.resume,
+      onJoined: (info) => { rank = info.rank; },
+      onEvent: (event) => { if (rank === 0) view.event(event); },
+    });
+  } catch (error) {
+    view.finish();
+    return reportError(error, rank);
+  }
+  view.finish();
+  return rank === 0 ? view.summarise() : 0;
+}
+
+/** Progress while running, then the summary (text or the final JSON object). */
+class RunView {
+  private readonly renderer: ProgressRenderer;
+  private start: StartEvent | undefined;
+  private done: DoneEvent | undefined;
+
+  constructor(private readonly json: boolean) {
+    this.renderer = new ProgressRenderer({
+      mode: json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain',
+      out: process.stdout,
+      log: json ? process.stderr : process.stdout,
+      columns: process.stdout.columns,
+    });
+  }
+
+  event(event: TrainEvent): void {
+    if (event.type === 'start') this.start = event;
+    if (event.type === 'done') this.done = event;
+    this.renderer.event(event);
+  }
+
+  finish(): void {
+    this.renderer.finish();
+  }
+
+  summarise(): number {
+    if (!this.start || !this.done) {
+      process.stderr.write('lion-cub: the workers finished without reporting a result\n');
+      return EXIT_FAILURE;
+    }
+    const summary = trainSummary(this.start, this.done);
+    if (this.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else for (const line of describeSummary(summary)) process.stdout.write(`${line}\n`);
+    return 0;
+  }
+}
+
+function reportError(error: unknown, rank: number | null): number {
+  if (!(error instanceof LionCubError)) throw error;
+  process.stderr.write(`lion-cub: ${rank === null ? '' : `rank ${rank}: `}${error.message} [${error.code}]\n`);
+  return isUsageErrorCode(error.code) ? EXIT_USAGE : EXIT_FAILURE;
+}

@@ -1,0 +1,56 @@
+// Checks of `lion-cub train` that need the output directory, run before any worker starts.
+//
+// Workers check again, fully (checksums, the strategy's canonical name, the parameter count): this early pass
+// reads only checkpoint headers so that the common mistakes (no --resume into a used directory, resuming with
+// other settings or another number of workers) are reported in a second, not after N workers have started.
+
+import { join } from 'node:path';
+import { CheckpointError } from '../train/checkpoint-errors.js';
+import { checkpointDir, checkpointFileName, KEEP_CHECKPOINTS, listCheckpointSteps, ranksWithCheckpoints, readCheckpointHeader } from '../train/checkpoint-store.js';
+import type { TrainConfig } from '../train/config.js';
+import { describeDifferences, diffTrajectories, trajectoryOf } from '../train/fingerprint.js';
+
+/**
+ * Throws CheckpointError: checkpoint_exists (not resuming into a directory with checkpoints), checkpoint_missing
+ * (resuming with no checkpoint step common to ranks 0..worldSize−1), checkpoint_mismatch (a header from another
+ * configuration or world size), checkpoint_corrupt / checkpoint_version (an unreadable header).
+ */
+export async function preflightCheckpoints(config: TrainConfig, outDir: string | null, resume: boolean, worldSize: number): Promise<void> {
+  if (outDir === null) return;
+  const dir = checkpointDir(outDir);
+  if (!resume) {
+    if ((await ranksWithCheckpoints(dir)).length > 0) {
+      throw new CheckpointError('checkpoint_exists', dir, 'already holds checkpoints of a run; pass --resume to continue it, or choose another --out');
+    }
+    return;
+  }
+  const byRank: number[][] = [];
+  for (let r = 0; r < worldSize; r++) byRank.push((await listCheckpointSteps(dir, r)).slice(-KEEP_CHECKPOINTS));
+  const common = byRank[0].filter((s) => byRank.every((steps) => steps.includes(s)));
+  if (common.length === 0) {
+    const found = await ranksWithCheckpoints(dir);
+    const detail = found.length === 0 ? 'no checkpoints at all' : `checkpoints of ranks ${found.join(', ')} without a step common to ranks 0..${worldSize - 1}`;
+    throw new CheckpointError('checkpoint_missing', dir, `--resume needs a checkpoint of every rank at the same step; found ${detail} (was the run started with another --nproc?)`);
+  }
+  const step = Math.max(...common);
+  for (let rank = 0; rank < worldSize; rank++) {
+    const path = join(dir, checkpointFileName(step, rank));
+    const header = await readCheckpointHeader(path);
+    // Fields only a worker knows (parameter count, the strategy's canonical spec with its defaults filled in, a
+    // schedule length in epochs) are taken from the file; a different strategy NAME is still caught here.
+    const theirSync = String(header.trajectory.sync);
+    const expected = trajectoryOf({
+      config, worldSize, numParams: header.numParams, strategy: specName(theirSync) === specName(config.sync) ? theirSync : config.sync,
+      totalSteps: config.steps ?? Number(header.trajectory.scheduleSteps),
+    });
+    const differences = diffTrajectories(header.trajectory, expected);
+    if (header.rank !== rank) differences.unshift({ field: 'rank', theirs: header.rank, ours: rank });
+    if (differences.length > 0) {
+      throw new CheckpointError('checkpoint_mismatch', path, `written by a different run: ${describeDifferences(differences, 'the checkpoint')}`, differences);
+    }
+  }
+}
+
+function specName(spec: string): string {
+  return spec.split(':')[0].trim();
+}

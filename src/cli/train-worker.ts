@@ -1,0 +1,26 @@
+// Entry point of one `lion-cub train` worker (started by the launcher): runs its rank, rank 0 streams events as JSON lines.
+//
+// argv[2] is a TrainWorkerPayload; RANK, WORLD_SIZE, MASTER_ADDR/PORT and the job token come from the launcher.
+// Exit status: 0 done, 2 the configuration or checkpoints are at fault, 1 anything else (a peer died, …).
+
+import { LionCubError } from '../errors.js';
+import { runTrainingJob } from '../train/job.js';
+import { encodeError, encodeEvent, isUsageErrorCode, type TrainWorkerPayload } from './train-wire.js';
+
+const payload = JSON.parse(process.argv[2]) as TrainWorkerPayload;
+let rank: number | null = null;
+try {
+  await runTrainingJob({
+    config: payload.config,
+    outDir: payload.outDir,
+    resume: payload.resume,
+    onJoined: (info) => { rank = info.rank; },
+    onEvent: (event) => { if (rank === 0) process.stdout.write(`${encodeEvent(event)}\n`); },
+  });
+} catch (error) {
+  const code = error instanceof LionCubError ? error.code : 'internal';
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${encodeError({ rank, code, message })}\n`);
+  if (!(error instanceof LionCubError)) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  process.exitCode = isUsageErrorCode(code) ? 2 : 1;
+}

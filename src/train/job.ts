@@ -1,0 +1,90 @@
+// One rank of a training job from start to end: backend, joining the job, the run, its files, and cleanup.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initProcessGroup, type InitProcessGroupOptions } from '../comm/init.js';
+import type { ProcessGroup } from '../comm/process-group.js';
+import { initBackend, type BackendInfo } from '../tfjs/backend.js';
+import type { TrainConfig } from './config.js';
+import type { DoneEvent, TrainEvent } from './events.js';
+import { canonicalJson } from './fingerprint.js';
+import { MetricsWriter } from './metrics.js';
+import { Trainer } from './trainer.js';
+
+export interface TrainJobOptions {
+  /** A resolved configuration, the same on every rank. */
+  config: TrainConfig;
+  /** Run directory: checkpoints, and (written by rank 0) config.json and metrics.jsonl. None: nothing is written. */
+  outDir?: string | null;
+  resume?: boolean;
+  /** Extra options for initProcessGroup (launcher variables come from `env`, default process.env). */
+  processGroup?: Omit<InitProcessGroupOptions, 'timeoutMs' | 'fingerprint'>;
+  /** Every event of this rank. */
+  onEvent?: (event: TrainEvent) => void;
+  /** Called once the group is up, before the model is built (e.g. to know the rank early). */
+  onJoined?: (info: { rank: number; worldSize: number; backend: BackendInfo }) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainJobResult {
+  rank: number;
+  worldSize: number;
+  backend: BackendInfo;
+  done: DoneEvent;
+}
+
+/**
+ * Runs this process's rank of a job: initBackend(config.backend), initProcessGroup (rank, world size and
+ * rendezvous from the launcher variables; a process with none runs alone), Trainer.create + run, then closes
+ * the group. The ranks' configurations are compared at rendezvous (a ConfigMismatchError before any data
+ * flows). With `outDir`, rank 0 writes config.json (the resolved configuration and what the run resolved it to)
+ * and appends every event to metrics.jsonl. Rejects with what failed: InvalidArgumentError, CheckpointError,
+ * CommError, LionCubError `non_finite_loss` / `aborted`.
+ */
+export async function runTrainingJob(options: TrainJobOptions): Promise<TrainJobResult> {
+  const { config, outDir = null, resume = false } = options;
+  const backend = await initBackend({ backend: config.backend });
+  const group: ProcessGroup = await initProcessGroup({
+    ...options.processGroup,
+    timeoutMs: config.timeoutMs,
+    fingerprint: { trainConfig: createHash('sha256').update(canonicalJson({ config, resume })).digest('hex') },
+  });
+  try {
+    options.onJoined?.({ rank: group.rank, worldSize: group.worldSize, backend });
+    const trainer = await Trainer.create({ config, group, outDir, resume, signal: options.signal });
+    try {
+      if (options.onEvent) trainer.onAny(options.onEvent);
+      if (outDir !== null && group.rank === 0) {
+        mkdirSync(outDir, { recursive: true });
+        writeFileSync(join(outDir, 'config.json'), `${JSON.stringify(runDescription(trainer, backend), null, 2)}\n`);
+        const metrics = new MetricsWriter(join(outDir, 'metrics.jsonl'), { append: resume });
+        trainer.onAny((event) => metrics.write(event));
+      }
+      const done = await trainer.run();
+      return { rank: group.rank, worldSize: group.worldSize, backend, done };
+    } finally {
+      trainer.dispose();
+    }
+  } finally {
+    await group.close();
+  }
+}
+
+/** config.json: the resolved configuration plus what it resolved to on this machine. */
+function runDescription(trainer: Trainer, backend: BackendInfo): Record<string, unknown> {
+  return {
+    config: trainer.config,
+    worldSize: trainer.worldSize,
+    strategy: trainer.synced.strategy.name,
+    numParams: trainer.numParams,
+    totalSteps: trainer.totalSteps,
+    stepsPerEpoch: trainer.sampler.stepsPerEpoch,
+    localBatchSize: trainer.sampler.localBatchSize,
+    data: trainer.data.description,
+    backend,
+    trajectory: trainer.trajectory,
+    trajectoryHash: trainer.trajectoryHash,
+    node: process.version,
+  };
+}
