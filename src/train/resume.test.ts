@@ -37,7 +37,9 @@ function train(worldSize: number, config: TrainConfig, outDir: string | null, re
 }
 
 // Every registered strategy must resume exactly: its only cross-step state is Lion's (parameters, momentum, step).
-for (const sync of strategyNames()) {
+// Stochastic quantisation draws from (seed, rank, step) streams, so it must resume exactly too.
+const specs = [...strategyNames(), ...(strategyNames().includes('cub-pbit') ? ['cub-pbit:quant=stochastic'] : [])];
+for (const sync of specs) {
   test(`${sync}: a run interrupted at step 3 and resumed equals the uninterrupted run (2 ranks)`, async () => {
     const out = await tempDir();
     try {

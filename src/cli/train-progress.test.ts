@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import type { DoneEvent, EvalEvent, StartEvent, StepEvent, TrainEvent } from '../train/events.js';
+import { ProgressRenderer, type ProgressMode } from './train-progress.js';
+import { describeSummary, trainSummary } from './train-summary.js';
+
+const start: StartEvent = {
+  type: 'start', rank: 0, worldSize: 4, workload: 'mnist-mlp', strategy: 'cub-pbit:bits=4,quant=l1', numParams: 3716106, totalSteps: 40,
+  stepsPerEpoch: 62, localBatchSize: 32, startStep: 0, resumedFrom: null, trajectoryHash: 'f'.repeat(64),
+};
+const step = (n: number): StepEvent => ({
+  type: 'step', step: n, totalSteps: 40, epoch: 0, loss: 2 / n, accuracy: null, stepMs: 250, computeMs: 150,
+  sync: { step: n - 1, lr: 3e-4, encodeMs: 10, commMs: 80, decodeMs: 10, bytesSent: 2_000_000, bytesReceived: 2_000_000, momentumSyncedValues: 0 },
+});
+const evalAt = (n: number): EvalEvent => ({ type: 'eval', step: n, loss: 0.3, accuracy: 0.9125, numTargets: 2000, evalMs: 900 });
+const done: DoneEvent = { type: 'done', steps: 40, stepsRun: 40, wallSeconds: 11, stepMsMedian: 250, bytesSentPerStep: 2_000_000, finalEval: evalAt(40), lastTrainLoss: 0.05 };
+
+function render(mode: ProgressMode, events: TrainEvent[]): { out: string; log: string } {
+  const out = new PassThrough();
+  const log = new PassThrough();
+  const r = new ProgressRenderer({ mode, out, log, redrawMs: 0 });
+  for (const e of events) r.event(e);
+  r.finish();
+  return { out: out.read()?.toString() ?? '', log: log.read()?.toString() ?? '' };
+}
+
+const run: TrainEvent[] = [start, ...Array.from({ length: 40 }, (_, i) => step(i + 1)).flatMap((s) => (s.step % 20 === 0 ? [s, evalAt(s.step)] : [s])), done];
+
+test('plain mode: a header, about twenty status lines, evaluation lines; nothing on the JSON stream', () => {
+  const { out, log } = render('plain', run);
+  assert.equal(out, '');
+  const lines = log.trim().split('\n');
+  assert.match(lines[0], /^training mnist-mlp \(3,716,106 parameters\) on 4 workers with cub-pbit:bits=4,quant=l1: 40 steps, 32 examples per worker per step$/);
+  const status = lines.filter((l) => l.startsWith('step '));
+  assert.equal(status.length, 20);
+  assert.match(status.at(-1)!, /^step 40\/40 \| loss 0\.0500 \| test acc 0\.9125 \| 4\.00 steps\/s \| 2\.000 MB sent\/step$/);
+  assert.equal(lines.filter((l) => l.startsWith('eval at step')).length, 2);
+  assert.ok(!log.includes('\x1b'));
+});
+
+test('tty mode: one bar redrawn in place, permanent lines for evaluations', () => {
+  const { log } = render('tty', run);
+  assert.ok(log.includes('\r\x1b[2Kstep 40/40 [########################] | loss 0.0500'));
+  assert.ok(log.includes('eval at step 20: test loss 0.3000, test accuracy 0.9125'));
+  assert.ok(log.endsWith('\n'));
+});
+
+test('json mode: one record per step and evaluation, flat, on the JSON stream', () => {
+  const { out } = render('json', run);
+  const records = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(records.filter((r) => r.type === 'step').length, 40);
+  assert.equal(records.filter((r) => r.type === 'eval').length, 2);
+  assert.deepEqual(Object.keys(records[0]).sort(), ['accuracy', 'bytesReceived', 'bytesSent', 'commMs', 'computeMs', 'decodeMs', 'encodeMs', 'epoch', 'loss', 'lr', 'momentumSyncedValues', 'step', 'stepMs', 'totalSteps', 'type']);
+});
+
+test('the summary compares the measured bytes with lion\'s computed bytes', () => {
+  const s = trainSummary(start, done);
+  assert.equal(s.final, true);
+  assert.equal(s.accuracy, 0.9125);
+  assert.equal(s.lionAlgorithm, 'allreduce-ring');
+  // 2(N−1)/N·4d = 1.5·4·3,716,106 plus one 32-byte header per 256 KiB chunk.
+  assert.ok(s.lionBytesPerStep > 1.5 * 4 * 3716106 && s.lionBytesPerStep < 1.5 * 4 * 3716106 + 32 * 100);
+  const text = describeSummary(s).join('\n');
+  assert.match(text, /lion \(fp32 allreduce\) would send per step \(computed: ring, 2\(N−1\)\/N·4d payload \+ 32-byte frame headers, d = 3,716,106, N = 4\): 22\.3\d\d MB; this run sent 11\.1× less than lion/);
+});
