@@ -1,63 +1,95 @@
 // Turns per-rank, per-iteration timings of one case into the reported row (nccl-tests definitions).
 
-import { busFactor, type CaseShape } from './ops.js';
-
 /** What one rank measured for one case. */
 export interface RankSample {
   /** Duration of each timed iteration on this rank. */
   timesMs: number[];
+  /** Of each iteration, the time spent inside ProcessGroup calls (the rest is local work: copies and kernels). */
+  commMs: number[];
   /** Bytes this rank wrote to the network per iteration (transport counters, frame headers included). */
   bytesSentPerIter: number;
-  /** Output elements that differed from the local reference. */
+  /** Output values that differed from the local reference. */
   wrong: number;
+}
+
+/** What a row says about its case besides the timings. */
+export interface RowCase {
+  op: string;
+  /** Element type of a plain op; the input code ("1-bit", "4-bit", "int8") of a compressed one. */
+  dtype: string;
+  /** S: bytes of the logical array (plain ops, see caseShape) or of one rank's input code (compressed ops). */
+  bytes: number;
+  /** d: elements of the logical array (plain ops) or values coded (compressed ops). */
+  params: number;
+  worldSize: number;
+  /** Bytes per rank of a bandwidth-optimal schedule: busFactor · S for plain ops, see compressedShape otherwise. */
+  busBytes: number;
 }
 
 export interface CommBenchRow {
   op: string;
   dtype: string;
-  /** S: bytes of the logical array (see caseShape). */
   bytes: number;
+  params: number;
   worldSize: number;
   /** Median over iterations of the slowest rank's time. */
   timeMs: number;
   /** Fastest and slowest iteration (each the max over ranks). */
   minMs: number;
   maxMs: number;
+  /** Median over iterations of the largest per-rank time inside ProcessGroup calls. */
+  commMs: number;
   iters: number;
   /** S / timeMs, in GB/s (10^9 bytes per second). */
   algbw: number;
-  /** algbw · busFactor, in GB/s. */
+  /** busBytes / timeMs, in GB/s: comparable with the link rate. */
   busbw: number;
+  /** 4·d / timeMs, in GB/s: the algbw a float32 allreduce of the same d would need to be as fast. */
+  fp32EquivAlgbw: number;
   /** Largest per-rank count of bytes sent per iteration. */
   wireBytesPerRank: number;
-  /** Wrong elements summed over ranks. */
+  /** Wrong values summed over ranks. */
   wrong: number;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** GB/s of `bytes` moved in `ms`. */
+function gbPerSec(bytes: number, ms: number): number {
+  return bytes / (ms / 1000) / 1e9;
 }
 
 /**
  * t_k = max over ranks of iteration k's time (a collective is done when its last rank is);
- * timeMs = median_k t_k; algbw = S / timeMs; busbw = algbw · factor(op, N).
+ * timeMs = median_k t_k; algbw = S / timeMs; busbw = busBytes / timeMs; fp32EquivAlgbw = 4·d / timeMs.
  * Throws if the ranks report different iteration counts (an internal invariant of the bench worker).
  */
-export function summarize(shape: CaseShape, samples: readonly RankSample[]): CommBenchRow {
+export function summarize(rowCase: RowCase, samples: readonly RankSample[]): CommBenchRow {
   const iters = samples[0].timesMs.length;
-  if (iters === 0 || samples.some((s) => s.timesMs.length !== iters)) throw new Error('summarize: every rank must report the same, non-zero number of iterations');
+  if (iters === 0 || samples.some((s) => s.timesMs.length !== iters || s.commMs.length !== iters)) {
+    throw new Error('summarize: every rank must report the same, non-zero number of iterations');
+  }
   const perIter = Array.from({ length: iters }, (_, k) => Math.max(...samples.map((s) => s.timesMs[k])));
-  const sorted = [...perIter].sort((a, b) => a - b);
-  const mid = iters >> 1;
-  const timeMs = iters % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  const algbw = shape.bytes / (timeMs / 1000) / 1e9;
+  const commPerIter = Array.from({ length: iters }, (_, k) => Math.max(...samples.map((s) => s.commMs[k])));
+  const timeMs = median(perIter);
   return {
-    op: shape.op,
-    dtype: shape.dtype,
-    bytes: shape.bytes,
-    worldSize: shape.worldSize,
+    op: rowCase.op,
+    dtype: rowCase.dtype,
+    bytes: rowCase.bytes,
+    params: rowCase.params,
+    worldSize: rowCase.worldSize,
     timeMs,
-    minMs: sorted[0],
-    maxMs: sorted[iters - 1],
+    minMs: Math.min(...perIter),
+    maxMs: Math.max(...perIter),
+    commMs: median(commPerIter),
     iters,
-    algbw,
-    busbw: algbw * busFactor(shape.op, shape.worldSize),
+    algbw: gbPerSec(rowCase.bytes, timeMs),
+    busbw: gbPerSec(rowCase.busBytes, timeMs),
+    fp32EquivAlgbw: gbPerSec(4 * rowCase.params, timeMs),
     wireBytesPerRank: Math.max(...samples.map((s) => s.bytesSentPerIter)),
     wrong: samples.reduce((sum, s) => sum + s.wrong, 0),
   };

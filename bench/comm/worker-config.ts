@@ -1,14 +1,22 @@
 // What the `bench comm` command hands its workers, and how rank 0 hands rows back (a tagged stdout line).
 
+import type { QuantBits } from '../../src/codec/index.js';
 import type { DType } from '../../src/comm/codes.js';
+import type { CompressedOp } from './compressed-ops.js';
 import type { BenchOp } from './ops.js';
 import type { CommBenchRow } from './summary.js';
 
 export interface CommBenchConfig {
-  ops: BenchOp[];
+  /** Plain and compressed ops, in the order they run. */
+  ops: (BenchOp | CompressedOp)[];
+  /** Element types of the plain ops (the compressed ops take their own codes). */
   dtypes: DType[];
-  /** Requested S values in bytes, ascending. */
+  /** Requested S values in bytes of the plain ops, ascending; used when `params` is absent. */
   sizes: number[];
+  /** d values, ascending: every op runs at each (plain ops at S = d · element size). */
+  params?: number[];
+  /** p of pbit-allreduce. */
+  bits: QuantBits;
   warmup: number;
   iters: number;
   /** Time limit of one collective. */

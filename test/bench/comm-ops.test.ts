@@ -40,20 +40,24 @@ test('a wrong element is counted', () => {
   assert.equal(countWrong(out, expectedOutput(shape, 0)), 1);
 });
 
-test('summary: median over iterations of the max over ranks, algbw and busbw in GB/s', () => {
-  const shape = caseShape('allreduce', 'float32', 1_000_000, 2)!;
-  const row = summarize(shape, [
-    { timesMs: [1, 4, 2], bytesSentPerIter: 10, wrong: 0 },
-    { timesMs: [3, 1, 2], bytesSentPerIter: 12, wrong: 2 },
+test('summary: median over iterations of the max over ranks, algbw, busbw and fp32-equivalent algbw in GB/s', () => {
+  const rowCase = { op: 'allreduce', dtype: 'bfloat16', bytes: 1_000_000, params: 500_000, worldSize: 2, busBytes: 1_000_000 };
+  const row = summarize(rowCase, [
+    { timesMs: [1, 4, 2], commMs: [1, 3, 1], bytesSentPerIter: 10, wrong: 0 },
+    { timesMs: [3, 1, 2], commMs: [2, 1, 2], bytesSentPerIter: 12, wrong: 2 },
   ]);
   // per-iteration max: [3, 4, 2] → median 3 ms; S = 10^6 bytes → 1e6 / 3e-3 / 1e9 = 0.333 GB/s
   assert.equal(row.timeMs, 3);
   assert.equal(row.minMs, 2);
   assert.equal(row.maxMs, 4);
+  assert.equal(row.commMs, 2, 'per-iteration max [2, 3, 2] → median 2');
   assert.ok(Math.abs(row.algbw - 1 / 3) < 1e-12);
-  assert.ok(Math.abs(row.busbw - 1 / 3) < 1e-12, 'factor 2(N-1)/N = 1 at N = 2');
+  assert.ok(Math.abs(row.busbw - 1 / 3) < 1e-12, 'bus bytes = 2(N-1)/N · S = S at N = 2');
+  assert.ok(Math.abs(row.fp32EquivAlgbw - 2 / 3) < 1e-12, '4·d = 2 MB in 3 ms');
+  assert.equal(row.params, 500_000);
   assert.equal(row.wireBytesPerRank, 12);
   assert.equal(row.wrong, 2);
+  assert.throws(() => summarize(rowCase, [{ timesMs: [1], commMs: [1], bytesSentPerIter: 0, wrong: 0 }, { timesMs: [1, 2], commMs: [1, 2], bytesSentPerIter: 0, wrong: 0 }]));
 });
 
 test('runCase over in-memory ranks: zero wrong, wire bytes from the counters, one row on rank 0 only', async () => {
@@ -68,6 +72,9 @@ test('runCase over in-memory ranks: zero wrong, wire bytes from the counters, on
   assert.equal(row.wrong, 0);
   assert.equal(row.iters, 3);
   assert.equal(row.bytes, 12288);
+  assert.equal(row.params, 3072);
+  assert.ok(Math.abs(row.fp32EquivAlgbw - row.algbw) < 1e-12, 'a float32 allreduce is its own fp32 equivalent');
+  assert.ok(row.commMs > 0 && row.commMs <= row.maxMs);
   // No allreduce sends less than the bandwidth-optimal 2(N-1)/N · S per rank; headers come on top.
   assert.ok(row.wireBytesPerRank >= (2 * 2 / 3) * 12288, `${row.wireBytesPerRank}`);
   assert.ok(row.timeMs > 0 && row.algbw > 0 && row.busbw > row.algbw);
