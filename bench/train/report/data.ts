@@ -1,0 +1,101 @@
+// Flattens a BenchTrainReport into the row tables the charts plot (one row per mark, plain JSON values).
+
+import { rateLabel } from './palette.js';
+import type { StrategyRun, TrainCurvePoint } from './types.js';
+
+/** Most points drawn per curve: beyond this an SVG grows without showing more (a panel is ~320 px wide). */
+export const MAX_CURVE_POINTS = 400;
+
+export interface CurveRow { strategy: string; link: string; step: number; wallSeconds: number; loss: number }
+export interface EvalRow { strategy: string; link: string; step: number; wallSeconds: number; accuracy: number }
+export interface PhaseRow { strategy: string; link: string; phase: Phase; order: number; ms: number }
+export interface StepTotalRow { strategy: string; link: string; stepMs: number }
+export interface BytesRow { strategy: string; bytesPerParam: number; runs: number }
+export interface SpeedupRow { strategy: string; link: string; measure: SpeedupMeasure; speedup: number }
+export interface ModelRow { strategy: string; link: string; measuredMs: number; predictedMs: number }
+
+export const PHASES = ['compute', 'encode', 'comm', 'decode', 'other'] as const;
+export type Phase = (typeof PHASES)[number];
+export const SPEEDUP_MEASURES = ['per step vs lion', 'per step vs lion-bf16', 'time to target vs lion'] as const;
+export type SpeedupMeasure = (typeof SPEEDUP_MEASURES)[number];
+
+/**
+ * Reduces `points` to at most `maxPoints` by averaging consecutive buckets of equal size (step, wall time and loss
+ * alike). Averaging rather than striding keeps the trend of a noisy minibatch loss and drops no outlier silently.
+ */
+export function thinCurve(points: readonly TrainCurvePoint[], maxPoints = MAX_CURVE_POINTS): TrainCurvePoint[] {
+  if (points.length <= maxPoints) return points.slice();
+  const bucket = Math.ceil(points.length / maxPoints);
+  const out: TrainCurvePoint[] = [];
+  for (let start = 0; start < points.length; start += bucket) {
+    const slice = points.slice(start, start + bucket);
+    const mean = (f: (p: TrainCurvePoint) => number) => slice.reduce((s, p) => s + f(p), 0) / slice.length;
+    out.push({ step: mean((p) => p.step), wallSeconds: mean((p) => p.wallSeconds), loss: mean((p) => p.loss) });
+  }
+  return out;
+}
+
+export function curveRows(runs: readonly StrategyRun[], maxPoints = MAX_CURVE_POINTS): CurveRow[] {
+  return runs.flatMap((r) => thinCurve(r.curve, maxPoints).map((p) => ({ strategy: r.sync, link: rateLabel(r.rate), ...p })));
+}
+
+export function evalRows(runs: readonly StrategyRun[]): EvalRow[] {
+  return runs.flatMap((r) =>
+    r.evals.map((e) => ({ strategy: r.sync, link: rateLabel(r.rate), step: e.step, wallSeconds: e.wallSeconds, accuracy: e.accuracy })),
+  );
+}
+
+/**
+ * The step split into compute, encode, comm, decode and `other` = stepMsMedian − their sum (loop overhead, data
+ * loading, waiting that no phase timed). Phase medians need not add up to the median step, so `other` is clamped at 0.
+ */
+export function phaseRows(runs: readonly StrategyRun[]): PhaseRow[] {
+  return runs.flatMap((r) => {
+    const timed = r.computeMs + r.encodeMs + r.commMs + r.decodeMs;
+    const ms: Record<Phase, number> = { compute: r.computeMs, encode: r.encodeMs, comm: r.commMs, decode: r.decodeMs, other: Math.max(0, r.stepMsMedian - timed) };
+    return PHASES.map((phase, order) => ({ strategy: r.sync, link: rateLabel(r.rate), phase, order, ms: ms[phase] }));
+  });
+}
+
+export function stepTotalRows(runs: readonly StrategyRun[]): StepTotalRow[] {
+  return runs.map((r) => ({ strategy: r.sync, link: rateLabel(r.rate), stepMs: Math.max(r.stepMsMedian, r.computeMs + r.encodeMs + r.commMs + r.decodeMs) }));
+}
+
+/** Bytes one rank sends per parameter per step, the median over a strategy's runs (link rate does not change what is sent). */
+export function bytesRows(runs: readonly StrategyRun[]): BytesRow[] {
+  const byStrategy = new Map<string, number[]>();
+  for (const r of runs) {
+    if (!(r.numParams > 0)) continue;
+    const list = byStrategy.get(r.sync) ?? [];
+    list.push(r.bytesSentPerStep / r.numParams);
+    byStrategy.set(r.sync, list);
+  }
+  return [...byStrategy].map(([strategy, values]) => ({ strategy, bytesPerParam: median(values), runs: values.length }));
+}
+
+export function speedupRows(runs: readonly StrategyRun[]): SpeedupRow[] {
+  const rows: SpeedupRow[] = [];
+  for (const r of runs) {
+    const link = rateLabel(r.rate);
+    const values: Array<[SpeedupMeasure, number | null]> = [
+      ['per step vs lion', r.speedupVsLion],
+      ['per step vs lion-bf16', r.speedupVsBf16],
+      ['time to target vs lion', r.speedupToTargetVsLion],
+    ];
+    for (const [measure, speedup] of values) if (speedup !== null && speedup > 0) rows.push({ strategy: r.sync, link, measure, speedup });
+  }
+  return rows;
+}
+
+export function modelRows(runs: readonly StrategyRun[]): ModelRow[] {
+  return runs
+    .filter((r) => r.predictedStepMs !== null && r.predictedStepMs > 0 && r.stepMsMedian > 0)
+    .map((r) => ({ strategy: r.sync, link: rateLabel(r.rate), measuredMs: r.stepMsMedian, predictedMs: r.predictedStepMs as number }));
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+

@@ -1,0 +1,86 @@
+// The results file of `lion-cub bench train`: what the runner writes and the report renderer reads.
+
+import type { MachineInfo } from '../../harness.js';
+
+/** One training step as seen by rank 0. */
+export interface TrainCurvePoint {
+  /** Optimizer step, counted from 1. */
+  step: number;
+  /** Seconds since the first step started (warm-up and evaluation time excluded or not, as the runner documents). */
+  wallSeconds: number;
+  /** Training loss of that step's global batch. */
+  loss: number;
+}
+
+/** One full test-set evaluation. */
+export interface EvalPoint {
+  step: number;
+  wallSeconds: number;
+  /** Test loss (mean over the test set). */
+  loss: number;
+  /** Test accuracy in [0, 1]: the workload's metric. */
+  accuracy: number;
+}
+
+/** One (strategy, link rate) pair: a whole training run. Times are milliseconds per step, medians over steps. */
+export interface StrategyRun {
+  /** Canonical strategy spec as `--sync` takes it, e.g. `cub-pbit:bits=4,quant=l1`, `lion`, `noop`. */
+  sync: string;
+  /** Nominal link rate in tc units (`100mbit`, `1gbit`, `10gbit`) or `none` for an unshaped link. */
+  rate: string;
+  /** Measured single-stream throughput of the emulated link in the same run, Gbit/s (10^9 bit/s); null when not measured. */
+  linkGbit: number | null;
+  /** Median wall time of one whole step (compute + sync + everything else). */
+  stepMsMedian: number;
+  /** Forward + backward. */
+  computeMs: number;
+  /** Building what is sent (clip, pre-sign update, pack, quantise). */
+  encodeMs: number;
+  /** Waiting for collectives. */
+  commMs: number;
+  /** Applying the combined direction to parameters and momentum. */
+  decodeMs: number;
+  /** Codec work per step (encodeMs + decodeMs): the γ term the cost model calibrates. */
+  codecMs: number;
+  /** Bytes one rank wrote to the network per step (socket counters, frame headers included); the max over ranks. */
+  bytesSentPerStep: number;
+  /** Trainable parameters d of the model. */
+  numParams: number;
+  /** Training loss at the last step. */
+  finalLoss: number;
+  /** Test accuracy after the last step, in [0, 1]. */
+  finalMetric: number;
+  /** Step time of `lion` at this rate / this run's step time; null without a lion run at this rate. */
+  speedupVsLion: number | null;
+  /** Step time of `lion-bf16` at this rate / this run's step time; null without a lion-bf16 run at this rate. */
+  speedupVsBf16: number | null;
+  /** Wall seconds until the test metric first reached lion's final metric at this rate; null if it never did. */
+  timeToTargetSeconds: number | null;
+  /** Lion's time to its own final metric / timeToTargetSeconds; null when either is missing. */
+  speedupToTargetVsLion: number | null;
+  /** Step time the α–β–γ cost model predicts for this strategy, rate and N; null when the model is not calibrated. */
+  predictedStepMs: number | null;
+  /** Per-step training loss (may be every step; the renderer thins it). */
+  curve: TrainCurvePoint[];
+  /** Test evaluations in step order; empty when the run evaluated only at the end or not at all. */
+  evals: EvalPoint[];
+}
+
+/** The whole benchmark: same workload, world size, steps and seed for every run. */
+export interface BenchTrainReport {
+  /** Workload name as `--workload` takes it. */
+  workload: string;
+  /** World size N. */
+  nproc: number;
+  steps: number;
+  seed: number;
+  /** The machine the runs were measured on (extra keys are shown as they are). */
+  machine: MachineInfo & { [key: string]: string | number | boolean | null };
+  /** ISO 8601 time the benchmark started. */
+  createdAt: string;
+  /** The command line that produced this report, to reproduce it. */
+  command: string;
+  runs: StrategyRun[];
+  /** How well the cost model matched the measured step times: max over points of |pred − meas| / meas. */
+  modelError?: { maxAbsRelError: number; points: number };
+}
