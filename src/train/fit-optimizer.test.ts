@@ -10,7 +10,7 @@ import { DistributedSampler } from '../workloads/sharding.js';
 import type { TrainConfig } from './config.js';
 import { createFitOptimizer } from './fit-optimizer.js';
 import { lionOptionsFor } from './lion-setup.js';
-import { tinyConfig, withRanks } from './test-helpers.js';
+import { tinyConfig, withRanks } from './test-support/ranks.js';
 import { Trainer } from './trainer.js';
 
 before(async () => {

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../tfjs/backend.js';
 import { lionBytesPerStep } from './lion-baseline.js';
-import { tinyConfig, withRanks } from './test-helpers.js';
+import { tinyConfig, withRanks } from './test-support/ranks.js';
 import { Trainer } from './trainer.js';
 
 before(async () => {

@@ -8,7 +8,7 @@ import { initBackend } from '../tfjs/backend.js';
 import { CheckpointError } from './checkpoint-errors.js';
 import { checkpointDir, checkpointFileName, listCheckpointSteps } from './checkpoint-store.js';
 import type { TrainConfig } from './config.js';
-import { tinyConfig, withRanks } from './test-helpers.js';
+import { tinyConfig, withRanks } from './test-support/ranks.js';
 import { Trainer } from './trainer.js';
 
 before(async () => {

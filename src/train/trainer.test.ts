@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../tfjs/backend.js';
 import { tf } from '../tfjs/tf.js';
 import type { TrainEvent } from './events.js';
-import { tinyConfig, withRanks } from './test-helpers.js';
+import { tinyConfig, withRanks } from './test-support/ranks.js';
 import { Trainer } from './trainer.js';
 
 before(async () => {

@@ -1,8 +1,8 @@
 // Test support for src/train: tiny configurations and several ranks in one process over memory transports.
 
-import { ProcessGroup } from '../comm/process-group.js';
-import { createMemoryTransports } from '../comm/transport/memory-transport.js';
-import { resolveTrainConfig, type TrainConfig } from './config.js';
+import { ProcessGroup } from '../../comm/process-group.js';
+import { createMemoryTransports } from '../../comm/transport/memory-transport.js';
+import { resolveTrainConfig, type TrainConfig } from '../config.js';
 
 /** A synthetic workload small enough for a step in milliseconds: ≈ 1,000 parameters, 256 examples. */
 export function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
