@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { checkNetemSupport } from '../../src/netem/commands.js';
+import {
+  int8RingTraffic, pbitAllreduceTraffic, tallyAllreduceTraffic, voteAllgatherTraffic, voteAllreduceTraffic, type WireTraffic,
+} from '../../src/sync/collectives/index.js';
 
 const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -23,7 +26,8 @@ test('bench comm --json: one row per case from rank 0, correct results, nccl-tes
     assert.equal(row.wrong, 0);
     assert.equal(row.linkGbit, null);
     assert.equal((row.machine as { node: string }).node, process.version);
-    for (const field of ['timeMs', 'algbw', 'busbw', 'wireBytesPerRank']) assert.ok((row[field] as number) > 0, `${field} of ${JSON.stringify(row)}`);
+    assert.equal(row.params, (row.bytes as number) / (row.dtype === 'int8' ? 1 : 4));
+    for (const field of ['timeMs', 'algbw', 'busbw', 'fp32EquivAlgbw', 'wireBytesPerRank']) assert.ok((row[field] as number) > 0, `${field} of ${JSON.stringify(row)}`);
     const factor = row.op === 'allreduce' ? 4 / 3 : 2 / 3;
     assert.ok(Math.abs((row.busbw as number) - (row.algbw as number) * factor) < 1e-9);
     // Bandwidth-optimal lower bound on what each rank must send, headers not counted.
@@ -33,6 +37,42 @@ test('bench comm --json: one row per case from rank 0, correct results, nccl-tes
     'allreduce float32 1024', 'allreduce float32 8192', 'allreduce int8 1024', 'allreduce int8 8192',
     'allgather float32 1020', 'allgather float32 8184', 'allgather int8 1023', 'allgather int8 8190',
   ]);
+});
+
+test('bench comm runs the compressed collectives over TCP next to the float32 allreduce: zero wrong, predicted wire bytes', async () => {
+  const n = 3;
+  const d = 5000;
+  const ops = ['allreduce', 'vote-allreduce', 'pbit-allreduce', 'int8-ring', 'vote-allgather', 'tally-allreduce'];
+  const { rows, status, stderr } = benchComm(['--nproc', String(n), '--op', ops.join(','), '--params', String(d), '--bits', '2', '--iters', '2', '--warmup', '1']);
+  assert.equal(status, 0, stderr);
+  assert.deepEqual(rows.map((r) => `${r.op} ${r.dtype} ${r.params} ${r.bytes}`), [
+    'allreduce float32 5000 20000', 'vote-allreduce 1-bit 5000 628', 'pbit-allreduce 2-bit 5000 1252',
+    'int8-ring int8 5000 5000', 'vote-allgather 1-bit 5000 628', 'tally-allreduce 1-bit 5000 628',
+  ]);
+  // The workers' groups use the default chunk size and allreduce choice (d = 5000 int8 bytes: recursive doubling).
+  const predicted: Record<string, (r: number) => WireTraffic> = {
+    'vote-allreduce': (r) => voteAllreduceTraffic(n, r, d),
+    'pbit-allreduce': (r) => pbitAllreduceTraffic(n, r, d, 2),
+    'int8-ring': (r) => int8RingTraffic(n, r, d),
+    'vote-allgather': (r) => voteAllgatherTraffic(n, r, d),
+    'tally-allreduce': (r) => tallyAllreduceTraffic(n, r, d),
+  };
+  for (const row of rows) {
+    assert.equal(row.wrong, 0, JSON.stringify(row));
+    assert.ok(Math.abs((row.fp32EquivAlgbw as number) - (4 * d) / (row.timeMs as number) / 1e6) < 1e-9, JSON.stringify(row));
+    if (row.op === 'allreduce') continue;
+    const perRank = [0, 1, 2].map((r) => predicted[row.op as string](r).bytesSent);
+    assert.equal(row.wireBytesPerRank, Math.max(...perRank), JSON.stringify(row));
+  }
+});
+
+test('bench comm refuses --params together with --sizes, and a bad --bits, naming the flag', async () => {
+  const both = benchComm(['--params', '1K', '--sizes', '4K']);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /--params: got "1K".*not both/);
+  const bits = benchComm(['--op', 'pbit-allreduce', '--bits', '3']);
+  assert.equal(bits.status, 2);
+  assert.match(bits.stderr, /--bits: got "3"/);
 });
 
 test('bench comm --netem reports the measured link next to each row', { skip: netemSkip }, async () => {
