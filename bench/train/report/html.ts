@@ -1,6 +1,7 @@
 // The report page: one self-contained HTML file (inline CSS and SVG, no scripts, nothing fetched when opened).
 
 import { isSkipped, type ChartResult } from './chart-common.js';
+import { headlines } from './headline.js';
 import { orderRates, rateLabel } from './palette.js';
 import { escapeHtml, formatNumber, runsTable } from './table.js';
 import type { BenchTrainReport } from './types.js';
@@ -80,6 +81,12 @@ function chartSection(chart: PageChart): string {
   ].join('\n');
 }
 
+function findings(report: BenchTrainReport): string {
+  const lines = headlines(report.runs);
+  if (lines.length === 0) return '';
+  return `<h2>Findings</h2>\n<ul class="findings">${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`;
+}
+
 /** The whole page. Every string from the report is escaped; the SVGs come from renderSvg. */
 export function reportHtml(report: BenchTrainReport, charts: readonly PageChart[]): string {
   const title = `lion-cub bench train: ${report.workload}, N = ${report.nproc}`;
@@ -94,6 +101,7 @@ export function reportHtml(report: BenchTrainReport, charts: readonly PageChart[
 <body>
 <h1>${escapeHtml(title)}</h1>
 ${metaList(report)}
+${findings(report)}
 <h2>Command</h2>
 <pre><code>${escapeHtml(report.command)}</code></pre>
 <p><strong>How to reproduce:</strong> run the command above from a built checkout of lion-cub (<code>npm ci &amp;&amp; npm run build</code>),

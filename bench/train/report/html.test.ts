@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildCharts } from './charts.js';
+import { headlines } from './headline.js';
+import { inlineSvg, reportHtml } from './html.js';
+import { escapeHtml, formatNumber, orderRuns, runsTable } from './table.js';
+import { fakeReport } from './test-support/fake-report.js';
+
+test('inline SVGs get page-unique ids and references, and lose their namespace attributes', () => {
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10"><defs><clipPath id="clip1"><rect/></clipPath></defs>'
+    + '<g clip-path="url(#clip1)"><use href="#clip1"/><path fill="url(#elsewhere)"/></g></svg>';
+  const a = inlineSvg(svg, 'loss', 'Loss <chart>');
+  const b = inlineSvg(svg, 'bytes', 'Bytes');
+  assert.match(a, /^<svg role="img" aria-label="Loss &lt;chart&gt;" width="10">/);
+  assert.match(a, /id="loss-clip1"/);
+  assert.match(a, /clip-path="url\(#loss-clip1\)"/);
+  assert.match(a, /href="#loss-clip1"/);
+  assert.match(a, /url\(#elsewhere\)/, 'references to ids outside the SVG are left alone');
+  assert.doesNotMatch(a + b, /xmlns|http/);
+  assert.match(b, /id="bytes-clip1"/);
+});
+
+test('the table lists every run, grouped by link rate slowest first, with nulls as dashes', () => {
+  const report = fakeReport(20, 10);
+  const ordered = orderRuns(report.runs);
+  assert.deepEqual(ordered.slice(0, 6).map((r) => r.rate), Array(6).fill('100mbit'));
+  assert.equal(ordered[0].sync, 'lion');
+  assert.equal(ordered[ordered.length - 1].rate, 'none');
+  const html = runsTable(report.runs);
+  assert.equal(html.match(/<tr>/g)?.length, report.runs.length + 1);
+  assert.match(html, /cub-pbit:bits=4,quant=l1/);
+  assert.equal(formatNumber(null), '—');
+  assert.equal(formatNumber(0.123456), '0.123');
+  assert.equal(formatNumber(1234567), '1,234,567');
+});
+
+test('strings from the report are escaped everywhere on the page', () => {
+  const report = fakeReport(20, 10);
+  report.command = 'lion-cub bench train --workload "<script>alert(1)</script>"';
+  report.workload = 'w<b>';
+  report.runs[0].sync = 'x<img src=y>';
+  const html = reportHtml(report, buildCharts(report).map((result) => ({ result })));
+  assert.doesNotMatch(html, /<script|<img|<b>/);
+  assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  assert.equal(escapeHtml(`a&"'`), 'a&amp;&quot;&#39;');
+});
+
+test('findings name the fastest candidate, never a baseline or noop, and say "slower" below 1×', () => {
+  const report = fakeReport(50, 10);
+  const lines = headlines(report.runs);
+  assert.equal(lines.length, 3);
+  // In the fake data noop is fastest and cub-1bit the fastest candidate, at the slowest link.
+  assert.match(lines[0], /^Per step, cub-1bit is \d+\.\d\d× faster than lion at 100 Mbit\/s; final test accuracy .*lion .* points\)\.$/);
+  assert.doesNotMatch(lines.join(' '), /noop|lion-bf16 is|, lion is/);
+  for (const r of report.runs) {
+    r.speedupVsLion = r.sync === 'lion' ? 1 : 0.5;
+    r.speedupVsBf16 = r.speedupToTargetVsLion = null;
+  }
+  assert.deepEqual(headlines(report.runs).length, 1);
+  assert.match(headlines(report.runs)[0], /2\.00× slower than lion/);
+  assert.deepEqual(headlines([]), []);
+});
