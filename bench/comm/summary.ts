@@ -94,3 +94,14 @@ export function summarize(rowCase: RowCase, samples: readonly RankSample[]): Com
     wrong: samples.reduce((sum, s) => sum + s.wrong, 0),
   };
 }
+
+/**
+ * For each row, t(float32 allreduce of the same d and N, from `rows`) / t(row): how many times faster the row
+ * is than the uncompressed allreduce it replaces in training. null where `rows` holds no such allreduce.
+ */
+export function speedupsOverFp32Allreduce(rows: readonly CommBenchRow[]): (number | null)[] {
+  return rows.map((row) => {
+    const base = rows.find((r) => r.op === 'allreduce' && r.dtype === 'float32' && r.params === row.params && r.worldSize === row.worldSize);
+    return base ? base.timeMs / row.timeMs : null;
+  });
+}

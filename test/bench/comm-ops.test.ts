@@ -79,3 +79,13 @@ test('runCase over in-memory ranks: zero wrong, wire bytes from the counters, on
   assert.ok(row.wireBytesPerRank >= (2 * 2 / 3) * 12288, `${row.wireBytesPerRank}`);
   assert.ok(row.timeMs > 0 && row.algbw > 0 && row.busbw > row.algbw);
 });
+
+test('speedups over the float32 allreduce of the same d and N in the same run', async () => {
+  const { speedupsOverFp32Allreduce } = await import('../../bench/comm/summary.js');
+  const row = (op: string, dtype: string, params: number, worldSize: number, timeMs: number) => ({
+    op, dtype, params, worldSize, timeMs, bytes: 0, minMs: 0, maxMs: 0, commMs: 0, iters: 1, algbw: 0, busbw: 0, fp32EquivAlgbw: 0, wireBytesPerRank: 0, wrong: 0,
+  });
+  const rows = [row('vote-allreduce', '1-bit', 100, 4, 2), row('allreduce', 'float32', 100, 4, 50), row('allreduce', 'bfloat16', 100, 4, 25),
+    row('vote-allreduce', '1-bit', 100, 8, 2), row('pbit-allreduce', '4-bit', 200, 4, 5)];
+  assert.deepEqual(speedupsOverFp32Allreduce(rows), [25, 1, 2, null, null]);
+});

@@ -7,7 +7,7 @@ import { COMPRESSED_OPS, isCompressedOp, maxWorldSize } from '../../../bench/com
 import { BENCH_DTYPES, BENCH_OPS } from '../../../bench/comm/ops.js';
 import { parseParams, parseSizes } from '../../../bench/comm/sizes.js';
 import { decodeRow, workerScriptUrl, type CommBenchConfig } from '../../../bench/comm/worker-config.js';
-import type { CommBenchRow } from '../../../bench/comm/summary.js';
+import { speedupsOverFp32Allreduce, type CommBenchRow } from '../../../bench/comm/summary.js';
 import type { QuantBits } from '../../codec/index.js';
 import type { DType } from '../../comm/codes.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -142,11 +142,14 @@ function checkWorldSize(config: CommBenchConfig, nproc: number, text: string): v
 
 function printRows(rows: (CommBenchRow & { linkGbit: number | null })[], machine: ReturnType<typeof machineInfo>): void {
   process.stdout.write(`machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}\n`);
-  printTable(rows.map((r) => ({
+  const speedups = speedupsOverFp32Allreduce(rows);
+  const anySpeedup = speedups.some((x) => x !== null);
+  printTable(rows.map((r, i) => ({
     op: r.op, dtype: r.dtype, params: r.params, bytes: r.bytes, N: r.worldSize,
     'time ms': r.timeMs.toFixed(3), 'min ms': r.minMs.toFixed(3), 'max ms': r.maxMs.toFixed(3), 'comm ms': r.commMs.toFixed(3),
     'algbw GB/s': r.algbw.toFixed(3), 'busbw GB/s': r.busbw.toFixed(3), 'busbw Gbit/s': (r.busbw * 8).toFixed(3),
     'fp32-equiv algbw GB/s': r.fp32EquivAlgbw.toFixed(3),
+    ...(anySpeedup ? { 'x fp32 allreduce': speedups[i]?.toFixed(2) ?? '' } : {}),
     'wire B/rank': Math.round(r.wireBytesPerRank), wrong: r.wrong,
     ...(r.linkGbit === null ? {} : { 'link Gbit/s': r.linkGbit.toFixed(3) }),
   })));
