@@ -5,6 +5,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkNetemSupport } from '../../src/netem/commands.js';
 import { checkpointDir, checkpointFileName, loadCheckpoint } from '../../src/train/checkpoint-store.js';
 
 const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -25,6 +26,8 @@ function train(args: string[]): Promise<Outcome> {
     child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
   });
 }
+
+const netemSkip = await checkNetemSupport().then(() => false as const, (err: Error) => `needs root and iproute2 (CI has both): ${err.message}`);
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -107,4 +110,13 @@ test('lion-cub train rejects bad flags with exit status 2 before starting worker
   const noOut = await train(['--checkpoint-every', '10']);
   assert.equal(noOut.status, 2);
   assert.match(noOut.stderr, /--checkpoint-every: got 10, expected an --out directory/);
+});
+
+test('lion-cub train --netem runs the workers behind an emulated switch', { skip: netemSkip }, async () => {
+  const run = await train([...TINY, '--steps', '2', '--netem', '100mbit', '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /emulated network: 2 workers, every NIC shaped to 100mbit/);
+  const final = jsonLines(run.stdout).at(-1)!;
+  assert.equal(final.final, true);
+  assert.ok((final.bytesSentPerStep as number) > 0);
 });
