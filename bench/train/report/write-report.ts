@@ -7,6 +7,7 @@ import { buildCharts } from './charts.js';
 import { reportHtml, type PageChart } from './html.js';
 import { renderSvg, svgToPng } from './render.js';
 import type { BenchTrainReport } from './types.js';
+import { readBenchTrainReport } from './validate.js';
 
 export interface WrittenReport {
   /** Absolute or `dir`-relative paths (as `dir` was given) of every file written, index.html first. */
@@ -43,4 +44,9 @@ export async function writeReport(report: BenchTrainReport, dir: string): Promis
   const htmlPath = join(dir, 'index.html');
   await writeFile(htmlPath, reportHtml(report, page));
   return { files: [htmlPath, ...chartFiles], skipped };
+}
+
+/** Reads a results file written by `lion-cub bench train`, checks it (InvalidArgumentError naming the bad field), and writes its report into `dir`. */
+export async function writeReportFromFile(resultsPath: string, dir: string): Promise<WrittenReport> {
+  return writeReport(await readBenchTrainReport(resultsPath), dir);
 }
