@@ -1,0 +1,126 @@
+// `lion-cub bench train`: trains one workload with every strategy at every emulated link rate and reports speedups.
+
+import { Command, Option } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { WARMUP_STEPS, type RepeatedRun } from '../../../bench/train/aggregate.js';
+import { BASELINES, planBenchTrain, UNSHAPED, type BenchTrainFlags, type BenchTrainPlan } from '../../../bench/train/plan.js';
+import { writeReport } from '../../../bench/train/report/index.js';
+import { runBenchTrain } from '../../../bench/train/run-bench.js';
+import { LionCubError } from '../../errors.js';
+import { strategyNames } from '../../sync/registry.js';
+import { workloadNames } from '../../workloads/registry.js';
+import { EXIT_FAILURE, EXIT_USAGE } from '../run-cli.js';
+import { printTable } from '../table.js';
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+const HELP = `
+Baselines ${BASELINES.join(', ')} always run first; --no-baselines runs only the --sync list. A strategy spec with
+options keeps its commas (--sync cub-pbit:bits=4,quant=l1,cub-1bit): an item key=value continues the spec before it.
+Per-step times are medians over the steps after the first ${WARMUP_STEPS} (warm-up). Speedups compare with lion and
+lion-bf16 at the same rate; time-to-target is cumulative training time (evaluations excluded) until the test metric
+first reaches lion's final test metric, read at the --eval-every points. --repeat R keeps the run with the median
+step time and records the min/max (stepMsMin, stepMsMax in results.json).`;
+
+export function registerBenchTrain(program: Command): void {
+  const bench = program.commands.find((c) => c.name() === 'bench') ?? program.command('bench');
+  bench
+    .command('train')
+    .description('end-to-end training of one workload with every strategy at every link rate: step-time breakdown, accuracy, speedups')
+    .option('--workload <name>', `one of ${workloadNames().join(', ')} (default as lion-cub train)`)
+    .option('--workload-options <json>', 'workload options as JSON, e.g. \'{"numParams":65536}\'')
+    .addOption(new Option('--nproc <n>', 'local workers per run').default('4'))
+    .addOption(new Option('--sync <list>', `comma list of strategies (${strategyNames().join(', ')}) besides the baselines`).default(''))
+    .option('--no-baselines', `do not add the baselines (${BASELINES.join(', ')})`)
+    .addOption(new Option('--netem <rates>', `comma list of link rates, e.g. 100mbit,1gbit,10gbit,${UNSHAPED} (${UNSHAPED}: unshaped loopback; others need root and iproute2)`).default(UNSHAPED))
+    .addOption(new Option('--steps <n>', 'optimizer steps per run').default('300'))
+    .addOption(new Option('--repeat <r>', 'runs per (strategy, rate); the median one is reported').default('1'))
+    .option('--eval-every <k>', 'evaluate the test metric every k steps (0: only at the end)')
+    .option('--batch <n>', 'global batch over all workers')
+    .option('--lr <rate>', 'peak learning rate')
+    .option('--seed <n>', 'seed of weights, data order and strategy randomness')
+    .option('--out <dir>', 'directory for results.json, index.html and the charts (required)')
+    .option('--json', 'one JSON object per (strategy, rate) on stdout instead of the table')
+    .addHelpText('after', HELP)
+    .action(async (flags: BenchTrainFlags) => {
+      process.exitCode = await benchTrain(flags);
+    });
+}
+
+async function benchTrain(flags: BenchTrainFlags): Promise<number> {
+  let plan: BenchTrainPlan;
+  try {
+    plan = planBenchTrain(flags);
+  } catch (error) {
+    return reportError(error, EXIT_USAGE);
+  }
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const outcome = await runBenchTrain(plan, {
+      signal: controller.signal,
+      command: ['lion-cub', ...process.argv.slice(2)].join(' '),
+      onLog: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
+      onProgress: (p) => {
+        const what = `${p.sync} at ${p.rate}${plan.repeat > 1 ? ` (run ${p.repetition}/${plan.repeat})` : ''}`;
+        if (p.run) process.stderr.write(`lion-cub: ${what}: ${p.run.stepMsMedian.toFixed(1)} ms/step, test metric ${p.run.finalMetric.toFixed(4)}\n`);
+        else process.stderr.write(`lion-cub: training ${what} …\n`);
+      },
+    });
+    const outDir = resolve(plan.outDir);
+    await mkdir(outDir, { recursive: true });
+    await writeFile(join(outDir, 'results.json'), `${JSON.stringify(outcome.report, null, 2)}\n`);
+    if (outcome.runs.length > 0) await writeReport(outcome.report, outDir);
+    printRuns(outcome.runs, plan.json);
+    process.stderr.write(`lion-cub: wrote ${join(outDir, 'results.json')}${outcome.runs.length > 0 ? ` and ${join(outDir, 'index.html')}` : ''}\n`);
+    if (outcome.failure) {
+      const f = outcome.failure;
+      process.stderr.write(`lion-cub: bench train stopped at ${f.sync} at ${f.rate}: ${f.message}; ${outcome.runs.length} finished run(s) were written\n`);
+      return f.interrupted ? SIGNAL_EXIT[String(controller.signal.reason)] ?? EXIT_FAILURE : EXIT_FAILURE;
+    }
+    return 0;
+  } catch (error) {
+    return reportError(error, EXIT_FAILURE);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The --json objects (one per row) or the table. */
+export function printRuns(runs: readonly RepeatedRun[], json: boolean, out: NodeJS.WritableStream = process.stdout): void {
+  if (json) {
+    for (const r of runs) {
+      const { curve: _curve, evals: _evals, ...row } = r;
+      out.write(`${JSON.stringify(row)}\n`);
+    }
+    return;
+  }
+  const fixed = (v: number | null, digits: number): string => (v === null ? '-' : v.toFixed(digits));
+  printTable(runs.map((r) => ({
+    sync: r.sync,
+    rate: r.rate,
+    'link Gbit/s': fixed(r.linkGbit, 3),
+    'step ms': fixed(r.stepMsMedian, 1),
+    ...(r.repeats > 1 ? { 'min..max': `${r.stepMsMin.toFixed(1)}..${r.stepMsMax.toFixed(1)}` } : {}),
+    'compute ms': fixed(r.computeMs, 1),
+    'comm ms': fixed(r.commMs, 1),
+    'codec ms': fixed(r.codecMs, 2),
+    'kB sent/step': fixed(r.bytesSentPerStep / 1e3, 1),
+    'final loss': fixed(r.finalLoss, 4),
+    'test metric': fixed(r.finalMetric, 4),
+    'x lion': fixed(r.speedupVsLion, 2),
+    'x bf16': fixed(r.speedupVsBf16, 2),
+    'to target s': fixed(r.timeToTargetSeconds, 1),
+    'x lion to target': fixed(r.speedupToTargetVsLion, 2),
+  })), out);
+}
+
+function reportError(error: unknown, exitCode: number): number {
+  if (!(error instanceof LionCubError)) throw error;
+  process.stderr.write(`lion-cub: ${error.message} [${error.code}]\n`);
+  return error.code === 'invalid_argument' ? EXIT_USAGE : exitCode;
+}
