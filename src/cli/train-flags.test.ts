@@ -1,3 +1,5 @@
+// Tests of `lion-cub train` flag and config-file parsing: types, precedence, defaults, and errors naming the flag or file key.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';

@@ -1,3 +1,5 @@
+// Tests of the training progress renderer (plain, terminal, JSON) and the end-of-run summary.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';

@@ -1,3 +1,5 @@
+// Tests of the checkpoint file format and store: round trip, every damaged byte, truncation, versions, keep-two, temporary files.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';

@@ -1,3 +1,5 @@
+// Tests of the training configuration, the trajectory fingerprint, learning-rate schedules and the weight-decay mask.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';

@@ -1,3 +1,5 @@
+// Tests of the sharded full-test-set evaluation against a single-process evaluation.
+
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../tfjs/backend.js';

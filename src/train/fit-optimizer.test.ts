@@ -1,3 +1,5 @@
+// Tests of the drop-in fit optimizer: fit and fitDataset give the custom loop's parameters after every batch; pairing errors; initial broadcast.
+
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProcessGroup } from '../comm/process-group.js';

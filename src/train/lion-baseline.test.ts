@@ -1,3 +1,5 @@
+// Tests of the computed lion traffic: the closed form, and equality with what the lion strategy measures.
+
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../tfjs/backend.js';

@@ -1,3 +1,5 @@
+// Tests of resuming: interrupted-then-resumed equals uninterrupted for every strategy; mid-save crashes; mismatch, corrupt, missing, existing.
+
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -1,3 +1,5 @@
+// Tests of the custom training loop on a tiny synthetic workload: events, 1 and 2 ranks, determinism, epochs, leaks, divergence, abort, decay mask.
+
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../tfjs/backend.js';

@@ -1,3 +1,5 @@
+// `lion-cub train` end to end with real worker processes: --json, run files, resume equal to uninterrupted, refusals, a failing rank, netem.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

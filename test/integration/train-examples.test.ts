@@ -1,3 +1,5 @@
+// Runs the examples on 2 workers through `lion-cub run` with tiny settings.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
