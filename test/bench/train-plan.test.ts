@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Command } from 'commander';
+import { BASELINES, parseRateList, planBenchTrain, splitSyncList, type BenchTrainFlags } from '../../bench/train/plan.js';
+import { registerBenchTrain } from '../../src/cli/commands/bench-train.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+
+const base: BenchTrainFlags = { nproc: '2', sync: 'cub-1bit', netem: 'none', steps: '10', repeat: '1', workload: 'synthetic', out: '/tmp/unused' };
+
+function fieldIs(field: string) {
+  return (err: unknown) => err instanceof InvalidArgumentError && err.field === field;
+}
+
+test('--sync list: commas split strategies, key=value items continue the spec before them', () => {
+  assert.deepEqual(splitSyncList('cub-1bit,cub-pbit'), ['cub-1bit', 'cub-pbit']);
+  assert.deepEqual(splitSyncList('cub-pbit:bits=4,quant=l1,lion, cub-1bit:seed=3'), ['cub-pbit:bits=4,quant=l1', 'lion', 'cub-1bit:seed=3']);
+  assert.deepEqual(splitSyncList(' , '), []);
+});
+
+test('--netem list: tc rates and none, duplicates dropped, anything else refused', () => {
+  assert.deepEqual(parseRateList('100mbit,1gbit,none,1gbit'), ['100mbit', '1gbit', 'none']);
+  for (const bad of ['', 'fast', '1gbit,lots']) assert.throws(() => parseRateList(bad), fieldIs('--netem'), bad);
+});
+
+test('baselines come first and are not duplicated; --no-baselines keeps only the list', () => {
+  const plan = planBenchTrain({ ...base, sync: 'cub-1bit,lion' });
+  assert.deepEqual(plan.syncs, [...BASELINES, 'cub-1bit']);
+  assert.equal(plan.configs.length, plan.syncs.length);
+  assert.deepEqual(plan.configs.map((c) => c.sync), plan.syncs);
+  for (const c of plan.configs) {
+    assert.equal(c.steps, 10);
+    assert.equal(c.workload, 'synthetic');
+  }
+  const bare = planBenchTrain({ ...base, sync: 'cub-1bit,lion', baselines: false });
+  assert.deepEqual(bare.syncs, ['cub-1bit', 'lion']);
+  assert.equal(bare.nproc, 2);
+  assert.equal(bare.steps, 10);
+});
+
+test('bad flags name the flag before anything runs', () => {
+  const cases: Array<[Partial<BenchTrainFlags>, string]> = [
+    [{ sync: '', baselines: false }, '--sync'],
+    [{ sync: 'no-such-strategy' }, '--sync'],
+    [{ repeat: '0' }, '--repeat'],
+    [{ repeat: 'two' }, '--repeat'],
+    [{ steps: '-3' }, '--steps'],
+    [{ out: undefined }, '--out'],
+    [{ workload: 'imagenet' }, '--workload'],
+    [{ nproc: '1', netem: '1gbit' }, '--nproc'],
+    [{ nproc: '4', batch: '2' }, '--batch'],
+    [{ lr: 'fast' }, '--lr'],
+    [{ netem: '1gbit,warp' }, '--netem'],
+  ];
+  for (const [change, field] of cases) assert.throws(() => planBenchTrain({ ...base, ...change }), fieldIs(field), JSON.stringify(change));
+});
+
+test('the command refuses bad flags with a usage exit before launching anything', async () => {
+  const program = new Command().exitOverride();
+  registerBenchTrain(program);
+  const stderr = process.stderr.write;
+  let written = '';
+  process.stderr.write = ((chunk: string) => { written += chunk; return true; }) as typeof process.stderr.write;
+  try {
+    await program.parseAsync(['node', 'lion-cub', 'bench', 'train', '--sync', 'cub-1bit', '--repeat', '0', '--out', '/tmp/unused']);
+  } finally {
+    process.stderr.write = stderr;
+  }
+  assert.equal(process.exitCode, 2);
+  process.exitCode = 0;
+  assert.match(written, /--repeat/);
+});

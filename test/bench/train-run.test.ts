@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planBenchTrain } from '../../bench/train/plan.js';
+import { runBenchTrain } from '../../bench/train/run-bench.js';
+import type { TrainRunOptions, TrainRunResult } from '../../bench/train/run-one.js';
+import type { TrainEvent } from '../../src/train/events.js';
+
+/** A fake job: `stepMs` per step for every step, accuracy 0.5 at the end; the strategy name comes from the config. */
+function events(options: TrainRunOptions, stepMs: number): TrainEvent[] {
+  const steps = options.config.steps!;
+  const finalEval = { type: 'eval' as const, step: steps, loss: 1, accuracy: 0.5, numTargets: 10, evalMs: 1 };
+  const list: TrainEvent[] = [{
+    type: 'start', rank: 0, worldSize: options.nproc, workload: options.config.workload, strategy: options.config.sync, numParams: 10,
+    totalSteps: steps, stepsPerEpoch: 10, localBatchSize: 4, startStep: 0, resumedFrom: null, trajectoryHash: 'h',
+  }];
+  for (let step = 1; step <= steps; step++) {
+    list.push({
+      type: 'step', step, totalSteps: steps, epoch: 0, loss: 1, accuracy: null, stepMs, computeMs: 1,
+      sync: { step, lr: 1, encodeMs: 0, commMs: stepMs - 1, decodeMs: 0, bytesSent: 8, bytesReceived: 8, momentumSyncedValues: 0 },
+    });
+  }
+  list.push(finalEval, { type: 'done', steps, stepsRun: steps, wallSeconds: 1, stepMsMedian: stepMs, bytesSentPerStep: 8, finalEval, lastTrainLoss: 1 });
+  return list;
+}
+
+const plan = planBenchTrain({ nproc: '2', sync: 'cub-1bit', netem: 'none,1gbit', steps: '6', repeat: '3', workload: 'synthetic', out: '/tmp/unused' });
+
+test('every strategy at every rate, rate by rate, repeats reduced to the median run', async () => {
+  const calls: string[] = [];
+  let n = 0;
+  const outcome = await runBenchTrain(plan, {
+    command: 'lion-cub bench train',
+    runJob: async (options): Promise<TrainRunResult> => {
+      calls.push(`${options.config.sync}@${options.rate}`);
+      n++;
+      // Repetitions of one pair get 30, 10, 20 ms (plus a per-strategy offset): the median is the 20 ms run.
+      const stepMs = [30, 10, 20][(n - 1) % 3] + plan.syncs.indexOf(options.config.sync) * 100;
+      return { ok: true, events: events(options, stepMs), linkGbit: options.rate === 'none' ? null : 0.9 };
+    },
+  });
+  assert.equal(outcome.failure, null);
+  assert.equal(calls.length, plan.syncs.length * 2 * 3);
+  assert.deepEqual(calls.slice(0, 3), ['lion@none', 'lion@none', 'lion@none']);
+  assert.equal(calls[plan.syncs.length * 3], 'lion@1gbit');
+  assert.equal(outcome.runs.length, plan.syncs.length * 2);
+  const lion = outcome.runs.find((r) => r.sync === 'lion' && r.rate === '1gbit')!;
+  const cub = outcome.runs.find((r) => r.sync === 'cub-1bit' && r.rate === '1gbit')!;
+  assert.equal(lion.stepMsMedian, 20);
+  assert.deepEqual([lion.stepMsMin, lion.stepMsMax, lion.repeats], [10, 30, 3]);
+  assert.equal(lion.linkGbit, 0.9);
+  assert.equal(cub.speedupVsLion, 20 / cub.stepMsMedian);
+  assert.equal(outcome.report.runs.length, outcome.runs.length);
+  assert.equal(outcome.report.nproc, 2);
+  assert.equal(outcome.report.steps, 6);
+});
+
+test('a failed run stops the benchmark; the pairs finished before it are kept and the failure is named', async () => {
+  const outcome = await runBenchTrain({ ...plan, repeat: 1 }, {
+    command: 'x',
+    runJob: async (options): Promise<TrainRunResult> => (options.config.sync === 'dlion-mavo'
+      ? { ok: false, interrupted: false, message: 'worker rank 1 exited with code 1: boom', events: [], linkGbit: null }
+      : { ok: true, events: events(options, 10), linkGbit: null }),
+  });
+  assert.deepEqual(outcome.runs.map((r) => r.sync), ['lion', 'lion-bf16']);
+  assert.deepEqual(outcome.failure, { sync: 'dlion-mavo', rate: 'none', interrupted: false, message: 'worker rank 1 exited with code 1: boom' });
+});

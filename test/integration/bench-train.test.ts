@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readBenchTrainReport } from '../../bench/train/report/index.js';
+
+const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+test('bench train: two strategies on two real workers over loopback write results.json, index.html and --json rows', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'lion-cub-bench-train-'));
+  try {
+    const r = spawnSync(process.execPath, [
+      '--import', 'tsx', cliMain, 'bench', 'train', '--workload', 'synthetic', '--workload-options', '{"numParams":8000,"numExamples":256}',
+      '--nproc', '2', '--sync', 'lion,cub-1bit', '--no-baselines', '--netem', 'none', '--steps', '6', '--eval-every', '3', '--batch', '16',
+      '--out', out, '--json',
+    ], { encoding: 'utf8', timeout: 240_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const rows = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(rows.map((row) => row.sync), ['lion', 'cub-1bit']);
+    for (const row of rows) {
+      for (const field of ['stepMsMedian', 'computeMs', 'commMs', 'bytesSentPerStep']) assert.ok((row[field] as number) > 0, `${field} of ${JSON.stringify(row)}`);
+      for (const field of ['codecMs', 'finalLoss', 'finalMetric', 'speedupVsLion']) assert.equal(typeof row[field], 'number', field);
+      assert.equal(row.linkGbit, null);
+      assert.equal(row.speedupVsBf16, null, 'no lion-bf16 run');
+      assert.equal(row.rate, 'none');
+    }
+    assert.equal(rows[0].speedupVsLion, 1);
+    // One sign bit per value against 32-bit floats: the vote sends far less than the fp32 allreduce.
+    assert.ok((rows[1].bytesSentPerStep as number) * 4 < (rows[0].bytesSentPerStep as number), JSON.stringify(rows));
+
+    const report = await readBenchTrainReport(join(out, 'results.json'));
+    assert.equal(report.nproc, 2);
+    assert.equal(report.steps, 6);
+    assert.equal(report.workload, 'synthetic');
+    assert.equal(report.runs.length, 2);
+    for (const run of report.runs) {
+      assert.equal(run.curve.length, 6);
+      assert.deepEqual(run.evals.map((e) => e.step), [3, 6]);
+    }
+    assert.ok(existsSync(join(out, 'index.html')));
+    assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /cub-1bit/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
