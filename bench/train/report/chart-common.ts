@@ -68,16 +68,31 @@ export function strategyColor(ctx: ChartContext, title = 'strategy') {
   } as const;
 }
 
+/** Legend of line charts: a short stroke per strategy, so its dash pattern shows (a circle cannot). */
+const LINE_LEGEND = { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolSize: 400 } as const;
+
+/**
+ * Color and dash channels of a strategy in line charts. They share field, title and legend properties, so vega-lite
+ * draws one legend whose symbols carry both.
+ */
+export function strategyLineChannels(ctx: ChartContext, title = 'strategy') {
+  return {
+    color: { ...strategyColor(ctx, title), legend: LINE_LEGEND },
+    strokeDash: {
+      field: 'strategy',
+      type: 'nominal',
+      title,
+      scale: { domain: ctx.colors.domain, range: ctx.colors.dashes },
+      sort: ctx.colors.domain,
+      legend: LINE_LEGEND,
+    },
+  } as const;
+}
+
 /** Facet (wrapped) by link rate in slow-to-fast order, two panels per row. */
 export function linkFacet(ctx: ChartContext, columns = Math.min(2, ctx.links.length)) {
   return {
     facet: { field: 'link', type: 'nominal', title: null, sort: ctx.links, header: { labelAnchor: 'start' } },
     columns,
   } as const;
-}
-
-/** Strategies present in `rows`, in legend order (so a chart's legend lists only what it draws). */
-export function presentStrategies(ctx: ChartContext, rows: ReadonlyArray<{ strategy: string }>): string[] {
-  const present = new Set(rows.map((r) => r.strategy));
-  return ctx.colors.domain.filter((s) => present.has(s));
 }

@@ -6,14 +6,14 @@ import { fakeReport } from './test-support/fake-report.js';
 
 const ALL_IDS = ['loss-vs-step', 'loss-vs-time', 'accuracy-vs-step', 'accuracy-vs-time', 'step-breakdown', 'bytes-per-param', 'speedup-vs-link', 'cost-model'];
 
-/** Every `color` channel whose field is `strategy`, anywhere in a spec. */
-function strategyColorScales(spec: unknown): Array<{ domain: unknown; range: unknown }> {
+/** Every `channel` (color, strokeDash) whose field is `strategy`, anywhere in a spec. */
+function strategyScales(spec: unknown, channel: 'color' | 'strokeDash'): Array<{ domain: unknown; range: unknown }> {
   const found: Array<{ domain: unknown; range: unknown }> = [];
   const visit = (node: unknown) => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (typeof node !== 'object' || node === null) return;
     const o = node as Record<string, any>;
-    if (o.color?.field === 'strategy') found.push(o.color.scale);
+    if (o[channel]?.field === 'strategy') found.push(o[channel].scale);
     Object.values(o).forEach(visit);
   };
   visit(spec);
@@ -24,9 +24,13 @@ test('a full report draws every chart, and every chart colors a strategy the sam
   const results = buildCharts(fakeReport(50, 10));
   assert.deepEqual(results.map((r) => r.id), ALL_IDS);
   assert.ok(results.every((r) => !isSkipped(r)));
-  const scales = results.flatMap((r) => strategyColorScales((r as ChartDef).spec));
+  const scales = results.flatMap((r) => strategyScales((r as ChartDef).spec, 'color'));
   assert.ok(scales.length >= 7, `found ${scales.length} strategy color channels`);
   for (const scale of scales) assert.deepEqual(scale, scales[0]);
+  const dashes = results.flatMap((r) => strategyScales((r as ChartDef).spec, 'strokeDash'));
+  assert.ok(dashes.length >= 5, `found ${dashes.length} strategy dash channels`);
+  for (const scale of dashes) assert.deepEqual(scale, dashes[0]);
+  assert.deepEqual(dashes[0].domain, scales[0].domain);
 });
 
 test('charts without data are skipped with a reason, the others still drawn', () => {

@@ -1,7 +1,7 @@
 // Convergence charts: training loss and test metric against step and against wall-clock seconds, one panel per link.
 
 import type { TopLevelSpec } from 'vega-lite';
-import { CONFIG, linkFacet, PANEL, strategyColor, type ChartContext, type ChartResult } from './chart-common.js';
+import { CONFIG, linkFacet, PANEL, strategyLineChannels, type ChartContext, type ChartResult } from './chart-common.js';
 import { curveRows, evalRows, MAX_CURVE_POINTS } from './data.js';
 
 type XAxis = 'step' | 'wallSeconds';
@@ -35,7 +35,7 @@ function lossChart(ctx: ChartContext, x: XAxis): ChartResult {
       encoding: {
         x: { field: x, type: 'quantitative', title: X_TITLE[x], scale: { zero: true } },
         y: { field: 'loss', type: 'quantitative', title: 'training loss', scale: { zero: false } },
-        color: strategyColor(ctx),
+        ...strategyLineChannels(ctx),
         order: { field: 'step', type: 'quantitative' },
       },
     },
@@ -65,7 +65,7 @@ function metricChart(ctx: ChartContext, x: XAxis): ChartResult {
       encoding: {
         x: { field: x, type: 'quantitative', title: X_TITLE[x], scale: { zero: true } },
         y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', axis: { format: '.0%' }, scale: { zero: false } },
-        color: strategyColor(ctx),
+        ...strategyLineChannels(ctx),
         order: { field: 'step', type: 'quantitative' },
       },
     },

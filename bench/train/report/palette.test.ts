@@ -21,6 +21,7 @@ test('a strategy gets the same color whatever the order or repetition of the run
       const b = strategyColors(withRepeats);
       assert.deepEqual(a, b);
       assert.equal(a.domain.length, new Set(subset).size);
+      assert.equal(a.dashes.length, a.domain.length);
     }),
   );
 });

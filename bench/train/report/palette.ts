@@ -34,10 +34,21 @@ export function orderStrategies(syncs: Iterable<string>): string[] {
   return [...new Set(syncs)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-/** A vega-lite color scale: `domain[i]` is drawn in `range[i]`, identically in every chart given the same strategies. */
+/**
+ * Dash patterns of line charts. Baselines that often coincide get their own pattern, so a dashed lion-bf16 curve on
+ * top of lion's leaves lion visible; the others are solid (their hues differ enough).
+ */
+const FAMILY_DASH: Record<string, number[]> = { 'lion-bf16': [6, 3], noop: [2, 2] };
+const SOLID = [1, 0];
+
+/**
+ * A vega-lite color scale: `domain[i]` is drawn in `range[i]` (and, in line charts, with dash pattern `dashes[i]`),
+ * identically in every chart given the same strategies.
+ */
 export interface ColorScale {
   domain: string[];
   range: string[];
+  dashes: number[][];
 }
 
 /** Colors for the given strategies (any order, duplicates allowed); deterministic for a given set. */
@@ -52,7 +63,8 @@ export function strategyColors(syncs: Iterable<string>): ColorScale {
     usedInFamily.set(family, k + 1);
     return k < shades.length ? shades[k] : FALLBACK[fallback++ % FALLBACK.length];
   });
-  return { domain, range };
+  const dashes = domain.map((sync) => FAMILY_DASH[strategyFamily(sync)] ?? SOLID);
+  return { domain, range, dashes };
 }
 
 /** Nominal bits per second of a rate label; unshaped (`none`) and unparseable labels sort last. */

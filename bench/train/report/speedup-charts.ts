@@ -1,7 +1,7 @@
 // Speedup against link rate (per step vs lion and lion-bf16, time to target vs lion) and cost model against measurement.
 
 import type { TopLevelSpec } from 'vega-lite';
-import { CONFIG, PANEL, strategyColor, type ChartContext, type ChartResult } from './chart-common.js';
+import { CONFIG, PANEL, strategyColor, strategyLineChannels, type ChartContext, type ChartResult } from './chart-common.js';
 import { modelRows, SPEEDUP_MEASURES, speedupRows } from './data.js';
 
 function speedupChart(ctx: ChartContext): ChartResult {
@@ -27,7 +27,7 @@ function speedupChart(ctx: ChartContext): ChartResult {
           encoding: {
             x: { field: 'link', type: 'ordinal', title: 'link rate', sort: ctx.links, axis: { labelAngle: 0 } },
             y: { field: 'speedup', type: 'quantitative', title: 'speedup (×)', scale: { zero: false, nice: true } },
-            color: strategyColor(ctx),
+            ...strategyLineChannels(ctx),
             tooltip: [{ field: 'strategy' }, { field: 'link' }, { field: 'speedup', format: '.2f' }],
           },
         },

@@ -25,7 +25,8 @@ function pngSize(png: Buffer): { width: number; height: number } {
 test('a full report writes index.html and every chart as SVG and PNG', async () => {
   await withDir(async (dir) => {
     const report = fakeReport(120, 20);
-    const { files, skipped } = await writeReport(report, join(dir, 'nested', 'out'));
+    // Scale 1 halves the rasterising time; the default 2 is exercised by the next test.
+    const { files, skipped } = await writeReport(report, join(dir, 'nested', 'out'), { pngScale: 1 });
     assert.deepEqual(skipped, []);
     assert.equal(files.length, 1 + 8 * 2);
     assert.equal(basename(files[0]), 'index.html');
@@ -37,6 +38,10 @@ test('a full report writes index.html and every chart as SVG and PNG', async () 
       assert.ok(png.length > 10_000, `${file}: ${png.length} bytes`);
       const { width, height } = pngSize(png);
       assert.ok(width >= 400 && height >= 200, `${file}: ${width}×${height}`);
+      // The PNG is the SVG at scale 1: same size as the SVG's own width and height.
+      const svg = await readFile(file.replace(/\.png$/, '.svg'), 'utf8');
+      const [, w, h] = /^<svg[^>]*\swidth="(\d+)" height="(\d+)"/.exec(svg) ?? [];
+      assert.deepEqual([width, height], [Number(w), Number(h)], file);
     }
     for (const file of files.filter((f) => f.endsWith('.svg'))) {
       const svg = await readFile(file, 'utf8');
@@ -61,6 +66,7 @@ test('a full report writes index.html and every chart as SVG and PNG', async () 
 test('missing evaluations, baselines and model leave those charts out and say why', async () => {
   await withDir(async (dir) => {
     const report = fakeReport(60, 20);
+    report.runs = report.runs.filter((r) => r.rate === '1gbit' && (r.sync === 'lion' || r.sync.startsWith('cub-pbit')));
     for (const run of report.runs) {
       run.evals = [];
       run.predictedStepMs = null;
@@ -74,6 +80,10 @@ test('missing evaluations, baselines and model leave those charts out and say wh
     assert.equal(html.match(/<svg\b/g)?.length, 4);
     assert.equal(html.match(/Not drawn:/g)?.length, 4);
     assert.match(html, /no run has test evaluations/);
+    const png = await readFile(join(dir, 'loss-vs-step.png'));
+    const svg = await readFile(join(dir, 'loss-vs-step.svg'), 'utf8');
+    const [, w] = /^<svg[^>]*\swidth="(\d+)"/.exec(svg) ?? [];
+    assert.equal(pngSize(png).width, 2 * Number(w), 'default PNG scale is 2');
   });
 });
 

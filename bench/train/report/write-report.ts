@@ -5,9 +5,14 @@ import { join } from 'node:path';
 import { isSkipped } from './chart-common.js';
 import { buildCharts } from './charts.js';
 import { reportHtml, type PageChart } from './html.js';
-import { renderSvg, svgToPng } from './render.js';
+import { PNG_SCALE, renderSvg, svgToPng } from './render.js';
 import type { BenchTrainReport } from './types.js';
 import { readBenchTrainReport } from './validate.js';
+
+export interface WriteReportOptions {
+  /** PNG pixels per SVG pixel (default PNG_SCALE = 2). */
+  pngScale?: number;
+}
 
 export interface WrittenReport {
   /** Absolute or `dir`-relative paths (as `dir` was given) of every file written, index.html first. */
@@ -22,7 +27,8 @@ export interface WrittenReport {
  * Charts render one at a time to bound memory. Throws the file system's error if `dir` cannot be written,
  * and vega's if a chart spec is invalid (a bug here, not bad input).
  */
-export async function writeReport(report: BenchTrainReport, dir: string): Promise<WrittenReport> {
+export async function writeReport(report: BenchTrainReport, dir: string, options: WriteReportOptions = {}): Promise<WrittenReport> {
+  const pngScale = options.pngScale ?? PNG_SCALE;
   await mkdir(dir, { recursive: true });
   const chartFiles: string[] = [];
   const page: PageChart[] = [];
@@ -37,7 +43,7 @@ export async function writeReport(report: BenchTrainReport, dir: string): Promis
     const svgPath = join(dir, `${result.id}.svg`);
     const pngPath = join(dir, `${result.id}.png`);
     await writeFile(svgPath, svg);
-    await writeFile(pngPath, await svgToPng(svg));
+    await writeFile(pngPath, await svgToPng(svg, pngScale));
     chartFiles.push(svgPath, pngPath);
     page.push({ result, svg });
   }
@@ -47,6 +53,6 @@ export async function writeReport(report: BenchTrainReport, dir: string): Promis
 }
 
 /** Reads a results file written by `lion-cub bench train`, checks it (InvalidArgumentError naming the bad field), and writes its report into `dir`. */
-export async function writeReportFromFile(resultsPath: string, dir: string): Promise<WrittenReport> {
-  return writeReport(await readBenchTrainReport(resultsPath), dir);
+export async function writeReportFromFile(resultsPath: string, dir: string, options: WriteReportOptions = {}): Promise<WrittenReport> {
+  return writeReport(await readBenchTrainReport(resultsPath), dir, options);
 }
