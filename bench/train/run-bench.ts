@@ -2,6 +2,7 @@
 
 import { loadavg } from 'node:os';
 import { machineInfo } from '../harness.js';
+import type { TrainEvent } from '../../src/train/events.js';
 import { collectRunEvents, medianRun, summariseRun, type RepeatedRun } from './aggregate.js';
 import type { BenchTrainPlan } from './plan.js';
 import type { BenchTrainReport, StrategyRun } from './report/types.js';
@@ -23,6 +24,8 @@ export interface RunBenchOptions {
   command: string;
   onProgress?: (progress: BenchTrainProgress) => void;
   onLog?: TrainRunOptions['onLog'];
+  /** Rank 0's training events of the run in progress. */
+  onTrainEvent?: (event: TrainEvent, progress: Omit<BenchTrainProgress, 'run'>) => void;
   /** Runs one job; default runTrainJob (tests substitute it). */
   runJob?: (options: TrainRunOptions) => Promise<TrainRunResult>;
   /** Fills predictedStepMs of a row (the cost model); rows keep null without it. */
@@ -52,7 +55,9 @@ export async function runBenchTrain(plan: BenchTrainPlan, options: RunBenchOptio
       const repetitions: StrategyRun[] = [];
       for (let repetition = 1; repetition <= plan.repeat; repetition++) {
         options.onProgress?.({ sync: plan.syncs[i], rate, repetition });
-        const result = await runJob({ config: plan.configs[i], nproc: plan.nproc, rate, signal: options.signal, onLog: options.onLog });
+        const current = { sync: plan.syncs[i], rate, repetition };
+        const onEvent = options.onTrainEvent && ((event: TrainEvent) => options.onTrainEvent!(event, current));
+        const result = await runJob({ config: plan.configs[i], nproc: plan.nproc, rate, signal: options.signal, onLog: options.onLog, onEvent });
         if (!result.ok) {
           failure = { sync: plan.syncs[i], rate, interrupted: result.interrupted, message: result.message };
           break outer;

@@ -18,6 +18,8 @@ export interface TrainRunOptions {
   signal?: AbortSignal;
   /** Lines the workers printed that are not events (warnings, stack traces), tagged with the rank. */
   onLog?: (rank: number, line: string) => void;
+  /** Each of rank 0's events as it arrives (progress display). */
+  onEvent?: (event: TrainEvent) => void;
 }
 
 export type TrainRunResult =
@@ -47,7 +49,10 @@ export async function runTrainJob(options: TrainRunOptions): Promise<TrainRunRes
       if (event.type === 'netem-ready') linkGbit = event.linkGbit ?? null;
       if (event.type !== 'output') return;
       const trainEvent = event.rank === 0 && event.stream === 'stdout' ? decodeEvent(event.line) : undefined;
-      if (trainEvent) return void events.push(trainEvent);
+      if (trainEvent) {
+        events.push(trainEvent);
+        return options.onEvent?.(trainEvent);
+      }
       const report = event.stream === 'stderr' ? decodeError(event.line) : undefined;
       if (report) return void errors.set(event.rank, report);
       options.onLog?.(event.rank, event.line);

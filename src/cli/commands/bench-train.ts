@@ -64,6 +64,11 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
       signal: controller.signal,
       command: ['lion-cub', ...process.argv.slice(2)].join(' '),
       onLog: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
+      onTrainEvent: (event, p) => {
+        // About ten lines per run: enough to see a long run advance without flooding a log.
+        if (event.type !== 'step' || event.step % Math.max(1, Math.round(event.totalSteps / 10)) !== 0) return;
+        process.stderr.write(`lion-cub:   ${p.sync} at ${p.rate}: step ${event.step}/${event.totalSteps}, ${event.stepMs.toFixed(1)} ms (compute ${event.computeMs.toFixed(1)}, comm ${event.sync.commMs.toFixed(1)}), loss ${event.loss.toFixed(4)}\n`);
+      },
       onProgress: (p) => {
         const what = `${p.sync} at ${p.rate}${plan.repeat > 1 ? ` (run ${p.repetition}/${plan.repeat})` : ''}`;
         if (p.run) process.stderr.write(`lion-cub: ${what}: ${p.run.stepMsMedian.toFixed(1)} ms/step, test metric ${p.run.finalMetric.toFixed(4)}\n`);
