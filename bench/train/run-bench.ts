@@ -28,6 +28,8 @@ export interface RunBenchOptions {
   onTrainEvent?: (event: TrainEvent, progress: Omit<BenchTrainProgress, 'run'>) => void;
   /** Runs one job; default runTrainJob (tests substitute it). */
   runJob?: (options: TrainRunOptions) => Promise<TrainRunResult>;
+  /** Called after each (strategy, rate) is finished with the report so far (e.g. to save it before the next run). */
+  onPartial?: (report: BenchTrainReport) => Promise<void> | void;
   /** Fills predictedStepMs of a row (the cost model); rows keep null without it. */
   predict?: (run: StrategyRun, plan: BenchTrainPlan) => number | null;
 }
@@ -68,10 +70,15 @@ export async function runBenchTrain(plan: BenchTrainPlan, options: RunBenchOptio
       }
       const chosen = medianRun(repetitions);
       finished.push({ ...chosen, predictedStepMs: options.predict?.(chosen, plan) ?? null });
+      await options.onPartial?.(buildReport(plan, applySpeedups(finished), createdAt, options.command));
     }
   }
   const runs = applySpeedups(finished);
-  const report: BenchTrainReport = {
+  return { report: buildReport(plan, runs, createdAt, options.command), runs, failure };
+}
+
+function buildReport(plan: BenchTrainPlan, runs: StrategyRun[], createdAt: string, command: string): BenchTrainReport {
+  return {
     workload: plan.workload,
     nproc: plan.nproc,
     steps: plan.steps,
@@ -79,8 +86,7 @@ export async function runBenchTrain(plan: BenchTrainPlan, options: RunBenchOptio
     // The machine is shared: the load at the start explains slow compute better than the strategy does.
     machine: { ...machineInfo(), loadAverage1m: Math.round(loadavg()[0] * 100) / 100 },
     createdAt,
-    command: options.command,
+    command,
     runs,
   };
-  return { report, runs, failure };
 }

@@ -55,12 +55,15 @@ test('every strategy at every rate, rate by rate, repeats reduced to the median 
 });
 
 test('a failed run stops the benchmark; the pairs finished before it are kept and the failure is named', async () => {
+  const partial: string[][] = [];
   const outcome = await runBenchTrain({ ...plan, repeat: 1 }, {
     command: 'x',
+    onPartial: (report) => { partial.push(report.runs.map((r) => r.sync)); },
     runJob: async (options): Promise<TrainRunResult> => (options.config.sync === 'dlion-mavo'
       ? { ok: false, interrupted: false, message: 'worker rank 1 exited with code 1: boom', events: [], linkGbit: null }
       : { ok: true, events: events(options, 10), linkGbit: null }),
   });
   assert.deepEqual(outcome.runs.map((r) => r.sync), ['lion', 'lion-bf16']);
+  assert.deepEqual(partial, [['lion'], ['lion', 'lion-bf16']], 'the report so far after every finished pair');
   assert.deepEqual(outcome.failure, { sync: 'dlion-mavo', rate: 'none', interrupted: false, message: 'worker rank 1 exited with code 1: boom' });
 });

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { WARMUP_STEPS, type RepeatedRun } from '../../../bench/train/aggregate.js';
 import { BASELINES, planBenchTrain, UNSHAPED, type BenchTrainFlags, type BenchTrainPlan } from '../../../bench/train/plan.js';
-import { writeReport } from '../../../bench/train/report/index.js';
+import { writeReport, type BenchTrainReport } from '../../../bench/train/report/index.js';
 import { runBenchTrain } from '../../../bench/train/run-bench.js';
 import { LionCubError } from '../../errors.js';
 import { strategyNames } from '../../sync/registry.js';
@@ -59,8 +59,16 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
   const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const outDir = resolve(plan.outDir);
+  const resultsPath = join(outDir, 'results.json');
+  const saveResults = async (report: BenchTrainReport): Promise<void> => {
+    await mkdir(outDir, { recursive: true });
+    await writeFile(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
+  };
   try {
     const outcome = await runBenchTrain(plan, {
+      // Saved after every finished pair, so even a killed benchmark leaves what it measured.
+      onPartial: saveResults,
       signal: controller.signal,
       command: ['lion-cub', ...process.argv.slice(2)].join(' '),
       onLog: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
@@ -75,12 +83,10 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
         else process.stderr.write(`lion-cub: training ${what} …\n`);
       },
     });
-    const outDir = resolve(plan.outDir);
-    await mkdir(outDir, { recursive: true });
-    await writeFile(join(outDir, 'results.json'), `${JSON.stringify(outcome.report, null, 2)}\n`);
+    await saveResults(outcome.report);
     if (outcome.runs.length > 0) await writeReport(outcome.report, outDir);
     printRuns(outcome.runs, plan.json);
-    process.stderr.write(`lion-cub: wrote ${join(outDir, 'results.json')}${outcome.runs.length > 0 ? ` and ${join(outDir, 'index.html')}` : ''}\n`);
+    process.stderr.write(`lion-cub: wrote ${resultsPath}${outcome.runs.length > 0 ? ` and ${join(outDir, 'index.html')}` : ''}\n`);
     if (outcome.failure) {
       const f = outcome.failure;
       process.stderr.write(`lion-cub: bench train stopped at ${f.sync} at ${f.rate}: ${f.message}; ${outcome.runs.length} finished run(s) were written\n`);
