@@ -1,0 +1,85 @@
+// How far the model is from measurements: per-point relative error and the worst case, for steps and for collectives.
+
+import { InvalidArgumentError } from '../errors.js';
+import type { CostConstants } from './constants.js';
+import { predictCollective, type CollectiveCall } from './collective-model.js';
+import type { MomentumSyncOptions } from './momentum-cost.js';
+import type { HostLoad } from './phase-cost.js';
+import type { GroupSettings } from './phases.js';
+import { predictStep } from './predict.js';
+
+/** A measured training step. The ranks ran on one host of `host` (default: all N ranks on the calibration machine's cores). */
+export interface MeasuredStep {
+  strategy: string;
+  numParams: number;
+  N: number;
+  linkGbit: number | null;
+  stepMs: number;
+  computeMs: number;
+  host?: HostLoad;
+  momentum?: MomentumSyncOptions;
+}
+
+/** A measured collective call (e.g. a `lion-cub bench comm` row): median time of the slowest rank. */
+export interface MeasuredCollective {
+  call: CollectiveCall;
+  N: number;
+  linkGbit: number | null;
+  timeMs: number;
+  host?: HostLoad;
+  /** Free text carried through to the report (e.g. the command that measured it). */
+  note?: string;
+}
+
+export interface PointError<T> {
+  point: T;
+  measuredMs: number;
+  predictedMs: number;
+  /** (predicted − measured) / measured. */
+  relativeError: number;
+}
+
+export interface ModelErrorReport<T> {
+  points: PointError<T>[];
+  /** max |relativeError| over the points (0 for no points). */
+  maxAbsError: number;
+  /** mean |relativeError|. */
+  meanAbsError: number;
+}
+
+function report<T>(points: PointError<T>[]): ModelErrorReport<T> {
+  const abs = points.map((p) => Math.abs(p.relativeError));
+  return {
+    points,
+    maxAbsError: abs.length ? Math.max(...abs) : 0,
+    meanAbsError: abs.length ? abs.reduce((a, b) => a + b, 0) / abs.length : 0,
+  };
+}
+
+function checkMeasured(ms: number, field: string): void {
+  if (!(ms > 0 && Number.isFinite(ms))) throw new InvalidArgumentError(field, ms, 'a positive measured time in ms');
+}
+
+/**
+ * Predicts every measured step with the same computeMs and reports the relative error of the step time.
+ * Points without `host` ran all N ranks on the calibration machine: κ = N / constants.cores.
+ * Throws InvalidArgumentError for a non-positive measured time or an invalid point (see predictStep).
+ */
+export function modelError(measured: readonly MeasuredStep[], constants: CostConstants, group?: GroupSettings): ModelErrorReport<MeasuredStep> {
+  return report(measured.map((m) => {
+    checkMeasured(m.stepMs, 'stepMs');
+    const host = m.host ?? { ranksPerHost: m.N, cores: constants.cores };
+    const predictedMs = predictStep({ ...m, constants, host, group }).stepMs;
+    return { point: m, measuredMs: m.stepMs, predictedMs, relativeError: (predictedMs - m.stepMs) / m.stepMs };
+  }));
+}
+
+/** The same for collective calls alone (no compute): the model's collective time against the measured one. */
+export function collectiveModelError(measured: readonly MeasuredCollective[], constants: CostConstants, group?: GroupSettings): ModelErrorReport<MeasuredCollective> {
+  return report(measured.map((m) => {
+    checkMeasured(m.timeMs, 'timeMs');
+    const host = m.host ?? { ranksPerHost: m.N, cores: constants.cores };
+    const predictedMs = predictCollective(m.call, m.N, m.linkGbit, constants, host, group).ms;
+    return { point: m, measuredMs: m.timeMs, predictedMs, relativeError: (predictedMs - m.timeMs) / m.timeMs };
+  }));
+}
