@@ -19,8 +19,23 @@ export interface RunEvents {
   done: DoneEvent;
 }
 
+/** One step's parts as rank 0 measured them (ms, bytes): kept in results.json beside the medians. */
+export interface StepTiming {
+  step: number;
+  stepMs: number;
+  computeMs: number;
+  encodeMs: number;
+  commMs: number;
+  decodeMs: number;
+  bytesSent: number;
+}
+
+/** A row plus every step's timing (an extra key of results.json; the report renderer ignores it). */
+export type MeasuredRun = StrategyRun & { stepTimings: StepTiming[] };
+
 /** A row measured R times: the median run's numbers, plus the spread of stepMsMedian over the R runs. */
-export type RepeatedRun = StrategyRun & { repeats: number; stepMsMin: number; stepMsMax: number };
+export type Repeated<T extends StrategyRun> = T & { repeats: number; stepMsMin: number; stepMsMax: number };
+export type RepeatedRun = Repeated<MeasuredRun>;
 
 /** Sorts a stream of events into RunEvents; throws InvalidArgumentError when the start or done event is missing. */
 export function collectRunEvents(events: readonly TrainEvent[]): RunEvents {
@@ -49,7 +64,7 @@ export function warmupSkipped(stepCount: number, warmupSteps = WARMUP_STEPS): nu
  * are cumulative TRAINING time (the sum of stepMs up to and including that step), so evaluation pauses do not count
  * against a strategy. finalLoss is the last step's training loss, finalMetric the final full-test-set accuracy.
  */
-export function summariseRun(events: RunEvents, link: { rate: string; linkGbit: number | null }, warmupSteps = WARMUP_STEPS): StrategyRun {
+export function summariseRun(events: RunEvents, link: { rate: string; linkGbit: number | null }, warmupSteps = WARMUP_STEPS): MeasuredRun {
   const { start, steps, evals, done } = events;
   if (steps.length === 0) throw new InvalidArgumentError('events', 'no step events', 'at least one training step');
   const timed = steps.slice(warmupSkipped(steps.length, warmupSteps));
@@ -92,6 +107,9 @@ export function summariseRun(events: RunEvents, link: { rate: string; linkGbit: 
     predictedStepMs: null,
     curve,
     evals: evalPoints,
+    stepTimings: steps.map((s) => ({
+      step: s.step, stepMs: s.stepMs, computeMs: s.computeMs, encodeMs: s.sync.encodeMs, commMs: s.sync.commMs, decodeMs: s.sync.decodeMs, bytesSent: s.sync.bytesSent,
+    })),
   };
 }
 
@@ -99,7 +117,7 @@ export function summariseRun(events: RunEvents, link: { rate: string; linkGbit: 
  * The run whose stepMsMedian is the median of `runs` (the lower middle one for an even count), with the
  * minimum and maximum stepMsMedian over all of them. Throws InvalidArgumentError for an empty list.
  */
-export function medianRun(runs: readonly StrategyRun[]): RepeatedRun {
+export function medianRun<T extends StrategyRun>(runs: readonly T[]): Repeated<T> {
   if (runs.length === 0) throw new InvalidArgumentError('runs', 0, 'at least one run to take the median of');
   const sorted = [...runs].sort((a, b) => a.stepMsMedian - b.stepMsMedian);
   const chosen = sorted[(sorted.length - 1) >> 1];

@@ -3,7 +3,7 @@
 import { loadavg } from 'node:os';
 import { machineInfo } from '../harness.js';
 import type { TrainEvent } from '../../src/train/events.js';
-import { collectRunEvents, medianRun, summariseRun, type RepeatedRun } from './aggregate.js';
+import { collectRunEvents, medianRun, summariseRun, type MeasuredRun, type RepeatedRun } from './aggregate.js';
 import type { BenchTrainPlan } from './plan.js';
 import type { BenchTrainReport, StrategyRun } from './report/types.js';
 import { runTrainJob, type TrainRunOptions, type TrainRunResult } from './run-one.js';
@@ -54,7 +54,7 @@ export async function runBenchTrain(plan: BenchTrainPlan, options: RunBenchOptio
   let failure: BenchTrainOutcome['failure'] = null;
   outer: for (const rate of plan.rates) {
     for (let i = 0; i < plan.syncs.length; i++) {
-      const repetitions: StrategyRun[] = [];
+      const repetitions: MeasuredRun[] = [];
       for (let repetition = 1; repetition <= plan.repeat; repetition++) {
         options.onProgress?.({ sync: plan.syncs[i], rate, repetition });
         const current = { sync: plan.syncs[i], rate, repetition };

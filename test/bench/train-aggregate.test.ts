@@ -62,6 +62,7 @@ test('per-step medians ignore the warm-up steps; codec = encode + decode; bytes 
   assert.equal(run.numParams, 1000);
   assert.equal(run.finalLoss, 1 / 5);
   assert.equal(run.finalMetric, 0.5);
+  assert.deepEqual(run.stepTimings.map((t) => [t.step, t.stepMs, t.commMs, t.bytesSent]), steps.map((s, i) => [i + 1, s.stepMs, s.commMs, s.bytes]), 'every step kept, warm-up included');
   for (const field of ['speedupVsLion', 'speedupVsBf16', 'timeToTargetSeconds', 'speedupToTargetVsLion', 'predictedStepMs'] as const) assert.equal(run[field], null);
 });
 

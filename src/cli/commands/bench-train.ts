@@ -105,7 +105,7 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
 export function printRuns(runs: readonly RepeatedRun[], json: boolean, out: NodeJS.WritableStream = process.stdout): void {
   if (json) {
     for (const r of runs) {
-      const { curve: _curve, evals: _evals, ...row } = r;
+      const { curve: _curve, evals: _evals, stepTimings: _stepTimings, ...row } = r;
       out.write(`${JSON.stringify(row)}\n`);
     }
     return;
