@@ -69,7 +69,7 @@ export function strategyColor(ctx: ChartContext, title = 'strategy') {
 }
 
 /** Legend of line charts: a short stroke per strategy, so its dash pattern shows (a circle cannot). */
-const LINE_LEGEND = { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolSize: 400 } as const;
+const LINE_LEGEND = { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolSize: 400, symbolOpacity: 1 } as const;
 
 /**
  * Color and dash channels of a strategy in line charts. They share field, title and legend properties, so vega-lite

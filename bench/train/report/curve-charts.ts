@@ -2,7 +2,7 @@
 
 import type { TopLevelSpec } from 'vega-lite';
 import { CONFIG, linkFacet, PANEL, strategyLineChannels, type ChartContext, type ChartResult } from './chart-common.js';
-import { curveRows, evalRows, MAX_CURVE_POINTS } from './data.js';
+import { curveRows, evalRows, MAX_CURVE_POINTS, smoothingWindow } from './data.js';
 
 type XAxis = 'step' | 'wallSeconds';
 
@@ -22,7 +22,9 @@ function lossChart(ctx: ChartContext, x: XAxis): ChartResult {
   const rows = curveRows(ctx.report.runs);
   if (rows.length === 0) return { id, title, reason: 'no run has training-loss points (curve is empty)' };
   const longest = Math.max(...ctx.report.runs.map((r) => r.curve.length));
-  const thinned = longest > MAX_CURVE_POINTS ? ` Each point is the mean of up to ${Math.ceil(longest / MAX_CURVE_POINTS)} consecutive steps.` : '';
+  const window = smoothingWindow(longest);
+  const smoothed = window > 1 ? ` Faint: loss of each step; bold: its centred mean over ${window} steps.` : '';
+  const thinned = longest > MAX_CURVE_POINTS ? ` Lines are drawn through means of ${Math.ceil(longest / MAX_CURVE_POINTS)} consecutive steps.` : '';
   const spec: TopLevelSpec = {
     title: { text: title, subtitle: `${ctx.report.workload}, N = ${ctx.report.nproc}; one panel per link rate` },
     config: CONFIG,
@@ -31,20 +33,28 @@ function lossChart(ctx: ChartContext, x: XAxis): ChartResult {
     spec: {
       width: PANEL.width,
       height: PANEL.height,
-      mark: { type: 'line', strokeWidth: 1.6, clip: true },
       encoding: {
         x: { field: x, type: 'quantitative', title: X_TITLE[x], scale: { zero: true } },
-        y: { field: 'loss', type: 'quantitative', title: 'training loss', scale: { zero: false } },
-        ...strategyLineChannels(ctx),
         order: { field: 'step', type: 'quantitative' },
       },
+      layer: [
+        // Minibatch loss is noisy: each step faintly, the trend on top.
+        {
+          mark: { type: 'line', strokeWidth: 1, opacity: 0.22, clip: true },
+          encoding: { y: { field: 'loss', type: 'quantitative', title: 'training loss', scale: { zero: false } }, color: strategyLineChannels(ctx).color },
+        },
+        {
+          mark: { type: 'line', strokeWidth: 2, clip: true },
+          encoding: { y: { field: 'smoothLoss', type: 'quantitative' }, ...strategyLineChannels(ctx) },
+        },
+      ],
     },
     resolve: resolveFor(x),
   };
   const caption =
     x === 'step'
-      ? `Same steps, same seed: curves that overlap converge alike per step.${thinned}`
-      : `Time includes communication on the shaped link, so faster strategies reach a loss sooner.${thinned}`;
+      ? `Same steps, same seed: curves that overlap converge alike per step.${smoothed}${thinned}`
+      : `Time includes communication on the shaped link, so faster strategies reach a loss sooner.${smoothed}${thinned}`;
   return { id, title, caption, spec };
 }
 

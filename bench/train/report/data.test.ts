@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { bytesRows, median, modelRows, phaseRows, speedupRows, thinCurve } from './data.js';
+import { bytesRows, centredMean, curveRows, median, modelRows, phaseRows, smoothingWindow, speedupRows, thinCurve } from './data.js';
 import { fakeReport } from './test-support/fake-report.js';
 import type { StrategyRun } from './types.js';
 
@@ -55,4 +55,32 @@ test('speedup and model rows leave out nulls', () => {
   const rows = speedupRows([run({ speedupVsLion: 2, speedupVsBf16: null, speedupToTargetVsLion: null }), run({ speedupVsLion: null, speedupVsBf16: null, speedupToTargetVsLion: 3 })]);
   assert.deepEqual(rows.map((r) => [r.measure, r.speedup]), [['per step vs lion', 2], ['time to target vs lion', 3]]);
   assert.equal(modelRows([run({ predictedStepMs: null }), run({ predictedStepMs: 12, stepMsMedian: 10 })]).length, 1);
+});
+
+test('centredMean averages a centred window cut off at the ends', () => {
+  assert.deepEqual(centredMean([1, 2, 3, 4, 5], 3), [1.5, 2, 3, 4, 4.5]);
+  assert.deepEqual(centredMean([0, 3, 0, 3, 0], 3), [1.5, 1, 2, 1, 1.5]);
+  assert.deepEqual(centredMean([4, 8], 101), [6, 6]);
+  fc.assert(
+    fc.property(fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { maxLength: 60 }), fc.integer({ min: 0, max: 30 }), (values, half) => {
+      const smooth = centredMean(values, 2 * half + 1);
+      assert.equal(smooth.length, values.length);
+      for (let i = 0; i < values.length; i++) {
+        const window = values.slice(Math.max(0, i - half), i + half + 1);
+        assert.ok(Math.abs(smooth[i] - window.reduce((a, b) => a + b, 0) / window.length) < 1e-9);
+      }
+    }),
+  );
+  assert.equal(smoothingWindow(1), 1);
+  assert.equal(smoothingWindow(600), 61);
+  assert.equal(smoothingWindow(100_000), 201);
+});
+
+test('curve rows carry the smoothed loss through thinning', () => {
+  const run = fakeReport(1000, 100).runs[0];
+  const rows = curveRows([run], 100);
+  assert.equal(rows.length, 100);
+  const smooth = centredMean(run.curve.map((p) => p.loss), smoothingWindow(1000));
+  assert.ok(Math.abs(rows[0].smoothLoss - smooth.slice(0, 10).reduce((a, b) => a + b, 0) / 10) < 1e-9);
+  assert.deepEqual(Object.keys(rows[0]).sort(), ['link', 'loss', 'smoothLoss', 'step', 'strategy', 'wallSeconds']);
 });

@@ -6,7 +6,8 @@ import type { StrategyRun, TrainCurvePoint } from './types.js';
 /** Most points drawn per curve: beyond this an SVG grows without showing more (a panel is ~320 px wide). */
 export const MAX_CURVE_POINTS = 400;
 
-export interface CurveRow { strategy: string; link: string; step: number; wallSeconds: number; loss: number }
+/** `smoothLoss`: centred mean of the loss over smoothingWindow(steps) steps. */
+export interface CurveRow { strategy: string; link: string; step: number; wallSeconds: number; loss: number; smoothLoss: number }
 export interface EvalRow { strategy: string; link: string; step: number; wallSeconds: number; accuracy: number }
 export interface PhaseRow { strategy: string; link: string; phase: Phase; order: number; ms: number }
 export interface StepTotalRow { strategy: string; link: string; stepMs: number }
@@ -20,23 +21,51 @@ export const SPEEDUP_MEASURES = ['per step vs lion', 'per step vs lion-bf16', 't
 export type SpeedupMeasure = (typeof SPEEDUP_MEASURES)[number];
 
 /**
- * Reduces `points` to at most `maxPoints` by averaging consecutive buckets of equal size (step, wall time and loss
- * alike). Averaging rather than striding keeps the trend of a noisy minibatch loss and drops no outlier silently.
+ * Reduces `points` to at most `maxPoints` by averaging consecutive buckets of equal size (every field alike).
+ * Averaging rather than striding keeps the trend of a noisy minibatch loss and drops no outlier silently.
  */
-export function thinCurve(points: readonly TrainCurvePoint[], maxPoints = MAX_CURVE_POINTS): TrainCurvePoint[] {
+export function thinCurve<T extends TrainCurvePoint>(points: readonly T[], maxPoints = MAX_CURVE_POINTS): T[] {
   if (points.length <= maxPoints) return points.slice();
   const bucket = Math.ceil(points.length / maxPoints);
-  const out: TrainCurvePoint[] = [];
+  const keys = Object.keys(points[0]) as Array<keyof T>;
+  const out: T[] = [];
   for (let start = 0; start < points.length; start += bucket) {
     const slice = points.slice(start, start + bucket);
-    const mean = (f: (p: TrainCurvePoint) => number) => slice.reduce((s, p) => s + f(p), 0) / slice.length;
-    out.push({ step: mean((p) => p.step), wallSeconds: mean((p) => p.wallSeconds), loss: mean((p) => p.loss) });
+    const mean = {} as T;
+    for (const k of keys) (mean[k] as number) = slice.reduce((sum, p) => sum + (p[k] as number), 0) / slice.length;
+    out.push(mean);
   }
   return out;
 }
 
+/** Window of the smoothed loss: about a tenth of the run (odd, at most 201 steps), to follow the trend, not the noise. */
+export function smoothingWindow(length: number): number {
+  return Math.max(1, Math.min(201, 2 * Math.round(length / 20) + 1));
+}
+
+/**
+ * Centred moving mean of `values` over `window` (odd) entries, cut off at the ends (the first value averages itself
+ * and the half window after it). Centred, not trailing: a trailing mean lags by half a window, which on a time axis
+ * would penalise slow strategies more than fast ones. Cut off rather than shrunk symmetrically: a symmetric window
+ * would end the curve on one raw, noisy step.
+ */
+export function centredMean(values: readonly number[], window: number): number[] {
+  const half = Math.floor(window / 2);
+  const prefix = [0];
+  for (const v of values) prefix.push(prefix[prefix.length - 1] + v);
+  return values.map((_, i) => {
+    const lo = Math.max(0, i - half);
+    const hi = Math.min(values.length - 1, i + half);
+    return (prefix[hi + 1] - prefix[lo]) / (hi - lo + 1);
+  });
+}
+
 export function curveRows(runs: readonly StrategyRun[], maxPoints = MAX_CURVE_POINTS): CurveRow[] {
-  return runs.flatMap((r) => thinCurve(r.curve, maxPoints).map((p) => ({ strategy: r.sync, link: rateLabel(r.rate), ...p })));
+  return runs.flatMap((r) => {
+    const smooth = centredMean(r.curve.map((p) => p.loss), smoothingWindow(r.curve.length));
+    const points = r.curve.map((p, i) => ({ step: p.step, wallSeconds: p.wallSeconds, loss: p.loss, smoothLoss: smooth[i] }));
+    return thinCurve(points, maxPoints).map((p) => ({ strategy: r.sync, link: rateLabel(r.rate), ...p }));
+  });
 }
 
 export function evalRows(runs: readonly StrategyRun[]): EvalRow[] {
