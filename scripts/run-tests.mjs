@@ -1,4 +1,4 @@
-// Runs every *.test.ts under src/ and test/ with node's built-in test runner
+// Runs every *.test.ts under src/, test/ and bench/ with node's built-in test runner
 // (TypeScript loaded through tsx). Extra arguments are passed through, e.g.
 // `npm test -- --test-name-pattern=vote` or a list of files.
 import { spawnSync } from 'node:child_process';
@@ -20,7 +20,7 @@ function find(dir) {
 const args = process.argv.slice(2);
 const explicitFiles = args.filter((a) => a.endsWith('.ts'));
 const flags = args.filter((a) => !a.endsWith('.ts'));
-const files = explicitFiles.length > 0 ? explicitFiles : [...find('src'), ...find('test')].sort();
+const files = explicitFiles.length > 0 ? explicitFiles : [...find('src'), ...find('test'), ...find('bench')].sort();
 const result = spawnSync(process.execPath, [
   '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...flags, ...files,
 ], { stdio: 'inherit' });
