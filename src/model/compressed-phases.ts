@@ -79,12 +79,13 @@ export function pbitAllreducePhases(worldSize: number, numValues: number, bits: 
 }
 
 /**
- * Int8Ring.run: copy the d int8 values, the group's int8 sum allreduce (ring above smallMessageBytes, else
+ * Int8Ring.run: check every value is within ±⌊127/N⌋, copy the d int8 values, the group's int8 sum allreduce (ring above smallMessageBytes, else
  * recursive doubling; int8RingTraffic), copy the sums into kernel memory, sign of each sum.
  */
 export function int8RingPhases(worldSize: number, numValues: number, settings: GroupSettings = {}): Phase[] {
   if (worldSize === 1) return [];
   return [
+    kernelPhase('check levels', 'check-int8-levels', numValues),
     kernelPhase('copy values', 'copy', numValues),
     allreducePhase(numValues, 'int8', worldSize, settings),
     kernelPhase('copy sums to kernel memory', 'copy', numValues),

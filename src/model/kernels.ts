@@ -12,7 +12,8 @@
  * - lion-encode-quant-{2,4,8}: `lionEncodeQuant` at p bits, L1 levels (cub-pbit)
  * - lion-update-vector + quantize-int8: `lionUpdateVector` then `quantizeInt8` (cub-int8's encode)
  * - vote / tally / sign-of-sum-{2,4,8}: `voteSigns`, `tallySigns`, `signOfSumPacked` on a stack of N codes
- * - sign-of-int8-sum: `signOfInt8Sum` (cub-int8 after its allreduce)
+ * - check-int8-levels / sign-of-int8-sum: Int8Ring.run's range check of every value before sending, and
+ *   `signOfInt8Sum` after the allreduce (cub-int8)
  * - narrow-tally: int32 tallies stored into int8/int16 (dlion-avg); tally-to-direction: t·(1/N) as float32
  * - lion-apply-direction: `lionApplyDirection` (dlion-avg's decode)
  * - bf16-encode / bf16-decode: `toBf16` / `fromBf16` (lion-bf16, momentum sync @bf16)
@@ -33,6 +34,7 @@ export const KERNEL_UNITS = {
   'sign-of-sum-2': 'value·voter',
   'sign-of-sum-4': 'value·voter',
   'sign-of-sum-8': 'value·voter',
+  'check-int8-levels': 'value',
   'sign-of-int8-sum': 'value',
   'narrow-tally': 'value',
   'tally-to-direction': 'value',
