@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,36 @@ test('bench train: two strategies on two real workers over loopback write result
     }
     assert.ok(existsSync(join(out, 'index.html')));
     assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /cub-1bit/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('bench train: Ctrl-C during the second strategy exits 130 and still writes the first one to results.json and the report', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'lion-cub-bench-train-int-'));
+  try {
+    const child = spawn(process.execPath, [
+      '--import', 'tsx', cliMain, 'bench', 'train', '--workload', 'synthetic', '--workload-options', '{"numParams":8000,"numExamples":256}',
+      '--nproc', '2', '--sync', 'lion,cub-1bit', '--no-baselines', '--netem', 'none', '--steps', '200', '--batch', '16', '--out', out,
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    const status = await new Promise<number | null>((resolveExit) => {
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
+        stderr += chunk;
+        // Interrupt the second strategy after a few steps: lion has finished and must be in results.json.
+        if (/cub-1bit at none: step \d+\/200/.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (code) => resolveExit(code));
+    });
+    clearTimeout(timer);
+    assert.equal(status, 130, stderr);
+    assert.match(stderr, /stopped at cub-1bit at none: interrupted \(SIGINT\)/);
+    const report = await readBenchTrainReport(join(out, 'results.json'));
+    assert.deepEqual(report.runs.map((r) => r.sync), ['lion']);
+    assert.equal(report.runs[0].curve.length, 200);
+    assert.ok(existsSync(join(out, 'index.html')));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
