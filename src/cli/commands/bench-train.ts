@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { WARMUP_STEPS, type RepeatedRun } from '../../../bench/train/aggregate.js';
 import { BASELINES, planBenchTrain, UNSHAPED, type BenchTrainFlags, type BenchTrainPlan } from '../../../bench/train/plan.js';
 import { writeReport, type BenchTrainReport } from '../../../bench/train/report/index.js';
+import { loadCalibratedConstants, predictRow, reportModelError } from '../../../bench/train/predict.js';
 import { runBenchTrain } from '../../../bench/train/run-bench.js';
 import { LionCubError } from '../../errors.js';
 import { strategyNames } from '../../sync/registry.js';
@@ -66,7 +67,10 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
     await writeFile(resultsPath, `${JSON.stringify(report, null, 2)}\n`);
   };
   try {
+    // Without calibrated constants (`lion-cub calibrate`) the rows keep predictedStepMs null.
+    const constants = loadCalibratedConstants();
     const outcome = await runBenchTrain(plan, {
+      predict: constants ? (run) => predictRow(run, plan.nproc, constants) : undefined,
       // Saved after every finished pair, so even a killed benchmark leaves what it measured.
       onPartial: saveResults,
       signal: controller.signal,
@@ -83,6 +87,10 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
         else process.stderr.write(`lion-cub: training ${what} …\n`);
       },
     });
+    if (constants) {
+      const error = reportModelError(outcome.report, constants);
+      if (error) outcome.report.modelError = error;
+    }
     await saveResults(outcome.report);
     if (outcome.runs.length > 0) await writeReport(outcome.report, outDir);
     printRuns(outcome.runs, plan.json);
