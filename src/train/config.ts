@@ -77,7 +77,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, 'sync'>> = Object.freeze
   steps: null,
   epochs: null,
   batchSize: 128,
-  lr: 3e-4,
+  lr: 1e-4,
   lrSchedule: 'constant',
   warmupSteps: 0,
   minLr: 0,
