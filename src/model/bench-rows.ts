@@ -46,10 +46,10 @@ function callOf(row: Record<string, unknown>): CollectiveCall | string {
  * Parses JSON lines as `bench comm --json` prints them ({op, dtype, bytes, params, worldSize, timeMs, linkGbit, …}).
  * `linkGbit` is the nominal rate the rows were measured through (the rows record only the measured single-stream
  * rate): required when a row has a non-null linkGbit, null or undefined for unshaped rows. `note` is attached to
- * every point. Non-JSON lines are ignored (a table header, stderr mixed in). Throws InvalidArgumentError for a
+ * every point; `statistic` takes each row's median time (timeMs) or its fastest iteration (minMs). Non-JSON lines are ignored (a table header, stderr mixed in). Throws InvalidArgumentError for a
  * row without a positive timeMs or world size, or a shaped row without `linkGbit`.
  */
-export function measuredFromBenchRows(text: string, linkGbit: number | null | undefined, note?: string): BenchRowsResult {
+export function measuredFromBenchRows(text: string, linkGbit: number | null | undefined, statistic: 'median' | 'min' = 'median', note?: string): BenchRowsResult {
   const points: MeasuredCollective[] = [];
   const skipped: BenchRowsResult['skipped'] = [];
   text.split('\n').forEach((raw, index) => {
@@ -62,9 +62,9 @@ export function measuredFromBenchRows(text: string, linkGbit: number | null | un
       return;
     }
     const where = `rows line ${index + 1}`;
-    const timeMs = Number(row.timeMs);
+    const timeMs = Number(statistic === 'min' ? row.minMs : row.timeMs);
     const N = Number(row.worldSize);
-    if (!(timeMs > 0)) throw new InvalidArgumentError(`${where} timeMs`, row.timeMs, 'a positive time (a bench comm --json row)');
+    if (!(timeMs > 0)) throw new InvalidArgumentError(`${where} ${statistic === 'min' ? 'minMs' : 'timeMs'}`, statistic === 'min' ? row.minMs : row.timeMs, 'a positive time (a bench comm --json row)');
     if (!Number.isInteger(N) || N < 1) throw new InvalidArgumentError(`${where} worldSize`, row.worldSize, 'a positive integer (a bench comm --json row)');
     const shaped = row.linkGbit !== null && row.linkGbit !== undefined;
     if (shaped && (linkGbit === null || linkGbit === undefined)) {

@@ -49,7 +49,7 @@ const FIT_ROUNDS = 10;
 function ctxFor(network: NetworkConstants, kernels: KernelCosts, links: LinkCalibration[], linkGbit: number | null): CostContext {
   const constants: CostConstants = {
     schema: CONSTANTS_SCHEMA, origin: 'calibrated', createdAt: '', machine: { cpus: 1, cpuModel: '', node: '' }, cores: 1,
-    network, kernels, kernelValues: 1, links,
+    network, kernels, kernelValues: 1, statistic: 'median', links,
   };
   return { constants, linkGbit, kappa: 1 };
 }
@@ -94,28 +94,32 @@ export interface NetworkFit {
  * 3. per shaped link: η = single-stream rate / nominal rate (1448/1514 if not measured); α through the link
  *    likewise; φ = (T − rounds·α − max(W, H)) / min(W, H) for the large allreduce, clamped to [0, 1];
  * 4. η and φ of the constants: medians over the shaped links (the defaults above when there are none).
- * `kernels` must hold the measured reduction γ (the allreduce's host time includes them).
+ * `kernels` must hold the measured reduction γ (the allreduce's host time includes them). `statistic` picks
+ * each call's median or fastest iteration (the same statistic as the kernels').
  * Throws InvalidArgumentError when a launch lacks the calls the fit needs.
  */
-export function fitNetwork(kernels: KernelCosts, loopback: LaunchMeasurement, smallChunks: LaunchMeasurement, shaped: readonly ShapedLaunch[]): NetworkFit {
+export function fitNetwork(
+  kernels: KernelCosts, loopback: LaunchMeasurement, smallChunks: LaunchMeasurement, shaped: readonly ShapedLaunch[], statistic: 'median' | 'min' = 'median',
+): NetworkFit {
+  const ms = (c: TimedCall): number => (statistic === 'min' ? c.minMs : c.medianMs);
   for (const [name, m] of [['loopback', loopback], ['smallChunks', smallChunks]] as const) {
     if (m.worldSize !== 2) throw new InvalidArgumentError(`${name}.worldSize`, m.worldSize, '2 (the fit assumes two ranks)');
     if (m.allgather.length === 0) throw new InvalidArgumentError(`${name}.allgather`, m.allgather, 'at least one timed allgather');
   }
   const calls = [loopback, smallChunks].flatMap((m) => m.allgather.map((c) => ({
     phase: allgatherPhase(c.bytes / 4, 'float32', 2, { chunkBytes: m.chunkBytes }),
-    ms: c.medianMs,
+    ms: ms(c),
   })));
   const latencyPhase = allreducePhase(1, 'float32', 2, { chunkBytes: loopback.chunkBytes });
   let network: NetworkConstants = {
-    alphaUs: loopback.latency.medianMs * 1e3, messageUs: 0, hostNsPerByte: 0,
+    alphaUs: ms(loopback.latency) * 1e3, messageUs: 0, hostNsPerByte: 0,
     wireEfficiency: DEFAULT_WIRE_EFFICIENCY, overlapPenalty: DEFAULT_OVERLAP_PENALTY,
   };
   for (let round = 0; round < FIT_ROUNDS; round++) {
     network = { ...network, ...fitHost(calls, network.alphaUs) };
-    network.alphaUs = Math.max(0, loopback.latency.medianMs - hostMs(latencyPhase, network, kernels)) * 1e3;
+    network.alphaUs = Math.max(0, ms(loopback.latency) - hostMs(latencyPhase, network, kernels)) * 1e3;
   }
-  const links: LinkCalibration[] = [linkEntry(null, null, null, network.alphaUs, loopback)];
+  const links: LinkCalibration[] = [linkEntry(null, null, null, network.alphaUs, loopback, ms)];
   const efficiencies = shaped.filter((s) => s.streamGbit !== null).map((s) => Math.min(1, (s.streamGbit as number) / s.rateGbit));
   const wireEfficiency = efficiencies.length ? median(efficiencies) : DEFAULT_WIRE_EFFICIENCY;
   // α through a link and φ depend on each other only through the latency call's tiny wire term: iterate.
@@ -128,13 +132,13 @@ export function fitNetwork(kernels: KernelCosts, loopback: LaunchMeasurement, sm
     for (const s of shaped) {
       const net = { ...network, wireEfficiency, overlapPenalty };
       const latency = commPhaseCost(latencyPhase, ctxFor({ ...net, alphaUs: 0 }, kernels, [], s.rateGbit));
-      const alphaUs = Math.max(0, s.measurement.latency.medianMs - latency.ms) * 1e3;
-      shapedLinks.push(linkEntry(s.rate, s.rateGbit, s.streamGbit, alphaUs, s.measurement));
+      const alphaUs = Math.max(0, ms(s.measurement.latency) - latency.ms) * 1e3;
+      shapedLinks.push(linkEntry(s.rate, s.rateGbit, s.streamGbit, alphaUs, s.measurement, ms));
       const big = s.measurement.allreduce;
       if (!big) continue;
       const cost = commPhaseCost(allreducePhase(big.bytes / 4, 'float32', 2, { chunkBytes: s.measurement.chunkBytes }), ctxFor({ ...net, alphaUs, overlapPenalty: 0 }, kernels, [], s.rateGbit));
       const shorter = Math.min(cost.wireMs, cost.hostMs);
-      const phi = shorter > 0 ? (big.medianMs - cost.ms) / shorter : Number.NaN;
+      const phi = shorter > 0 ? (ms(big) - cost.ms) / shorter : Number.NaN;
       overlapPerLink.push(Number.isNaN(phi) ? phi : Math.min(1, Math.max(0, phi)));
     }
     const fitted = overlapPerLink.filter((x) => !Number.isNaN(x));
@@ -144,10 +148,10 @@ export function fitNetwork(kernels: KernelCosts, loopback: LaunchMeasurement, sm
   return { network: { ...network, wireEfficiency, overlapPenalty }, links, overlapPerLink };
 }
 
-function linkEntry(rate: string | null, rateGbit: number | null, streamGbit: number | null, alphaUs: number, m: LaunchMeasurement): LinkCalibration {
+function linkEntry(rate: string | null, rateGbit: number | null, streamGbit: number | null, alphaUs: number, m: LaunchMeasurement, ms: (c: TimedCall) => number): LinkCalibration {
   const big = m.allreduce;
-  const busbwGbit = big ? (big.bytes * 8 * ((2 * (m.worldSize - 1)) / m.worldSize)) / (big.medianMs * 1e6) : 0;
-  return { rate, rateGbit, streamGbit, alphaUs, allreduceBytes: big?.bytes ?? 0, allreduceMs: big?.medianMs ?? 0, busbwGbit };
+  const busbwGbit = big ? (big.bytes * 8 * ((2 * (m.worldSize - 1)) / m.worldSize)) / (ms(big) * 1e6) : 0;
+  return { rate, rateGbit, streamGbit, alphaUs, allreduceBytes: big?.bytes ?? 0, allreduceMs: big ? ms(big) : 0, busbwGbit };
 }
 
 function median(xs: readonly number[]): number {

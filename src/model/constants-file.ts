@@ -38,6 +38,7 @@ export function validateConstants(value: unknown, source = 'constants'): CostCon
   if (root.schema !== CONSTANTS_SCHEMA) fail('schema', `expected "${CONSTANTS_SCHEMA}", got ${JSON.stringify(root.schema)}`);
   if (root.origin !== 'calibrated' && root.origin !== 'builtin') fail('origin', `expected "calibrated" or "builtin", got ${JSON.stringify(root.origin)}`);
   if (typeof root.createdAt !== 'string') fail('createdAt', 'expected an ISO time string');
+  if (root.statistic !== 'median' && root.statistic !== 'min') fail('statistic', `expected "median" or "min", got ${JSON.stringify(root.statistic)}`);
   const machine = object(root.machine, 'machine', fail);
   if (typeof machine.cpuModel !== 'string' || typeof machine.node !== 'string') fail('machine', 'expected { cpus, cpuModel, node }');
   const net = object(root.network, 'network', fail);
@@ -65,6 +66,7 @@ export function validateConstants(value: unknown, source = 'constants'): CostCon
     },
     kernels: costs,
     kernelValues: num(root.kernelValues, 'kernelValues', 1, Infinity, fail),
+    statistic: root.statistic as CostConstants['statistic'],
     links,
   };
 }

@@ -58,6 +58,11 @@ export interface CostConstants {
   kernels: KernelCosts;
   /** Values per kernel call when the kernels were timed. */
   kernelValues: number;
+  /**
+   * Which statistic of the repeated timings the constants come from: 'median' (typical, includes the machine's
+   * usual interference) or 'min' (the least disturbed repeat, for a machine shared with other work).
+   */
+  statistic: 'median' | 'min';
   links: LinkCalibration[];
 }
 

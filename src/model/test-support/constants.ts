@@ -19,6 +19,7 @@ export function testConstants(network: Partial<NetworkConstants> = {}, kernels: 
     network: { alphaUs: 50, messageUs: 5, hostNsPerByte: 2, wireEfficiency: 1, overlapPenalty: 0.5, ...network },
     kernels: { ...uniformKernels(1), ...kernels },
     kernelValues: 1 << 20,
+    statistic: 'median',
     links: [],
   };
 }
