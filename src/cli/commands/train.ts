@@ -119,9 +119,10 @@ async function runParent(inv: TrainInvocation): Promise<number> {
         process.stderr.write(`lion-cub: ${describeFailure(failure)}\n`);
         return SIGNAL_EXIT[failure.reason] ?? EXIT_FAILURE;
       }
-      const report = errors.get(failure.rank);
-      process.stderr.write(`lion-cub: training failed: ${describeFailure(failure)}${report ? `: ${report.message} [${report.code}]` : ''}; the other workers were stopped\n`);
-      return report && isUsageErrorCode(report.code) ? EXIT_USAGE : EXIT_FAILURE;
+      const cause = rootCause(errors, failure.rank);
+      const origin = cause ? `rank ${cause.rank}: ${cause.report.message} [${cause.report.code}] (${describeFailure(failure)})` : describeFailure(failure);
+      process.stderr.write(`lion-cub: training failed on ${origin}; the other workers were stopped\n`);
+      return cause && isUsageErrorCode(cause.report.code) ? EXIT_USAGE : EXIT_FAILURE;
     }
     return view.summarise();
   } finally {
@@ -183,6 +184,21 @@ class RunView {
     else for (const line of describeSummary(summary)) process.stdout.write(`${line}\n`);
     return 0;
   }
+}
+
+/** Codes a rank reports when ANOTHER rank went away first: consequences, not causes. */
+const CONSEQUENCE_CODES = new Set(['peer_closed', 'closed']);
+
+/**
+ * The error that started a failure. The first process to exit is not always the origin: a rank that fails
+ * closes its connections on the way out, and a peer may notice and exit before it. So a report that is not
+ * the consequence of a lost peer wins (the lowest such rank); otherwise the first rank to exit.
+ */
+function rootCause(errors: ReadonlyMap<number, WorkerErrorReport>, firstExited: number): { rank: number; report: WorkerErrorReport } | undefined {
+  const causes = [...errors.entries()].filter(([, r]) => !CONSEQUENCE_CODES.has(r.code)).sort(([a], [b]) => a - b);
+  if (causes.length > 0) return { rank: causes[0][0], report: causes[0][1] };
+  const report = errors.get(firstExited);
+  return report ? { rank: firstExited, report } : undefined;
 }
 
 function reportError(error: unknown, rank: number | null): number {
