@@ -1,5 +1,5 @@
 // Public API of the lion-cub package. TensorFlow.js models, workloads and the trainer are under
-// `lion-cub/tfjs` and `lion-cub/workloads`, so that importing the core does not load TensorFlow.js.
+// `lion-cub/tfjs`, `lion-cub/workloads` and `lion-cub/train`, so that importing the core does not load TensorFlow.js.
 
 export { LionCubError, InvalidArgumentError } from './errors.js';
 
