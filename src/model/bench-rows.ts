@@ -2,6 +2,7 @@
 
 import type { QuantBits } from '../codec/quant-options.js';
 import { InvalidArgumentError } from '../errors.js';
+import { tbfParams } from '../netem/tbf.js';
 import type { CollectiveCall } from './collective-model.js';
 import type { MeasuredCollective } from './model-error.js';
 
@@ -42,14 +43,27 @@ function callOf(row: Record<string, unknown>): CollectiveCall | string {
   }
 }
 
+export interface BenchRowsOptions {
+  /**
+   * The nominal rate the rows were measured through (the rows record only the measured single-stream rate):
+   * required when a row has a non-null linkGbit; unshaped rows ignore it.
+   */
+  linkGbit?: number | null;
+  /** Each row's median time (timeMs, default) or its fastest iteration (minMs). */
+  statistic?: 'median' | 'min';
+  /** Shaped rows come from `bench comm --netem`: price them with the emulator's tbf bucket. Default true. */
+  emulatorBurst?: boolean;
+  /** Attached to every point. */
+  note?: string;
+}
+
 /**
- * Parses JSON lines as `bench comm --json` prints them ({op, dtype, bytes, params, worldSize, timeMs, linkGbit, …}).
- * `linkGbit` is the nominal rate the rows were measured through (the rows record only the measured single-stream
- * rate): required when a row has a non-null linkGbit, null or undefined for unshaped rows. `note` is attached to
- * every point; `statistic` takes each row's median time (timeMs) or its fastest iteration (minMs). Non-JSON lines are ignored (a table header, stderr mixed in). Throws InvalidArgumentError for a
- * row without a positive timeMs or world size, or a shaped row without `linkGbit`.
+ * Parses JSON lines as `bench comm --json` prints them ({op, dtype, bytes, params, worldSize, timeMs, minMs,
+ * linkGbit, …}). Non-JSON lines are ignored (a table header, stderr mixed in). Throws InvalidArgumentError for a
+ * row without a positive time or world size, or a shaped row without `options.linkGbit`.
  */
-export function measuredFromBenchRows(text: string, linkGbit: number | null | undefined, statistic: 'median' | 'min' = 'median', note?: string): BenchRowsResult {
+export function measuredFromBenchRows(text: string, options: BenchRowsOptions = {}): BenchRowsResult {
+  const { linkGbit, statistic = 'median', emulatorBurst = true, note } = options;
   const points: MeasuredCollective[] = [];
   const skipped: BenchRowsResult['skipped'] = [];
   text.split('\n').forEach((raw, index) => {
@@ -75,7 +89,8 @@ export function measuredFromBenchRows(text: string, linkGbit: number | null | un
       skipped.push({ line: index + 1, op: String(row.op), reason: call });
       return;
     }
-    points.push({ call, N, linkGbit: shaped ? (linkGbit as number) : null, timeMs, note });
+    const burstBytes = shaped && emulatorBurst ? tbfParams((linkGbit as number) * 1e9).burstBytes : 0;
+    points.push({ call, N, linkGbit: shaped ? (linkGbit as number) : null, timeMs, burstBytes, note });
   });
   return { points, skipped };
 }

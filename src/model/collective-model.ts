@@ -49,11 +49,16 @@ export interface CollectivePrediction {
   bytesSent: number;
 }
 
-/** Predicted time of one call (all phases, staging kernels included) and rank 0's bytes sent. */
-export function predictCollective(call: CollectiveCall, worldSize: number, linkGbit: number | null, constants: CostConstants, host: HostLoad, settings: GroupSettings = {}): CollectivePrediction {
+/**
+ * Predicted time of one call (all phases, staging kernels included) and rank 0's bytes sent. `burstBytes`: an
+ * emulated link's token bucket, full when the call starts (CostContext.burstBytes); 0 for real links.
+ */
+export function predictCollective(
+  call: CollectiveCall, worldSize: number, linkGbit: number | null, constants: CostConstants, host: HostLoad, settings: GroupSettings = {}, burstBytes = 0,
+): CollectivePrediction {
   const phases = collectivePhases(call, worldSize, settings);
   return {
-    ms: phasesMs(phases, { constants, linkGbit, kappa: contentionFactor(host) }),
+    ms: phasesMs(phases, { constants, linkGbit, kappa: contentionFactor(host), burstBytes }),
     bytesSent: phaseBytes(phases).bytesSent,
   };
 }

@@ -40,13 +40,13 @@ test('collective points: bench comm rows in, the model\'s time of the call alone
     { op: 'allreduce', dtype: 'int32', bytes: 1024, params: 256, worldSize: 2, timeMs: 1, linkGbit: 0.95 },
   ];
   const text = ['machine: 2 cpus', ...rows.map((r) => JSON.stringify(r))].join('\n');
-  const { points, skipped } = measuredFromBenchRows(text, 1);
+  const { points, skipped } = measuredFromBenchRows(text, { linkGbit: 1, emulatorBurst: false });
   assert.equal(points.length, 2);
   assert.deepEqual(skipped.map((s) => s.op), ['allreduce']);
   const report = collectiveModelError(points, constants);
   const expected = predictCollective({ op: 'pbit-allreduce', bits: 4, numValues: 1 << 20 }, 4, 1, constants, { ranksPerHost: 4, cores: 2 });
   assert.ok(Math.abs(report.points[1].predictedMs - expected.ms) < 1e-12);
   assert.ok(Math.abs(report.points[1].relativeError - (expected.ms - 9) / 9) < 1e-12);
-  assert.throws(() => measuredFromBenchRows(text, undefined), (e: unknown) => e instanceof InvalidArgumentError && e.field === '--link');
+  assert.throws(() => measuredFromBenchRows(text), (e: unknown) => e instanceof InvalidArgumentError && e.field === '--link');
   assert.throws(() => collectiveModelError([{ ...points[0], timeMs: 0 }], constants), InvalidArgumentError);
 });

@@ -18,6 +18,8 @@ export interface MeasuredStep {
   computeMs: number;
   host?: HostLoad;
   momentum?: MomentumSyncOptions;
+  /** The emulated link's token bucket, bytes (0 or absent for a real or unshaped link). */
+  burstBytes?: number;
 }
 
 /** A measured collective call (e.g. a `lion-cub bench comm` row): median time of the slowest rank. */
@@ -27,6 +29,8 @@ export interface MeasuredCollective {
   linkGbit: number | null;
   timeMs: number;
   host?: HostLoad;
+  /** The emulated link's token bucket, bytes (0 or absent for a real or unshaped link). */
+  burstBytes?: number;
   /** Free text carried through to the report (e.g. the command that measured it). */
   note?: string;
 }
@@ -79,7 +83,7 @@ export function collectiveModelError(measured: readonly MeasuredCollective[], co
   return report(measured.map((m) => {
     checkMeasured(m.timeMs, 'timeMs');
     const host = m.host ?? { ranksPerHost: m.N, cores: constants.cores };
-    const predictedMs = predictCollective(m.call, m.N, m.linkGbit, constants, host, group).ms;
+    const predictedMs = predictCollective(m.call, m.N, m.linkGbit, constants, host, group, m.burstBytes ?? 0).ms;
     return { point: m, measuredMs: m.timeMs, predictedMs, relativeError: (predictedMs - m.timeMs) / m.timeMs };
   }));
 }

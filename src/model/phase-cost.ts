@@ -30,6 +30,12 @@ export interface CostContext {
   constants: CostConstants;
   linkGbit: number | null;
   kappa: number;
+  /**
+   * Bytes an emulated link lets through at once after idling: the tbf token bucket (src/netem/tbf.ts). A real
+   * NIC has none (0, the default). Validation against `--netem` measurements sets it: each collective call
+   * (or each step's communication) starts with a full bucket, which its phases drain in order.
+   */
+  burstBytes?: number;
 }
 
 export interface CommPhaseCost {
@@ -48,15 +54,16 @@ export function kernelMs(work: KernelWork, ctx: CostContext): number {
 }
 
 /**
- * T = rounds·α + max(W, H) + φ·min(W, H), with W the wire time of the critical-path bytes and H the busiest
+ * T = rounds·α + max(W, H) + φ·min(W, H), with W the wire time of the critical-path bytes (less `freeBytes`
+ * an emulated link's bucket lets through at once) and H the busiest
  * rank's CPU time inside the call. Why max plus a fraction: the NIC drains one chunk while the thread frames,
  * copies and reduces the next, so the two overlap, but not perfectly (the thread also waits on the socket).
  * An unshaped link (null) has no wire term: loopback costs only CPU, which h and o already count.
  */
-export function commPhaseCost(phase: CommPhase, ctx: CostContext): CommPhaseCost {
+export function commPhaseCost(phase: CommPhase, ctx: CostContext, freeBytes = 0): CommPhaseCost {
   const net = ctx.constants.network;
   const latencyMs = (phase.rounds * alphaUsFor(ctx.constants, ctx.linkGbit)) / 1e3;
-  const wireMs = ctx.linkGbit === null ? 0 : (phase.wireBytes * 8) / (ctx.linkGbit * net.wireEfficiency * 1e6);
+  const wireMs = ctx.linkGbit === null ? 0 : (Math.max(0, phase.wireBytes - freeBytes) * 8) / (ctx.linkGbit * net.wireEfficiency * 1e6);
   let cpuNs = phase.messages * net.messageUs * 1e3 + phase.hostBytes * net.hostNsPerByte;
   for (const k of phase.kernels) cpuNs += ctx.constants.kernels[k.kernel] * k.units;
   const hostMs = (ctx.kappa * cpuNs) / 1e6;
@@ -64,12 +71,26 @@ export function commPhaseCost(phase: CommPhase, ctx: CostContext): CommPhaseCost
   return { ms, latencyMs, wireMs, hostMs };
 }
 
-export function phaseMs(phase: Phase, ctx: CostContext): number {
-  return phase.type === 'comm' ? commPhaseCost(phase, ctx).ms : kernelMs(phase.work, ctx);
+/** An emulated link's token bucket while a call's phases drain it (see CostContext.burstBytes). */
+export interface Bucket {
+  bytes: number;
 }
 
+export function fullBucket(ctx: CostContext): Bucket {
+  return { bytes: ctx.linkGbit === null ? 0 : ctx.burstBytes ?? 0 };
+}
+
+/** The time of each phase in order; communication phases first take their bytes from `bucket`. */
+export function pricePhases(phases: readonly Phase[], ctx: CostContext, bucket: Bucket = fullBucket(ctx)): number[] {
+  return phases.map((p) => {
+    if (p.type === 'kernel') return kernelMs(p.work, ctx);
+    const free = Math.min(bucket.bytes, p.wireBytes);
+    bucket.bytes -= free;
+    return commPhaseCost(p, ctx, free).ms;
+  });
+}
+
+/** Σ pricePhases: the time of one call made of these phases, starting with a full bucket. */
 export function phasesMs(phases: readonly Phase[], ctx: CostContext): number {
-  let ms = 0;
-  for (const p of phases) ms += phaseMs(p, ctx);
-  return ms;
+  return pricePhases(phases, ctx).reduce((a, b) => a + b, 0);
 }

@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { CostConstants } from './constants.js';
 import { momentumCost, type MomentumSyncOptions } from './momentum-cost.js';
-import { contentionFactor, ONE_RANK_PER_HOST, phaseMs, type CostContext, type HostLoad } from './phase-cost.js';
+import { contentionFactor, fullBucket, ONE_RANK_PER_HOST, pricePhases, type CostContext, type HostLoad } from './phase-cost.js';
 import { phaseBytes, type GroupSettings, type Phase } from './phases.js';
 import { MODEL_STRATEGIES, parseModelStrategy, stepSchedule, strategyLabel, unsupportedReason, type ModelStrategy } from './strategy-schedule.js';
 
@@ -20,6 +20,8 @@ export interface PredictStepInput {
   constants: CostConstants;
   /** Ranks sharing a host's cores; default one rank per host (κ = 1). */
   host?: HostLoad;
+  /** An emulated link's token bucket, bytes (CostContext.burstBytes); 0 for real links (default). */
+  burstBytes?: number;
   /** Momentum synchronisation (compressed strategies only); default none. */
   momentum?: MomentumSyncOptions;
   group?: GroupSettings;
@@ -68,21 +70,25 @@ function checkInput(input: PredictStepInput): void {
 export function predictStep(input: PredictStepInput): StepPrediction {
   checkInput(input);
   const strategy = typeof input.strategy === 'string' ? parseModelStrategy(input.strategy) : input.strategy;
-  const ctx: CostContext = { constants: input.constants, linkGbit: input.linkGbit, kappa: contentionFactor(input.host ?? ONE_RANK_PER_HOST) };
+  const ctx: CostContext = { constants: input.constants, linkGbit: input.linkGbit, kappa: contentionFactor(input.host ?? ONE_RANK_PER_HOST), burstBytes: input.burstBytes };
   const schedule = stepSchedule(strategy, input.numParams, input.N, input.group);
   const phases: PhaseTime[] = [];
+  // The compute between steps refills an emulated link's bucket; the step's calls then drain it in order.
+  const bucket = fullBucket(ctx);
+  let collectiveKernelMs = 0;
   const price = (part: PhaseTime['part'], list: readonly Phase[], weight = 1): number => {
+    const times = pricePhases(list, ctx, bucket);
     let total = 0;
-    for (const p of list) {
-      const ms = weight * phaseMs(p, ctx);
+    list.forEach((p, i) => {
+      const ms = weight * times[i];
       phases.push({ part, label: p.label, ms });
       total += ms;
-    }
+      if (part === 'comm' && p.type === 'kernel') collectiveKernelMs += ms;
+    });
     return total;
   };
   const codecMs = price('encode', schedule.encode) + price('decode', schedule.decode);
   const collectiveMs = price('comm', schedule.comm);
-  const collectiveKernelMs = schedule.comm.filter((p) => p.type === 'kernel').reduce((sum, p) => sum + phaseMs(p, ctx), 0);
   const compressed = !['noop', 'lion', 'lion-bf16'].includes(strategy.name);
   const momentum = compressed ? momentumCost(input.momentum, input.numParams, input.N, input.group) : momentumCost(undefined, input.numParams, input.N);
   const momentumMs = price('momentum', momentum.perStep) + price('momentum', momentum.perSync, momentum.syncsPerStep);
