@@ -151,8 +151,13 @@ function printRows(rows: (CommBenchRow & { linkGbit: number | null })[], machine
     'fp32-equiv algbw GB/s': r.fp32EquivAlgbw.toFixed(3),
     ...(anySpeedup ? { 'x fp32 allreduce': speedups[i]?.toFixed(2) ?? '' } : {}),
     'wire B/rank': Math.round(r.wireBytesPerRank), wrong: r.wrong,
-    ...(r.linkGbit === null ? {} : { 'link Gbit/s': r.linkGbit.toFixed(3) }),
+    ...(r.linkGbit === null ? {} : { 'link Gbit/s': r.linkGbit.toFixed(3), 'link-bound ms': linkBoundMs(r.wireBytesPerRank, r.linkGbit).toFixed(3) }),
   })));
+}
+
+/** Time the measured link needs to carry what one rank sends: a floor for any op limited by its NIC. */
+function linkBoundMs(wireBytes: number, linkGbit: number): number {
+  return (wireBytes * 8) / (linkGbit * 1e9) * 1000;
 }
 
 function listOf(flag: string, text: string, allowed: readonly string[]): string[] {
