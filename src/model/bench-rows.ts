@@ -13,6 +13,8 @@ export interface BenchRowsResult {
 }
 
 const REDUCIBLE = ['float32', 'bfloat16', 'int8'];
+/** See BenchRowsOptions.gapMs. */
+export const DEFAULT_GAP_MS = 1;
 
 function callOf(row: Record<string, unknown>): CollectiveCall | string {
   const op = String(row.op);
@@ -53,6 +55,11 @@ export interface BenchRowsOptions {
   statistic?: 'median' | 'min';
   /** Shaped rows come from `bench comm --netem`: price them with the emulator's tbf bucket. Default true. */
   emulatorBurst?: boolean;
+  /**
+   * How long the link idles between two timed calls of `bench comm` (the barrier and the loop's bookkeeping),
+   * refilling the bucket: an estimate, default 1 ms. Fills a 128 KiB bucket at 1 Gbit/s, a tenth of it at 100 Mbit/s.
+   */
+  gapMs?: number;
   /** Attached to every point. */
   note?: string;
 }
@@ -63,7 +70,7 @@ export interface BenchRowsOptions {
  * row without a positive time or world size, or a shaped row without `options.linkGbit`.
  */
 export function measuredFromBenchRows(text: string, options: BenchRowsOptions = {}): BenchRowsResult {
-  const { linkGbit, statistic = 'median', emulatorBurst = true, note } = options;
+  const { linkGbit, statistic = 'median', emulatorBurst = true, gapMs = DEFAULT_GAP_MS, note } = options;
   const points: MeasuredCollective[] = [];
   const skipped: BenchRowsResult['skipped'] = [];
   text.split('\n').forEach((raw, index) => {
@@ -89,8 +96,8 @@ export function measuredFromBenchRows(text: string, options: BenchRowsOptions = 
       skipped.push({ line: index + 1, op: String(row.op), reason: call });
       return;
     }
-    const burstBytes = shaped && emulatorBurst ? tbfParams((linkGbit as number) * 1e9).burstBytes : 0;
-    points.push({ call, N, linkGbit: shaped ? (linkGbit as number) : null, timeMs, burstBytes, note });
+    const bucket = shaped && emulatorBurst ? { burstBytes: tbfParams((linkGbit as number) * 1e9).burstBytes, idleMs: gapMs } : undefined;
+    points.push({ call, N, linkGbit: shaped ? (linkGbit as number) : null, timeMs, bucket, note });
   });
   return { points, skipped };
 }

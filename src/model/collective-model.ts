@@ -5,7 +5,7 @@ import { DTYPE_BYTES, type DType } from '../comm/codes.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { CostConstants } from './constants.js';
 import { int8RingPhases, pbitAllreducePhases, tallyAllreducePhases, voteAllgatherPhases, voteAllreducePhases } from './compressed-phases.js';
-import { contentionFactor, phasesMs, type HostLoad } from './phase-cost.js';
+import { commPhaseCost, contentionFactor, phasesMs, type HostLoad } from './phase-cost.js';
 import { phaseBytes, type GroupSettings, type Phase } from './phases.js';
 import { allgatherPhase, allreducePhase, alltoallPhase, broadcastPhase, reduceScatterPhase, type ReducibleDType } from './plain-phases.js';
 
@@ -47,18 +47,34 @@ export function collectivePhases(call: CollectiveCall, worldSize: number, settin
 export interface CollectivePrediction {
   ms: number;
   bytesSent: number;
+  /** The part of ms that is latency (rounds · α'): near 1 for a latency-bound call, near 0 for a bandwidth-bound one. */
+  latencyShare: number;
+  /** Bytes on the critical path of all phases (what an emulated link's bucket competes with). */
+  wireBytes: number;
+}
+
+/** An emulated link's token bucket before a call: its size and how long the link idled (refilling it). */
+export interface EmulatedBucket {
+  burstBytes: number;
+  idleMs: number;
 }
 
 /**
- * Predicted time of one call (all phases, staging kernels included) and rank 0's bytes sent. `burstBytes`: an
- * emulated link's token bucket, full when the call starts (CostContext.burstBytes); 0 for real links.
+ * Predicted time of one call (all phases, staging kernels included) and rank 0's bytes sent. `bucket`: for an
+ * emulated link, its tbf bucket and the idle time before the call (see bucketAfterIdle); none for real links.
  */
 export function predictCollective(
-  call: CollectiveCall, worldSize: number, linkGbit: number | null, constants: CostConstants, host: HostLoad, settings: GroupSettings = {}, burstBytes = 0,
+  call: CollectiveCall, worldSize: number, linkGbit: number | null, constants: CostConstants, host: HostLoad, settings: GroupSettings = {}, bucket?: EmulatedBucket,
 ): CollectivePrediction {
   const phases = collectivePhases(call, worldSize, settings);
-  return {
-    ms: phasesMs(phases, { constants, linkGbit, kappa: contentionFactor(host), burstBytes }),
-    bytesSent: phaseBytes(phases).bytesSent,
-  };
+  const ctx = { constants, linkGbit, kappa: contentionFactor(host), burstBytes: bucket?.burstBytes ?? 0 };
+  const ms = phasesMs(phases, ctx, bucket?.idleMs ?? 0);
+  let latencyMs = 0;
+  let wireBytes = 0;
+  for (const p of phases) {
+    if (p.type !== 'comm') continue;
+    latencyMs += commPhaseCost(p, ctx).latencyMs;
+    wireBytes += p.wireBytes;
+  }
+  return { ms, bytesSent: phaseBytes(phases).bytesSent, latencyShare: ms > 0 ? latencyMs / ms : 0, wireBytes };
 }

@@ -9,10 +9,11 @@ import { kernelPhase, resolveGroupSettings, type CommPhase, type GroupSettings, 
 
 function variablePhase(label: string, rounds: number, t: WireTraffic): CommPhase {
   return {
-    type: 'comm', label, rounds,
+    type: 'comm', label, rounds, variable: true,
     wireBytes: Math.max(t.bytesSent, t.bytesReceived),
     hostBytes: t.bytesSent + t.bytesReceived,
     messages: t.messagesSent + t.messagesReceived,
+    chunksPerRound: Math.max(1, t.messagesSent / Math.max(1, rounds)),
     bytesSent: t.bytesSent, bytesReceived: t.bytesReceived,
     kernels: [],
   };
@@ -29,7 +30,7 @@ function alltoallvPhase(worldSize: number, sliceBytes: (q: number) => number, se
 }
 
 /** ProcessGroup.allgatherv (ring) on rank 0: N−1 sequential steps, each block a length frame plus chunks. */
-function allgathervPhase(worldSize: number, elementBytes: number, blockBytes: (q: number) => number, settings: GroupSettings): CommPhase {
+export function allgathervPhase(worldSize: number, elementBytes: number, blockBytes: (q: number) => number, settings: GroupSettings): CommPhase {
   const s = resolveGroupSettings(settings);
   const t = allgathervTraffic(worldSize, 0, elementBytes, blockBytes, s);
   return variablePhase('allgatherv', worldSize - 1, t);

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LionCubError } from '../errors.js';
+import { BUILTIN_CONSTANTS } from './builtin-constants.js';
 import { alphaUsFor } from './constants.js';
 import { ConstantsFileError, parseConstants, serializeConstants, validateConstants } from './constants-file.js';
 import { testConstants } from './test-support/constants.js';
@@ -66,4 +67,9 @@ test('α: the link measured at that rate, else the median of shaped links, else 
   assert.equal(alphaUsFor(c, 400), 100);
   assert.equal(alphaUsFor(c, null), c.network.alphaUs);
   assert.equal(alphaUsFor({ ...c, links: [] }, 400), c.network.alphaUs);
+});
+
+test('the built-in defaults are a valid constants file labelled builtin', () => {
+  assert.deepEqual(validateConstants(JSON.parse(serializeConstants(BUILTIN_CONSTANTS))), BUILTIN_CONSTANTS);
+  assert.equal(BUILTIN_CONSTANTS.origin, 'builtin');
 });

@@ -59,15 +59,19 @@ export function validateConstants(value: unknown, source = 'constants'): CostCon
     cores: num(root.cores, 'cores', 1, Infinity, fail),
     network: {
       alphaUs: num(net.alphaUs, 'network.alphaUs', 0, Infinity, fail),
+      variableRoundUs: num(net.variableRoundUs, 'network.variableRoundUs', 0, Infinity, fail),
       messageUs: num(net.messageUs, 'network.messageUs', 0, Infinity, fail),
       hostNsPerByte: num(net.hostNsPerByte, 'network.hostNsPerByte', 0, Infinity, fail),
       wireEfficiency: positiveUpTo1(net.wireEfficiency, 'network.wireEfficiency', fail),
       overlapPenalty: num(net.overlapPenalty, 'network.overlapPenalty', 0, 1, fail),
+      alphaContentionSlope: num(net.alphaContentionSlope, 'network.alphaContentionSlope', 0, Infinity, fail),
+      transportContentionSlope: num(net.transportContentionSlope, 'network.transportContentionSlope', 0, Infinity, fail),
     },
     kernels: costs,
     kernelValues: num(root.kernelValues, 'kernelValues', 1, Infinity, fail),
     statistic: root.statistic as CostConstants['statistic'],
     links,
+    ...(root.measurements === undefined ? {} : { measurements: root.measurements }),
   };
 }
 

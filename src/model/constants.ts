@@ -9,6 +9,11 @@ export const CONSTANTS_SCHEMA = 'lion-cub/cost-constants@1';
 export interface NetworkConstants {
   /** α: one sequential hop of a small message through the process group on unshaped loopback, µs. */
   alphaUs: number;
+  /**
+   * δ: extra latency of each round of a variable-size collective (alltoallv, allgatherv), µs. Their rounds wait
+   * for a length frame before the data, one more wake-up on the critical path than a plain collective's round.
+   */
+  variableRoundUs: number;
   /** o: host time per message sent or received, beyond its bytes (framing, one socket write or read event), µs. */
   messageUs: number;
   /** h: host time per byte sent or received by the transport (copies, syscalls), ns. Measured on loopback. */
@@ -20,6 +25,17 @@ export interface NetworkConstants {
    * collective. 0: the CPU works entirely while the NIC sends; 1: they take turns.
    */
   overlapPenalty: number;
+  /**
+   * How α grows when ranks share cores: α·(1 + s_α·(κ − 1)). A message to a rank that is waiting for a core
+   * waits too. Measured from the small allreduce at 2·cores ranks; 1 (α scales with κ) when not measured.
+   */
+  alphaContentionSlope: number;
+  /**
+   * How the transport's host time (o and h) grows when ranks share cores: ·(1 + s_h·(κ − 1)). Below 1 when a
+   * rank's transport time is partly waiting (on the socket, the peer), which other ranks' work fills. Measured
+   * from a large allgather at 2·cores ranks; 1 when not measured. Kernels are pure CPU: they always scale by κ.
+   */
+  transportContentionSlope: number;
 }
 
 /** What calibration measured through one link setting. */
@@ -64,6 +80,8 @@ export interface CostConstants {
    */
   statistic: 'median' | 'min';
   links: LinkCalibration[];
+  /** The raw timings the constants were fitted from (for the record; not read by the model). */
+  measurements?: unknown;
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import type { CostConstants } from './constants.js';
-import { predictCollective, type CollectiveCall } from './collective-model.js';
+import { predictCollective, type CollectiveCall, type EmulatedBucket } from './collective-model.js';
 import type { MomentumSyncOptions } from './momentum-cost.js';
 import type { HostLoad } from './phase-cost.js';
 import type { GroupSettings } from './phases.js';
@@ -29,8 +29,8 @@ export interface MeasuredCollective {
   linkGbit: number | null;
   timeMs: number;
   host?: HostLoad;
-  /** The emulated link's token bucket, bytes (0 or absent for a real or unshaped link). */
-  burstBytes?: number;
+  /** The emulated link's token bucket and the idle time before each call (absent for a real or unshaped link). */
+  bucket?: EmulatedBucket;
   /** Free text carried through to the report (e.g. the command that measured it). */
   note?: string;
 }
@@ -41,6 +41,13 @@ export interface PointError<T> {
   predictedMs: number;
   /** (predicted − measured) / measured. */
   relativeError: number;
+  /**
+   * Collective points only: 'latency' when α' makes up more than half of the prediction (a few sequential
+   * messages, where this shared machine's scheduling noise is as large as the time), 'emulator-bucket' when an
+   * emulated link's tbf bucket could carry a quarter or more of the bytes (the time then depends on how full the
+   * bucket was, a history the benchmark does not control), else 'bandwidth'.
+   */
+  regime?: 'bandwidth' | 'latency' | 'emulator-bucket';
 }
 
 export interface ModelErrorReport<T> {
@@ -49,15 +56,27 @@ export interface ModelErrorReport<T> {
   maxAbsError: number;
   /** mean |relativeError|. */
   meanAbsError: number;
+  /** Collective points: max |relativeError| and count per regime. */
+  byRegime?: Partial<Record<NonNullable<PointError<T>['regime']>, { points: number; maxAbsError: number }>>;
 }
 
 function report<T>(points: PointError<T>[]): ModelErrorReport<T> {
   const abs = points.map((p) => Math.abs(p.relativeError));
-  return {
+  const out: ModelErrorReport<T> = {
     points,
     maxAbsError: abs.length ? Math.max(...abs) : 0,
     meanAbsError: abs.length ? abs.reduce((a, b) => a + b, 0) / abs.length : 0,
   };
+  if (points.some((p) => p.regime)) {
+    out.byRegime = {};
+    for (const p of points) {
+      if (!p.regime) continue;
+      const r = (out.byRegime[p.regime] ??= { points: 0, maxAbsError: 0 });
+      r.points++;
+      r.maxAbsError = Math.max(r.maxAbsError, Math.abs(p.relativeError));
+    }
+  }
+  return out;
 }
 
 function checkMeasured(ms: number, field: string): void {
@@ -83,7 +102,8 @@ export function collectiveModelError(measured: readonly MeasuredCollective[], co
   return report(measured.map((m) => {
     checkMeasured(m.timeMs, 'timeMs');
     const host = m.host ?? { ranksPerHost: m.N, cores: constants.cores };
-    const predictedMs = predictCollective(m.call, m.N, m.linkGbit, constants, host, group, m.burstBytes ?? 0).ms;
-    return { point: m, measuredMs: m.timeMs, predictedMs, relativeError: (predictedMs - m.timeMs) / m.timeMs };
+    const p = predictCollective(m.call, m.N, m.linkGbit, constants, host, group, m.bucket);
+    const regime = p.latencyShare > 0.5 ? 'latency' : m.bucket && m.bucket.burstBytes >= 0.25 * p.wireBytes ? 'emulator-bucket' : 'bandwidth';
+    return { point: m, measuredMs: m.timeMs, predictedMs: p.ms, relativeError: (p.ms - m.timeMs) / m.timeMs, regime };
   }));
 }

@@ -7,9 +7,9 @@ import type { CommPhase, Phase } from './phases.js';
 
 /**
  * How many ranks share one host's cores. A Node rank runs its kernels and its transport on one thread, so when
- * ranksPerHost > cores the ranks take turns: every CPU term is multiplied by κ = max(1, ranksPerHost / cores).
- * One rank per host (the default for predictions) gives κ = 1; this machine's validation runs N ranks on its
- * 2 cores.
+ * ranksPerHost > cores the ranks take turns: κ = max(1, ranksPerHost / cores) multiplies kernel time, and the
+ * calibrated slopes scale α and the transport's host time (see NetworkConstants). One rank per host (the
+ * default for predictions) gives κ = 1; this machine's validation runs N ranks on its 2 cores.
  */
 export interface HostLoad {
   ranksPerHost: number;
@@ -31,20 +31,20 @@ export interface CostContext {
   linkGbit: number | null;
   kappa: number;
   /**
-   * Bytes an emulated link lets through at once after idling: the tbf token bucket (src/netem/tbf.ts). A real
-   * NIC has none (0, the default). Validation against `--netem` measurements sets it: each collective call
-   * (or each step's communication) starts with a full bucket, which its phases drain in order.
+   * Size of an emulated link's token bucket (tbf burst, src/netem/tbf.ts): bytes it lets through at once after
+   * idling. A real NIC has none (0, the default); validation against `--netem` measurements sets it. The bucket
+   * refills at the link rate while the link idles (bucketAfterIdle), and a call's phases drain it in order.
    */
   burstBytes?: number;
 }
 
 export interface CommPhaseCost {
   ms: number;
-  /** rounds · α. */
+  /** rounds · (α + δ if variable) · (1 + s_α·(κ − 1)). */
   latencyMs: number;
   /** wireBytes · 8 / (η · rate). */
   wireMs: number;
-  /** κ · (messages · o + hostBytes · h + Σ γ · units). */
+  /** (messages · o + hostBytes · h)·(1 + s_h·(κ − 1)) + κ · Σ γ · units. */
   hostMs: number;
 }
 
@@ -54,20 +54,26 @@ export function kernelMs(work: KernelWork, ctx: CostContext): number {
 }
 
 /**
- * T = rounds·α + max(W, H) + φ·min(W, H), with W the wire time of the critical-path bytes (less `freeBytes`
- * an emulated link's bucket lets through at once) and H the busiest
- * rank's CPU time inside the call. Why max plus a fraction: the NIC drains one chunk while the thread frames,
- * copies and reduces the next, so the two overlap, but not perfectly (the thread also waits on the socket).
- * An unshaped link (null) has no wire term: loopback costs only CPU, which h and o already count.
+ * T = rounds·α' + max(W, H) + (1/m + φ·(1 − 1/m))·min(W, H), with W the wire time of the critical-path bytes
+ * (less `freeBytes` an emulated link's bucket lets through at once), H the busiest rank's CPU time inside the
+ * call and m the chunks per round. Why: the NIC drains one chunk while the thread frames, copies and reduces the
+ * next, so with m chunks per round all but one chunk's worth of the shorter term hides behind the longer (a
+ * one-chunk round cannot overlap at all: m = 1 adds them); φ is what the overlap still loses beyond that (the
+ * thread also waits on the socket). An unshaped link (null) has no wire term: loopback costs only CPU.
  */
 export function commPhaseCost(phase: CommPhase, ctx: CostContext, freeBytes = 0): CommPhaseCost {
   const net = ctx.constants.network;
-  const latencyMs = (phase.rounds * alphaUsFor(ctx.constants, ctx.linkGbit)) / 1e3;
+  const stretch = ctx.kappa - 1;
+  const perRoundUs = alphaUsFor(ctx.constants, ctx.linkGbit) + (phase.variable ? net.variableRoundUs : 0);
+  const latencyMs = (phase.rounds * perRoundUs * (1 + net.alphaContentionSlope * stretch)) / 1e3;
   const wireMs = ctx.linkGbit === null ? 0 : (Math.max(0, phase.wireBytes - freeBytes) * 8) / (ctx.linkGbit * net.wireEfficiency * 1e6);
-  let cpuNs = phase.messages * net.messageUs * 1e3 + phase.hostBytes * net.hostNsPerByte;
-  for (const k of phase.kernels) cpuNs += ctx.constants.kernels[k.kernel] * k.units;
-  const hostMs = (ctx.kappa * cpuNs) / 1e6;
-  const ms = latencyMs + Math.max(wireMs, hostMs) + net.overlapPenalty * Math.min(wireMs, hostMs);
+  const transportNs = (phase.messages * net.messageUs * 1e3 + phase.hostBytes * net.hostNsPerByte) * (1 + net.transportContentionSlope * stretch);
+  let kernelNs = 0;
+  for (const k of phase.kernels) kernelNs += ctx.constants.kernels[k.kernel] * k.units;
+  const hostMs = (transportNs + ctx.kappa * kernelNs) / 1e6;
+  const depth = Math.max(1, phase.chunksPerRound);
+  const shows = 1 / depth + net.overlapPenalty * (1 - 1 / depth);
+  const ms = latencyMs + Math.max(wireMs, hostMs) + shows * Math.min(wireMs, hostMs);
   return { ms, latencyMs, wireMs, hostMs };
 }
 
@@ -76,12 +82,17 @@ export interface Bucket {
   bytes: number;
 }
 
-export function fullBucket(ctx: CostContext): Bucket {
-  return { bytes: ctx.linkGbit === null ? 0 : ctx.burstBytes ?? 0 };
+/**
+ * The bucket after the link idled `idleMs`: min(burst, idle · rate), the tokens tbf earned meanwhile (it
+ * refills at the nominal rate). Empty for unshaped loopback or without a burst.
+ */
+export function bucketAfterIdle(ctx: CostContext, idleMs: number): Bucket {
+  if (ctx.linkGbit === null || !ctx.burstBytes) return { bytes: 0 };
+  return { bytes: Math.min(ctx.burstBytes, (Math.max(0, idleMs) * ctx.linkGbit * 1e6) / 8) };
 }
 
-/** The time of each phase in order; communication phases first take their bytes from `bucket`. */
-export function pricePhases(phases: readonly Phase[], ctx: CostContext, bucket: Bucket = fullBucket(ctx)): number[] {
+/** The time of each phase in order; communication phases first take their bytes from `bucket` (default empty). */
+export function pricePhases(phases: readonly Phase[], ctx: CostContext, bucket: Bucket = { bytes: 0 }): number[] {
   return phases.map((p) => {
     if (p.type === 'kernel') return kernelMs(p.work, ctx);
     const free = Math.min(bucket.bytes, p.wireBytes);
@@ -90,7 +101,7 @@ export function pricePhases(phases: readonly Phase[], ctx: CostContext, bucket: 
   });
 }
 
-/** Σ pricePhases: the time of one call made of these phases, starting with a full bucket. */
-export function phasesMs(phases: readonly Phase[], ctx: CostContext): number {
-  return pricePhases(phases, ctx).reduce((a, b) => a + b, 0);
+/** Σ pricePhases: the time of one call made of these phases, after the link idled `idleMs` (default: long enough to fill the bucket). */
+export function phasesMs(phases: readonly Phase[], ctx: CostContext, idleMs = Infinity): number {
+  return pricePhases(phases, ctx, bucketAfterIdle(ctx, idleMs)).reduce((a, b) => a + b, 0);
 }

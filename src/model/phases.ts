@@ -8,12 +8,14 @@ import type { KernelWork } from './kernels.js';
 /**
  * One process-group call as the cost model sees it: its critical path and the busiest rank's load.
  *
- * - rounds: message hops that must happen one after another (a ring step waits for the previous one; the
+ * - rounds: message hops that must happen one after another (variable: a variable-size collective, whose rounds
+ *   also wait for a length frame) (a ring step waits for the previous one; the
  *   chunks of one step pipeline behind its first message, so they add bytes and per-message cost, not hops);
  * - wireBytes: bytes that cross one NIC in one direction, in sequence, on the critical path (payload plus
  *   frame headers and length frames); the wire time is wireBytes·β;
  * - hostBytes / messages: what the busiest rank's CPU handles (sent plus received), for the per-byte and
  *   per-message host costs;
+ * - chunksPerRound: messages a rank sends per round, the pipeline depth (see commPhaseCost);
  * - kernels: CPU work the rank does inside the call (a ring's reductions), which overlaps the transfer;
  * - bytesSent: bytes rank 0 sends (frame headers included), the figure reported as bytes per rank.
  */
@@ -21,9 +23,16 @@ export interface CommPhase {
   type: 'comm';
   label: string;
   rounds: number;
+  /** alltoallv / allgatherv: each round waits for a length frame first (costs δ more per round). */
+  variable: boolean;
   wireBytes: number;
   hostBytes: number;
   messages: number;
+  /**
+   * Messages a rank sends per round (≥ 1): the depth of the chunk pipeline. With m chunks a round's transfer and
+   * its CPU work overlap except for one chunk's worth, so 1/m of the shorter of the two still shows.
+   */
+  chunksPerRound: number;
   bytesSent: number;
   bytesReceived: number;
   kernels: KernelWork[];

@@ -16,13 +16,14 @@ function traffic(algorithm: DenseAlgorithm, worldSize: number, rank: number, cou
   const spec = { algorithm, worldSize, rank, count, elementBytes, chunkBytes: s.chunkBytes, root: 0 } as TrafficSpec;
   const t = predictTraffic(spec);
   const w = wireBytes(t, s.headerBytes);
-  return { ...w, messages: t.messagesSent + t.messagesReceived };
+  return { ...w, messages: t.messagesSent + t.messagesReceived, messagesSent: t.messagesSent };
 }
 
-function phase(label: string, rounds: number, wire: number, busiest: ReturnType<typeof traffic>, rank0: ReturnType<typeof traffic>, kernels: KernelWork[]): CommPhase {
+function phase(label: string, rounds: number, wire: number, busiest: ReturnType<typeof traffic>, rank0: ReturnType<typeof traffic>, kernels: KernelWork[], depth?: number): CommPhase {
   return {
-    type: 'comm', label, rounds, wireBytes: wire,
+    type: 'comm', label, rounds, variable: false, wireBytes: wire,
     hostBytes: busiest.bytesSent + busiest.bytesReceived, messages: busiest.messages,
+    chunksPerRound: depth ?? Math.max(1, busiest.messagesSent / Math.max(1, rounds)),
     bytesSent: rank0.bytesSent, bytesReceived: rank0.bytesReceived,
     kernels: kernels.filter((k) => k.units > 0),
   };
@@ -119,13 +120,14 @@ export function broadcastPhase(count: number, dtype: DType, worldSize: number, s
     const root = traffic('broadcast-chain', n, 0, count, e, s);
     const busiest = n > 2 ? traffic('broadcast-chain', n, 1, count, e, s) : root;
     const chunk = Math.min(bytes, s.chunkBytes) + s.headerBytes;
-    return phase(label, n - 1, root.bytesSent + (n - 2) * chunk, busiest, root, []);
+    // The chain pipelines the whole array's chunks through every hop: the depth is the array's chunk count.
+    return phase(label, n - 1, root.bytesSent + (n - 2) * chunk, busiest, root, [], Math.max(1, root.messagesSent));
   }
   const root = traffic('broadcast-binomial', n, 0, count, e, s);
   const rounds = Math.ceil(Math.log2(n));
   return phase(label, rounds, root.bytesSent, root, root, []);
 }
 
-function zero(): { bytesSent: number; bytesReceived: number; messages: number } {
-  return { bytesSent: 0, bytesReceived: 0, messages: 0 };
+function zero(): { bytesSent: number; bytesReceived: number; messages: number; messagesSent: number } {
+  return { bytesSent: 0, bytesReceived: 0, messages: 0, messagesSent: 0 };
 }

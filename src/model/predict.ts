@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { CostConstants } from './constants.js';
 import { momentumCost, type MomentumSyncOptions } from './momentum-cost.js';
-import { contentionFactor, fullBucket, ONE_RANK_PER_HOST, pricePhases, type CostContext, type HostLoad } from './phase-cost.js';
+import { bucketAfterIdle, contentionFactor, ONE_RANK_PER_HOST, pricePhases, type CostContext, type HostLoad } from './phase-cost.js';
 import { phaseBytes, type GroupSettings, type Phase } from './phases.js';
 import { MODEL_STRATEGIES, parseModelStrategy, stepSchedule, strategyLabel, unsupportedReason, type ModelStrategy } from './strategy-schedule.js';
 
@@ -20,7 +20,7 @@ export interface PredictStepInput {
   constants: CostConstants;
   /** Ranks sharing a host's cores; default one rank per host (κ = 1). */
   host?: HostLoad;
-  /** An emulated link's token bucket, bytes (CostContext.burstBytes); 0 for real links (default). */
+  /** An emulated link's token bucket, bytes (CostContext.burstBytes), refilled during compute and codec; 0 for real links (default). */
   burstBytes?: number;
   /** Momentum synchronisation (compressed strategies only); default none. */
   momentum?: MomentumSyncOptions;
@@ -73,8 +73,8 @@ export function predictStep(input: PredictStepInput): StepPrediction {
   const ctx: CostContext = { constants: input.constants, linkGbit: input.linkGbit, kappa: contentionFactor(input.host ?? ONE_RANK_PER_HOST), burstBytes: input.burstBytes };
   const schedule = stepSchedule(strategy, input.numParams, input.N, input.group);
   const phases: PhaseTime[] = [];
-  // The compute between steps refills an emulated link's bucket; the step's calls then drain it in order.
-  const bucket = fullBucket(ctx);
+  // An emulated link idles through compute, encode and decode, refilling its bucket; the step's calls drain it.
+  const bucket = { bytes: 0 };
   let collectiveKernelMs = 0;
   const price = (part: PhaseTime['part'], list: readonly Phase[], weight = 1): number => {
     const times = pricePhases(list, ctx, bucket);
@@ -88,6 +88,7 @@ export function predictStep(input: PredictStepInput): StepPrediction {
     return total;
   };
   const codecMs = price('encode', schedule.encode) + price('decode', schedule.decode);
+  bucket.bytes = bucketAfterIdle(ctx, input.computeMs + codecMs).bytes;
   const collectiveMs = price('comm', schedule.comm);
   const compressed = !['noop', 'lion', 'lion-bf16'].includes(strategy.name);
   const momentum = compressed ? momentumCost(input.momentum, input.numParams, input.N, input.group) : momentumCost(undefined, input.numParams, input.N);
