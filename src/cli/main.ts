@@ -24,5 +24,7 @@ registerBench(program);
 (await import('./commands/run.js')).registerRun(program);
 (await import('./commands/netem.js')).registerNetem(program);
 (await import('./commands/train.js')).registerTrain(program);
+(await import('./commands/model.js')).registerModel(program);
+(await import('./commands/calibrate.js')).registerCalibrate(program);
 
 await runCli(program, process.argv);
