@@ -60,6 +60,11 @@ export interface BenchRowsOptions {
    * refilling the bucket: an estimate, default 1 ms. Fills a 128 KiB bucket at 1 Gbit/s, a tenth of it at 100 Mbit/s.
    */
   gapMs?: number;
+  /**
+   * Untimed calls before the timed ones (`bench comm --warmup`, default 2). With --measured min, the fastest
+   * timed call is typically the first: its bucket is what the warm-ups left of a full one, plus the gap's refill.
+   */
+  warmupCalls?: number;
   /** Attached to every point. */
   note?: string;
 }
@@ -70,7 +75,7 @@ export interface BenchRowsOptions {
  * row without a positive time or world size, or a shaped row without `options.linkGbit`.
  */
 export function measuredFromBenchRows(text: string, options: BenchRowsOptions = {}): BenchRowsResult {
-  const { linkGbit, statistic = 'median', emulatorBurst = true, gapMs = DEFAULT_GAP_MS, note } = options;
+  const { linkGbit, statistic = 'median', emulatorBurst = true, gapMs = DEFAULT_GAP_MS, warmupCalls = 2, note } = options;
   const points: MeasuredCollective[] = [];
   const skipped: BenchRowsResult['skipped'] = [];
   text.split('\n').forEach((raw, index) => {
@@ -96,7 +101,11 @@ export function measuredFromBenchRows(text: string, options: BenchRowsOptions = 
       skipped.push({ line: index + 1, op: String(row.op), reason: call });
       return;
     }
-    const bucket = shaped && emulatorBurst ? { burstBytes: tbfParams((linkGbit as number) * 1e9).burstBytes, idleMs: gapMs } : undefined;
+    // A case starts after untimed setup (a full bucket); the median call runs in the steady state of back-to-back
+    // calls (only the gap refills it), the fastest one right after the warm-ups.
+    const bucket = shaped && emulatorBurst
+      ? { burstBytes: tbfParams((linkGbit as number) * 1e9).burstBytes, idleMs: gapMs, precedingCalls: statistic === 'min' ? warmupCalls : 0 }
+      : undefined;
     points.push({ call, N, linkGbit: shaped ? (linkGbit as number) : null, timeMs, bucket, note });
   });
   return { points, skipped };

@@ -5,7 +5,7 @@ import { DTYPE_BYTES, type DType } from '../comm/codes.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { CostConstants } from './constants.js';
 import { int8RingPhases, pbitAllreducePhases, tallyAllreducePhases, voteAllgatherPhases, voteAllreducePhases } from './compressed-phases.js';
-import { commPhaseCost, contentionFactor, phasesMs, type HostLoad } from './phase-cost.js';
+import { bucketAfterIdle, commPhaseCost, contentionFactor, pricePhases, type HostLoad } from './phase-cost.js';
 import { phaseBytes, type GroupSettings, type Phase } from './phases.js';
 import { allgatherPhase, allreducePhase, alltoallPhase, broadcastPhase, reduceScatterPhase, type ReducibleDType } from './plain-phases.js';
 
@@ -57,6 +57,11 @@ export interface CollectivePrediction {
 export interface EmulatedBucket {
   burstBytes: number;
   idleMs: number;
+  /**
+   * Identical calls made just before, since the bucket was last full (a benchmark's warm-up): each drained its
+   * critical-path bytes from it. Default 0: the bucket is as full as the idle time makes it.
+   */
+  precedingCalls?: number;
 }
 
 /**
@@ -68,7 +73,6 @@ export function predictCollective(
 ): CollectivePrediction {
   const phases = collectivePhases(call, worldSize, settings);
   const ctx = { constants, linkGbit, kappa: contentionFactor(host), burstBytes: bucket?.burstBytes ?? 0 };
-  const ms = phasesMs(phases, ctx, bucket?.idleMs ?? 0);
   let latencyMs = 0;
   let wireBytes = 0;
   for (const p of phases) {
@@ -76,5 +80,9 @@ export function predictCollective(
     latencyMs += commPhaseCost(p, ctx).latencyMs;
     wireBytes += p.wireBytes;
   }
+  const refilled = bucketAfterIdle(ctx, bucket?.idleMs ?? 0).bytes;
+  const left = Math.max(0, ctx.burstBytes - (bucket?.precedingCalls ?? 0) * wireBytes);
+  const start = (bucket?.precedingCalls ?? 0) > 0 ? Math.min(ctx.burstBytes, left + refilled) : refilled;
+  const ms = pricePhases(phases, ctx, { bytes: linkGbit === null ? 0 : start }).reduce((a, b) => a + b, 0);
   return { ms, bytesSent: phaseBytes(phases).bytesSent, latencyShare: ms > 0 ? latencyMs / ms : 0, wireBytes };
 }
