@@ -16,6 +16,7 @@ import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
 import { parseRate } from '../../netem/rate.js';
 import { EXIT_FAILURE } from '../run-cli.js';
 import { printTable } from '../table.js';
+import { onInterrupt } from '../interrupt.js';
 
 /** The flags as commander hands them over (strings, defaults filled in). */
 export interface BenchCommFlags {
@@ -75,10 +76,7 @@ async function benchComm(flags: BenchCommFlags, sizesGiven: boolean): Promise<nu
   const machine = machineInfo();
   const rows: (CommBenchRow & { linkGbit: number | null })[] = [];
   let linkGbit: number | null = null;
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = onInterrupt();
   try {
     const result = await launch({
       nproc,
@@ -86,7 +84,7 @@ async function benchComm(flags: BenchCommFlags, sizesGiven: boolean): Promise<nu
       args: [JSON.stringify(config)],
       jobToken: process.env[JOB_TOKEN_ENV],
       netem: flags.netem === undefined ? undefined : { rate: flags.netem, measureLink: true },
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEvent: (event) => {
         if (event.type === 'netem-ready') {
           linkGbit = event.linkGbit ?? null;
@@ -104,8 +102,7 @@ async function benchComm(flags: BenchCommFlags, sizesGiven: boolean): Promise<nu
     process.stderr.write(`lion-cub: bench comm failed: ${describeFailure(result.failure!)}\n`);
     return EXIT_FAILURE;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 }
 

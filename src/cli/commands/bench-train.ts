@@ -13,6 +13,7 @@ import { strategyNames } from '../../sync/registry.js';
 import { workloadNames } from '../../workloads/registry.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../run-cli.js';
 import { printTable } from '../table.js';
+import { onInterrupt } from '../interrupt.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
@@ -56,10 +57,7 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
   } catch (error) {
     return reportError(error, EXIT_USAGE);
   }
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = onInterrupt();
   const outDir = resolve(plan.outDir);
   const resultsPath = join(outDir, 'results.json');
   const saveResults = async (report: BenchTrainReport): Promise<void> => {
@@ -73,7 +71,7 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
       predict: constants ? (run) => predictRow(run, plan.nproc, constants) : undefined,
       // Saved after every finished pair, so even a killed benchmark leaves what it measured.
       onPartial: saveResults,
-      signal: controller.signal,
+      signal: interrupt.signal,
       command: ['lion-cub', ...process.argv.slice(2)].join(' '),
       onLog: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
       onTrainEvent: (event, p) => {
@@ -98,14 +96,13 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
     if (outcome.failure) {
       const f = outcome.failure;
       process.stderr.write(`lion-cub: bench train stopped at ${f.sync} at ${f.rate}: ${f.message}; ${outcome.runs.length} finished run(s) were written\n`);
-      return f.interrupted ? SIGNAL_EXIT[String(controller.signal.reason)] ?? EXIT_FAILURE : EXIT_FAILURE;
+      return f.interrupted ? SIGNAL_EXIT[String(interrupt.signal.reason)] ?? EXIT_FAILURE : EXIT_FAILURE;
     }
     return 0;
   } catch (error) {
     return reportError(error, EXIT_FAILURE);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 }
 

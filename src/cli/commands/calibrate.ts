@@ -11,6 +11,7 @@ import { defaultConstantsPath } from '../../model/constants-path.js';
 import { serializeConstants } from '../../model/constants-file.js';
 import { parseRate } from '../../netem/rate.js';
 import { printTable } from '../table.js';
+import { onInterrupt } from '../interrupt.js';
 
 interface CalibrateFlags {
   netem?: string;
@@ -34,14 +35,11 @@ export function registerCalibrate(program: Command): void {
     .action(async (flags: CalibrateFlags) => {
       const options = checkCalibrateFlags(flags);
       const out = flags.out ?? defaultConstantsPath(process.env, homedir());
-      const controller = new AbortController();
-      const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const interrupt = onInterrupt();
       try {
         const result = await calibrate({
           ...options,
-          signal: controller.signal,
+          signal: interrupt.signal,
           onProgress: flags.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
         });
         const text = serializeConstants(result.constants);
@@ -58,8 +56,7 @@ export function registerCalibrate(program: Command): void {
         }
         process.stdout.write(text);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        interrupt.dispose();
       }
     });
 }

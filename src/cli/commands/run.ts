@@ -7,6 +7,7 @@ import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
 import type { LaunchEvent } from '../../launch/events.js';
 import { formatRate, parseRate } from '../../netem/rate.js';
 import { EXIT_FAILURE } from '../run-cli.js';
+import { onInterrupt } from '../interrupt.js';
 
 interface RunFlags {
   nproc: string;
@@ -48,10 +49,7 @@ export function registerRun(program: Command): void {
 async function runCommand(script: string, args: string[], flags: RunFlags): Promise<number> {
   // Checked here too so the message names the flag rather than the library option.
   if (flags.netem !== undefined) parseRate(flags.netem, '--netem');
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = onInterrupt();
   try {
     const result = await launch({
       nproc: parseInteger('--nproc', flags.nproc),
@@ -64,7 +62,7 @@ async function runCommand(script: string, args: string[], flags: RunFlags): Prom
       jobToken: process.env[JOB_TOKEN_ENV],
       netem: flags.netem === undefined ? undefined : { rate: flags.netem, measureLink: flags.measureLink === true },
       stopGraceMs: parseInteger('--grace-ms', flags.graceMs),
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEvent: printEvent,
     });
     if (result.ok) return 0;
@@ -72,8 +70,7 @@ async function runCommand(script: string, args: string[], flags: RunFlags): Prom
     process.stderr.write(`lion-cub: ${describeFailure(failure)}${failure.kind === 'worker-failed' ? '; the other workers were stopped' : ''}\n`);
     return failure.kind === 'interrupted' ? SIGNAL_EXIT[failure.reason] ?? EXIT_FAILURE : EXIT_FAILURE;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 }
 

@@ -18,6 +18,7 @@ import { preflightCheckpoints } from '../train-preflight.js';
 import { ProgressRenderer } from '../train-progress.js';
 import { describeSummary, trainSummary } from '../train-summary.js';
 import { decodeError, decodeEvent, isUsageErrorCode, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../train-wire.js';
+import { onInterrupt } from '../interrupt.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
@@ -88,10 +89,7 @@ async function runParent(inv: TrainInvocation): Promise<number> {
   const view = new RunView(inv.json);
   const errors = new Map<number, WorkerErrorReport>();
   const payload: TrainWorkerPayload = { config: inv.config, outDir: inv.outDir, resume: inv.resume };
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = onInterrupt();
   try {
     const result = await launch({
       nproc: inv.nproc,
@@ -99,7 +97,7 @@ async function runParent(inv: TrainInvocation): Promise<number> {
       args: [JSON.stringify(payload)],
       jobToken: process.env[JOB_TOKEN_ENV],
       netem: inv.netem === null ? undefined : { rate: inv.netem },
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEvent: (event) => {
         if (event.type === 'output') {
           const trainEvent = event.rank === 0 && event.stream === 'stdout' ? decodeEvent(event.line) : undefined;
@@ -126,8 +124,7 @@ async function runParent(inv: TrainInvocation): Promise<number> {
     }
     return view.summarise();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 }
 
