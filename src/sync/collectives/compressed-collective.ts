@@ -83,6 +83,13 @@ export abstract class CompressedCollective {
    * Runs `body` as this instance's only run in flight, recording the traffic of every group call it makes.
    * Checks happen before any communication, so a rejected argument never leaves peers half-way into a run.
    */
+  /** Checks a run's 1-bit `code` (W words), `step` and optional `output` (W words); throws InvalidArgumentError. */
+  protected checkSignCodeArgs(code: unknown, words: number, step: unknown, output: unknown): void {
+    this.checkArray('code', code, Uint32Array, words, `⌈${this.numValues}/32⌉ words of the 1-bit code`);
+    checkStep(step);
+    if (output !== undefined) this.checkArray('output', output, Uint32Array, words, 'words of the voted code');
+  }
+
   protected async exclusive<T>(body: (phase: PhaseRecorder) => Promise<T>): Promise<T> {
     if (this.disposed) throw new CollectiveStateError('collective_disposed', `${this.name}.run: the collective was disposed; create a new one`);
     if (this.running) {
@@ -135,4 +142,9 @@ export function checkStep(step: unknown): asserts step is number {
 /** The bytes of `words[start, start + length)`, sharing memory. */
 export function wordBytes(words: Uint32Array, start: number, length: number): Uint8Array {
   return new Uint8Array(words.buffer, words.byteOffset + 4 * start, 4 * length);
+}
+
+/** Copies `blocks[q]` to byte offset `offsetOf(q)` of `dst`: the received blocks, stacked or put back in place. */
+export function placeBlocks(dst: Uint8Array, blocks: readonly Uint8Array[], offsetOf: (q: number) => number): void {
+  for (let q = 0; q < blocks.length; q++) dst.set(blocks[q], offsetOf(q));
 }

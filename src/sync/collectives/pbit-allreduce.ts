@@ -4,7 +4,7 @@ import type { ProcessGroup } from '../../comm/process-group.js';
 import { maxSummableVectors, packedWordCount, signCodeWords, signOfSumPacked, type QuantBits } from '../../codec/index.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { checkStep, CompressedCollective, wordBytes, type RunOptions } from './compressed-collective.js';
+import { checkStep, CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
 import { addTraffic, allgathervTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
@@ -130,8 +130,7 @@ export class PbitAllreduce extends CompressedCollective {
       const received = await phase('alltoallv', this.group.alltoallv(this.sendBlocks, {
         dtype: 'uint32', recvByteLengths: this.recvByteLengths, timeoutMs: options.timeoutMs,
       }));
-      const stackedBytes = this.stacked.u8();
-      for (let q = 0; q < n; q++) stackedBytes.set(received[q], 4 * q * this.minePacked);
+      placeBlocks(this.stacked.u8(), received, (q) => 4 * q * this.minePacked);
       const sign = this.sign.u32();
       signOfSumPacked(this.stacked.u32(), n, this.minePacked, this.bits, this.mineValues, sign, step);
       this.signPlain.set(sign);
@@ -139,8 +138,7 @@ export class PbitAllreduce extends CompressedCollective {
         dtype: 'uint32', byteLengths: this.sliceByteLengths, timeoutMs: options.timeoutMs,
       }));
       const out = options.output ?? this.output.u32();
-      const outBytes = wordBytes(out, 0, out.length);
-      for (let q = 0; q < n; q++) outBytes.set(gathered[q], 4 * this.slices.unitStart(q));
+      placeBlocks(wordBytes(out, 0, out.length), gathered, (q) => 4 * this.slices.unitStart(q));
       return out;
     });
   }

@@ -4,7 +4,7 @@ import type { ProcessGroup } from '../../comm/process-group.js';
 import { MAX_VOTE_VECTORS, signCodeWords, tallySigns } from '../../codec/index.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { CompressedCollective, wordBytes, type RunOptions } from './compressed-collective.js';
+import { CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
 import { addTraffic, allgathervTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
@@ -121,16 +121,14 @@ export class TallyAllreduce extends CompressedCollective {
       const received = await phase('alltoallv', this.group.alltoallv(this.sendBlocks, {
         dtype: 'uint32', recvByteLengths: this.recvByteLengths, timeoutMs: options.timeoutMs,
       }));
-      const stacked = this.stacked.u8();
-      for (let q = 0; q < n; q++) stacked.set(received[q], 4 * q * this.mineWords);
+      placeBlocks(this.stacked.u8(), received, (q) => 4 * q * this.mineWords);
       this.tallyInto(this.narrowed);
       const narrowedBytes = new Uint8Array(this.narrowed.buffer, this.narrowed.byteOffset, this.narrowed.byteLength);
       const gathered = await phase('allgatherv', this.group.allgatherv(narrowedBytes, {
         dtype: this.tallyBytes === 1 ? 'int8' : 'int16', byteLengths: this.tallyByteLengths, timeoutMs: options.timeoutMs,
       }));
       const out = options.output ?? this.ownOutput();
-      const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-      for (let q = 0; q < n; q++) outBytes.set(gathered[q], this.tallyBytes * this.slices.valueStart(q));
+      placeBlocks(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), gathered, (q) => this.tallyBytes * this.slices.valueStart(q));
       return out;
     });
   }

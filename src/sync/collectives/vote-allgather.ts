@@ -4,7 +4,7 @@ import type { ProcessGroup } from '../../comm/process-group.js';
 import { MAX_VOTE_VECTORS, signCodeWords, voteSigns } from '../../codec/index.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { checkStep, CompressedCollective, wordBytes, type RunOptions } from './compressed-collective.js';
+import { CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
 import { allgathervTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 
 export interface VoteAllgatherRunOptions extends RunOptions {
@@ -66,9 +66,7 @@ export class VoteAllgather extends CompressedCollective {
    */
   run(code: Uint32Array, step: number, options: VoteAllgatherRunOptions = {}): Promise<Uint32Array> {
     try {
-      this.checkArray('code', code, Uint32Array, this.words, `⌈${this.numValues}/32⌉ words of the 1-bit code`);
-      checkStep(step);
-      if (options.output !== undefined) this.checkArray('output', options.output, Uint32Array, this.words, 'words of the voted code');
+      this.checkSignCodeArgs(code, this.words, step, options.output);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -83,8 +81,7 @@ export class VoteAllgather extends CompressedCollective {
       const gathered = await phase('allgatherv', this.group.allgatherv(wordBytes(this.sendWords, 0, this.words), {
         dtype: 'uint32', byteLengths: this.byteLengths, timeoutMs: options.timeoutMs,
       }));
-      const stackedBytes = this.stacked.u8();
-      for (let q = 0; q < n; q++) stackedBytes.set(gathered[q], 4 * q * this.words);
+      placeBlocks(this.stacked.u8(), gathered, (q) => 4 * q * this.words);
       const out = options.output ?? this.output.u32();
       voteSigns(this.stacked.u32(), n, this.words, out, step);
       return out;

@@ -4,7 +4,7 @@ import type { ProcessGroup } from '../../comm/process-group.js';
 import { MAX_VOTE_VECTORS, signCodeWords, voteSigns } from '../../codec/index.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { checkStep, CompressedCollective, wordBytes, type RunOptions } from './compressed-collective.js';
+import { CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
 import { addTraffic, allgathervTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
@@ -99,9 +99,7 @@ export class VoteAllreduce extends CompressedCollective {
    */
   run(code: Uint32Array, step: number, options: VoteAllreduceRunOptions = {}): Promise<Uint32Array> {
     try {
-      this.checkArray('code', code, Uint32Array, this.words, `⌈${this.numValues}/32⌉ words of the 1-bit code`);
-      checkStep(step);
-      if (options.output !== undefined) this.checkArray('output', options.output, Uint32Array, this.words, 'words of the voted code');
+      this.checkSignCodeArgs(code, this.words, step, options.output);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -116,8 +114,7 @@ export class VoteAllreduce extends CompressedCollective {
       const received = await phase('alltoallv', this.group.alltoallv(this.sendBlocks, {
         dtype: 'uint32', recvByteLengths: this.recvByteLengths, timeoutMs: options.timeoutMs,
       }));
-      const stackedBytes = this.stacked.u8();
-      for (let q = 0; q < n; q++) stackedBytes.set(received[q], 4 * q * this.mine);
+      placeBlocks(this.stacked.u8(), received, (q) => 4 * q * this.mine);
       const voted = this.voted.u32();
       voteSigns(this.stacked.u32(), n, this.mine, voted, step);
       this.votedPlain.set(voted);
@@ -125,8 +122,7 @@ export class VoteAllreduce extends CompressedCollective {
         dtype: 'uint32', byteLengths: this.sliceByteLengths, timeoutMs: options.timeoutMs,
       }));
       const out = options.output ?? this.output.u32();
-      const outBytes = wordBytes(out, 0, out.length);
-      for (let q = 0; q < n; q++) outBytes.set(gathered[q], 4 * this.slices.unitStart(q));
+      placeBlocks(wordBytes(out, 0, out.length), gathered, (q) => 4 * this.slices.unitStart(q));
       return out;
     });
   }
