@@ -64,7 +64,7 @@ export function f32ToBf16(value: number): number {
 }
 
 /** Rounds float32 bits (as int32 or uint32) to a bfloat16 word. */
-function roundBitsToBf16(bits: number): number {
+export function roundBitsToBf16(bits: number): number {
   if ((bits & 0x7fffffff) > 0x7f800000) return 0x7fc0;
   // Adding 0x7fff plus the lowest kept bit carries into bit 16 exactly when the dropped half exceeds
   // one half ulp, or equals it and the kept value is odd: round-to-nearest-even. For every non-NaN

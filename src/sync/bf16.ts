@@ -1,16 +1,15 @@
 // Bulk float32 <-> bfloat16 conversion for momentum and gradient payloads (round to nearest, ties to even).
 
+import { roundBitsToBf16 } from '../comm/reduce-ops.js';
+
 /**
  * Writes the bfloat16 words of `src[i]` into `dst[i]`. NaN becomes the quiet NaN 0x7fc0, so every rank
  * produces the same bits whatever NaN payload its CPU made.
  */
 export function toBf16(src: Float32Array, dst: Uint16Array): void {
   const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  for (let i = 0; i < bits.length; i++) {
-    const b = bits[i];
-    // Adding 0x7fff plus the lowest kept bit carries into bit 16 exactly when rounding to nearest-even goes up.
-    dst[i] = (b & 0x7fffffff) > 0x7f800000 ? 0x7fc0 : ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
-  }
+  // The same rounding as the process group's bfloat16 reductions, so every path agrees on the bits.
+  for (let i = 0; i < bits.length; i++) dst[i] = roundBitsToBf16(bits[i]);
 }
 
 /** dst[i] = float32 value of bfloat16 word src[i] × scale (scale 1 is exact). */
