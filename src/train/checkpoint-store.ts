@@ -26,15 +26,19 @@ export function checkpointFileName(step: number, rank: number): string {
 
 const NAME = /^step-(\d{9,})\.rank-(\d+)\.ckpt$/;
 
-/** Steps of the finished checkpoints of `rank` in `dir`, ascending ([] when the directory does not exist). */
-export async function listCheckpointSteps(dir: string, rank: number): Promise<number[]> {
-  let names: string[];
+/** File names in `dir`, or none when the directory does not exist yet. */
+async function namesIn(dir: string): Promise<string[]> {
   try {
-    names = await readdir(dir);
+    return await readdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** Steps of the finished checkpoints of `rank` in `dir`, ascending ([] when the directory does not exist). */
+export async function listCheckpointSteps(dir: string, rank: number): Promise<number[]> {
+  const names = await namesIn(dir);
   const steps: number[] = [];
   for (const name of names) {
     const m = NAME.exec(name);
@@ -45,13 +49,7 @@ export async function listCheckpointSteps(dir: string, rank: number): Promise<nu
 
 /** Ranks that have at least one finished checkpoint in `dir`. */
 export async function ranksWithCheckpoints(dir: string): Promise<number[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = await namesIn(dir);
   const ranks = new Set<number>();
   for (const name of names) {
     const m = NAME.exec(name);
