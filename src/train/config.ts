@@ -2,7 +2,7 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import { parseMomentumPolicy } from '../sync/momentum-policy.js';
-import { strategyNames, validateStrategySpec } from '../sync/registry.js';
+import { validateStrategySpec } from '../sync/registry.js';
 import { workloadNames } from '../workloads/registry.js';
 
 export const LR_SCHEDULES = ['constant', 'cosine'] as const;
@@ -61,9 +61,9 @@ export interface TrainConfig {
   timeoutMs: number;
 }
 
-/** Strategy used when none is given: the p-bit vote when this build has it, else plain Lion. */
+/** Strategy used when none is given: Lion Cub's p-bit vote (4 bits, L1 scaling). */
 export function defaultSync(): string {
-  return strategyNames().includes('cub-pbit') ? 'cub-pbit' : 'lion';
+  return 'cub-pbit';
 }
 
 /**

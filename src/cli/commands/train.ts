@@ -31,7 +31,7 @@ export function registerTrain(program: Command): void {
     .option('--workload <name>', `one of ${workloadNames().join(', ')} (default ${d.workload})`)
     .option('--workload-options <json>', 'workload options as JSON, e.g. \'{"hiddenUnits":[512]}\'')
     .option('--nproc <n>', `local workers to start (default ${DEFAULT_NPROC}); inside a job the job's size is used`)
-    .option('--sync <strategy>', `sync strategy: ${strategyNames().join(', ')}, optionally name:key=value,… (default cub-pbit when available, else lion)`)
+    .option('--sync <strategy>', `sync strategy: ${strategyNames().join(', ')}, optionally name:key=value,… (default cub-pbit)`)
     .option('--momentum-sync <policy>', 'none, every:K, schedule:k, layers:GLOB or adaptive:T, optionally @bf16 (default none)')
     .option('--steps <n>', `optimizer steps (default ${DEFAULT_STEPS})`)
     .option('--epochs <n>', 'passes over the training set instead of --steps')
