@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { tf } from './tf.js';
 import { initBackend } from './backend.js';
 import {
+  swappedIsCheaper,
   installTransposedMatMulOverride,
   transposedMatMulOverrideInstalled,
   uninstallTransposedMatMulOverride,
@@ -188,4 +189,36 @@ test('the override leaves no tensors or backend buffers behind, and gradients ag
   assertClose(withOverride[0], without[0], 1e-5, 'dA');
   assertClose(withOverride[1], without[1], 1e-5, 'dB');
   tf.dispose([a, b]);
+});
+
+test('a small operand times a large transposed one runs swapped, exactly, and leaves nothing behind', () => {
+  // dX = dY·Wᵀ of a dense layer's backward pass: dY [batch, out], W [in, out].
+  assert.equal(swappedIsCheaper([4, 60], [90, 60], false, true), true, 'dY·Wᵀ');
+  assert.equal(swappedIsCheaper([60, 4], [60, 90], true, false), false, 'Xᵀ·dY keeps the direct form');
+  assert.equal(swappedIsCheaper([4, 60], [60, 90], false, false), false, 'no transpose: direct');
+  installTransposedMatMulOverride('wasm');
+  const [m, k, n] = [4, 60, 90];
+  const aValues = randomArray(m * k, 31);
+  const wValues = randomArray(n * k, 32);
+  const biasValues = randomArray(n, 33);
+  const backend = tf.engine().backend as unknown as { numDataIds(): number };
+  const run = () => tf.tidy(() => {
+    const a = tf.tensor2d(aValues, [m, k]);
+    const w = tf.tensor2d(wValues, [n, k]);
+    const plain = tf.matMul(a, w, false, true).dataSync().slice();
+    const fused = tf.fused.matMul({ a, b: w, transposeB: true, bias: tf.tensor1d(biasValues), activation: 'relu' }).dataSync().slice();
+    return { plain, fused };
+  });
+  run();
+  const tensorsBefore = tf.memory().numTensors;
+  const dataBefore = backend.numDataIds();
+  const { plain, fused } = run();
+  assert.equal(tf.memory().numTensors, tensorsBefore);
+  assert.equal(backend.numDataIds(), dataBefore);
+  const expected = referenceMatMul(aValues, [m, k], wValues, [n, k], false, true);
+  assertClose(plain, expected, 1e-5 * k, 'dY·Wᵀ');
+  assertClose(fused, expected.map((v, i) => Math.max(0, v + biasValues[i % n])), 1e-5 * k, 'fused dY·Wᵀ + bias, relu');
+  // Against the plain kernel on a pre-transposed W: the same sums in the same order.
+  const direct = tf.tidy(() => tf.matMul(tf.tensor2d(aValues, [m, k]), tf.transpose(tf.tensor2d(wValues, [n, k]))).dataSync());
+  assert.deepEqual(plain, direct);
 });
