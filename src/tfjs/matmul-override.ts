@@ -22,11 +22,12 @@
 
 import { tf } from './tf.js';
 import { batchedMatMulViaViews } from './wasm-batched-matmul.js';
+import type { TensorInfo } from './wasm-backend-internals.js';
+import { ROW_KERNEL_MAX_ROWS, rowMatMul } from './wasm-row-matmul.js';
 
 type KernelConfig = NonNullable<ReturnType<typeof tf.getKernel>>;
 type KernelFunc = KernelConfig['kernelFunc'];
 type KernelArgs = Parameters<KernelFunc>[0];
-type TensorInfo = { dataId: object; shape: number[]; dtype: string };
 interface DisposingBackend { disposeData(dataId: object, force?: boolean): boolean }
 
 /** The activation of a fused product → the kernel applying it alone (linear: none). */
@@ -36,6 +37,9 @@ const ACTIVATION_KERNELS: Record<string, string> = {
 const HELPER_KERNELS = ['Transpose', 'Add', ...Object.values(ACTIVATION_KERNELS)];
 
 const installed = new Map<string, KernelConfig[]>();
+
+/** Right operands XNNPACK has packed (it keeps them packed until the tensor is disposed): products with them stay there. */
+const packedWeights = new WeakSet<object>();
 
 /**
  * Re-registers BatchMatMul and _FusedMatMul for `backendName` (default 'wasm') as described in
@@ -95,11 +99,23 @@ function matMulKernel(original: KernelFunc, plainKernel: KernelFunc, helpers: Ma
     const inputs = args.inputs as unknown as Record<string, TensorInfo | undefined> & { a: TensorInfo; b: TensorInfo };
     const aBatch = batchSize(inputs.a.shape);
     const bBatch = batchSize(inputs.b.shape);
-    if (!attrs.transposeA && !attrs.transposeB && aBatch === 1 && bBatch === 1) return original(args);
-
     const backend = args.backend as unknown as DisposingBackend;
     const run = (name: string, kernelInputs: Record<string, TensorInfo>, kernelAttrs: object = {}): TensorInfo =>
       helpers.get(name)!({ inputs: kernelInputs, backend: args.backend, attrs: kernelAttrs } as unknown as KernelArgs) as unknown as TensorInfo;
+    if (!attrs.transposeA && !attrs.transposeB && aBatch === 1 && bBatch === 1) {
+      const rows = inputs.a.shape[inputs.a.shape.length - 2];
+      if (rows <= ROW_KERNEL_MAX_ROWS && !packedWeights.has(inputs.b.dataId) && inputs.a.dtype === 'float32' && inputs.b.dtype === 'float32') {
+        const outShape = [
+          ...tf.broadcast_util.assertAndGetBroadcastShape(inputs.a.shape.slice(0, -2), inputs.b.shape.slice(0, -2)),
+          rows, inputs.b.shape[inputs.b.shape.length - 1],
+        ];
+        const product = rowMatMul(args.backend, inputs.a, inputs.b, outShape);
+        if (product) return (isFused ? fusedViaPlain(product, inputs, attrs, run, backend) : product) as unknown as ReturnType<KernelFunc>;
+      }
+      packedWeights.add(inputs.b.dataId);
+      return original(args);
+    }
+
     const temporaries: TensorInfo[] = [];
     const swapLastTwo = (x: TensorInfo): TensorInfo => {
       const perm = [...x.shape.keys()];

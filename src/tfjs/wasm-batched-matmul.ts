@@ -7,35 +7,16 @@
 // slices and an output slice), XNNPACK writes the output slice in place, and
 // the views are unregistered without freeing memory they do not own.
 //
-// This uses internals of tfjs-backend-wasm 4.x (dataIdMap, the module's
-// register_tensor / dispose_data and the BatchMatMul export). `batchedMatMulViaViews`
-// checks they exist and returns null otherwise, so callers fall back to the
-// shipped kernel.
+// This uses internals of tfjs-backend-wasm 4.x (wasm-backend-internals.ts: dataIdMap,
+// the module's register_tensor / dispose_data and the BatchMatMul export).
+// `batchedMatMulViaViews` returns null when they are missing, so callers fall back
+// to the shipped kernel.
 
-type TensorInfo = { dataId: object; shape: number[]; dtype: string };
-
-interface WasmModule {
-  cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
-  tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
-}
-
-interface WasmBackendInternals {
-  wasm: WasmModule;
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
-  dataIdNextNumber: number;
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-}
+import { wasmInternals, type TensorInfo } from './wasm-backend-internals.js';
 
 type RawMatMul = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, transposeA: boolean, transposeB: boolean, outId: number) => void;
 
 const rawKernels = new WeakMap<object, RawMatMul>();
-
-function internals(backend: unknown): WasmBackendInternals | null {
-  const b = backend as Partial<WasmBackendInternals> | null;
-  if (!b || typeof b.makeOutput !== 'function' || typeof b.dataIdNextNumber !== 'number' || !b.dataIdMap || !b.wasm) return null;
-  if (typeof b.wasm.cwrap !== 'function' || typeof b.wasm.tfjs?.registerTensor !== 'function' || typeof b.wasm.tfjs?.disposeData !== 'function') return null;
-  return b as WasmBackendInternals;
-}
 
 function shapeBytes(shape: number[]): Uint8Array {
   return new Uint8Array(new Int32Array(shape).buffer);
@@ -47,7 +28,7 @@ function shapeBytes(shape: number[]): Uint8Array {
  * [..batch, M, N]) or null when the backend is not the expected wasm backend.
  */
 export function batchedMatMulViaViews(backend: unknown, a: TensorInfo, b: TensorInfo): TensorInfo | null {
-  const be = internals(backend);
+  const be = wasmInternals(backend);
   if (!be) return null;
   const aData = be.dataIdMap.get(a.dataId);
   const bData = be.dataIdMap.get(b.dataId);

@@ -1,0 +1,29 @@
+// The parts of tfjs-backend-wasm 4.x's backend object that the matmul override reaches into.
+//
+// Not public API: `wasmInternals` checks every member it returns and gives null when one is missing,
+// so callers fall back to the shipped kernels on another tfjs version.
+
+export type TensorInfo = { dataId: object; shape: number[]; dtype: string };
+
+export interface WasmModule {
+  cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
+  tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
+  /** The module's heap as float32; replaced by the module when its memory grows, so read it after allocating. */
+  HEAPF32: Float32Array;
+}
+
+export interface WasmBackendInternals {
+  wasm: WasmModule;
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+  dataIdNextNumber: number;
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+}
+
+/** The backend's internals, or null when `backend` is not the expected wasm backend. */
+export function wasmInternals(backend: unknown): WasmBackendInternals | null {
+  const b = backend as Partial<WasmBackendInternals> | null;
+  if (!b || typeof b.makeOutput !== 'function' || typeof b.dataIdNextNumber !== 'number' || !b.dataIdMap || !b.wasm) return null;
+  if (typeof b.wasm.cwrap !== 'function' || typeof b.wasm.tfjs?.registerTensor !== 'function' || typeof b.wasm.tfjs?.disposeData !== 'function') return null;
+  if (!(b.wasm.HEAPF32 instanceof Float32Array)) return null;
+  return b as WasmBackendInternals;
+}
