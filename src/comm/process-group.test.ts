@@ -132,6 +132,7 @@ test('different lengths, element types or algorithms are caught as mismatches', 
     ['length', (g, r) => g.allreduce(new Float32Array(r === 0 ? 10 : 12))],
     ['dtype', (g, r) => (r === 0 ? g.allreduce(new Float32Array(4)) : g.allreduce(new Int32Array(4)))],
     ['algorithm', (g, r) => g.allreduce(new Float32Array(r === 0 ? 4 : 40_000))],
+    ['allgatherv algorithm', (g, r) => g.allgatherv(new Uint8Array(8), { algorithm: r === 0 ? 'ring' : 'pairwise' })],
   ];
   for (const [what, call] of cases) {
     const groups = groupsOf(2, { timeoutMs: 10_000 });
@@ -187,6 +188,7 @@ test('bad arguments are refused with InvalidArgumentError and take no sequence n
     ['alltoallv lengths', () => g.alltoallv([new Uint8Array(1), new Uint8Array(1), new Uint8Array(1)], { recvByteLengths: [1, 1] })],
     ['allgatherv own length', () => g.allgatherv(new Uint8Array(2), { byteLengths: [1, 2, 2] })],
     ['allgatherv dtype', () => g.allgatherv(new Uint8Array(2), { dtype: 'float64' as never })],
+    ['allgatherv algorithm', () => g.allgatherv(new Uint8Array(2), { algorithm: 'tree' as never })],
     ['timeout', () => g.barrier({ timeoutMs: -1 })],
   ];
   for (const [what, call] of refusals) await assert.rejects(call(), InvalidArgumentError, what);

@@ -8,7 +8,7 @@ import { allgathervRing } from './collectives/allgatherv-ring.js';
 import { allreduceRecursiveDoubling } from './collectives/allreduce-recursive-doubling.js';
 import { allreduceRing } from './collectives/allreduce-ring.js';
 import { alltoallPairwise } from './collectives/alltoall-pairwise.js';
-import { alltoallvPairwise } from './collectives/alltoallv-pairwise.js';
+import { allgathervPairwise, alltoallvPairwise } from './collectives/alltoallv-pairwise.js';
 import { barrierDissemination } from './collectives/barrier-dissemination.js';
 import { broadcastBinomial } from './collectives/broadcast-binomial.js';
 import { broadcastChain } from './collectives/broadcast-chain.js';
@@ -181,17 +181,22 @@ export class ProcessGroup {
 
   /**
    * Variable-size allgather of raw bytes: resolves to every rank's `block` (index = rank; each a new Uint8Array).
-   * With `byteLengths`, a block of another length fails the call with a MismatchError.
+   * With `byteLengths`, a block of another length fails the call with a MismatchError. `algorithm`: `ring`
+   * (default; one connection per rank busy, blocks forwarded hop by hop) or `pairwise` (every rank sends its
+   * block straight to every peer: the same bytes per rank for equal blocks, but no rank waits for a block to
+   * pass through others; the compressed collectives use it). Every rank must pass the same algorithm.
    */
-  allgatherv(block: Uint8Array, options: VariableOptions & { byteLengths?: readonly number[] } = {}): Promise<Uint8Array[]> {
+  allgatherv(block: Uint8Array, options: VariableOptions & { byteLengths?: readonly number[]; algorithm?: 'ring' | 'pairwise' } = {}): Promise<Uint8Array[]> {
     return this.submit('allgatherv', options, () => {
+      const algorithm = oneOf('algorithm', options.algorithm ?? 'ring', ['ring', 'pairwise'] as const);
       const dtype = checkDTypeName(options.dtype);
       checkRawBlock('block', block, dtype);
       const expected = options.byteLengths === undefined ? undefined : checkByteLengths('byteLengths', options.byteLengths, this.worldSize, dtype);
       if (expected && expected[this.rank] !== block.byteLength) {
         throw new InvalidArgumentError(`byteLengths[${this.rank}]`, expected[this.rank], `${block.byteLength}, the length of this rank's block`);
       }
-      return { dtype, body: (ctx) => allgathervRing(ctx, block, DTYPE_BYTES[dtype], expected) };
+      const gather = algorithm === 'pairwise' ? allgathervPairwise : allgathervRing;
+      return { dtype, body: (ctx) => gather(ctx, block, DTYPE_BYTES[dtype], expected) };
     });
   }
 

@@ -1,6 +1,6 @@
 // Cost-model phases of the compressed collectives (src/sync/collectives), from their exact traffic functions.
 
-import { allgathervTraffic, alltoallvTraffic, type WireTraffic } from '../sync/collectives/traffic.js';
+import { allgathervPairwiseTraffic, allgathervTraffic, alltoallvTraffic, type WireTraffic } from '../sync/collectives/traffic.js';
 import { UnitSlices } from '../sync/collectives/unit-slices.js';
 import { tallyBytes } from '../sync/collectives/tally-allreduce.js';
 import type { QuantBits } from '../codec/quant-options.js';
@@ -36,6 +36,13 @@ export function allgathervPhase(worldSize: number, elementBytes: number, blockBy
   return variablePhase('allgatherv', worldSize - 1, t);
 }
 
+/** ProcessGroup.allgatherv (pairwise) on rank 0: one round, its block to every peer and every peer's block in. */
+function allgathervPairwisePhase(worldSize: number, elementBytes: number, blockBytes: (q: number) => number, settings: GroupSettings): CommPhase {
+  const s = resolveGroupSettings(settings);
+  const t = allgathervPairwiseTraffic(worldSize, 0, elementBytes, blockBytes, s);
+  return variablePhase('allgatherv', 1, t);
+}
+
 /**
  * VoteAllreduce.run on rank 0: copy the W-word code into the send buffer, alltoallv of word slices, stack the N
  * received slices into kernel memory, vote (N·32·u_0 value·voters), copy the voted slice out, allgatherv of the
@@ -53,7 +60,7 @@ export function voteAllreducePhases(worldSize: number, numValues: number, settin
     kernelPhase('stack slices', 'copy', 4 * worldSize * u0),
     kernelPhase('vote', 'vote', worldSize * 32 * u0),
     kernelPhase('copy voted slice', 'copy', 4 * u0),
-    allgathervPhase(worldSize, 4, words, settings),
+    allgathervPairwisePhase(worldSize, 4, words, settings),
     kernelPhase('assemble result', 'copy', 4 * w),
   ];
 }
@@ -74,7 +81,7 @@ export function pbitAllreducePhases(worldSize: number, numValues: number, bits: 
     kernelPhase('stack slices', 'copy', worldSize * packed(0)),
     kernelPhase(`sum and sign (${bits}-bit)`, `sign-of-sum-${bits}`, worldSize * slices.valueCount(0)),
     kernelPhase('copy sign slice', 'copy', 4 * u0),
-    allgathervPhase(worldSize, 4, (q) => 4 * slices.unitCount(q), settings),
+    allgathervPairwisePhase(worldSize, 4, (q) => 4 * slices.unitCount(q), settings),
     kernelPhase('assemble result', 'copy', 4 * slices.units),
   ];
 }
@@ -124,7 +131,7 @@ export function tallyAllreducePhases(worldSize: number, numValues: number, setti
     kernelPhase('stack slices', 'copy', 4 * worldSize * slices.unitCount(0)),
     kernelPhase('tally', 'tally', worldSize * slices.valueCount(0)),
     kernelPhase('narrow tallies', 'narrow-tally', slices.valueCount(0)),
-    allgathervPhase(worldSize, e, (q) => e * slices.valueCount(q), settings),
+    allgathervPairwisePhase(worldSize, e, (q) => e * slices.valueCount(q), settings),
     kernelPhase('assemble tallies', 'copy', e * numValues),
   ];
 }

@@ -69,12 +69,14 @@ test('plain collectives: bytes and messages equal predictTraffic with 32-byte he
   }
 });
 
-test('the ring has 2(N−1) sequential rounds, recursive doubling log2 P (+2 folding), alltoallv one, allgatherv N−1', () => {
+test('the ring has 2(N−1) sequential rounds, recursive doubling log2 P (+2 folding), pairwise exchanges one, ring allgatherv N−1', () => {
   assert.equal(allreducePhase(1 << 20, 'float32', 8).rounds, 14);
   assert.equal(allreducePhase(16, 'float32', 8).rounds, 3);
   assert.equal(allreducePhase(16, 'float32', 6).rounds, 4);
   const vote = voteAllreducePhases(8, 1 << 20).filter((p): p is CommPhase => p.type === 'comm');
-  assert.deepEqual(vote.map((p) => [p.label, p.rounds]), [['alltoallv', 1], ['allgatherv', 7]]);
+  assert.deepEqual(vote.map((p) => [p.label, p.rounds]), [['alltoallv', 1], ['allgatherv', 1]]);
+  const allgather = voteAllgatherPhases(8, 1 << 20).filter((p): p is CommPhase => p.type === 'comm');
+  assert.deepEqual(allgather.map((p) => [p.label, p.rounds]), [['allgatherv', 7]]);
   // The default allreduce switches to the ring above 64 KiB, as ProcessGroup does.
   assert.match(allreducePhase(16_384, 'float32', 4).label, /recursive-doubling/);
   assert.match(allreducePhase(16_385, 'float32', 4).label, /ring/);

@@ -1,4 +1,4 @@
-// Variable-size alltoall: rank r sends a block of any byte length to each peer and gets one from each.
+// Variable-size pairwise exchanges: alltoallv (a block per peer) and allgatherv (one block to every peer).
 
 import { alignedChunkBytes, recvChunks, sendChunks } from './chunked.js';
 import { ALGORITHM_IDS, type CollectiveContext } from './context.js';
@@ -13,33 +13,60 @@ import { recvBlockLength, wordBytes } from './variable-blocks.js';
  * Σ_{p≠r} (4 + |block_p|). Each returned block is a fresh Uint8Array owned by the caller.
  * The caller validates sendBlocks.length = N and that every length is a whole number of elements.
  */
-export async function alltoallvPairwise(
+export function alltoallvPairwise(
   ctx: CollectiveContext,
   sendBlocks: readonly Uint8Array[],
   elementBytes: number,
   expectedByteLengths?: readonly number[],
 ): Promise<Uint8Array[]> {
+  return exchangePairwise(ctx, ALGORITHM_IDS.alltoallvPairwise, 'alltoallv', (p) => sendBlocks[p], elementBytes, expectedByteLengths);
+}
+
+/**
+ * Returns blocks[i] = rank i's `block` (blocks[r] is a copy), with the framing of alltoallvPairwise: every
+ * rank sends its block straight to every peer, so no block waits for a rank in between (the ring's
+ * store-and-forward) and a late rank delays only its own block. Payload bytes sent per rank:
+ * (N−1)·(4 + |block|), received Σ_{q≠r} (4 + |block_q|); the ring's totals when all blocks are equal.
+ */
+export function allgathervPairwise(
+  ctx: CollectiveContext,
+  block: Uint8Array,
+  elementBytes: number,
+  expectedByteLengths?: readonly number[],
+): Promise<Uint8Array[]> {
+  return exchangePairwise(ctx, ALGORITHM_IDS.allgathervPairwise, 'allgatherv', () => block, elementBytes, expectedByteLengths);
+}
+
+async function exchangePairwise(
+  ctx: CollectiveContext,
+  algorithmId: number,
+  op: string,
+  blockFor: (peer: number) => Uint8Array,
+  elementBytes: number,
+  expectedByteLengths: readonly number[] | undefined,
+): Promise<Uint8Array[]> {
   const { link } = ctx;
-  link.useAlgorithm(ALGORITHM_IDS.alltoallvPairwise);
+  link.useAlgorithm(algorithmId);
   const n = link.worldSize;
   const r = link.rank;
   const received: Uint8Array[] = new Array(n);
-  received[r] = sendBlocks[r].slice();
+  received[r] = blockFor(r).slice();
   if (n === 1) return received;
   const chunkBytes = alignedChunkBytes(ctx.chunkBytes, elementBytes);
   const outgoingLengths = new Uint32Array(n);
   for (let s = 1; s < n; s++) {
     const to = mod(r + s, n);
-    outgoingLengths[to] = sendBlocks[to].byteLength;
+    const block = blockFor(to);
+    outgoingLengths[to] = block.byteLength;
     void link.send(to, wordBytes(outgoingLengths, to));
-    sendChunks(link, to, sendBlocks[to], chunkBytes);
+    sendChunks(link, to, block, chunkBytes);
   }
   const incomingLengths = new Uint32Array(n);
   const receiving: Promise<void>[] = [];
   for (let s = 1; s < n; s++) {
     const from = mod(r - s, n);
     receiving.push((async () => {
-      const byteLength = await recvBlockLength(link, from, incomingLengths, from, elementBytes, expectedByteLengths?.[from], 'alltoallv');
+      const byteLength = await recvBlockLength(link, from, incomingLengths, from, elementBytes, expectedByteLengths?.[from], op);
       received[from] = new Uint8Array(byteLength);
       await recvChunks(link, from, received[from], chunkBytes);
     })());

@@ -30,4 +30,5 @@ export const ALGORITHM_IDS = {
   barrierDissemination: 8,
   alltoallvPairwise: 9,
   allgathervRing: 10,
+  allgathervPairwise: 11,
 } as const;

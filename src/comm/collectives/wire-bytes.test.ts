@@ -79,6 +79,10 @@ test('variable-size forms: a 4-byte length frame per block, then its chunks', as
   const lengths = [10, 2000, 0];
   const agv = await measure({}, (g, r) => g.allgatherv(new Uint8Array(lengths[r])), 3);
   assert.deepEqual(agv.map((s) => s.sent), [114, 2178, 4 + 2000 + 4 + 0 + 4 * H]);
+  // Pairwise: every rank sends its own block to both peers. Rank 1: 2 × ((4 + 2000) in 1 + 2 messages) = 4008 + 192.
+  const pairwise = await measure({}, (g, r) => g.allgatherv(new Uint8Array(lengths[r]), { algorithm: 'pairwise' }), 3);
+  assert.deepEqual(pairwise.map((s) => s.sent), [2 * (14 + 2 * H), 2 * (2004 + 3 * H), 2 * (4 + H)]);
+  assert.deepEqual(pairwise.map((s) => s.received), [2004 + 3 * H + 4 + H, 14 + 2 * H + 4 + H, 14 + 2 * H + 2004 + 3 * H]);
 });
 
 test('the prediction module agrees with the worked example', () => {

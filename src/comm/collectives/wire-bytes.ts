@@ -32,7 +32,7 @@ export type TrafficSpec =
   | ({ algorithm: 'broadcast-chain' | 'broadcast-binomial'; root: number } & Dense)
   | ({ algorithm: 'barrier-dissemination' } & Common)
   | ({ algorithm: 'alltoallv-pairwise'; elementBytes: number; sendByteLengths: readonly number[]; recvByteLengths: readonly number[] } & Common)
-  | ({ algorithm: 'allgatherv-ring'; elementBytes: number; byteLengths: readonly number[] } & Common);
+  | ({ algorithm: 'allgatherv-ring' | 'allgatherv-pairwise'; elementBytes: number; byteLengths: readonly number[] } & Common);
 
 /** Bytes on the wire: payload plus `headerBytes` per message (32 for lion-cub's frames). */
 export function wireBytes(t: Traffic, headerBytes: number): { bytesSent: number; bytesReceived: number } {
@@ -100,6 +100,15 @@ export function predictTraffic(spec: TrafficSpec): Traffic {
         if (p === r) continue;
         addVariable(t, 'sent', spec.sendByteLengths[p], chunkBytes);
         addVariable(t, 'received', spec.recvByteLengths[p], chunkBytes);
+      }
+      return t;
+    }
+    case 'allgatherv-pairwise': {
+      const chunkBytes = alignedChunkBytes(spec.chunkBytes, spec.elementBytes);
+      for (let p = 0; p < n; p++) {
+        if (p === r) continue;
+        addVariable(t, 'sent', spec.byteLengths[r], chunkBytes);
+        addVariable(t, 'received', spec.byteLengths[p], chunkBytes);
       }
       return t;
     }

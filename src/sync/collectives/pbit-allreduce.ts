@@ -5,7 +5,7 @@ import { maxSummableVectors, packedWordCount, signCodeWords, signOfSumPacked, ty
 import { InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
 import { checkStep, CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
-import { addTraffic, allgathervTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
+import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
 export interface PbitAllreduceRunOptions extends RunOptions {
@@ -24,8 +24,8 @@ function checkBits(bits: unknown): asserts bits is QuantBits {
  * size and H the header size:
  *   alltoallv:  sends Σ_{q≠r} (1 + ⌈4pw_q/c⌉) messages, Σ_{q≠r} (4 + 4pw_q) payload bytes;
  *               receives (N−1)·(1 + ⌈4pw_r/c⌉) messages, (N−1)·(4 + 4pw_r) payload bytes;
- *   allgatherv: sends Σ_{q≠r+1} (1 + ⌈4u_q/c⌉) messages, Σ_{q≠r+1} (4 + 4u_q) payload bytes;
- *               receives Σ_{q≠r} of the same;
+ *   allgatherv (pairwise): sends (N−1)·(1 + ⌈4u_r/c⌉) messages, (N−1)·(4 + 4u_r) payload bytes;
+ *               receives Σ_{q≠r} (1 + ⌈4u_q/c⌉) messages, Σ_{q≠r} (4 + 4u_q) payload bytes;
  * bytes = payload + H·messages; ≈ (N−1)/N · d·(p+1)/8 for large d. Zero for one rank.
  */
 export function pbitAllreduceTraffic(worldSize: number, rank: number, numValues: number, bits: QuantBits, settings: TrafficSettings = {}): WireTraffic {
@@ -34,7 +34,7 @@ export function pbitAllreduceTraffic(worldSize: number, rank: number, numValues:
   const packed = (q: number): number => 4 * slices.packedWordLength(q, bits);
   return addTraffic(
     alltoallvTraffic(worldSize, rank, 4, packed, () => packed(rank), settings),
-    allgathervTraffic(worldSize, rank, 4, (q) => 4 * slices.unitCount(q), settings),
+    allgathervPairwiseTraffic(worldSize, rank, 4, (q) => 4 * slices.unitCount(q), settings),
   );
 }
 
@@ -135,7 +135,7 @@ export class PbitAllreduce extends CompressedCollective {
       signOfSumPacked(this.stacked.u32(), n, this.minePacked, this.bits, this.mineValues, sign, step);
       this.signPlain.set(sign);
       const gathered = await phase('allgatherv', this.group.allgatherv(wordBytes(this.signPlain, 0, this.mineWords), {
-        dtype: 'uint32', byteLengths: this.sliceByteLengths, timeoutMs: options.timeoutMs,
+        dtype: 'uint32', byteLengths: this.sliceByteLengths, timeoutMs: options.timeoutMs, algorithm: 'pairwise',
       }));
       const out = options.output ?? this.output.u32();
       placeBlocks(wordBytes(out, 0, out.length), gathered, (q) => 4 * this.slices.unitStart(q));

@@ -5,7 +5,7 @@ import { MAX_VOTE_VECTORS, signCodeWords, tallySigns } from '../../codec/index.j
 import { InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
 import { CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
-import { addTraffic, allgathervTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
+import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
 export type TallyArray = Int8Array | Int16Array;
@@ -26,8 +26,8 @@ export function tallyBytes(worldSize: number): 1 | 2 {
  * tallyBytes(N) bytes. With c the chunk size (rounded down to whole elements) and H the header size:
  *   alltoallv:  sends Σ_{q≠r} (1 + ⌈4u_q/c⌉) messages, Σ_{q≠r} (4 + 4u_q) payload bytes;
  *               receives (N−1)·(1 + ⌈4u_r/c⌉) messages, (N−1)·(4 + 4u_r) payload bytes;
- *   allgatherv: sends Σ_{q≠r+1} (1 + ⌈E·v_q/c⌉) messages, Σ_{q≠r+1} (4 + E·v_q) payload bytes;
- *               receives Σ_{q≠r} of the same;
+ *   allgatherv (pairwise): sends (N−1)·(1 + ⌈E·v_r/c⌉) messages, (N−1)·(4 + E·v_r) payload bytes;
+ *               receives Σ_{q≠r} (1 + ⌈E·v_q/c⌉) messages, Σ_{q≠r} (4 + E·v_q) payload bytes;
  * bytes = payload + H·messages; ≈ (N−1)/N · (d/8 + E·d). Zero for one rank.
  */
 export function tallyAllreduceTraffic(worldSize: number, rank: number, numValues: number, settings: TrafficSettings = {}): WireTraffic {
@@ -36,7 +36,7 @@ export function tallyAllreduceTraffic(worldSize: number, rank: number, numValues
   const words = (q: number): number => 4 * slices.unitCount(q);
   return addTraffic(
     alltoallvTraffic(worldSize, rank, 4, words, () => words(rank), settings),
-    allgathervTraffic(worldSize, rank, width, (q) => width * slices.valueCount(q), settings),
+    allgathervPairwiseTraffic(worldSize, rank, width, (q) => width * slices.valueCount(q), settings),
   );
 }
 
@@ -125,7 +125,7 @@ export class TallyAllreduce extends CompressedCollective {
       this.tallyInto(this.narrowed);
       const narrowedBytes = new Uint8Array(this.narrowed.buffer, this.narrowed.byteOffset, this.narrowed.byteLength);
       const gathered = await phase('allgatherv', this.group.allgatherv(narrowedBytes, {
-        dtype: this.tallyBytes === 1 ? 'int8' : 'int16', byteLengths: this.tallyByteLengths, timeoutMs: options.timeoutMs,
+        dtype: this.tallyBytes === 1 ? 'int8' : 'int16', byteLengths: this.tallyByteLengths, timeoutMs: options.timeoutMs, algorithm: 'pairwise',
       }));
       const out = options.output ?? this.ownOutput();
       placeBlocks(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), gathered, (q) => this.tallyBytes * this.slices.valueStart(q));

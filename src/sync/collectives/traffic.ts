@@ -89,6 +89,16 @@ export function alltoallvTraffic(
 }
 
 /**
+ * ProcessGroup.allgatherv (pairwise): rank r sends its own block to every peer and receives every peer's block,
+ * each as a length frame plus chunks. Nothing for one rank.
+ */
+export function allgathervPairwiseTraffic(
+  worldSize: number, rank: number, elementBytes: number, blockBytes: (block: number) => number, settings: TrafficSettings = {},
+): WireTraffic {
+  return alltoallvTraffic(worldSize, rank, elementBytes, () => blockBytes(rank), blockBytes, settings);
+}
+
+/**
  * ProcessGroup.allgatherv (ring): rank r forwards every block but that of its right neighbour r+1 (which
  * started the block's trip) and receives every block but its own, each as a length frame plus chunks.
  */

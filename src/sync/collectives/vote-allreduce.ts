@@ -5,7 +5,7 @@ import { MAX_VOTE_VECTORS, signCodeWords, voteSigns } from '../../codec/index.js
 import { InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
 import { CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
-import { addTraffic, allgathervTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
+import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
 export interface VoteAllreduceRunOptions extends RunOptions {
@@ -18,8 +18,8 @@ export interface VoteAllreduceRunOptions extends RunOptions {
  * slices of w_q = blockLength(W, N, q) words, c the chunk size and H the header size:
  *   alltoallv:  sends  Σ_{q≠r} (1 + ⌈4w_q/c⌉) messages, Σ_{q≠r} (4 + 4w_q) payload bytes;
  *               receives (N−1)·(1 + ⌈4w_r/c⌉) messages, (N−1)·(4 + 4w_r) payload bytes;
- *   allgatherv: sends  Σ_{q≠r+1} (1 + ⌈4w_q/c⌉) messages, Σ_{q≠r+1} (4 + 4w_q) payload bytes;
- *               receives Σ_{q≠r} of the same;
+ *   allgatherv (pairwise): sends (N−1)·(1 + ⌈4w_r/c⌉) messages, (N−1)·(4 + 4w_r) payload bytes;
+ *               receives Σ_{q≠r} (1 + ⌈4w_q/c⌉) messages, Σ_{q≠r} (4 + 4w_q) payload bytes;
  * bytes = payload + H·messages. When N divides W and a slice fits one chunk: 2(N−1)·(4W/N + 4 + 2H) bytes
  * sent, ≈ 2(N−1)/N · d/8. Zero for one rank.
  */
@@ -28,7 +28,7 @@ export function voteAllreduceTraffic(worldSize: number, rank: number, numValues:
   const words = (q: number): number => 4 * slices.unitCount(q);
   return addTraffic(
     alltoallvTraffic(worldSize, rank, 4, words, () => words(rank), settings),
-    allgathervTraffic(worldSize, rank, 4, words, settings),
+    allgathervPairwiseTraffic(worldSize, rank, 4, words, settings),
   );
 }
 
@@ -119,7 +119,7 @@ export class VoteAllreduce extends CompressedCollective {
       voteSigns(this.stacked.u32(), n, this.mine, voted, step);
       this.votedPlain.set(voted);
       const gathered = await phase('allgatherv', this.group.allgatherv(wordBytes(this.votedPlain, 0, this.mine), {
-        dtype: 'uint32', byteLengths: this.sliceByteLengths, timeoutMs: options.timeoutMs,
+        dtype: 'uint32', byteLengths: this.sliceByteLengths, timeoutMs: options.timeoutMs, algorithm: 'pairwise',
       }));
       const out = options.output ?? this.output.u32();
       placeBlocks(wordBytes(out, 0, out.length), gathered, (q) => 4 * this.slices.unitStart(q));

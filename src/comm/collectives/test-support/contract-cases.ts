@@ -150,18 +150,20 @@ export async function checkAlltoallv(setup: GroupSetup, dtype: DType, scale: num
   }), `alltoallv ${dtype} scale ${scale}`);
 }
 
-export async function checkAllgatherv(setup: GroupSetup, dtype: DType, scale: number, announce: boolean, seed: number): Promise<void> {
+export async function checkAllgatherv(
+  setup: GroupSetup, dtype: DType, scale: number, announce: boolean, seed: number, algorithm: 'ring' | 'pairwise',
+): Promise<void> {
   const n = setup.groups.length;
   const e = DTYPE_BYTES[dtype];
   const lengths = setup.groups.map((_, r) => variableLength(r, r, scale, e));
   const blocks = setup.groups.map((_, r) => rawBlock(lengths[r], seedOf(seed, r)));
-  const outputs = await runAll(setup, (g, r) => g.allgatherv(blocks[r], { dtype, byteLengths: announce ? lengths : undefined }));
+  const outputs = await runAll(setup, (g, r) => g.allgatherv(blocks[r], { dtype, byteLengths: announce ? lengths : undefined, algorithm }));
+  const label = `allgatherv (${algorithm}) ${dtype} scale ${scale}`;
   outputs.forEach((got, r) => {
     assert.equal(got.length, n);
-    got.forEach((b, i) => check(b, blocks[i], `allgatherv ${dtype} scale ${scale} N=${n}: rank ${r} block of ${i}`));
+    got.forEach((b, i) => check(b, blocks[i], `${label} N=${n}: rank ${r} block of ${i}`));
   });
-  checkTraffic(setup, (rank) => ({ algorithm: 'allgatherv-ring', worldSize: n, rank, chunkBytes: setup.chunkBytes, elementBytes: e, byteLengths: lengths }),
-    `allgatherv ${dtype} scale ${scale}`);
+  checkTraffic(setup, (rank) => ({ algorithm: `allgatherv-${algorithm}`, worldSize: n, rank, chunkBytes: setup.chunkBytes, elementBytes: e, byteLengths: lengths }), label);
 }
 
 /**

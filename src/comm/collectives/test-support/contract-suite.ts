@@ -131,7 +131,8 @@ export function collectiveContractSuite(label: string, makeTransports: Transport
                 for (const scale of [0, 5, 40]) {
                   for (const announce of [false, true]) {
                     await checkAlltoallv(setup, dtype, scale, announce, seed(n, configIndex, scale, announce ? 1 : 0, dtype));
-                    await checkAllgatherv(setup, dtype, scale, announce, seed(n, configIndex, scale, announce ? 3 : 2, dtype));
+                    await checkAllgatherv(setup, dtype, scale, announce, seed(n, configIndex, scale, announce ? 3 : 2, dtype), announce ? 'pairwise' : 'ring');
+                    await checkAllgatherv(setup, dtype, scale, announce, seed(n, configIndex, scale, announce ? 5 : 4, dtype), announce ? 'ring' : 'pairwise');
                   }
                 }
               }
