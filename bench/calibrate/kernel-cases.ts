@@ -170,16 +170,19 @@ export const KERNEL_CASES: Record<KernelName, KernelCase> = {
     const [pv, mv, gv, dv] = [p.f32(), m.f32(), g.f32(), d.f32()];
     return () => lionApplyDirection(pv, mv, gv, dv, K);
   }), n),
-  'bf16-encode': (n, memory) => unitsOf(withRegions(memory, [4 * n], ([src]) => {
+  // As lion-bf16 runs them: converted in kernel memory (wasm) and copied to or from the words the allreduce sends.
+  'bf16-encode': (n, memory) => unitsOf(withRegions(memory, [4 * n, 2 * n], ([src, words]) => {
     src.f32().set(randomFloat32(n, 17));
     const s = src.f32();
-    const dst = new Uint16Array(n);
-    return () => toBf16(s, dst);
+    const w = words.u16().subarray(0, n);
+    const plain = new Uint16Array(n);
+    return () => { toBf16(s, w); plain.set(w); };
   }), n),
-  'bf16-decode': (n, memory) => unitsOf(withRegions(memory, [4 * n], ([dst]) => {
-    const src = new Uint16Array(n).fill(0x3f80);
+  'bf16-decode': (n, memory) => unitsOf(withRegions(memory, [4 * n, 2 * n], ([dst, words]) => {
+    const plain = new Uint16Array(n).fill(0x3f80);
+    const w = words.u16().subarray(0, n);
     const d = dst.f32();
-    return () => fromBf16(src, d);
+    return () => { w.set(plain); fromBf16(w, d); };
   }), n),
   'reduce-f32': reduceCase('float32'),
   'reduce-bf16': reduceCase('bfloat16'),

@@ -25,6 +25,7 @@ export class KernelRegion {
   private cachedU32: Uint32Array | null = null;
   private cachedI32: Int32Array | null = null;
   private cachedU8: Uint8Array | null = null;
+  private cachedU16: Uint16Array | null = null;
   private cachedI8: Int8Array | null = null;
   freed = false;
 
@@ -36,7 +37,7 @@ export class KernelRegion {
     if (buffer !== this.cachedBuffer) {
       this.cachedBuffer = buffer;
       this.cachedF32 = this.cachedU32 = this.cachedI32 = null;
-      this.cachedU8 = this.cachedI8 = null;
+      this.cachedU8 = this.cachedU16 = this.cachedI8 = null;
     }
     return buffer;
   }
@@ -57,6 +58,10 @@ export class KernelRegion {
   u8(): Uint8Array {
     const buffer = this.refresh();
     return (this.cachedU8 ??= new Uint8Array(buffer, this.offset, this.byteLength));
+  }
+  u16(): Uint16Array {
+    const buffer = this.refresh();
+    return (this.cachedU16 ??= new Uint16Array(buffer, this.offset, this.byteLength >>> 1));
   }
   i8(): Int8Array {
     const buffer = this.refresh();
