@@ -32,18 +32,25 @@ export function setWasmKernelsEnabled(enabled: boolean): void {
 export function loadKernelModule<T>(name: string): T {
   let exports = instances.get(name);
   if (!exports) {
-    const bytes = readKernelFile(name);
-    const module = new WebAssembly.Module(bytes);
-    const instance = new WebAssembly.Instance(module, {
-      env: {
-        memory: kernelMemory.memory,
-        abort: () => { throw new LionCubError('kernel_abort', `wasm kernel module ${name} aborted`); },
-      },
-    });
-    exports = instance.exports;
+    exports = instantiateKernelModule<WebAssembly.Exports>(name, kernelMemory.memory);
     instances.set(name, exports);
   }
   return exports as T;
+}
+
+/**
+ * A new instance of build/<name>.wasm on `memory` (not cached): for a kernel that needs a memory of its own,
+ * whose growth must not detach views of the shared kernel memory. Throws like loadKernelModule.
+ */
+export function instantiateKernelModule<T>(name: string, memory: WebAssembly.Memory): T {
+  const module = new WebAssembly.Module(readKernelFile(name));
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      memory,
+      abort: () => { throw new LionCubError('kernel_abort', `wasm kernel module ${name} aborted`); },
+    },
+  });
+  return instance.exports as T;
 }
 
 // Sources run from src/kernels/ (tests), compiled code from dist/src/kernels/; build/ is at the package root.

@@ -1,38 +1,52 @@
 // Dense product y = x·w of row-major float32 matrices: the wasm SIMD kernel (assembly/linalg.ts) and its reference.
 
 import { InvalidArgumentError } from '../errors.js';
-import { canUseWasm, loadKernelModule } from './load.js';
+import { KernelMemory } from './kernel-memory.js';
+import { instantiateKernelModule, wasmKernelsEnabled } from './load.js';
 
 interface LinalgKernels {
   matmul(xPtr: number, wPtr: number, yPtr: number, m: number, k: number, n: number): void;
 }
 
-let kernels: LinalgKernels | null = null;
-
-function linalg(): LinalgKernels {
-  return (kernels ??= loadKernelModule<LinalgKernels>('linalg'));
-}
-
 /**
- * y[m×n] = x[m×k]·w[k×n]. Each element is summed over k in ascending order with one float32 multiply and one
- * float32 add per term, so the wasm kernel (used when all three arrays live in kernel memory) and the plain-JS
- * path give the same bits. y must not overlap x or w. Throws InvalidArgumentError for lengths that do not fit.
+ * Runs the product in a wasm memory of its own: the operands are copied in, the result copied out. A separate
+ * memory because its callers (the tfjs matmul override) run in the middle of a forward pass, while the trainer
+ * holds views of the shared kernel memory that a grow of it would detach. The memory grows to the largest
+ * product seen and is reused.
  */
-export function matmul(x: Float32Array, w: Float32Array, y: Float32Array, m: number, k: number, n: number): void {
-  for (const [name, value] of [['m', m], ['k', k], ['n', n]] as const) {
-    if (!Number.isSafeInteger(value) || value < 0 || value > 0x7fffffff) throw new InvalidArgumentError(name, value, 'a non-negative int32 dimension');
+export class MatmulWorkspace {
+  private readonly memory = new KernelMemory();
+  private kernels: LinalgKernels | null = null;
+
+  /**
+   * y[0, m·n) = x[0, m·k) · w[0, k·n), all row-major. Each element is summed over k in ascending order with one
+   * float32 multiply and one float32 add per term, so the wasm kernel and matmulReference (used when wasm
+   * kernels are off) give the same bits. Throws InvalidArgumentError for sizes that do not fit the arrays.
+   */
+  multiply(x: Float32Array, w: Float32Array, y: Float32Array, m: number, k: number, n: number): void {
+    checkDims(x, w, y, m, k, n);
+    if (!wasmKernelsEnabled()) {
+      matmulReference(x, w, y, m, k, n);
+      return;
+    }
+    this.kernels ??= instantiateKernelModule<LinalgKernels>('linalg', this.memory.memory);
+    const xr = this.memory.allocF32(m * k);
+    const wr = this.memory.allocF32(k * n);
+    const yr = this.memory.allocF32(m * n);
+    try {
+      xr.f32().set(x.subarray(0, m * k));
+      wr.f32().set(w.subarray(0, k * n));
+      this.kernels.matmul(xr.offset, wr.offset, yr.offset, m, k, n);
+      y.set(yr.f32());
+    } finally {
+      this.memory.release(xr);
+      this.memory.release(wr);
+      this.memory.release(yr);
+    }
   }
-  if (x.length < m * k) throw new InvalidArgumentError('x.length', x.length, `at least m·k = ${m * k}`);
-  if (w.length < k * n) throw new InvalidArgumentError('w.length', w.length, `at least k·n = ${k * n}`);
-  if (y.length < m * n) throw new InvalidArgumentError('y.length', y.length, `at least m·n = ${m * n}`);
-  if (canUseWasm(x, w, y)) {
-    linalg().matmul(x.byteOffset, w.byteOffset, y.byteOffset, m, k, n);
-    return;
-  }
-  matmulReference(x, w, y, m, k, n);
 }
 
-/** The plain-JS path of matmul (no argument checks). */
+/** The plain-JS product (no argument checks); the wasm kernel's bit-for-bit reference. */
 export function matmulReference(x: Float32Array, w: Float32Array, y: Float32Array, m: number, k: number, n: number): void {
   for (let i = 0; i < m; i++) {
     const xr = i * k;
@@ -42,4 +56,13 @@ export function matmulReference(x: Float32Array, w: Float32Array, y: Float32Arra
       y[i * n + j] = acc;
     }
   }
+}
+
+function checkDims(x: Float32Array, w: Float32Array, y: Float32Array, m: number, k: number, n: number): void {
+  for (const [name, value] of [['m', m], ['k', k], ['n', n]] as const) {
+    if (!Number.isSafeInteger(value) || value < 0 || value > 0x7fffffff) throw new InvalidArgumentError(name, value, 'a non-negative int32 dimension');
+  }
+  if (x.length < m * k) throw new InvalidArgumentError('x.length', x.length, `at least m·k = ${m * k}`);
+  if (w.length < k * n) throw new InvalidArgumentError('w.length', w.length, `at least k·n = ${k * n}`);
+  if (y.length < m * n) throw new InvalidArgumentError('y.length', y.length, `at least m·n = ${m * n}`);
 }

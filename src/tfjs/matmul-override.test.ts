@@ -11,6 +11,7 @@ import {
   uninstallTransposedMatMulOverride,
 } from './matmul-override.js';
 import { seededRandom } from '../test-support/random.js';
+import { kernelMemory } from '../kernels/load.js';
 
 before(async () => {
   const info = await initBackend({ backend: 'wasm', fallbackToCpu: false, fastTransposedMatMul: false });
@@ -221,4 +222,20 @@ test('a small operand times a large transposed one runs swapped, exactly, and le
   // Against the plain kernel on a pre-transposed W: the same sums in the same order.
   const direct = tf.tidy(() => tf.matMul(tf.tensor2d(aValues, [m, k]), tf.transpose(tf.tensor2d(wValues, [n, k]))).dataSync());
   assert.deepEqual(plain, direct);
+});
+
+test('a product on the row kernel leaves views of the shared kernel memory attached', () => {
+  installTransposedMatMulOverride('wasm');
+  // A view taken before the product, as the trainer holds its gradient buffer through a forward pass.
+  const region = kernelMemory.allocF32(16);
+  try {
+    const view = region.f32();
+    const [m, k, n] = [8, 512, 1024];
+    const product = tf.tidy(() => tf.matMul(tf.tensor2d(randomArray(m * k, 41), [m, k]), tf.tensor2d(randomArray(k * n, 42), [k, n])).dataSync());
+    assert.equal(product.length, m * n);
+    assert.equal(view.byteLength, 64, 'the view survived the product');
+    view.fill(1);
+  } finally {
+    kernelMemory.release(region);
+  }
 });
