@@ -103,15 +103,12 @@ export function predictTraffic(spec: TrafficSpec): Traffic {
       }
       return t;
     }
-    case 'allgatherv-pairwise': {
-      const chunkBytes = alignedChunkBytes(spec.chunkBytes, spec.elementBytes);
-      for (let p = 0; p < n; p++) {
-        if (p === r) continue;
-        addVariable(t, 'sent', spec.byteLengths[r], chunkBytes);
-        addVariable(t, 'received', spec.byteLengths[p], chunkBytes);
-      }
-      return t;
-    }
+    case 'allgatherv-pairwise':
+      // The alltoallv schedule with this rank's block sent to every peer.
+      return predictTraffic({
+        ...spec, algorithm: 'alltoallv-pairwise',
+        sendByteLengths: spec.byteLengths.map(() => spec.byteLengths[r]), recvByteLengths: spec.byteLengths,
+      });
     case 'allgatherv-ring': {
       const chunkBytes = alignedChunkBytes(spec.chunkBytes, spec.elementBytes);
       for (let b = 0; b < n; b++) {
