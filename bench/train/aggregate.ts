@@ -56,6 +56,19 @@ export function warmupSkipped(stepCount: number, warmupSteps = WARMUP_STEPS): nu
 }
 
 /**
+ * E[max of n independent draws] from the empirical distribution of `samples`: with x_(1) ≤ … ≤ x_(m),
+ * Σ_i x_(i)·((i/m)^n − ((i−1)/m)^n). n = 1 gives the mean. Throws InvalidArgumentError for no samples.
+ */
+export function expectedMaximum(samples: readonly number[], n: number): number {
+  if (samples.length === 0) throw new InvalidArgumentError('samples', samples, 'at least one sample');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const m = sorted.length;
+  let sum = 0;
+  for (let i = 1; i <= m; i++) sum += sorted[i - 1] * ((i / m) ** n - ((i - 1) / m) ** n);
+  return sum;
+}
+
+/**
  * The row of one run, speedups and prediction left null (speedup.ts fills them across runs).
  *
  * Times are medians over the steps after warm-up, in ms per step; codecMs = encodeMs + decodeMs (of the medians).
@@ -92,6 +105,7 @@ export function summariseRun(events: RunEvents, link: { rate: string; linkGbit: 
     linkGbit: link.linkGbit,
     stepMsMedian: med((s) => s.stepMs),
     computeMs: med((s) => s.computeMs),
+    computeMsSlowest: expectedMaximum(timed.map((s) => s.computeMs), start.worldSize),
     encodeMs,
     commMs: med((s) => s.sync.commMs),
     decodeMs,

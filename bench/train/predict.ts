@@ -32,13 +32,22 @@ function nominalGbit(rate: string): number | null {
 }
 
 /**
- * predictStep for a measured row: same strategy, d, N and nominal link, the row's measured computeMs, all N ranks on
- * this machine's cores (κ = N / constants.cores). Null when the model cannot price the strategy (it throws for those).
+ * The compute a step of `run` waits for: its slowest rank's (computeMsSlowest) when the strategy communicates,
+ * the rank's own median for noop (ranks never wait for each other) and for a single rank.
+ */
+export function pricedComputeMs(run: StrategyRun, nproc: number): number {
+  return run.sync === 'noop' || nproc === 1 ? run.computeMs : run.computeMsSlowest;
+}
+
+/**
+ * predictStep for a measured row: same strategy, d, N and nominal link, the measured compute (pricedComputeMs), all N
+ * ranks on this machine's cores (κ = N / constants.cores). Null when the model cannot price the strategy (it throws
+ * for those).
  */
 export function predictRow(run: StrategyRun, nproc: number, constants: CostConstants): number | null {
   try {
     return predictStep({
-      strategy: run.sync, numParams: run.numParams, N: nproc, linkGbit: nominalGbit(run.rate), computeMs: run.computeMs,
+      strategy: run.sync, numParams: run.numParams, N: nproc, linkGbit: nominalGbit(run.rate), computeMs: pricedComputeMs(run, nproc),
       constants, host: { ranksPerHost: nproc, cores: constants.cores },
     }).stepMs;
   } catch {
@@ -51,7 +60,7 @@ export function reportModelError(report: BenchTrainReport, constants: CostConsta
   const points = report.runs.filter((r) => r.predictedStepMs !== null && predictRow(r, report.nproc, constants) !== null);
   if (points.length === 0) return undefined;
   const result = modelError(points.map((r) => ({
-    strategy: r.sync, numParams: r.numParams, N: report.nproc, linkGbit: nominalGbit(r.rate), stepMs: r.stepMsMedian, computeMs: r.computeMs,
+    strategy: r.sync, numParams: r.numParams, N: report.nproc, linkGbit: nominalGbit(r.rate), stepMs: r.stepMsMedian, computeMs: pricedComputeMs(r, report.nproc),
   })), constants);
   return { maxAbsRelError: result.maxAbsError, points: points.length };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectRunEvents, medianRun, summariseRun, warmupSkipped } from '../../bench/train/aggregate.js';
+import { collectRunEvents, expectedMaximum, medianRun, summariseRun, warmupSkipped } from '../../bench/train/aggregate.js';
 import type { StrategyRun } from '../../bench/train/report/types.js';
 import { applySpeedups, timeToTarget } from '../../bench/train/speedup.js';
 import type { EvalEvent, TrainEvent } from '../../src/train/events.js';
@@ -84,7 +84,7 @@ test('a stream without start or done is refused', () => {
 
 function row(sync: string, rate: string, stepMsMedian: number, evals: Array<[number, number]>, finalMetric = evals.at(-1)![1]): StrategyRun {
   return {
-    sync, rate, linkGbit: null, stepMsMedian, computeMs: 0, encodeMs: 0, commMs: 0, decodeMs: 0, codecMs: 0, bytesSentPerStep: 0, numParams: 1,
+    sync, rate, linkGbit: null, stepMsMedian, computeMs: 0, computeMsSlowest: 0, encodeMs: 0, commMs: 0, decodeMs: 0, codecMs: 0, bytesSentPerStep: 0, numParams: 1,
     finalLoss: 0, finalMetric, speedupVsLion: null, speedupVsBf16: null, timeToTargetSeconds: null, speedupToTargetVsLion: null, predictedStepMs: null,
     curve: [], evals: evals.map(([wallSeconds, accuracy], i) => ({ step: (i + 1) * 100, wallSeconds, loss: 0, accuracy })),
   };
@@ -127,4 +127,13 @@ test('repeats: the median run is kept, with the min and max step time', () => {
   assert.equal(chosen.stepMsMax, 30);
   assert.equal(medianRun(runs.slice(0, 2)).stepMsMedian, 10, 'lower middle of an even count');
   assert.throws(() => medianRun([]), /at least one run/);
+});
+
+test('expectedMaximum is the mean for one draw, grows with the draws, and is exact on a two-point distribution', () => {
+  assert.equal(expectedMaximum([1, 2, 3, 4], 1), 2.5);
+  assert.ok(expectedMaximum([1, 2, 3, 4], 4) > expectedMaximum([1, 2, 3, 4], 2));
+  assert.ok(expectedMaximum([1, 2, 3, 4], 64) <= 4);
+  // Two equally likely values 0 and 10: the max of 3 draws is 0 only when all three are 0 (1/8).
+  assert.equal(expectedMaximum([0, 10], 3), 10 * (1 - 1 / 8));
+  assert.throws(() => expectedMaximum([], 2), /at least one sample/);
 });

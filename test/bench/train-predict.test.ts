@@ -11,17 +11,20 @@ import { testConstants } from '../../src/model/test-support/constants.js';
 
 function row(sync: string, rate: string, stepMsMedian: number): StrategyRun {
   return {
-    sync, rate, linkGbit: null, stepMsMedian, computeMs: 100, encodeMs: 0, commMs: 0, decodeMs: 0, codecMs: 0, bytesSentPerStep: 0, numParams: 1 << 20,
+    sync, rate, linkGbit: null, stepMsMedian, computeMs: 100, computeMsSlowest: 130, encodeMs: 0, commMs: 0, decodeMs: 0, codecMs: 0, bytesSentPerStep: 0, numParams: 1 << 20,
     finalLoss: 0, finalMetric: 0, speedupVsLion: null, speedupVsBf16: null, timeToTargetSeconds: null, speedupToTargetVsLion: null, predictedStepMs: null,
     curve: [], evals: [],
   };
 }
 
-test('predictRow prices the row at its nominal rate with its measured compute, all ranks on this host', () => {
+test('predictRow prices the row at its nominal rate with its slowest rank\'s compute, all ranks on this host', () => {
   const constants = testConstants();
   const predicted = predictRow(row('lion', '1gbit', 500), 4, constants);
-  const direct = predictStep({ strategy: 'lion', numParams: 1 << 20, N: 4, linkGbit: 1, computeMs: 100, constants, host: { ranksPerHost: 4, cores: constants.cores } }).stepMs;
+  const direct = predictStep({ strategy: 'lion', numParams: 1 << 20, N: 4, linkGbit: 1, computeMs: 130, constants, host: { ranksPerHost: 4, cores: constants.cores } }).stepMs;
   assert.equal(predicted, direct);
+  // noop never waits for another rank: its own median compute.
+  const noop = predictStep({ strategy: 'noop', numParams: 1 << 20, N: 4, linkGbit: 1, computeMs: 100, constants, host: { ranksPerHost: 4, cores: constants.cores } }).stepMs;
+  assert.equal(predictRow(row('noop', '1gbit', 500), 4, constants), noop);
   assert.ok(predicted! > 100);
   assert.ok(predictRow(row('cub-1bit', '1gbit', 500), 4, constants)! < predicted!, 'one bit per value sends less than fp32');
   assert.equal(typeof predictRow(row('lion', 'none', 500), 4, constants), 'number');

@@ -34,6 +34,13 @@ export interface StrategyRun {
   stepMsMedian: number;
   /** Forward + backward. */
   computeMs: number;
+  /**
+   * Forward + backward of the slowest of the N ranks, expected: the expected maximum of N draws from this rank's
+   * per-step compute times after warm-up (the ranks run the same work on shared cores). A synchronous step
+   * cannot finish before its slowest rank has computed, so this, not the median, is the compute the cost model
+   * prices for every strategy that communicates.
+   */
+  computeMsSlowest: number;
   /** Building what is sent (clip, pre-sign update, pack, quantise). */
   encodeMs: number;
   /** Waiting for collectives. */

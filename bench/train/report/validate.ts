@@ -54,6 +54,8 @@ function strategyRun(value: unknown, path: string): StrategyRun {
     linkGbit: numOrNull(o, 'linkGbit', path),
     stepMsMedian: num(o, 'stepMsMedian', path),
     computeMs: num(o, 'computeMs', path),
+    // Reports written before the field existed price the median compute.
+    computeMsSlowest: o.computeMsSlowest === undefined ? num(o, 'computeMs', path) : num(o, 'computeMsSlowest', path),
     encodeMs: num(o, 'encodeMs', path),
     commMs: num(o, 'commMs', path),
     decodeMs: num(o, 'decodeMs', path),

@@ -40,7 +40,7 @@ function fakeRun(sync: string, rate: string, steps: number, evalEvery: number, s
     evals.push({ step, wallSeconds: (step * stepMs) / 1000, loss: loss(step), accuracy: 0.97 - 0.6 * Math.exp((-k * step) / 120) });
   }
   return {
-    sync, rate, linkGbit: FAKE_LINK_GBIT[rate], stepMsMedian: stepMs, computeMs, encodeMs, commMs, decodeMs,
+    sync, rate, linkGbit: FAKE_LINK_GBIT[rate], stepMsMedian: stepMs, computeMs, computeMsSlowest: computeMs * 1.2, encodeMs, commMs, decodeMs,
     codecMs: encodeMs + decodeMs, bytesSentPerStep: bytes, numParams,
     finalLoss: curve[curve.length - 1].loss, finalMetric: evals.length ? evals[evals.length - 1].accuracy : 0,
     speedupVsLion: null, speedupVsBf16: null, timeToTargetSeconds: null, speedupToTargetVsLion: null,
