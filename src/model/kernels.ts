@@ -16,8 +16,8 @@
  *   `signOfInt8Sum` after the allreduce (cub-int8)
  * - narrow-tally: int32 tallies stored into int8/int16 (dlion-avg); tally-to-direction: t·(1/N) as float32
  * - lion-apply-direction: `lionApplyDirection` (dlion-avg's decode)
- * - bf16-encode / bf16-decode: `toBf16` / `fromBf16` in kernel memory plus the copy to or from the words sent (lion-bf16;
- *   momentum sync @bf16 converts with the slower JS path, which these constants under-price)
+ * - bf16-encode / bf16-decode: `Bf16Payload.encode` / `decode`, the wasm conversion plus the copy to or from the words
+ *   sent (lion-bf16, momentum sync @bf16)
  * - reduce-f32 / reduce-bf16 / reduce-int8: the process group's sum of one received chunk into a block
  * - copy: `TypedArray.set`, the collectives' staging copies
  */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromBf16, toBf16 } from './bf16.js';
+import { Bf16Payload, fromBf16, toBf16 } from './bf16.js';
 import { f32ToBf16 } from '../comm/reduce-ops.js';
 import { randomFloat32 } from '../test-support/random.js';
 import { kernelMemory } from '../kernels/load.js';
@@ -53,4 +53,25 @@ test('the wasm kernels give the JS words and values for every length remainder a
       kernelMemory.release(backRegion);
     }
   }
+});
+
+test('Bf16Payload encodes into ordinary memory, decodes back like the JS path, checks its capacity and frees its memory', () => {
+  const inUse = kernelMemory.bytesInUse;
+  const payload = new Bf16Payload(100);
+  const src = randomFloat32(37, 3, { scale: 10 });
+  const words = payload.encode(src);
+  assert.ok(!kernelMemory.contains(words), 'the words the allreduce holds live outside kernel memory');
+  const expected = new Uint16Array(src.length);
+  toBf16(src, expected);
+  assert.deepEqual([...words], [...expected]);
+  const back = new Float32Array(src.length);
+  payload.decode(words, back);
+  const expectedBack = new Float32Array(src.length);
+  fromBf16(expected, expectedBack);
+  assert.deepEqual([...back], [...expectedBack]);
+  assert.throws(() => payload.encode(new Float32Array(101)), /capacity 100/);
+  payload.dispose();
+  payload.dispose();
+  assert.equal(kernelMemory.bytesInUse, inUse);
+  assert.throws(() => payload.encode(src), /after dispose/);
 });

@@ -8,7 +8,7 @@ import type { ProcessGroup } from '../comm/process-group.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Lion } from '../optim/lion.js';
 import { globToRegExp } from '../optim/weight-decay-mask.js';
-import { toBf16, fromBf16 } from './bf16.js';
+import { Bf16Payload } from './bf16.js';
 import { MomentumDivergence } from './momentum-divergence.js';
 import { MomentumSchedule, type MomentumPolicy } from './momentum-policy.js';
 
@@ -19,7 +19,8 @@ export class MomentumSynchronizer {
   /** Ranges the policy may sync (every layer, or those matching `layers:GLOB`), neighbours merged. */
   private readonly ranges: Range[];
   private readonly divergence: MomentumDivergence | null;
-  private bf16Scratch: Uint16Array | null = null;
+  /** Converts bf16 momentum payloads (policies with @bf16): room for the longest range. */
+  private readonly bf16: Bf16Payload | null;
   /** Divergence per segment measured at the last adaptive check (for reporting). */
   lastDivergence: Float64Array | null = null;
 
@@ -36,6 +37,12 @@ export class MomentumSynchronizer {
     }
     this.ranges = mergeRanges(segments.filter((_, j) => selected[j]).map((s) => ({ start: s.offset, end: s.offset + s.length })));
     this.divergence = policy.kind === 'adaptive' ? new MomentumDivergence(lion.layout, seed) : null;
+    this.bf16 = policy.kind !== 'none' && policy.payload === 'bf16' ? new Bf16Payload(maxRangeLength(this.ranges)) : null;
+  }
+
+  /** Releases the bf16 payload's kernel memory. Idempotent. */
+  dispose(): void {
+    this.bf16?.dispose();
   }
 
   /**
@@ -62,16 +69,14 @@ export class MomentumSynchronizer {
 
   private async average(r: Range): Promise<void> {
     const m = this.lion.state.momentum.subarray(r.start, r.end);
-    if (this.policy.kind === 'none' || this.policy.payload === 'f32') {
+    if (!this.bf16) {
       await this.group.allreduce(m, { op: 'mean' });
       return;
     }
     // bf16 halves the bytes; summed in float32 at every hop (ProcessGroup's bfloat16 rule), widened back here.
-    if (!this.bf16Scratch || this.bf16Scratch.length < m.length) this.bf16Scratch = new Uint16Array(maxRangeLength(this.ranges));
-    const words = this.bf16Scratch.subarray(0, m.length);
-    toBf16(m, words);
+    const words = this.bf16.encode(m);
     await this.group.allreduce(words, { op: 'mean', dtype: 'bfloat16' });
-    fromBf16(words, m);
+    this.bf16.decode(words, m);
   }
 }
 

@@ -75,6 +75,7 @@ export class CompressedStrategy implements SyncStrategy {
 
   dispose(): void {
     this.combiner.dispose();
+    this.momentumSync.dispose();
   }
 }
 

@@ -4,25 +4,18 @@
 // For bf16 the gradient is rounded to bfloat16 before sending, summed in float32 at every hop and
 // rounded back (ProcessGroup's bfloat16 rule); the mean divides by N on the rank that completes the sum.
 
-import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { kernelMemory } from '../../kernels/load.js';
-import { fromBf16, toBf16 } from '../bf16.js';
+import { Bf16Payload } from '../bf16.js';
 import { Stopwatch } from '../stopwatch.js';
 import type { StrategyContext, SyncStepStats, SyncStrategy } from '../strategy.js';
 import { trafficOf, trafficSince } from '../traffic.js';
 
 export class GradientAllreduceStrategy implements SyncStrategy {
   readonly name: string;
-  /** The words the allreduce sends and sums (ordinary memory: the process group holds them across awaits). */
-  private bf16: Uint16Array | null;
-  /** Where the wasm kernels convert (kernel memory); copied to and from `bf16` around the allreduce. */
-  private bf16Kernel: KernelRegion | null;
+  private readonly bf16: Bf16Payload | null;
 
   constructor(private readonly ctx: StrategyContext, private readonly payload: 'f32' | 'bf16') {
     this.name = payload === 'f32' ? 'lion' : 'lion-bf16';
-    const n = ctx.lion.layout.numParams;
-    this.bf16 = payload === 'bf16' ? new Uint16Array(n) : null;
-    this.bf16Kernel = payload === 'bf16' ? kernelMemory.alloc(2 * n) : null;
+    this.bf16 = payload === 'bf16' ? new Bf16Payload(ctx.lion.layout.numParams) : null;
   }
 
   async step(params: Float32Array, grads: Float32Array): Promise<SyncStepStats> {
@@ -31,20 +24,11 @@ export class GradientAllreduceStrategy implements SyncStrategy {
     const before = trafficOf(group);
     const step = lion.state.step;
     if (group.worldSize > 1) {
-      if (this.bf16 && this.bf16Kernel) {
-        const words = this.bf16;
-        const region = this.bf16Kernel;
-        const n = words.length;
-        watch.time('encodeMs', () => {
-          toBf16(grads, region.u16().subarray(0, n));
-          words.set(region.u16().subarray(0, n));
-        });
+      if (this.bf16) {
+        const payload = this.bf16;
+        const words = watch.time('encodeMs', () => payload.encode(grads));
         await watch.timeAsync('commMs', () => group.allreduce(words, { op: 'mean', dtype: 'bfloat16' }));
-        watch.time('decodeMs', () => {
-          const kernelWords = region.u16().subarray(0, n);
-          kernelWords.set(words);
-          fromBf16(kernelWords, grads);
-        });
+        watch.time('decodeMs', () => payload.decode(words, grads));
       } else {
         await watch.timeAsync('commMs', () => group.allreduce(grads, { op: 'mean' }));
       }
@@ -55,9 +39,7 @@ export class GradientAllreduceStrategy implements SyncStrategy {
   }
 
   dispose(): void {
-    this.bf16 = null;
-    if (this.bf16Kernel) kernelMemory.release(this.bf16Kernel);
-    this.bf16Kernel = null;
+    this.bf16?.dispose();
   }
 }
 
