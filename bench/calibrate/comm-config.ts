@@ -1,6 +1,7 @@
 // What the calibration's communication workers measure, and how rank 0 reports it (a tagged stdout line).
 
 import type { LaunchMeasurement } from '../../src/model/calibration-fit.js';
+import { siblingScriptUrl, taggedJsonLine } from '../../src/launch/worker-channel.js';
 
 /** One launch's measurement plan; every rank gets the same one. */
 export interface CommCalibrationConfig {
@@ -21,19 +22,12 @@ export interface CommCalibrationConfig {
 /** What rank 0 reports for one launch (the shape the fit reads). */
 export type CommCalibrationResult = LaunchMeasurement;
 
-export const RESULT_PREFIX = '@lion-cub-calibrate ';
-
-export function encodeResult(result: CommCalibrationResult): string {
-  return `${RESULT_PREFIX}${JSON.stringify(result)}`;
-}
-
+const resultLines = taggedJsonLine<CommCalibrationResult>('@lion-cub-calibrate ');
+export const encodeResult = resultLines.encode;
 /** The result carried by a worker output line, or undefined for any other line. */
-export function decodeResult(line: string): CommCalibrationResult | undefined {
-  if (!line.startsWith(RESULT_PREFIX)) return undefined;
-  return JSON.parse(line.slice(RESULT_PREFIX.length)) as CommCalibrationResult;
-}
+export const decodeResult = resultLines.decode;
 
 /** Path of the worker entry point beside this module (.ts under tsx, .js when compiled). */
 export function commWorkerUrl(): URL {
-  return new URL(`./comm-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+  return siblingScriptUrl('comm-worker', import.meta.url);
 }

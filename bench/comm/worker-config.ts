@@ -5,6 +5,7 @@ import type { DType } from '../../src/comm/codes.js';
 import type { CompressedOp } from './compressed-ops.js';
 import type { BenchOp } from './ops.js';
 import type { CommBenchRow } from './summary.js';
+import { siblingScriptUrl, taggedJsonLine } from '../../src/launch/worker-channel.js';
 
 export interface CommBenchConfig {
   /** Plain and compressed ops, in the order they run. */
@@ -23,20 +24,13 @@ export interface CommBenchConfig {
   timeoutMs: number;
 }
 
-/** Rank 0 prints each result as this prefix + JSON, so the launcher's side can tell rows from other output. */
-export const ROW_PREFIX = '@lion-cub-bench-row ';
-
-export function encodeRow(row: CommBenchRow): string {
-  return `${ROW_PREFIX}${JSON.stringify(row)}`;
-}
-
+/** Rank 0 prints each result as a tagged line, so the launcher's side can tell rows from other output. */
+const rowLines = taggedJsonLine<CommBenchRow>('@lion-cub-bench-row ');
+export const encodeRow = rowLines.encode;
 /** The row carried by a worker output line, or undefined for any other line. */
-export function decodeRow(line: string): CommBenchRow | undefined {
-  if (!line.startsWith(ROW_PREFIX)) return undefined;
-  return JSON.parse(line.slice(ROW_PREFIX.length)) as CommBenchRow;
-}
+export const decodeRow = rowLines.decode;
 
 /** Path of the worker entry point beside this module (.ts under tsx, .js when compiled). */
 export function workerScriptUrl(): URL {
-  return new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+  return siblingScriptUrl('worker', import.meta.url);
 }
