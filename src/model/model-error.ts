@@ -3,24 +3,15 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { CostConstants } from './constants.js';
 import { predictCollective, type CollectiveCall, type EmulatedBucket } from './collective-model.js';
-import type { MomentumSyncOptions } from './momentum-cost.js';
 import type { HostLoad } from './phase-cost.js';
 import type { GroupSettings } from './phases.js';
-import { predictStep } from './predict.js';
+import { predictStep, type PredictStepInput } from './predict.js';
 
-/** A measured training step. The ranks ran on one host of `host` (default: all N ranks on the calibration machine's cores). */
-export interface MeasuredStep {
-  strategy: string;
-  numParams: number;
-  N: number;
-  linkGbit: number | null;
-  stepMs: number;
-  computeMs: number;
-  host?: HostLoad;
-  momentum?: MomentumSyncOptions;
-  /** The emulated link's token bucket, bytes (0 or absent for a real or unshaped link). */
-  burstBytes?: number;
-}
+/**
+ * A measured training step: what predictStep takes (without the constants and group settings, which modelError
+ * supplies) plus the measured step time. Without `host`, all N ranks ran on the calibration machine's cores.
+ */
+export type MeasuredStep = Omit<PredictStepInput, 'constants' | 'group' | 'strategy'> & { strategy: string; stepMs: number };
 
 /** A measured collective call (e.g. a `lion-cub bench comm` row): median time of the slowest rank. */
 export interface MeasuredCollective {
