@@ -1,7 +1,7 @@
 // Dense product y = x·w of row-major float32 matrices: the wasm SIMD kernel (assembly/linalg.ts) and its reference.
 
 import { InvalidArgumentError } from '../errors.js';
-import { KernelMemory } from './kernel-memory.js';
+import { KernelMemory, type KernelRegion } from './kernel-memory.js';
 import { instantiateKernelModule, wasmKernelsEnabled } from './load.js';
 
 interface LinalgKernels {
@@ -17,6 +17,8 @@ interface LinalgKernels {
 export class MatmulWorkspace {
   private readonly memory = new KernelMemory();
   private kernels: LinalgKernels | null = null;
+  /** Operand buffers, kept between calls (a forward pass makes many products of the same shapes) and only grown. */
+  private readonly buffers: Array<KernelRegion | null> = [null, null, null];
 
   /**
    * y[0, m·n) = x[0, m·k) · w[0, k·n), all row-major. Each element is summed over k in ascending order with one
@@ -30,19 +32,20 @@ export class MatmulWorkspace {
       return;
     }
     this.kernels ??= instantiateKernelModule<LinalgKernels>('linalg', this.memory.memory);
-    const xr = this.memory.allocF32(m * k);
-    const wr = this.memory.allocF32(k * n);
-    const yr = this.memory.allocF32(m * n);
-    try {
-      xr.f32().set(x.subarray(0, m * k));
-      wr.f32().set(w.subarray(0, k * n));
-      this.kernels.matmul(xr.offset, wr.offset, yr.offset, m, k, n);
-      y.set(yr.f32());
-    } finally {
-      this.memory.release(xr);
-      this.memory.release(wr);
-      this.memory.release(yr);
-    }
+    // All buffers first, views after: growing this memory detaches views of it.
+    const [xr, wr, yr] = [m * k, k * n, m * n].map((floats, i) => this.buffer(i, floats));
+    xr.f32().set(x.subarray(0, m * k));
+    wr.f32().set(w.subarray(0, k * n));
+    this.kernels.matmul(xr.offset, wr.offset, yr.offset, m, k, n);
+    y.set(yr.f32().subarray(0, m * n));
+  }
+
+  /** Buffer `i` with room for `floats` float32 values, replaced by a larger one when it has less. */
+  private buffer(i: number, floats: number): KernelRegion {
+    const current = this.buffers[i];
+    if (current && current.byteLength >= 4 * floats) return current;
+    if (current) this.memory.release(current);
+    return (this.buffers[i] = this.memory.allocF32(floats));
   }
 }
 
