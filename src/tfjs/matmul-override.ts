@@ -117,10 +117,14 @@ function matMulKernel(original: KernelFunc, plainKernel: KernelFunc, helpers: Ma
     }
 
     const temporaries: TensorInfo[] = [];
-    const swapLastTwo = (x: TensorInfo): TensorInfo => {
+    const transposeLastTwo = (x: TensorInfo): TensorInfo => {
       const perm = [...x.shape.keys()];
       perm.push(...perm.splice(-2).reverse());
-      const out = run('Transpose', { x }, { perm });
+      return run('Transpose', { x }, { perm });
+    };
+    /** A transposed copy freed when the kernel returns. */
+    const swapLastTwo = (x: TensorInfo): TensorInfo => {
+      const out = transposeLastTwo(x);
       temporaries.push(out);
       return out;
     };
@@ -134,9 +138,7 @@ function matMulKernel(original: KernelFunc, plainKernel: KernelFunc, helpers: Ma
         const aT = attrs.transposeA ? inputs.a : swapLastTwo(inputs.a);
         const productT = call(plainKernel, { a: bT, b: aT }, plainAttrs);
         temporaries.push(productT);
-        const perm = [...productT.shape.keys()];
-        perm.push(...perm.splice(-2).reverse());
-        const product = run('Transpose', { x: productT }, { perm });
+        const product = transposeLastTwo(productT);
         return (isFused ? fusedViaPlain(product, inputs, attrs, run, backend) : product) as unknown as ReturnType<KernelFunc>;
       }
       let a = attrs.transposeA ? swapLastTwo(inputs.a) : inputs.a;
