@@ -5,7 +5,7 @@
 // Bounded: sizes × 4 layouts × 2 variants × (1 warm-up + repeats) products.
 
 import { pathToFileURL } from 'node:url';
-import { machineInfo, measureSync, type TimingSummary } from './harness.js';
+import { machineInfo, measureSync, type TimingSummary } from '../src/bench/harness.js';
 import { initBackend, type BackendName } from '../src/tfjs/backend.js';
 import { installTransposedMatMulOverride, uninstallTransposedMatMulOverride } from '../src/tfjs/matmul-override.js';
 import { tf } from '../src/tfjs/tf.js';

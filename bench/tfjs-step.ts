@@ -5,7 +5,7 @@
 // Bounded: 2 variants × (1 warm-up + repeats) steps.
 
 import { pathToFileURL } from 'node:url';
-import { machineInfo, measureSync, type TimingSummary } from './harness.js';
+import { machineInfo, measureSync, type TimingSummary } from '../src/bench/harness.js';
 import { initBackend, type BackendName } from '../src/tfjs/backend.js';
 import { FlatParams } from '../src/tfjs/flat-params.js';
 import { countParams } from '../src/tfjs/model.js';

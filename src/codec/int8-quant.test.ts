@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
 import { kernelMemory } from '../kernels/load.js';
-import { randomFloat32, seededRandom } from '../test-support/random.js';
+import { randomFloat32, seededRandom } from '../random.js';
 import { int8Levels, quantizeInt8, signOfInt8Sum } from './int8-quant.js';
 import { quantize } from './quant.js';
 import { packedWordCount, wholeVector, type QuantMethod } from './quant-options.js';

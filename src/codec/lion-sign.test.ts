@@ -6,7 +6,7 @@ import { lionApplySignJs, lionEncodeSignJs, lionSignConstants, lionStepSignJs } 
 import { packSigns, signCodeWords, unpackSigns } from './sign-code.js';
 import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import { InvalidArgumentError } from '../errors.js';
-import { randomFloat32 } from '../test-support/random.js';
+import { randomFloat32 } from '../random.js';
 
 const f = Math.fround;
 const HP: LionStepHyperparams = { lr: 3e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0.1 };

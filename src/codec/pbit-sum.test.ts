@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { kernelMemory } from '../kernels/load.js';
 import { InvalidArgumentError } from '../errors.js';
-import { seededRandom } from '../test-support/random.js';
+import { seededRandom } from '../random.js';
 import { packSigned, packedWordCount } from './pbit-pack.js';
 import { maxSummableVectors, signOfSumPacked, sumPacked } from './pbit-sum.js';
 import type { QuantBits } from './quant-options.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelMemory, canUseWasm } from '../kernels/load.js';
-import { randomFloat32, seededRandom } from '../test-support/random.js';
+import { randomFloat32, seededRandom } from '../random.js';
 import { lionEncodeQuant, quantize } from './quant.js';
 import { packedWordCount, QUANT_METHODS, type QuantBits, type QuantizeOptions, type Segment } from './quant-options.js';
 

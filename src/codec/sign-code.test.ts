@@ -7,7 +7,7 @@ import { parityBit } from './parity.js';
 import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import type { KernelRegion } from '../kernels/kernel-memory.js';
 import { InvalidArgumentError } from '../errors.js';
-import { randomFloat32, seededRandom } from '../test-support/random.js';
+import { randomFloat32, seededRandom } from '../random.js';
 
 /** Runs `fn` with fresh kernel-memory regions of the given byte lengths, always releasing them. */
 function withRegions<T>(byteLengths: number[], fn: (regions: KernelRegion[]) => T): T {

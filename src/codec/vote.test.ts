@@ -7,7 +7,7 @@ import { packSigns, signCodeWords, unpackSigns } from './sign-code.js';
 import { parityBit, parityWord } from './parity.js';
 import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import { InvalidArgumentError } from '../errors.js';
-import { randomFloat32, seededRandom } from '../test-support/random.js';
+import { randomFloat32, seededRandom } from '../random.js';
 
 /** N random codes of numValues values each, with 0 padding as every packer writes. */
 function randomCodes(numVectors: number, numValues: number, seed: number): Uint32Array {

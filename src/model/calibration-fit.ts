@@ -16,7 +16,7 @@ export interface TimedCall {
   minMs: number;
 }
 
-/** What one launch of two ranks measured (bench/calibrate/comm-worker.ts). */
+/** What one launch of two ranks measured (src/bench/calibrate/comm-worker.ts). */
 export interface LaunchMeasurement {
   worldSize: number;
   chunkBytes: number;

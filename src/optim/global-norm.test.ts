@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
 import { kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
-import { randomFloat32 } from '../test-support/random.js';
+import { randomFloat32 } from '../random.js';
 import { clipScale, globalNorm, sumOfSquares, sumOfSquaresJs, sumOfSquaresWasm } from './global-norm.js';
 
 // These tests run the wasm path next to the JS one, whatever LION_CUB_KERNELS says.

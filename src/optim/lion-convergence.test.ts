@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
-import { randomFloat32 } from '../test-support/random.js';
+import { randomFloat32 } from '../random.js';
 import { createLion } from './lion.js';
 import { layoutFromLengths } from './param-layout.js';
 import { warmupCosineSchedule } from './schedules.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
 import { canUseWasm, kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
 import type { KernelRegion } from '../kernels/kernel-memory.js';
-import { randomFloat32 } from '../test-support/random.js';
+import { randomFloat32 } from '../random.js';
 import { createLion, type CreateLionOptions } from './lion.js';
 import {
   lionApplyDirectionJs, lionApplyDirectionWasm, lionFusedStepJs, lionFusedStepWasm, lionUpdateVectorJs, lionUpdateVectorWasm,

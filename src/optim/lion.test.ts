@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
 import { kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
-import { randomFloat32 } from '../test-support/random.js';
+import { randomFloat32 } from '../random.js';
 import { createLion } from './lion.js';
 import { lionSign } from './lion-numerics.js';
 import { layoutFromLengths } from './param-layout.js';

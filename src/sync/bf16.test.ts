@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bf16Payload, fromBf16, toBf16 } from './bf16.js';
 import { f32ToBf16 } from '../comm/reduce-ops.js';
-import { randomFloat32 } from '../test-support/random.js';
+import { randomFloat32 } from '../random.js';
 import { kernelMemory } from '../kernels/load.js';
 
 test('bulk conversion equals the scalar reference, including ties, NaN, infinities and signed zeros', () => {

@@ -9,7 +9,7 @@ import { packedWordCount } from '../codec/quant-options.js';
 import type { ProcessGroup } from '../comm/process-group.js';
 import { createLion, type Lion } from '../optim/lion.js';
 import { layoutFromLengths } from '../optim/param-layout.js';
-import { randomFloat32 } from '../test-support/random.js';
+import { randomFloat32 } from '../random.js';
 import { voteAllreduceTraffic } from './collectives/vote-allreduce.js';
 import { pbitAllreduceTraffic } from './collectives/pbit-allreduce.js';
 import { voteAllgatherTraffic } from './collectives/vote-allgather.js';

@@ -7,7 +7,7 @@ import { initBackend, type BackendName } from './backend.js';
 import { FlatParams, layoutOf } from './flat-params.js';
 import { makeVariable, type NamedVariable } from './model.js';
 import { kernelMemory } from '../kernels/load.js';
-import { seededRandom } from '../test-support/random.js';
+import { seededRandom } from '../random.js';
 import { InvalidArgumentError, LionCubError } from '../errors.js';
 
 function randomArray(length: number, seed: number): Float32Array {

@@ -10,7 +10,7 @@ import {
   transposedMatMulOverrideInstalled,
   uninstallTransposedMatMulOverride,
 } from './matmul-override.js';
-import { seededRandom } from '../test-support/random.js';
+import { seededRandom } from '../random.js';
 import { kernelMemory } from '../kernels/load.js';
 
 before(async () => {

@@ -10,10 +10,10 @@ import {
 import {
   packLevels, randomLevels, randomSignCode, referenceSignOfSum, referenceTally, referenceVote,
 } from '../../src/sync/collectives/test-support/reference.js';
-import { BENCH_STEP, benchSegments, InputEncoder } from '../../bench/comm/compressed-inputs.js';
-import { COMPRESSED_OPS, compressedShape, makeCollective, type CompressedOp } from '../../bench/comm/compressed-ops.js';
-import { countWrongValues, referenceResult } from '../../bench/comm/compressed-reference.js';
-import { runCompressedCase } from '../../bench/comm/run-compressed-case.js';
+import { BENCH_STEP, benchSegments, InputEncoder } from '../../src/bench/comm/compressed-inputs.js';
+import { COMPRESSED_OPS, compressedShape, makeCollective, type CompressedOp } from '../../src/bench/comm/compressed-ops.js';
+import { countWrongValues, referenceResult } from '../../src/bench/comm/compressed-reference.js';
+import { runCompressedCase } from '../../src/bench/comm/run-compressed-case.js';
 
 function traffic(op: CompressedOp, n: number, r: number, d: number, bits: QuantBits, headerBytes?: number): WireTraffic {
   const settings = headerBytes === undefined ? {} : { headerBytes };

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { planCases } from '../../bench/comm/plan.js';
-import { parseParams } from '../../bench/comm/sizes.js';
-import type { CommBenchConfig } from '../../bench/comm/worker-config.js';
+import { planCases } from '../../src/bench/comm/plan.js';
+import { parseParams } from '../../src/bench/comm/sizes.js';
+import type { CommBenchConfig } from '../../src/bench/comm/worker-config.js';
 import { parseConfig, registerBenchComm, type BenchCommFlags } from '../../src/cli/commands/bench-comm.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProcessGroup } from '../../src/comm/process-group.js';
 import { createMemoryTransports } from '../../src/comm/transport/memory-transport.js';
-import { BENCH_DTYPES, BENCH_OPS, busFactor, caseShape, countWrong, expectedOutput, makeInput, newArray, runOp } from '../../bench/comm/ops.js';
-import { summarize } from '../../bench/comm/summary.js';
+import { BENCH_DTYPES, BENCH_OPS, busFactor, caseShape, countWrong, expectedOutput, makeInput, newArray, runOp } from '../../src/bench/comm/ops.js';
+import { summarize } from '../../src/bench/comm/summary.js';
 
 test('shapes follow nccl-tests: S rounded to whole elements and to N blocks where the op splits the array', () => {
   assert.deepEqual(caseShape('allreduce', 'float32', 1026, 3), { op: 'allreduce', dtype: 'float32', worldSize: 3, inputLength: 256, outputLength: 256, bytes: 1024 });
@@ -61,7 +61,7 @@ test('summary: median over iterations of the max over ranks, algbw, busbw and fp
 });
 
 test('runCase over in-memory ranks: zero wrong, wire bytes from the counters, one row on rank 0 only', async () => {
-  const { runCase } = await import('../../bench/comm/run-case.js');
+  const { runCase } = await import('../../src/bench/comm/run-case.js');
   const transports = createMemoryTransports(3);
   const groups = transports.map((t) => new ProcessGroup(t));
   const rows = await Promise.all(groups.map((pg) => runCase(pg, { op: 'allreduce', dtype: 'float32', bytes: 3 * 4096, warmup: 1, iters: 3 })));
@@ -81,7 +81,7 @@ test('runCase over in-memory ranks: zero wrong, wire bytes from the counters, on
 });
 
 test('speedups over the float32 allreduce of the same d and N in the same run', async () => {
-  const { speedupsOverFp32Allreduce } = await import('../../bench/comm/summary.js');
+  const { speedupsOverFp32Allreduce } = await import('../../src/bench/comm/summary.js');
   const row = (op: string, dtype: string, params: number, worldSize: number, timeMs: number) => ({
     op, dtype, params, worldSize, timeMs, bytes: 0, minMs: 0, maxMs: 0, commMs: 0, iters: 1, algbw: 0, busbw: 0, fp32EquivAlgbw: 0, wireBytesPerRank: 0, wrong: 0,
   });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { parseSizes } from '../../bench/comm/sizes.js';
+import { parseSizes } from '../../src/bench/comm/sizes.js';
 
 test('ranges expand to every power of two between the ends; lists combine and sort', () => {
   assert.deepEqual(parseSizes('1K..8K'), [1024, 2048, 4096, 8192]);

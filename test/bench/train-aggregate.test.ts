@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectRunEvents, expectedMaximum, medianRun, summariseRun, warmupSkipped } from '../../bench/train/aggregate.js';
-import type { StrategyRun } from '../../bench/train/report/types.js';
-import { applySpeedups, timeToTarget } from '../../bench/train/speedup.js';
+import { collectRunEvents, expectedMaximum, medianRun, summariseRun, warmupSkipped } from '../../src/bench/train/aggregate.js';
+import type { StrategyRun } from '../../src/bench/train/report/types.js';
+import { applySpeedups, timeToTarget } from '../../src/bench/train/speedup.js';
 import type { EvalEvent, TrainEvent } from '../../src/train/events.js';
 
 interface StepSpec { stepMs: number; computeMs?: number; encodeMs?: number; commMs?: number; decodeMs?: number; bytes?: number; loss?: number }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { BASELINES, parseRateList, planBenchTrain, splitSyncList, type BenchTrainFlags } from '../../bench/train/plan.js';
+import { BASELINES, parseRateList, planBenchTrain, splitSyncList, type BenchTrainFlags } from '../../src/bench/train/plan.js';
 import { registerBenchTrain } from '../../src/cli/commands/bench-train.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planBenchTrain } from '../../bench/train/plan.js';
-import { runBenchTrain } from '../../bench/train/run-bench.js';
-import type { TrainRunOptions, TrainRunResult } from '../../bench/train/run-one.js';
+import { planBenchTrain } from '../../src/bench/train/plan.js';
+import { runBenchTrain } from '../../src/bench/train/run-bench.js';
+import type { TrainRunOptions, TrainRunResult } from '../../src/bench/train/run-one.js';
 import type { TrainEvent } from '../../src/train/events.js';
 
 /** A fake job: `stepMs` per step for every step, accuracy 0.5 at the end; the strategy name comes from the config. */

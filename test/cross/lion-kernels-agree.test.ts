@@ -8,7 +8,7 @@ import { signCodeWords } from '../../src/codec/sign-code-checks.js';
 import { lionFusedStep } from '../../src/optim/lion-fused.js';
 import { lionCoefficients } from '../../src/optim/lion-numerics.js';
 import { kernelMemory } from '../../src/kernels/load.js';
-import { randomFloat32 } from '../../src/test-support/random.js';
+import { randomFloat32 } from '../../src/random.js';
 
 const HP = { lr: 3e-3, beta1: 0.9, beta2: 0.99, weightDecay: 0.2 };
 const N = 100_003;

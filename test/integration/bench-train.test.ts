@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readBenchTrainReport } from '../../bench/train/report/index.js';
+import { readBenchTrainReport } from '../../src/bench/train/report/index.js';
 
 const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 

@@ -2,12 +2,12 @@
 
 import { Command, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { machineInfo } from '../../../bench/harness.js';
-import { COMPRESSED_OPS, isCompressedOp, maxWorldSize } from '../../../bench/comm/compressed-ops.js';
-import { BENCH_DTYPES, BENCH_OPS } from '../../../bench/comm/ops.js';
-import { parseParams, parseSizes } from '../../../bench/comm/sizes.js';
-import { decodeRow, workerScriptUrl, type CommBenchConfig } from '../../../bench/comm/worker-config.js';
-import { speedupsOverFp32Allreduce, type CommBenchRow } from '../../../bench/comm/summary.js';
+import { machineInfo } from '../../bench/harness.js';
+import { COMPRESSED_OPS, isCompressedOp, maxWorldSize } from '../../bench/comm/compressed-ops.js';
+import { BENCH_DTYPES, BENCH_OPS } from '../../bench/comm/ops.js';
+import { parseParams, parseSizes } from '../../bench/comm/sizes.js';
+import { decodeRow, workerScriptUrl, type CommBenchConfig } from '../../bench/comm/worker-config.js';
+import { speedupsOverFp32Allreduce, type CommBenchRow } from '../../bench/comm/summary.js';
 import type { QuantBits } from '../../codec/index.js';
 import type { DType } from '../../comm/codes.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -40,7 +40,7 @@ before the timed runs: vote-allreduce, vote-allgather and tally-allreduce take i
 pbit-allreduce its --bits l1 code, int8-ring its int8 l1 code with s = floor(127/N). Encoding is NOT timed:
 the rows time the collective alone. For these ops bytes is one rank's input code, fp32-equiv algbw = 4·d / time
 compares with the float32 allreduce of the same d, busbw counts the bytes of a bandwidth-optimal schedule of
-the op's shape (bench/comm/README.md in the repository), and wrong counts values that differ from a
+the op's shape (src/bench/comm/README.md in the repository), and wrong counts values that differ from a
 brute-force reference computed from every rank's regenerated code.`;
 
 export function registerBenchComm(program: Command): void {

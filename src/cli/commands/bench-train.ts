@@ -3,11 +3,11 @@
 import { Command, Option } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { WARMUP_STEPS, type RepeatedRun } from '../../../bench/train/aggregate.js';
-import { BASELINES, planBenchTrain, UNSHAPED, type BenchTrainFlags, type BenchTrainPlan } from '../../../bench/train/plan.js';
-import { writeReport, type BenchTrainReport } from '../../../bench/train/report/index.js';
-import { loadCalibratedConstants, predictRow, reportModelError } from '../../../bench/train/predict.js';
-import { runBenchTrain } from '../../../bench/train/run-bench.js';
+import { WARMUP_STEPS, type RepeatedRun } from '../../bench/train/aggregate.js';
+import { BASELINES, planBenchTrain, UNSHAPED, type BenchTrainFlags, type BenchTrainPlan } from '../../bench/train/plan.js';
+import { writeReport, type BenchTrainReport } from '../../bench/train/report/index.js';
+import { loadCalibratedConstants, predictRow, reportModelError } from '../../bench/train/predict.js';
+import { runBenchTrain } from '../../bench/train/run-bench.js';
 import { LionCubError } from '../../errors.js';
 import { strategyNames } from '../../sync/registry.js';
 import { workloadNames } from '../../workloads/registry.js';

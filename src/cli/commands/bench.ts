@@ -1,8 +1,8 @@
 // `lion-cub bench …`: the benchmark subcommands. Each prints a table, or JSON lines with --json.
 
 import { Command, Option } from 'commander';
-import { runCodecBench } from '../../../bench/codec/index.js';
-import { machineInfo, parseCount } from '../../../bench/harness.js';
+import { runCodecBench } from '../../bench/codec/index.js';
+import { machineInfo, parseCount } from '../../bench/harness.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { printTable } from '../table.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../errors.js';
 import { CommError, CommTimeoutError, MismatchError, PeerClosedError } from '../errors.js';
 import { createMemoryTransports } from './memory-transport.js';
-import { transportContract } from './transport-contract.js';
+import { transportContract } from './test-support/transport-contract.js';
 import type { FrameTag } from './transport.js';
 
 const tag = (part: number, extra: Partial<FrameTag> = {}): FrameTag => ({ op: 1, seq: 7, dtype: 1, part, ...extra });

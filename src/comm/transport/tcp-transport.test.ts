@@ -9,7 +9,7 @@ import { generateJobToken } from './handshake.js';
 import { connectLoopbackMesh } from './tcp-loopback.js';
 import { PeerListener, connectTcpMesh } from './tcp-mesh.js';
 import type { TcpTransport } from './tcp-transport.js';
-import { transportContract } from './transport-contract.js';
+import { transportContract } from './test-support/transport-contract.js';
 import type { FrameTag } from './transport.js';
 
 transportContract('tcp', {

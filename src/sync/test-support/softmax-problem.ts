@@ -3,7 +3,7 @@
 // 10 classes, 32 features; labels come from a random linear teacher with 10% label noise, so the optimum
 // is not zero loss and optimisers are compared on a loss they can all approach.
 
-import { seededRandom } from '../../test-support/random.js';
+import { seededRandom } from '../../random.js';
 
 export const FEATURES = 32;
 export const CLASSES = 10;

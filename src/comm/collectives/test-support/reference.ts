@@ -1,6 +1,6 @@
 // Brute-force references and test data for the collective contract suite (test code, not shipped).
 
-import { seededRandom } from '../../../test-support/random.js';
+import { seededRandom } from '../../../random.js';
 import { DTYPE_BYTES, type DType } from '../../codes.js';
 import { bf16ToF32, f32ToBf16, type ElementArray, type ReduceOp } from '../../reduce-ops.js';
 import { elementView } from '../views.js';

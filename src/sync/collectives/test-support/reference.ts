@@ -7,7 +7,7 @@ import { ProcessGroup, type ProcessGroupOptions } from '../../../comm/process-gr
 import { createMemoryTransports } from '../../../comm/transport/memory-transport.js';
 import { connectLoopbackMesh } from '../../../comm/transport/tcp-loopback.js';
 import { packSigned, packSigns, type QuantBits } from '../../../codec/index.js';
-import { randomFloat32, seededRandom } from '../../../test-support/random.js';
+import { randomFloat32, seededRandom } from '../../../random.js';
 
 export const WORLD_SIZES = [1, 2, 3, 4, 5, 8] as const;
 export const LENGTHS = [0, 1, 31, 33, 1000, 2 ** 16 + 3] as const;

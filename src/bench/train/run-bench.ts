@@ -1,0 +1,92 @@
+// The benchmark loop: every strategy at every link rate (R times each), summarised into a BenchTrainReport.
+
+import { loadavg } from 'node:os';
+import { machineInfo } from '../harness.js';
+import type { TrainEvent } from '../../train/events.js';
+import { collectRunEvents, medianRun, summariseRun, type MeasuredRun, type RepeatedRun } from './aggregate.js';
+import type { BenchTrainPlan } from './plan.js';
+import type { BenchTrainReport, StrategyRun } from './report/types.js';
+import { runTrainJob, type TrainRunOptions, type TrainRunResult } from './run-one.js';
+import { applySpeedups } from './speedup.js';
+
+export interface BenchTrainProgress {
+  sync: string;
+  rate: string;
+  /** 1-based repetition of this (strategy, rate). */
+  repetition: number;
+  /** The finished run's row (after it ends), or undefined when it starts. */
+  run?: StrategyRun;
+}
+
+export interface RunBenchOptions {
+  signal?: AbortSignal;
+  /** The command line, stored in the report. */
+  command: string;
+  onProgress?: (progress: BenchTrainProgress) => void;
+  onLog?: TrainRunOptions['onLog'];
+  /** Rank 0's training events of the run in progress. */
+  onTrainEvent?: (event: TrainEvent, progress: Omit<BenchTrainProgress, 'run'>) => void;
+  /** Runs one job; default runTrainJob (tests substitute it). */
+  runJob?: (options: TrainRunOptions) => Promise<TrainRunResult>;
+  /** Called after each (strategy, rate) is finished with the report so far (e.g. to save it before the next run). */
+  onPartial?: (report: BenchTrainReport) => Promise<void> | void;
+  /** Fills predictedStepMs of a row (the cost model); rows keep null without it. */
+  predict?: (run: StrategyRun, plan: BenchTrainPlan) => number | null;
+}
+
+export interface BenchTrainOutcome {
+  /** Every (strategy, rate) finished before the end or the failure, speedups applied among them. */
+  report: BenchTrainReport;
+  runs: RepeatedRun[];
+  /** What stopped the benchmark early, or null when every run finished. */
+  failure: { sync: string; rate: string; interrupted: boolean; message: string } | null;
+}
+
+/**
+ * Runs the plan rate by rate (so a rate's baselines and strategies run back to back under similar machine load),
+ * each strategy `plan.repeat` times, keeping the median repetition (aggregate.ts). Stops at the first failed or
+ * aborted run and returns what finished, with the failure named; never throws for a failed run.
+ */
+export async function runBenchTrain(plan: BenchTrainPlan, options: RunBenchOptions): Promise<BenchTrainOutcome> {
+  const runJob = options.runJob ?? runTrainJob;
+  const createdAt = new Date().toISOString();
+  const finished: RepeatedRun[] = [];
+  let failure: BenchTrainOutcome['failure'] = null;
+  outer: for (const rate of plan.rates) {
+    for (let i = 0; i < plan.syncs.length; i++) {
+      const repetitions: MeasuredRun[] = [];
+      for (let repetition = 1; repetition <= plan.repeat; repetition++) {
+        options.onProgress?.({ sync: plan.syncs[i], rate, repetition });
+        const current = { sync: plan.syncs[i], rate, repetition };
+        const onEvent = options.onTrainEvent && ((event: TrainEvent) => options.onTrainEvent!(event, current));
+        const result = await runJob({ config: plan.configs[i], nproc: plan.nproc, rate, signal: options.signal, onLog: options.onLog, onEvent });
+        if (!result.ok) {
+          failure = { sync: plan.syncs[i], rate, interrupted: result.interrupted, message: result.message };
+          break outer;
+        }
+        const run = summariseRun(collectRunEvents(result.events), { rate, linkGbit: result.linkGbit });
+        repetitions.push(run);
+        options.onProgress?.({ sync: plan.syncs[i], rate, repetition, run });
+      }
+      const chosen = medianRun(repetitions);
+      finished.push({ ...chosen, predictedStepMs: options.predict?.(chosen, plan) ?? null });
+      await options.onPartial?.(buildReport(plan, applySpeedups(finished), createdAt, options.command));
+    }
+  }
+  const runs = applySpeedups(finished);
+  return { report: buildReport(plan, runs, createdAt, options.command), runs, failure };
+}
+
+function buildReport(plan: BenchTrainPlan, runs: StrategyRun[], createdAt: string, command: string): BenchTrainReport {
+  return {
+    workload: plan.workload,
+    nproc: plan.nproc,
+    steps: plan.steps,
+    seed: plan.seed,
+    // The machine is shared: the load at the start explains slow compute better than the strategy does.
+    machine: { ...machineInfo(), loadAverage1m: Math.round(loadavg()[0] * 100) / 100 },
+    createdAt,
+    command,
+    runs,
+  };
+}

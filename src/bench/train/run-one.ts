@@ -1,0 +1,71 @@
+// Runs one training job of the benchmark: the same workers `lion-cub train` starts, optionally on an emulated link.
+
+import { fileURLToPath } from 'node:url';
+import { decodeError, decodeEvent, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../cli/train-wire.js';
+import { describeFailure, launch } from '../../launch/launch.js';
+import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
+import type { TrainConfig } from '../../train/config.js';
+import type { TrainEvent } from '../../train/events.js';
+import { UNSHAPED } from './plan.js';
+
+export interface TrainRunOptions {
+  config: TrainConfig;
+  nproc: number;
+  /** A tc rate (`1gbit`) for an emulated network, or `none` for unshaped loopback. */
+  rate: string;
+  /** Duration of the single-stream link measurement before a shaped run. Default 2000 ms. */
+  measureLinkMs?: number;
+  signal?: AbortSignal;
+  /** Lines the workers printed that are not events (warnings, stack traces), tagged with the rank. */
+  onLog?: (rank: number, line: string) => void;
+  /** Each of rank 0's events as it arrives (progress display). */
+  onEvent?: (event: TrainEvent) => void;
+}
+
+export type TrainRunResult =
+  | { ok: true; events: TrainEvent[]; linkGbit: number | null }
+  | { ok: false; interrupted: boolean; message: string; events: TrainEvent[]; linkGbit: number | null };
+
+/**
+ * Launches `nproc` train workers (src/cli/train-worker.ts) with `config`, nothing written to disk. With a shaped
+ * rate every rank gets its own namespace behind a tbf-shaped switch and the link's single-stream throughput is
+ * measured first (ranks 0 → 1); the launcher removes the namespaces however the run ends. A failing worker or an
+ * abort is a result (ok: false, with the worker's own error message when it sent one), not an exception; the
+ * launcher's exceptions (bad options, netem unavailable) propagate.
+ */
+export async function runTrainJob(options: TrainRunOptions): Promise<TrainRunResult> {
+  const events: TrainEvent[] = [];
+  const errors = new Map<number, WorkerErrorReport>();
+  let linkGbit: number | null = null;
+  const payload: TrainWorkerPayload = { config: options.config, outDir: null, resume: false };
+  const result = await launch({
+    nproc: options.nproc,
+    script: fileURLToPath(trainWorkerScriptUrl()),
+    args: [JSON.stringify(payload)],
+    jobToken: process.env[JOB_TOKEN_ENV],
+    netem: options.rate === UNSHAPED ? undefined : { rate: options.rate, measureLink: options.nproc >= 2, measureLinkMs: options.measureLinkMs },
+    signal: options.signal,
+    onEvent: (event) => {
+      if (event.type === 'netem-ready') linkGbit = event.linkGbit ?? null;
+      if (event.type !== 'output') return;
+      const trainEvent = event.rank === 0 && event.stream === 'stdout' ? decodeEvent(event.line) : undefined;
+      if (trainEvent) {
+        events.push(trainEvent);
+        return options.onEvent?.(trainEvent);
+      }
+      const report = event.stream === 'stderr' ? decodeError(event.line) : undefined;
+      if (report) return void errors.set(event.rank, report);
+      options.onLog?.(event.rank, event.line);
+    },
+  });
+  if (result.ok) return { ok: true, events, linkGbit };
+  const failure = result.failure!;
+  const report = failure.kind === 'worker-failed' ? errors.get(failure.rank) : undefined;
+  return {
+    ok: false,
+    interrupted: failure.kind === 'interrupted',
+    message: `${describeFailure(failure)}${report ? `: ${report.message} [${report.code}]` : ''}`,
+    events,
+    linkGbit,
+  };
+}
