@@ -6,14 +6,17 @@
 
 import { join } from 'node:path';
 import { CheckpointError } from '../train/checkpoint-errors.js';
+import type { CheckpointHeader } from '../train/checkpoint-format.js';
+import { newestCommonStep } from '../train/common-checkpoint.js';
 import { checkpointDir, checkpointFileName, KEEP_CHECKPOINTS, listCheckpointSteps, ranksWithCheckpoints, readCheckpointHeader } from '../train/checkpoint-store.js';
 import type { TrainConfig } from '../train/config.js';
 import { describeDifferences, diffTrajectories, trajectoryOf } from '../train/fingerprint.js';
 
 /**
  * Throws CheckpointError: checkpoint_exists (not resuming into a directory with checkpoints), checkpoint_missing
- * (resuming with no checkpoint step common to ranks 0..worldSize−1), checkpoint_mismatch (a header from another
- * configuration or world size), checkpoint_corrupt / checkpoint_version (an unreadable header).
+ * (resuming with no checkpoint step common to ranks 0..worldSize−1; a step whose header is
+ * damaged on some rank does not count), checkpoint_mismatch (a header from another
+ * configuration or world size), checkpoint_corrupt (no common step with readable headers), checkpoint_version.
  */
 export async function preflightCheckpoints(config: TrainConfig, outDir: string | null, resume: boolean, worldSize: number): Promise<void> {
   if (outDir === null) return;
@@ -24,18 +27,35 @@ export async function preflightCheckpoints(config: TrainConfig, outDir: string |
     }
     return;
   }
-  const byRank: number[][] = [];
-  for (let r = 0; r < worldSize; r++) byRank.push((await listCheckpointSteps(dir, r)).slice(-KEEP_CHECKPOINTS));
-  const common = byRank[0].filter((s) => byRank.every((steps) => steps.includes(s)));
-  if (common.length === 0) {
+  const listedByRank: number[][] = [];
+  const readableByRank: number[][] = [];
+  const headers = new Map<string, CheckpointHeader>();
+  let damaged: CheckpointError | undefined;
+  for (let r = 0; r < worldSize; r++) {
+    listedByRank.push((await listCheckpointSteps(dir, r)).slice(-KEEP_CHECKPOINTS));
+    readableByRank.push([]);
+    for (const step of listedByRank[r]) {
+      const path = join(dir, checkpointFileName(step, r));
+      try {
+        headers.set(path, await readCheckpointHeader(path));
+        readableByRank[r].push(step);
+      } catch (error) {
+        // A damaged file is the workers' to step back from (resume.ts); it only fails here when nothing else is left.
+        if (!(error instanceof CheckpointError && error.code === 'checkpoint_corrupt')) throw error;
+        damaged ??= error;
+      }
+    }
+  }
+  if (newestCommonStep(listedByRank) === undefined) {
     const found = await ranksWithCheckpoints(dir);
     const detail = found.length === 0 ? 'no checkpoints at all' : `checkpoints of ranks ${found.join(', ')} without a step common to ranks 0..${worldSize - 1}`;
     throw new CheckpointError('checkpoint_missing', dir, `--resume needs a checkpoint of every rank at the same step; found ${detail} (was the run started with another --nproc?)`);
   }
-  const step = Math.max(...common);
+  const step = newestCommonStep(readableByRank);
+  if (step === undefined) throw damaged!;
   for (let rank = 0; rank < worldSize; rank++) {
     const path = join(dir, checkpointFileName(step, rank));
-    const header = await readCheckpointHeader(path);
+    const header = headers.get(path)!;
     // Fields only a worker knows (parameter count, the strategy's canonical spec with its defaults filled in, a
     // schedule length in epochs) are taken from the file; a different strategy NAME is still caught here.
     const theirSync = String(header.trajectory.sync);

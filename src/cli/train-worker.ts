@@ -16,6 +16,7 @@ try {
     resume: payload.resume,
     onJoined: (info) => { rank = info.rank; },
     onEvent: (event) => { if (rank === 0) process.stdout.write(`${encodeEvent(event)}\n`); },
+    onWarning: (message) => { process.stderr.write(`lion-cub: warning: ${message}\n`); },
   });
 } catch (error) {
   const code = error instanceof LionCubError ? error.code : 'internal';

@@ -23,6 +23,7 @@ export type { CheckpointHeader, CheckpointMeta, CheckpointPayload, CheckpointSec
 export {
   saveCheckpoint, loadCheckpoint, readCheckpointHeader, listCheckpointSteps, ranksWithCheckpoints, checkpointDir, checkpointFileName, KEEP_CHECKPOINTS,
 } from './checkpoint-store.js';
+export { newestCommonStep } from './common-checkpoint.js';
 export { agreeOnResumeStep, loadResumeCheckpoint, checkBelongsToRun } from './resume.js';
 export type { ResumeExpectation } from './resume.js';
 export { trajectoryOf, trajectoryHash, diffTrajectories, describeDifferences, canonicalJson } from './fingerprint.js';

@@ -25,6 +25,8 @@ export interface TrainJobOptions {
   /** Called once the group is up, before the model is built (e.g. to know the rank early). */
   onJoined?: (info: { rank: number; worldSize: number; backend: BackendInfo }) => void;
   signal?: AbortSignal;
+  /** Things worth telling a person that do not stop the run (e.g. a damaged checkpoint resume stepped back from). */
+  onWarning?: (message: string) => void;
 }
 
 export interface TrainJobResult {
@@ -52,7 +54,7 @@ export async function runTrainingJob(options: TrainJobOptions): Promise<TrainJob
   });
   try {
     options.onJoined?.({ rank: group.rank, worldSize: group.worldSize, backend });
-    const trainer = await Trainer.create({ config, group, outDir, resume, signal: options.signal });
+    const trainer = await Trainer.create({ config, group, outDir, resume, signal: options.signal, onWarning: options.onWarning });
     try {
       if (options.onEvent) trainer.onAny(options.onEvent);
       if (outDir !== null && group.rank === 0) {

@@ -24,9 +24,9 @@ async function tempDir(): Promise<string> {
 interface RankState { params: Float32Array; momentum: Float32Array; step: number; resumedFrom: string | null }
 
 /** Runs `config` on `worldSize` in-process ranks; returns each rank's final state. */
-function train(worldSize: number, config: TrainConfig, outDir: string | null, resume = false): Promise<RankState[]> {
+function train(worldSize: number, config: TrainConfig, outDir: string | null, resume = false, onWarning?: (message: string, rank: number) => void): Promise<RankState[]> {
   return withRanks(worldSize, async (group) => {
-    const trainer = await Trainer.create({ config, group, outDir, resume });
+    const trainer = await Trainer.create({ config, group, outDir, resume, onWarning: onWarning && ((message) => onWarning(message, group.rank)) });
     let resumedFrom: string | null = null;
     trainer.on('start', (e) => { resumedFrom = e.resumedFrom; });
     try {
@@ -88,6 +88,46 @@ test('a crash mid-save leaves ranks one checkpoint apart: resume takes the newes
     const whole = await train(2, tinyConfig({ checkpointEvery: 1, steps: 5 }), join(out, 'whole'));
     assert.deepEqual(resumed[0].params, whole[0].params);
     assert.deepEqual(await listCheckpointSteps(dir, 1), [4, 5]);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('a damaged newest checkpoint on one rank moves every rank back to the newest step all hold intact, with a warning naming it', async () => {
+  const out = await tempDir();
+  try {
+    await train(2, tinyConfig({ checkpointEvery: 1, steps: 3 }), out);
+    const dir = checkpointDir(out);
+    const damaged = join(dir, checkpointFileName(3, 1));
+    const bytes = await readFile(damaged);
+    bytes[bytes.length - 1] ^= 1;
+    await writeFile(damaged, bytes);
+    const warnings: Array<{ rank: number; message: string }> = [];
+    const resumed = await train(2, tinyConfig({ checkpointEvery: 1, steps: 5 }), out, true, (message, rank) => warnings.push({ rank, message }));
+    assert.deepEqual(resumed.map((r) => r.resumedFrom), [0, 1].map((r) => join(dir, checkpointFileName(2, r))));
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
+    assert.equal(warnings[0].rank, 1);
+    assert.ok(warnings[0].message.startsWith(`${damaged}: `), warnings[0].message);
+    assert.match(warnings[0].message, /every rank resumes from step 2/);
+    const whole = await train(2, tinyConfig({ checkpointEvery: 1, steps: 5 }), join(out, 'whole'));
+    for (let r = 0; r < 2; r++) assert.deepEqual(resumed[r].params, whole[r].params, `rank ${r} parameters`);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('when every common step is damaged somewhere, resume fails with checkpoint_corrupt on every rank', async () => {
+  const out = await tempDir();
+  try {
+    await train(2, tinyConfig({ checkpointEvery: 1, steps: 3 }), out);
+    const dir = checkpointDir(out);
+    for (const [step, rank] of [[3, 1], [2, 0]]) {
+      const file = join(dir, checkpointFileName(step, rank));
+      const bytes = await readFile(file);
+      bytes[bytes.length - 1] ^= 1;
+      await writeFile(file, bytes);
+    }
+    await assert.rejects(train(2, tinyConfig({ checkpointEvery: 1, steps: 5 }), out, true), { code: 'checkpoint_corrupt' });
   } finally {
     await rm(out, { recursive: true, force: true });
   }

@@ -1,33 +1,72 @@
 // Choosing and checking the checkpoint a resumed run starts from, the same step on every rank.
 //
-// Each rank lists its own finished checkpoints; one allgather of every rank's newest KEEP_CHECKPOINTS steps
-// lets all ranks pick the newest step that every rank holds (a crash mid-save can leave ranks one checkpoint
-// apart; checkpoint-store.ts). The chosen file is then fully verified (checksum) and compared with this run.
+// Each rank lists and verifies its own finished checkpoints; one allgather of every rank's newest KEEP_CHECKPOINTS
+// steps lets all ranks pick the newest step that every rank holds intact (a crash mid-save can leave ranks one
+// checkpoint apart, checkpoint-store.ts; a damaged file costs one checkpoint, not the run). The chosen file is
+// then compared with this run.
 
 import type { ProcessGroup } from '../comm/process-group.js';
 import { join } from 'node:path';
 import { CheckpointError } from './checkpoint-errors.js';
+import { newestCommonStep } from './common-checkpoint.js';
 import type { CheckpointHeader, CheckpointPayload } from './checkpoint-format.js';
 import { checkpointFileName, KEEP_CHECKPOINTS, listCheckpointSteps, loadCheckpoint, ranksWithCheckpoints } from './checkpoint-store.js';
 import { describeDifferences, diffTrajectories, type Trajectory } from './fingerprint.js';
 
-/** The newest step every rank has a checkpoint for. Throws CheckpointError checkpoint_missing when there is none. */
-export async function agreeOnResumeStep(group: ProcessGroup, dir: string): Promise<number> {
-  const mine = (await listCheckpointSteps(dir, group.rank)).slice(-KEEP_CHECKPOINTS);
-  const slots = new Int32Array(KEEP_CHECKPOINTS).fill(-1);
-  mine.forEach((step, i) => { slots[i] = step; });
+/**
+ * The newest step every rank holds intact, agreed over `group`: each rank verifies its kept checkpoints (checksum),
+ * then one allgather of every rank's listed and intact steps gives all ranks the same answer. A damaged file moves
+ * every rank back to an older common step; its rank reports it through `onWarning` (naming the file).
+ * Throws CheckpointError checkpoint_missing when the ranks have no step in common, and checkpoint_corrupt when the
+ * common steps are all damaged somewhere (this rank's own error when one of its files is at fault).
+ */
+export async function agreeOnResumeStep(group: ProcessGroup, dir: string, onWarning?: (message: string) => void): Promise<number> {
+  const listed = (await listCheckpointSteps(dir, group.rank)).slice(-KEEP_CHECKPOINTS);
+  const damaged = new Map<number, CheckpointError>();
+  for (const step of listed) {
+    const error = await damageOf(join(dir, checkpointFileName(step, group.rank)));
+    if (error) damaged.set(step, error);
+  }
+  // Slots: the listed steps, then the intact ones; -1 marks an empty slot.
+  const slots = new Int32Array(2 * KEEP_CHECKPOINTS).fill(-1);
+  listed.forEach((step, i) => {
+    slots[i] = step;
+    if (!damaged.has(step)) slots[KEEP_CHECKPOINTS + i] = step;
+  });
   const all = group.worldSize > 1 ? await group.allgather(slots) : slots;
-  const byRank: number[][] = [];
-  for (let r = 0; r < group.worldSize; r++) byRank.push([...all.subarray(r * KEEP_CHECKPOINTS, (r + 1) * KEEP_CHECKPOINTS)].filter((s) => s >= 0));
-  const common = byRank[0].filter((s) => byRank.every((steps) => steps.includes(s)));
-  if (common.length > 0) return Math.max(...common);
-  if (byRank.every((steps) => steps.length === 0)) {
+  const stepsOf = (r: number, from: number): number[] => [...all.subarray(r * slots.length + from, r * slots.length + from + KEEP_CHECKPOINTS)].filter((s) => s >= 0);
+  const listedByRank = Array.from({ length: group.worldSize }, (_, r) => stepsOf(r, 0));
+  const intactByRank = Array.from({ length: group.worldSize }, (_, r) => stepsOf(r, KEEP_CHECKPOINTS));
+  const step = newestCommonStep(intactByRank);
+  if (step !== undefined) {
+    for (const [s, error] of damaged) {
+      if (s > step) onWarning?.(`${error.message}; every rank resumes from step ${step}, the newest step all ranks hold intact`);
+    }
+    return step;
+  }
+  if (listedByRank.every((steps) => steps.length === 0)) {
     const others = await ranksWithCheckpoints(dir);
     const hint = others.length > 0 ? ` (there are checkpoints of ranks ${others.join(', ')}: was the run started with another number of workers?)` : '';
     throw new CheckpointError('checkpoint_missing', dir, `--resume was given but there is no checkpoint for this run's ranks 0..${group.worldSize - 1}${hint}; drop --resume to start afresh in an empty directory`);
   }
-  const listing = byRank.map((steps, r) => `rank ${r}: ${steps.length ? steps.join(', ') : 'none'}`).join('; ');
-  throw new CheckpointError('checkpoint_missing', dir, `the ranks have no checkpoint step in common (${listing}); cannot resume consistently`);
+  const listing = listedByRank.map((steps, r) => `rank ${r}: ${steps.length ? steps.map((s) => (intactByRank[r].includes(s) ? `${s}` : `${s} (damaged)`)).join(', ') : 'none'}`).join('; ');
+  if (newestCommonStep(listedByRank) === undefined) {
+    throw new CheckpointError('checkpoint_missing', dir, `the ranks have no checkpoint step in common (${listing}); cannot resume consistently`);
+  }
+  const own = [...damaged.values()].at(-1);
+  if (own) throw own;
+  throw new CheckpointError('checkpoint_corrupt', dir, `no checkpoint step is intact on every rank (${listing}); cannot resume consistently`);
+}
+
+/** The CheckpointError of a damaged file (truncated, bad checksum), or undefined when it reads back intact. */
+async function damageOf(path: string): Promise<CheckpointError | undefined> {
+  try {
+    await loadCheckpoint(path);
+    return undefined;
+  } catch (error) {
+    if (error instanceof CheckpointError && error.code === 'checkpoint_corrupt') return error;
+    throw error;
+  }
 }
 
 export interface ResumeExpectation {

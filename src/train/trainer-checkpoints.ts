@@ -16,6 +16,8 @@ export interface CheckpointSubject {
   readonly trajectory: Trajectory;
   readonly trajectoryHash: string;
   readonly config: { readonly seed: number };
+  /** Where resume reports a damaged checkpoint it stepped back from. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -44,11 +46,11 @@ export async function saveRankCheckpoint(t: CheckpointSubject, dir: string): Pro
 }
 
 /**
- * Restores the newest checkpoint every rank holds; resolves to its path. Throws CheckpointError when there is
- * none, when it is damaged, or when it belongs to another run (naming every differing field).
+ * Restores the newest checkpoint every rank holds intact; resolves to its path. Throws CheckpointError when there
+ * is none, or when it belongs to another run (naming every differing field).
  */
 export async function restoreLatest(t: CheckpointSubject, dir: string): Promise<string> {
-  const step = await agreeOnResumeStep(t.group, dir);
+  const step = await agreeOnResumeStep(t.group, dir, t.onWarning);
   const loaded = await loadResumeCheckpoint(dir, step, {
     rank: t.group.rank, worldSize: t.group.worldSize, numParams: t.synced.numParams, trajectory: t.trajectory,
   });

@@ -38,6 +38,8 @@ export interface TrainerOptions {
   workload?: Workload<object>;
   /** Stops the run between steps (the promise of run() rejects with code `aborted`). */
   signal?: AbortSignal;
+  /** Called with things worth telling a person that do not stop the run (e.g. a damaged checkpoint resume stepped back from). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -58,6 +60,7 @@ export class Trainer {
   private readonly events = new TrainEvents();
   private readonly outDir: string | null;
   private readonly signal: AbortSignal | undefined;
+  readonly onWarning: ((message: string) => void) | undefined;
   private resumedFrom: string | null = null;
   private lastCheckpointStep = -1;
 
@@ -67,6 +70,7 @@ export class Trainer {
     this.group = group;
     this.outDir = options.outDir ?? null;
     this.signal = options.signal;
+    this.onWarning = options.onWarning;
     if (config.checkpointEvery > 0 && this.outDir === null) {
       throw new LionCubError('invalid_argument', 'checkpointEvery needs an output directory (outDir / --out) to write checkpoints to');
     }

@@ -89,14 +89,26 @@ test('lion-cub train: 2 workers, --json, files in --out, and a resumed run equal
     assert.equal(reuse.status, 2);
     assert.match(reuse.stderr, /already holds checkpoints .* \[checkpoint_exists\]/);
 
-    // A damaged payload passes the header check; rank 1 fails while loading it and the parent names the rank.
+    // A damaged payload passes the header check; rank 1 finds it while verifying, names it, and every rank steps
+    // back to step 3, the newest step all ranks hold intact (the run kept steps 3 and 6).
     const file = join(checkpointDir(split), checkpointFileName(6, 1));
     const bytes = await readFile(file);
     bytes[bytes.length - 5] ^= 0xff;
     await writeFile(file, bytes);
-    const broken = await train([...TINY, '--steps', '8', '--out', split, '--resume']);
+    const fallback = await train([...TINY, '--steps', '8', '--out', split, '--resume']);
+    assert.equal(fallback.status, 0, fallback.stderr);
+    assert.match(fallback.stderr, /\[rank 1\] lion-cub: warning: .*step-000000006\.rank-1\.ckpt: sha256 mismatch.*every rank resumes from step 3/);
+    assert.match(fallback.stdout, /resumed at step 3 from .*step-000000003\.rank-0\.ckpt/);
+
+    // That run kept steps 6 (still damaged on rank 1) and 8; with step 8 damaged on rank 0 no step is intact on
+    // both ranks, and resume fails naming a damaged file.
+    const newest = join(checkpointDir(split), checkpointFileName(8, 0));
+    const newestBytes = await readFile(newest);
+    newestBytes[newestBytes.length - 5] ^= 0xff;
+    await writeFile(newest, newestBytes);
+    const broken = await train([...TINY, '--steps', '9', '--out', split, '--resume']);
     assert.equal(broken.status, 2);
-    assert.match(broken.stderr, /training failed on rank 1: .*step-000000006\.rank-1\.ckpt: sha256 mismatch.*\[checkpoint_corrupt\] \(rank \d exited with status \d\)/);
+    assert.match(broken.stderr, /training failed on rank \d: .*step-00000000[68]\.rank-\d\.ckpt: sha256 mismatch.*\[checkpoint_corrupt\]/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

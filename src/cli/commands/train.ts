@@ -137,6 +137,7 @@ async function runMember(inv: TrainInvocation): Promise<number> {
       config: inv.config, outDir: inv.outDir, resume: inv.resume,
       onJoined: (info) => { rank = info.rank; },
       onEvent: (event) => { if (rank === 0) view.event(event); },
+      onWarning: (message) => { process.stderr.write(`lion-cub: warning: ${rank === null ? '' : `rank ${rank}: `}${message}\n`); },
     });
   } catch (error) {
     view.finish();
