@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCalibratedConstants, predictRow, reportModelError } from '../../src/bench/train/predict.js';
 import type { BenchTrainReport, StrategyRun } from '../../src/bench/train/report/types.js';
-import { serializeConstants } from '../../src/model/constants-file.js';
-import { predictStep } from '../../src/model/predict.js';
-import { testConstants } from '../../src/model/test-support/constants.js';
+import { serializeConstants } from '../../src/costmodel/constants-file.js';
+import { predictStep } from '../../src/costmodel/predict.js';
+import { testConstants } from '../../src/costmodel/test-support/constants.js';
 
 function row(sync: string, rate: string, stepMsMedian: number): StrategyRun {
   return {

@@ -1,6 +1,6 @@
 // What the calibration's communication workers measure, and how rank 0 reports it (a tagged stdout line).
 
-import type { LaunchMeasurement } from '../../model/calibration-fit.js';
+import type { LaunchMeasurement } from '../../costmodel/calibration-fit.js';
 import { siblingScriptUrl, taggedJsonLine } from '../../launch/worker-channel.js';
 
 /** One launch's measurement plan; every rank gets the same one. */

@@ -4,7 +4,7 @@
 
 import { initProcessGroup } from '../../comm/init.js';
 import type { ProcessGroup } from '../../comm/process-group.js';
-import type { TimedCall } from '../../model/calibration-fit.js';
+import type { TimedCall } from '../../costmodel/calibration-fit.js';
 import { encodeResult, type CommCalibrationConfig } from './comm-config.js';
 
 const config = JSON.parse(process.argv[2]) as CommCalibrationConfig;

@@ -9,7 +9,7 @@ import { signCodeWords } from '../../codec/sign-code-checks.js';
 import { tallySigns, voteSigns } from '../../codec/vote.js';
 import { combineInto } from '../../comm/reduce-ops.js';
 import type { KernelMemory } from '../../kernels/kernel-memory.js';
-import type { KernelName } from '../../model/kernels.js';
+import type { KernelName } from '../../costmodel/kernels.js';
 import { lionApplyDirection, lionFusedStep, lionUpdateVector } from '../../optim/lion-fused.js';
 import { lionCoefficients } from '../../optim/lion-numerics.js';
 import { fromBf16, toBf16 } from '../../sync/bf16.js';

@@ -1,7 +1,7 @@
 // Times every cost-model kernel once per repeat and turns the median into γ (ns per unit).
 
 import { kernelMemory } from '../../kernels/load.js';
-import { KERNEL_NAMES, type KernelName } from '../../model/kernels.js';
+import { KERNEL_NAMES, type KernelName } from '../../costmodel/kernels.js';
 import { summarize, type TimingSummary } from '../harness.js';
 import { KERNEL_CASES } from './kernel-cases.js';
 

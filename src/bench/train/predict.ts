@@ -2,11 +2,11 @@
 
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import type { CostConstants } from '../../model/constants.js';
-import { parseConstants } from '../../model/constants-file.js';
-import { defaultConstantsPath } from '../../model/constants-path.js';
-import { modelError } from '../../model/model-error.js';
-import { predictStep } from '../../model/predict.js';
+import type { CostConstants } from '../../costmodel/constants.js';
+import { parseConstants } from '../../costmodel/constants-file.js';
+import { defaultConstantsPath } from '../../costmodel/constants-path.js';
+import { modelError } from '../../costmodel/model-error.js';
+import { predictStep } from '../../costmodel/predict.js';
 import { parseRate } from '../../netem/rate.js';
 import type { BenchTrainReport, StrategyRun } from './report/types.js';
 import { UNSHAPED } from './plan.js';

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
-import { ConstantsFileError } from '../../model/constants-file.js';
-import { serializeConstants } from '../../model/constants-file.js';
-import { testConstants } from '../../model/test-support/constants.js';
+import { ConstantsFileError } from '../../costmodel/constants-file.js';
+import { serializeConstants } from '../../costmodel/constants-file.js';
+import { testConstants } from '../../costmodel/test-support/constants.js';
 import { checkCalibrateFlags } from './calibrate.js';
 import { parseParams, runModel, type ModelFlags } from './model.js';
 

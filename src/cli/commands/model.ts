@@ -8,7 +8,7 @@ import {
   BUILTIN_CONSTANTS, collectiveModelError, compareStrategies, defaultConstantsPath, describeCall, formatLinkGbit,
   measuredFromBenchRows, parseConstants, parseLinkGbit, SWEEP_LINKS, SWEEP_WORLD_SIZES,
   type CostConstants, type MomentumSyncOptions, type StrategyComparison, type UnsupportedStrategy,
-} from '../../model/index.js';
+} from '../../costmodel/index.js';
 import { parseMomentumPolicy } from '../../sync/momentum-policy.js';
 import { printTable } from '../table.js';
 
