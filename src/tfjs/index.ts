@@ -10,3 +10,8 @@ export type { ParamSegment, FlatGradientResult } from './flat-params.js';
 export { fromLayersModel, countParams, makeVariable } from './model.js';
 export type { NamedVariable, TrainableModel } from './model.js';
 export { oneHotFloat } from './ops.js';
+import { registerFileSystemRouter } from './file-io.js';
+export { fileSystemHandler, registerFileSystemRouter, MODEL_JSON_FILENAME, WEIGHTS_BINARY_FILENAME } from './file-io.js';
+
+// model.save('file://dir') and tf.loadLayersModel('file://dir/model.json') work once lion-cub/tfjs is imported.
+registerFileSystemRouter();
