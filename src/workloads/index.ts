@@ -11,4 +11,5 @@ export type { SyntheticOptions } from './synthetic.js';
 export { DistributedSampler, shardRange } from './sharding.js';
 export type { DistributedSamplerOptions } from './sharding.js';
 export { SeededRandom, permutation, deriveSeed } from './random.js';
+export { withSeed } from './seeded.js';
 export { encodeText, decodeTokens, readCorpus, VOCAB_SIZE, NODE_API_DOCS_DIR } from './text-corpus.js';
