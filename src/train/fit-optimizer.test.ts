@@ -2,16 +2,10 @@
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ProcessGroup } from '../comm/process-group.js';
 import { initBackend } from '../tfjs/backend.js';
-import { oneHotFloat } from '../tfjs/ops.js';
-import { tf, type LayersModel, type Tensor } from '../tfjs/tf.js';
-import { softmaxCrossEntropy } from '../workloads/classification.js';
-import { getWorkload } from '../workloads/registry.js';
-import { DistributedSampler } from '../workloads/sharding.js';
+import { tf } from '../tfjs/tf.js';
 import type { TrainConfig } from './config.js';
-import { createFitOptimizer } from './fit-optimizer.js';
-import { lionOptionsFor } from './lion-setup.js';
+import { rankData, withFitModel } from './test-support/fit-models.js';
 import { tinyConfig, withRanks } from './test-support/ranks.js';
 import { Trainer } from './trainer.js';
 
@@ -29,40 +23,6 @@ function customLoop(config: TrainConfig): Promise<Float32Array[][]> {
     trainer.dispose();
     return history;
   });
-}
-
-/** This rank's batches of steps 0..steps−1, concatenated in step order; targets one-hot. */
-function rankData(config: TrainConfig, group: ProcessGroup): { x: Tensor; y: Tensor; localBatch: number; numExamples: number } {
-  const workload = getWorkload(config.workload);
-  const data = workload.loadData({ ...config.workloadOptions, seed: config.seed });
-  const sampler = new DistributedSampler({ numExamples: data.train.numExamples, globalBatchSize: config.batchSize, worldSize: group.worldSize, rank: group.rank, seed: config.seed });
-  const indices: number[] = [];
-  for (let t = 0; t < config.steps!; t++) {
-    const { epoch, step } = sampler.position(t);
-    indices.push(...sampler.localBatch(epoch, step));
-  }
-  const batch = data.train.batch(indices);
-  const y = oneHotFloat(batch.y, 4);
-  batch.y.dispose();
-  return { x: batch.x, y, localBatch: sampler.localBatchSize, numExamples: indices.length };
-}
-
-async function withFitModel<T>(config: TrainConfig, group: ProcessGroup, body: (model: LayersModel, opt: Awaited<ReturnType<typeof createFitOptimizer>>) => Promise<T>): Promise<T> {
-  const workload = getWorkload(config.workload);
-  const trainable = workload.createModel({ ...config.workloadOptions, seed: config.seed }) as ReturnType<typeof workload.createModel> & { layersModel: LayersModel };
-  const model = trainable.layersModel;
-  const segments = trainable.variables.map((v) => ({ name: v.name, shape: v.variable.shape }));
-  const { stateMemory: _ignored, ...lion } = lionOptionsFor(config, segments, config.steps!);
-  const opt = await createFitOptimizer({ model, group, sync: config.sync, momentumSync: config.momentumSync, seed: config.seed, lion });
-  // fit checks that targets have the model's output shape, so they travel one-hot and turn back into the
-  // class indices the workload's loss takes: the same ops, hence the same gradient bits, as the custom loop.
-  model.compile({ optimizer: opt, loss: (yTrue: Tensor, yPred: Tensor) => softmaxCrossEntropy(yPred, tf.argMax(yTrue, -1)) });
-  try {
-    return await body(model, opt);
-  } finally {
-    opt.dispose();
-    model.dispose();
-  }
 }
 
 test('model.fit with the deferred optimizer gives the custom loop\'s parameters after every batch (2 ranks)', async () => {

@@ -17,6 +17,7 @@ import type { CreateLionOptions } from '../optim/lion.js';
 import type { SyncStepStats } from '../sync/strategy.js';
 import { fromLayersModel } from '../tfjs/model.js';
 import { tf, type LayersModel } from '../tfjs/tf.js';
+import { FIT_OPTIMIZER_CLASS_NAME, momentumTensors, restoreMomentumTensors, type NamedTensor } from './fit-weights.js';
 import { SyncedParams } from './synced-params.js';
 
 type ApplyGradientsArgument = Parameters<InstanceType<typeof tf.Optimizer>['applyGradients']>[0];
@@ -46,9 +47,25 @@ export interface FitStepInfo {
   step: number;
   /** The batch loss fit reported for this rank, when it reported one. */
   loss: number | null;
+  /** Forward and backward pass of this rank's batch: from fit's onBatchBegin to applyGradients. */
+  computeMs: number;
+  /** The strategy step (communication and update) plus writing the parameters back into the model. */
+  syncMs: number;
   /** applyGradients (copying the gradient out of tfjs) plus the strategy step and the write-back. */
   stepMs: number;
   sync: SyncStepStats;
+}
+
+/** What getConfig records about the optimizer a model was saved with (model.json's training config). */
+export interface FitOptimizerConfig {
+  [key: string]: string | number;
+  sync: string;
+  momentumSync: string;
+  seed: number;
+  numParams: number;
+  worldSize: number;
+  /** The rank whose momentum getWeights returned. */
+  rank: number;
 }
 
 /**
@@ -57,13 +74,16 @@ export interface FitStepInfo {
  * callback ran throws `fit_callback_missing`, a callback with no gradients pending throws `fit_optimizer_missing`.
  */
 export class DistributedLionOptimizer extends tf.Optimizer {
-  static readonly className = 'LionCubDistributedLion';
+  static readonly className = FIT_OPTIMIZER_CLASS_NAME;
   readonly synced: SyncedParams;
   /** The callback half: an instance of tf.CustomCallback to put in fit's / fitDataset's callbacks. */
   readonly callback: InstanceType<typeof tf.CustomCallback>;
+  readonly group: ProcessGroup;
+  private readonly savedConfig: FitOptimizerConfig;
   private pending = false;
+  private batchBeganMs: number | null = null;
   private pendingSinceMs = 0;
-  private readonly listeners: Array<(info: FitStepInfo) => void> = [];
+  private readonly listeners: Array<(info: FitStepInfo) => unknown> = [];
 
   /** Use createFitOptimizer (which also broadcasts the initial weights). */
   constructor(options: FitOptimizerOptions) {
@@ -72,7 +92,13 @@ export class DistributedLionOptimizer extends tf.Optimizer {
     this.synced = new SyncedParams({
       variables, group: options.group, sync: options.sync, momentumSync: options.momentumSync, seed: options.seed ?? 0, lion: options.lion,
     });
+    this.group = options.group;
+    this.savedConfig = {
+      sync: this.synced.strategy.name, momentumSync: options.momentumSync ?? 'none', seed: options.seed ?? 0,
+      numParams: this.synced.numParams, worldSize: options.group.worldSize, rank: options.group.rank,
+    };
     this.callback = new tf.CustomCallback({
+      onBatchBegin: () => { this.batchBeganMs = performance.now(); },
       onBatchEnd: async (_batch, logs) => { await this.completeStep(typeof logs?.loss === 'number' ? logs.loss : null); },
       onTrainEnd: async () => {
         if (this.pending) throw new LionCubError('fit_callback_missing', 'training ended with an update still pending: pass optimizer.callback to fit');
@@ -93,14 +119,37 @@ export class DistributedLionOptimizer extends tf.Optimizer {
     this.pending = true;
   }
 
-  /** Calls `listener` after every synchronised batch. Returns a function that removes it. */
-  onStep(listener: (info: FitStepInfo) => void): () => void {
+  /**
+   * Calls `listener` after every synchronised batch; a promise it returns is awaited before fit starts the next
+   * batch (e.g. saveFitState every k steps, which every rank must do together). Returns a function that removes it.
+   */
+  onStep(listener: (info: FitStepInfo) => unknown): () => void {
     this.listeners.push(listener);
     return () => { this.listeners.splice(this.listeners.indexOf(listener), 1); };
   }
 
-  override getConfig(): Record<string, never> {
-    return {};
+  /** Strategy, momentum policy, seed, size and the rank whose momentum getWeights returns (for model.json). */
+  override getConfig(): FitOptimizerConfig {
+    return { ...this.savedConfig };
+  }
+
+  /**
+   * Lion's state as tfjs optimizers report it, for model.save(…, { includeOptimizer: true }): `iter` (the step)
+   * then one `<variable>/m` momentum tensor per trainable variable. Only THIS rank's momentum: under compressed
+   * strategies every rank's momentum differs, and a model file holds one. saveFitState keeps every rank's.
+   */
+  override async getWeights(): Promise<NamedTensor[]> {
+    return momentumTensors(this.synced);
+  }
+
+  /**
+   * Restores what getWeights returned (e.g. `await optimizer.setWeights(await loaded.optimizer.getWeights())`
+   * after tf.loadLayersModel): step and momentum, with the parameters taken from the model's current weights.
+   * Every rank gets the saved rank's momentum, so a compressed strategy continues close to, not exactly as,
+   * the original run; restoreFitState resumes exactly. Throws InvalidArgumentError for a missing or misshapen entry.
+   */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    restoreMomentumTensors(this.synced, weightValues);
   }
 
   override dispose(): void {
@@ -113,9 +162,13 @@ export class DistributedLionOptimizer extends tf.Optimizer {
       throw new LionCubError('fit_optimizer_missing', 'the DistributedLionOptimizer callback ran but no gradients were pending: compile the model with this optimizer');
     }
     this.pending = false;
+    const syncStart = performance.now();
     const sync = await this.synced.syncStep();
-    const info: FitStepInfo = { step: this.synced.step, loss, stepMs: performance.now() - this.pendingSinceMs, sync };
-    for (const l of this.listeners) l(info);
+    const end = performance.now();
+    const computeMs = this.batchBeganMs === null ? 0 : this.pendingSinceMs - this.batchBeganMs;
+    this.batchBeganMs = null;
+    const info: FitStepInfo = { step: this.synced.step, loss, computeMs, syncMs: end - syncStart, stepMs: end - this.pendingSinceMs, sync };
+    for (const l of [...this.listeners]) await l(info);
   }
 }
 

@@ -12,7 +12,7 @@ import type { SyncedParams } from './synced-params.js';
 export interface CheckpointSubject {
   readonly group: ProcessGroup;
   readonly synced: SyncedParams;
-  readonly sampler: DistributedSampler;
+  readonly sampler: Pick<DistributedSampler, 'position'>;
   readonly trajectory: Trajectory;
   readonly trajectoryHash: string;
   readonly config: { readonly seed: number };
