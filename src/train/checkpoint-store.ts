@@ -1,14 +1,16 @@
 // Checkpoint files on disk: one per rank and step in <out>/checkpoints, written atomically, the last two kept.
 //
-// Save protocol (crash-safe): write `<name>.tmp` → fsync it → rename to `<name>` → fsync the directory →
-// delete this rank's checkpoints older than the newest two. A crash at any point leaves the previous
-// checkpoint intact and at worst a stray .tmp file (ignored, removed by the next save). Keeping two matters
+// Save protocol (crash-safe): write `<name>.<random>.tmp` (created exclusively, never through a symlink, mode 0600;
+// private-files.ts) → fsync it → rename to `<name>` → fsync the directory → delete this rank's checkpoints older
+// than the newest two. A crash at any point leaves the previous checkpoint intact and at worst a stray temp file
+// (ignored, removed by the next save). Keeping two matters
 // across ranks: if the job dies while some ranks have renamed step s and others have not, every rank still
 // holds the step before it, and resume picks the newest step ALL ranks have (resume.ts).
 
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from './checkpoint-errors.js';
+import { makePrivateDir, writeFileAtomic } from './private-files.js';
 import { decodeCheckpoint, decodeHeader, encodeCheckpoint, headerLengthOf, PREFIX_BYTES, type CheckpointHeader, type CheckpointMeta, type CheckpointPayload } from './checkpoint-format.js';
 
 /** Checkpoints kept per rank. */
@@ -25,6 +27,9 @@ export function checkpointFileName(step: number, rank: number): string {
 }
 
 const NAME = /^step-(\d{9,})\.rank-(\d+)\.ckpt$/;
+
+/** A temp file of a save: `<checkpoint name>.<random hex>.tmp` (or `.tmp` alone, as older versions wrote). */
+const TEMP = /^(.+?)(?:\.[0-9a-f]{16})?\.tmp$/;
 
 /** File names in `dir`, or none when the directory does not exist yet. */
 async function namesIn(dir: string): Promise<string[]> {
@@ -63,23 +68,10 @@ export async function ranksWithCheckpoints(dir: string): Promise<number[]> {
  * Resolves to the file's path and size. File-system errors propagate (the previous checkpoint is untouched).
  */
 export async function saveCheckpoint(dir: string, meta: CheckpointMeta, payload: CheckpointPayload): Promise<{ path: string; byteLength: number }> {
-  await mkdir(dir, { recursive: true });
-  const name = checkpointFileName(meta.step, meta.rank);
-  const path = join(dir, name);
-  const tmp = `${path}.tmp`;
+  await makePrivateDir(dir);
+  const path = join(dir, checkpointFileName(meta.step, meta.rank));
   const { chunks, byteLength } = encodeCheckpoint(meta, payload);
-  const file = await open(tmp, 'w');
-  try {
-    for (const chunk of chunks) {
-      let written = 0;
-      while (written < chunk.length) written += (await file.write(chunk, written, chunk.length - written)).bytesWritten;
-    }
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(tmp, path);
-  await syncDirectory(dir);
+  await writeFileAtomic(path, chunks);
   await prune(dir, meta.rank);
   return { path, byteLength };
 }
@@ -113,18 +105,8 @@ async function prune(dir: string, rank: number): Promise<void> {
     await rm(join(dir, checkpointFileName(step, rank)), { force: true });
   }
   for (const name of await readdir(dir)) {
-    if (name.endsWith('.tmp') && NAME.exec(name.slice(0, -4)) && Number(NAME.exec(name.slice(0, -4))![2]) === rank) {
-      await rm(join(dir, name), { force: true });
-    }
-  }
-}
-
-/** Makes the rename durable: the directory entry itself must reach the disk. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const finished = TEMP.exec(name)?.[1];
+    const m = finished === undefined ? null : NAME.exec(finished);
+    if (m && Number(m[2]) === rank) await rm(join(dir, name), { force: true });
   }
 }

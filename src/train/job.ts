@@ -1,7 +1,6 @@
 // One rank of a training job from start to end: backend, joining the job, the run, its files, and cleanup.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initProcessGroup, type InitProcessGroupOptions } from '../comm/init.js';
 import type { ProcessGroup } from '../comm/process-group.js';
@@ -10,6 +9,7 @@ import type { TrainConfig } from './config.js';
 import type { DoneEvent, TrainEvent } from './events.js';
 import { canonicalJson } from './fingerprint.js';
 import { MetricsWriter } from './metrics.js';
+import { makePrivateDir, writeFileAtomic } from './private-files.js';
 import { Trainer } from './trainer.js';
 
 export interface TrainJobOptions {
@@ -55,17 +55,20 @@ export async function runTrainingJob(options: TrainJobOptions): Promise<TrainJob
   try {
     options.onJoined?.({ rank: group.rank, worldSize: group.worldSize, backend });
     const trainer = await Trainer.create({ config, group, outDir, resume, signal: options.signal, onWarning: options.onWarning });
+    let metrics: MetricsWriter | undefined;
     try {
       if (options.onEvent) trainer.onAny(options.onEvent);
       if (outDir !== null && group.rank === 0) {
-        mkdirSync(outDir, { recursive: true });
-        writeFileSync(join(outDir, 'config.json'), `${JSON.stringify(runDescription(trainer, backend), null, 2)}\n`);
-        const metrics = new MetricsWriter(join(outDir, 'metrics.jsonl'), { append: resume });
-        trainer.onAny((event) => metrics.write(event));
+        await makePrivateDir(outDir);
+        await writeFileAtomic(join(outDir, 'config.json'), [`${JSON.stringify(runDescription(trainer, backend), null, 2)}\n`]);
+        const writer = new MetricsWriter(join(outDir, 'metrics.jsonl'), { append: resume });
+        metrics = writer;
+        trainer.onAny((event) => writer.write(event));
       }
       const done = await trainer.run();
       return { rank: group.rank, worldSize: group.worldSize, backend, done };
     } finally {
+      metrics?.close();
       trainer.dispose();
     }
   } finally {

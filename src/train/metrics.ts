@@ -1,6 +1,7 @@
 // Training events as flat JSON records, and the metrics.jsonl file of a run (one record per line).
 
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { closeSync, rmSync } from 'node:fs';
+import { appendAll, openAppendPrivate } from './private-files.js';
 import type { TrainEvent } from './events.js';
 
 /** A JSON-ready record of an event: step events have the strategy's stats inlined (lr, commMs, bytesSent, …). */
@@ -24,14 +25,25 @@ export function metricsRecord(event: TrainEvent): MetricsRecord {
 
 /**
  * Appends every event it is given to `path` as a JSON line, synchronously (so a crash loses at most the
- * line being written). `append: false` starts the file afresh; a resumed run appends.
+ * line being written). `append: false` starts the file afresh (whatever was at the name, a symlink included, is
+ * removed and a new file created exclusively); a resumed run appends, refusing a symlink at the name (ELOOP).
+ * The file is private (0600). `close()` when done.
  */
 export class MetricsWriter {
+  private fd: number | null;
+
   constructor(readonly path: string, options: { append: boolean }) {
-    if (!options.append) writeFileSync(path, '');
+    if (!options.append) rmSync(path, { force: true });
+    this.fd = openAppendPrivate(path, { exclusive: !options.append });
   }
 
   write(event: TrainEvent): void {
-    appendFileSync(this.path, `${JSON.stringify({ ...metricsRecord(event), time: new Date().toISOString() })}\n`);
+    if (this.fd === null) return;
+    appendAll(this.fd, `${JSON.stringify({ ...metricsRecord(event), time: new Date().toISOString() })}\n`);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
