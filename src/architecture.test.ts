@@ -1,4 +1,4 @@
-// Holds the dependency direction of architecture.md: maths and communication never reach up into training or TF.js.
+// Holds the dependency direction of architecture.md for every folder of src/, and keeps test code out of product code.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,9 +21,8 @@ function sourceFiles(dir: string): string[] {
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const specs: string[] = [];
-  for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
-    specs.push(m[1] ?? m[2]);
-  }
+  const pattern = /(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm;
+  for (const m of text.matchAll(pattern)) specs.push(m[1] ?? m[2] ?? m[3]);
   return specs;
 }
 
@@ -34,23 +33,62 @@ function target(file: string, spec: string): string {
   return resolved.split('/')[0].replace(/\.(js|ts)$/, '');
 }
 
-const rules: Record<string, { allowed: string[] }> = {
-  optim: { allowed: ['optim', 'errors', 'kernels', 'random'] },
-  codec: { allowed: ['codec', 'errors', 'kernels', 'random'] },
-  kernels: { allowed: ['kernels', 'errors'] },
-  comm: { allowed: ['comm', 'errors', 'random'] },
+/**
+ * Which top-level folders (or root files) each one may import, bottom layer first. Tests and test-support follow
+ * their folder's rule. `random` (seeded data) and `errors` sit below everything.
+ */
+const rules: Record<string, string[]> = {
+  errors: [],
+  random: [],
+  kernels: ['errors'],
+  codec: ['errors', 'random', 'kernels'],
+  optim: ['errors', 'random', 'kernels'],
+  comm: ['errors', 'random'],
+  netem: ['errors'],
+  launch: ['errors', 'comm', 'netem'],
+  sync: ['errors', 'random', 'kernels', 'codec', 'optim', 'comm'],
+  costmodel: ['errors', 'codec', 'comm', 'netem', 'sync'],
+  tfjs: ['errors', 'random', 'kernels'],
+  workloads: ['errors', 'tfjs'],
+  train: ['errors', 'kernels', 'optim', 'comm', 'launch', 'sync', 'tfjs', 'workloads'],
+  bench: ['errors', 'random', 'kernels', 'codec', 'optim', 'comm', 'netem', 'launch', 'sync', 'costmodel', 'train'],
+  cli: ['errors', 'codec', 'comm', 'netem', 'launch', 'sync', 'costmodel', 'workloads', 'train', 'bench'],
+  index: ['errors', 'kernels', 'codec', 'optim', 'comm', 'netem', 'launch', 'sync'],
+  'architecture.test': [],
+  types: [],
 };
 
-test('optim, codec, kernels and comm import only what architecture.md allows, and never @tensorflow', () => {
+const isTestCode = (path: string) => /\.test\.ts$/.test(path) || path.split('/').includes('test-support');
+
+test('every folder imports only the layers below it, and only tfjs imports @tensorflow', () => {
   const violations: string[] = [];
   for (const file of sourceFiles(srcDir)) {
-    const area = relative(srcDir, file).split('/')[0];
+    const path = relative(srcDir, file);
+    const area = path.split('/')[0].replace(/\.ts$/, '');
+    const allowed = rules[area];
+    if (!allowed) {
+      violations.push(`${path}: ${area} has no rule in architecture.test.ts`);
+      continue;
+    }
     for (const spec of importsOf(file)) {
-      if (spec.startsWith('@tensorflow/') && area !== 'tfjs') violations.push(`${relative(srcDir, file)} imports ${spec}`);
-      const rule = rules[area];
-      if (!rule || !spec.startsWith('.')) continue;
+      if (spec.startsWith('@tensorflow/') && area !== 'tfjs') violations.push(`${path} imports ${spec}`);
+      if (!spec.startsWith('.')) continue;
       const to = target(file, spec);
-      if (!rule.allowed.includes(to)) violations.push(`${relative(srcDir, file)} imports ${spec} (${area} must not depend on ${to})`);
+      if (to !== area && !allowed.includes(to)) violations.push(`${path} imports ${spec} (${area} must not depend on ${to})`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('product code never imports tests, test-support or node:test, so the package ships no test code', () => {
+  const violations: string[] = [];
+  for (const file of sourceFiles(srcDir)) {
+    const path = relative(srcDir, file);
+    if (isTestCode(path)) continue;
+    for (const spec of importsOf(file)) {
+      if (spec === 'node:test' || (spec.startsWith('.') && isTestCode(relative(srcDir, join(file, '..', spec))))) {
+        violations.push(`${path} imports ${spec}`);
+      }
     }
   }
   assert.deepEqual(violations, []);
@@ -60,4 +98,5 @@ test('the import scanner sees relative and package imports', () => {
   const here = fileURLToPath(import.meta.url);
   assert.ok(importsOf(here).includes('node:test'));
   assert.equal(target(join(srcDir, 'codec', 'x.ts'), '../optim/lion.js'), 'optim');
+  assert.ok(isTestCode('sync/test-support/reference.ts') && isTestCode('codec/vote.test.ts') && !isTestCode('sync/spec.ts'));
 });

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { checkNetemSupport } from '../netem/commands.js';
 import { parseRate } from '../netem/rate.js';
 import { sweepStaleNamespaces } from '../netem/sweep.js';
-import { measureLinkThroughput } from '../netem/throughput.js';
+import { measureLinkThroughput } from './link-throughput.js';
 import { createTopology, destroyTopology, type NetemTopology } from '../netem/topology.js';
 import { describeFailure, type LaunchEvent, type LaunchFailure, type LaunchResult } from './events.js';
 import { findFreePort } from './free-port.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planBenchTrain } from '../../src/bench/train/plan.js';
+import { planBenchTrain } from '../../src/cli/bench-train-flags.js';
 import { runBenchTrain } from '../../src/bench/train/run-bench.js';
 import type { TrainRunOptions, TrainRunResult } from '../../src/bench/train/run-one.js';
 import type { TrainEvent } from '../../src/train/events.js';

@@ -6,7 +6,7 @@ import { launch } from '../../src/launch/launch.js';
 import type { LaunchEvent } from '../../src/launch/events.js';
 import { checkNetemSupport } from '../../src/netem/commands.js';
 import { sweepStaleNamespaces } from '../../src/netem/sweep.js';
-import { measureLinkThroughput } from '../../src/netem/throughput.js';
+import { measureLinkThroughput } from '../../src/launch/link-throughput.js';
 import { createTopology, destroyTopology, listNamespaces } from '../../src/netem/topology.js';
 
 const worker = fileURLToPath(new URL('./fixtures/netem-worker.mjs', import.meta.url));

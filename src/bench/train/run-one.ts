@@ -1,7 +1,7 @@
 // Runs one training job of the benchmark: the same workers `lion-cub train` starts, optionally on an emulated link.
 
 import { fileURLToPath } from 'node:url';
-import { decodeError, decodeEvent, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../cli/train-wire.js';
+import { decodeError, decodeEvent, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../train/train-wire.js';
 import { describeFailure, launch } from '../../launch/launch.js';
 import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
 import type { TrainConfig } from '../../train/config.js';
@@ -27,7 +27,7 @@ export type TrainRunResult =
   | { ok: false; interrupted: boolean; message: string; events: TrainEvent[]; linkGbit: number | null };
 
 /**
- * Launches `nproc` train workers (src/cli/train-worker.ts) with `config`, nothing written to disk. With a shaped
+ * Launches `nproc` train workers (src/train/train-worker.ts) with `config`, nothing written to disk. With a shaped
  * rate every rank gets its own namespace behind a tbf-shaped switch and the link's single-stream throughput is
  * measured first (ranks 0 → 1); the launcher removes the namespaces however the run ends. A failing worker or an
  * abort is a result (ok: false, with the worker's own error message when it sent one), not an exception; the

@@ -17,7 +17,7 @@ import { DEFAULT_NPROC, parseTrainInvocation, type TrainFlags, type TrainInvocat
 import { preflightCheckpoints } from '../train-preflight.js';
 import { ProgressRenderer } from '../train-progress.js';
 import { describeSummary, trainSummary } from '../train-summary.js';
-import { decodeError, decodeEvent, isUsageErrorCode, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../train-wire.js';
+import { decodeError, decodeEvent, isUsageErrorCode, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../train/train-wire.js';
 import { onInterrupt } from '../interrupt.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };

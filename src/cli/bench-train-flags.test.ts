@@ -1,9 +1,12 @@
+// `lion-cub bench train` flags: strategy lists, link rates and the baselines each plan compares against.
+
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { BASELINES, parseRateList, planBenchTrain, splitSyncList, type BenchTrainFlags } from '../../src/bench/train/plan.js';
-import { registerBenchTrain } from '../../src/cli/commands/bench-train.js';
-import { InvalidArgumentError } from '../../src/errors.js';
+import { parseRateList, planBenchTrain, splitSyncList, type BenchTrainFlags } from './bench-train-flags.js';
+import { BASELINES } from '../bench/train/plan.js';
+import { registerBenchTrain } from './commands/bench-train.js';
+import { InvalidArgumentError } from '../errors.js';
 
 const base: BenchTrainFlags = { nproc: '2', sync: 'cub-1bit', netem: 'none', steps: '10', repeat: '1', workload: 'synthetic', out: '/tmp/unused' };
 

@@ -2,11 +2,11 @@
 
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '../errors.js';
-import { workerCommand } from '../launch/worker-command.js';
-import { siblingScriptUrl } from '../launch/worker-channel.js';
-import { WorkerProcess, type WorkerExit } from '../launch/worker-process.js';
-import { LinkProbeError } from './errors.js';
-import type { NetemTopology } from './topology.js';
+import { workerCommand } from './worker-command.js';
+import { siblingScriptUrl } from './worker-channel.js';
+import { WorkerProcess, type WorkerExit } from './worker-process.js';
+import { LinkProbeError } from '../netem/errors.js';
+import type { NetemTopology } from '../netem/topology.js';
 
 export interface LinkThroughputOptions {
   /** Sending rank. Default 0. */
@@ -35,7 +35,7 @@ export interface LinkThroughput {
 /** Slack for process start-up (node + tsx can take a few seconds on a loaded 2-core machine). */
 const STARTUP_ALLOWANCE_MS = 20_000;
 
-const probeScript = fileURLToPath(siblingScriptUrl('throughput-probe', import.meta.url));
+const probeScript = fileURLToPath(siblingScriptUrl('link-throughput-probe', import.meta.url));
 
 /**
  * gbit = 8 · bytes / seconds / 10^9, counted by the receiver from the end of the warm-up to the

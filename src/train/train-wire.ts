@@ -1,7 +1,7 @@
-// What `lion-cub train` hands its workers and how they report back: tagged JSON lines on stdout/stderr.
+// What a launcher hands its training workers and how they report back: tagged JSON lines on stdout/stderr.
 
-import type { TrainConfig } from '../train/config.js';
-import type { TrainEvent } from '../train/events.js';
+import type { TrainConfig } from './config.js';
+import type { TrainEvent } from './events.js';
 import { siblingScriptUrl, taggedJsonLine } from '../launch/worker-channel.js';
 
 /** argv[2] of every worker, as JSON. */

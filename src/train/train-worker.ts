@@ -1,10 +1,11 @@
-// Entry point of one `lion-cub train` worker (started by the launcher): runs its rank, rank 0 streams events as JSON lines.
+// Entry point of one training worker (started by `lion-cub train` and `lion-cub bench train`): runs its rank, rank 0 streams events as JSON lines.
 //
 // argv[2] is a TrainWorkerPayload; RANK, WORLD_SIZE, MASTER_ADDR/PORT and the job token come from the launcher.
 // Exit status: 0 done, 2 the configuration or checkpoints are at fault, 1 anything else (a peer died, …).
+// It prints and sets the exit status itself because it is a process entry point, not library code.
 
 import { LionCubError } from '../errors.js';
-import { runTrainingJob } from '../train/job.js';
+import { runTrainingJob } from './job.js';
 import { encodeError, encodeEvent, isUsageErrorCode, type TrainWorkerPayload } from './train-wire.js';
 
 const payload = JSON.parse(process.argv[2]) as TrainWorkerPayload;
