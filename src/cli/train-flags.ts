@@ -33,6 +33,7 @@ export interface TrainFlags {
   batchAccuracy?: boolean;
   backend?: string;
   timeoutMs?: string;
+  maxConsecutiveSkips?: string;
   resume?: boolean;
   netem?: string;
   out?: string;
@@ -82,6 +83,7 @@ export const CONFIG_FLAGS: readonly (ConfigFlag & { option: keyof TrainFlags })[
   { option: 'batchAccuracy', key: 'batchAccuracy', flag: '--batch-accuracy', kind: 'switch' },
   { option: 'backend', key: 'backend', flag: '--backend', kind: 'string' },
   { option: 'timeoutMs', key: 'timeoutMs', flag: '--timeout-ms', kind: 'integer' },
+  { option: 'maxConsecutiveSkips', key: 'maxConsecutiveSkips', flag: '--max-consecutive-skips', kind: 'integer' },
 ];
 
 /** Keys a --config file may hold besides the configuration keys. */

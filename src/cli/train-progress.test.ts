@@ -13,10 +13,10 @@ const start: StartEvent = {
 };
 const step = (n: number): StepEvent => ({
   type: 'step', step: n, totalSteps: 40, epoch: 0, loss: 2 / n, accuracy: null, stepMs: 250, computeMs: 150,
-  sync: { step: n - 1, lr: 3e-4, encodeMs: 10, commMs: 80, decodeMs: 10, bytesSent: 2_000_000, bytesReceived: 2_000_000, momentumSyncedValues: 0 },
+  sync: { step: n - 1, lr: 3e-4, encodeMs: 10, commMs: 80, decodeMs: 10, bytesSent: 2_000_000, bytesReceived: 2_000_000, momentumSyncedValues: 0, skipped: false },
 });
 const evalAt = (n: number): EvalEvent => ({ type: 'eval', step: n, loss: 0.3, accuracy: 0.9125, numTargets: 2000, evalMs: 900 });
-const done: DoneEvent = { type: 'done', steps: 40, stepsRun: 40, wallSeconds: 11, stepMsMedian: 250, bytesSentPerStep: 2_000_000, finalEval: evalAt(40), lastTrainLoss: 0.05 };
+const done: DoneEvent = { type: 'done', steps: 40, stepsRun: 40, wallSeconds: 11, stepMsMedian: 250, bytesSentPerStep: 2_000_000, finalEval: evalAt(40), lastTrainLoss: 0.05, skippedSteps: 0 };
 
 function render(mode: ProgressMode, events: TrainEvent[]): { out: string; log: string } {
   const out = new PassThrough();

@@ -24,6 +24,8 @@ export interface TrainSummary {
   strategy: string;
   worldSize: number;
   numParams: number;
+  /** Steps skipped because some rank's gradient (or loss) was NaN or ±∞. */
+  skippedSteps: number;
 }
 
 export function trainSummary(start: StartEvent, done: DoneEvent): TrainSummary {
@@ -42,6 +44,7 @@ export function trainSummary(start: StartEvent, done: DoneEvent): TrainSummary {
     strategy: start.strategy,
     worldSize: start.worldSize,
     numParams: start.numParams,
+    skippedSteps: done.skippedSteps,
   };
 }
 
@@ -51,6 +54,7 @@ export function describeSummary(s: TrainSummary): string[] {
     `done: ${s.steps} steps in ${s.wallSeconds.toFixed(1)} s (median step ${s.stepMsMedian.toFixed(1)} ms); test loss ${s.loss.toFixed(4)}, test accuracy ${s.accuracy.toFixed(4)}`,
     `sent per step by rank 0 (measured, ${s.strategy}): ${formatBytes(s.bytesSentPerStep)}`,
   ];
+  if (s.skippedSteps > 0) lines.push(`skipped ${s.skippedSteps} steps whose gradient was NaN or ±∞ on some rank`);
   if (s.worldSize > 1) {
     const ratio = s.bytesSentPerStep > 0 ? s.lionBytesPerStep / s.bytesSentPerStep : Number.POSITIVE_INFINITY;
     const comparison = ratio >= 1 ? `${ratio.toFixed(1)}× less than lion` : `${(1 / ratio).toFixed(2)}× more than lion`;

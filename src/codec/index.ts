@@ -11,5 +11,5 @@ export { QUANT_METHODS, defaultLevels, packedWordCount, wholeVector } from './qu
 export type { QuantMethod, QuantBits, QuantizeOptions, Int8QuantizeOptions, Segment as CodecSegment } from './quant-options.js';
 export { packSigned, unpackSigned } from './pbit-pack.js';
 export { sumPacked, signOfSumPacked, maxSummableVectors } from './pbit-sum.js';
-export { quantizeInt8, signOfInt8Sum, int8Levels } from './int8-quant.js';
+export { quantizeInt8, signOfInt8Sum, int8Levels, int8LevelsFor } from './int8-quant.js';
 export { mix32, streamKey, counterBits, counterUniform } from './counter-hash.js';

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { canUseWasm } from '../kernels/load.js';
 import { parityWord } from './parity.js';
 import { quantKernels } from './quant-kernels.js';
-import { checkLength, checkSegments, checkStep, resolveQuantOptions, type Int8QuantizeOptions, type Segment } from './quant-options.js';
+import { checkLength, checkSegments, checkStep, resolveQuantOptions, type Int8QuantizeOptions, type QuantMethod, type Segment } from './quant-options.js';
 import { encodeSegments } from './quant.js';
 import { plainSource } from './quant-source.js';
 
@@ -14,6 +14,16 @@ export function int8Levels(numWorkers: number): number {
     throw new InvalidArgumentError('numWorkers', numWorkers, 'an integer from 1 to 127 (beyond, ⌊127/N⌋ = 0 levels: use the p-bit reduce-scatter)');
   }
   return Math.floor(127 / numWorkers);
+}
+
+/**
+ * The levels `method` quantises to on the int8 ring over `numWorkers` ranks: ⌊127/N⌋ for the scaled methods,
+ * 1 for `ternary` (L1 with s = 1: above-average coordinates vote ±1, the rest abstain; N votes of ±1 sum to at
+ * most N ≤ 127, so it fits the int8 sum at every N the ring allows) and for `sign`.
+ */
+export function int8LevelsFor(method: QuantMethod, numWorkers: number): number {
+  const levels = int8Levels(numWorkers);
+  return method === 'ternary' || method === 'sign' ? 1 : levels;
 }
 
 /**

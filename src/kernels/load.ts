@@ -64,9 +64,20 @@ function readKernelFile(name: string): Buffer {
   throw new LionCubError('kernels_missing', `wasm kernel module build/${name}.wasm is missing: run \`npm run build:wasm\` in the lion-cub package`);
 }
 
+let wasmDispatches = 0;
+
+/**
+ * How many times canUseWasm sent a kernel wrapper to its wasm path in this process. Tests of the production path
+ * read it before and after, so that they fail when the wasm kernels did not run (e.g. under LION_CUB_KERNELS=js).
+ */
+export function wasmDispatchCount(): number {
+  return wasmDispatches;
+}
+
 /** True when every view lies in kernel memory and wasm kernels are enabled. */
 export function canUseWasm(...views: ArrayBufferView[]): boolean {
   if (!wasmEnabled) return false;
   for (const v of views) if (!kernelMemory.contains(v)) return false;
+  wasmDispatches++;
   return true;
 }

@@ -41,6 +41,11 @@ export interface LionStepReport {
   readonly gradNorm: number | null;
   /** Factor applied to the gradient (1 when not clipped). */
   readonly gradScale: number;
+  /**
+   * False when some gradient element is NaN or ±∞ (then gradNorm, when computed, is not finite and the gradient
+   * is not clipped: scaling cannot repair it). Sync strategies skip such a step on every rank (docs/strategies.md).
+   */
+  readonly gradsFinite: boolean;
 }
 
 /** The scalars of one pending step; valid only for the step index it was made for. */
@@ -54,8 +59,11 @@ export interface Lion {
   readonly layout: ParamLayout;
   readonly options: ResolvedLionOptions;
   readonly state: LionState;
-  /** One full step in place on params and state (grads only read). Throws InvalidArgumentError on bad lengths or a bad schedule value. */
-  step(params: Float32Array, grads: Float32Array): LionStepReport;
+  /**
+   * One full step in place on params and state (grads only read). Pass the plan from planStep when the caller
+   * looked at it first. Throws InvalidArgumentError on bad lengths, a bad schedule value or a stale plan.
+   */
+  step(params: Float32Array, grads: Float32Array, plan?: LionStepPlan): LionStepReport;
   /** Reads η_t and the clipping factor for the next step without changing anything. */
   planStep(grads: Float32Array): LionStepPlan;
   /** Writes c = β1·m + (1−β1)·g̃ into `out` (length numParams); state unchanged. Returns the plan it used. */
@@ -65,6 +73,11 @@ export interface Lion {
    * Pass the plan used for updateVector so both halves share η_t and the clipping factor.
    */
   applyDirection(params: Float32Array, grads: Float32Array, direction: Float32Array, plan?: LionStepPlan): LionStepReport;
+  /**
+   * Records the planned step as skipped: the step counter advances (the schedule moves on, like the batch), the
+   * parameters and the momentum stay as they are. For a step whose gradient was not finite on some rank.
+   */
+  skip(plan: LionStepPlan): LionStepReport;
   /** Releases kernel memory held for the momentum; the optimizer is unusable afterwards. */
   dispose(): void;
 }
@@ -97,15 +110,18 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
     checkBufferLength('grads', grads, layout.numParams);
     const step = state.step;
     const lr = learningRateAt(resolved.schedule, step);
+    // Σ g² is finite exactly when every element is (float32 squares cannot overflow a float64 sum), so one
+    // pass gives both the norm for clipping and the finiteness check.
+    const squares = sumOfSquares(grads);
     let gradNorm: number | null = null;
     let gradScale = 1;
     if (resolved.maxGradNorm !== null) {
-      gradNorm = Math.sqrt(sumOfSquares(grads));
+      gradNorm = Math.sqrt(squares);
       gradScale = clipScale(gradNorm, resolved.maxGradNorm);
     }
     const base = { lr, beta1: resolved.beta1, beta2: resolved.beta2, weightDecay: resolved.weightDecay, gradScale };
     return {
-      step, lr, gradNorm, gradScale,
+      step, lr, gradNorm, gradScale, gradsFinite: Number.isFinite(squares),
       decayedCoefficients: lionCoefficients({ ...base, decayed: true }),
       undecayedCoefficients: lionCoefficients({ ...base, decayed: false }),
     };
@@ -116,7 +132,7 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
   };
 
   const report = (plan: LionStepPlan): LionStepReport =>
-    ({ step: plan.step, lr: plan.lr, gradNorm: plan.gradNorm, gradScale: plan.gradScale });
+    ({ step: plan.step, lr: plan.lr, gradNorm: plan.gradNorm, gradScale: plan.gradScale, gradsFinite: plan.gradsFinite });
 
   const coefficientsFor = (plan: LionStepPlan, run: DecayRun): LionCoefficients =>
     run.decayed ? plan.decayedCoefficients : plan.undecayedCoefficients;
@@ -126,9 +142,10 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
     options: resolved,
     state,
     planStep,
-    step(params, grads) {
+    step(params, grads, plan = planStep(grads)) {
       checkBufferLength('params', params, layout.numParams);
-      const plan = planStep(grads);
+      checkBufferLength('grads', grads, layout.numParams);
+      checkPlan(plan);
       const momentum = state.momentum;
       for (const run of runs) lionFusedStep(params, momentum, grads, coefficientsFor(plan, run), run.start, run.end);
       state.step = plan.step + 1;
@@ -149,6 +166,11 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
       checkPlan(plan);
       const momentum = state.momentum;
       for (const run of runs) lionApplyDirection(params, momentum, grads, direction, coefficientsFor(plan, run), run.start, run.end);
+      state.step = plan.step + 1;
+      return report(plan);
+    },
+    skip(plan) {
+      checkPlan(plan);
       state.step = plan.step + 1;
       return report(plan);
     },

@@ -110,6 +110,6 @@ registerStrategy({
 });
 
 /** Each rank's own stream for stochastic quantisation, derived from the job seed. */
-function rankSeed(seed: number, rank: number): number {
+export function rankSeed(seed: number, rank: number): number {
   return (Math.imul(seed ^ 0x85ebca6b, 0xc2b2ae35) + Math.imul(rank + 1, 0x27d4eb2f)) >>> 0;
 }

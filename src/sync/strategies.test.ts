@@ -13,6 +13,7 @@ import { randomFloat32 } from '../random.js';
 import { voteAllreduceTraffic } from './collectives/vote-allreduce.js';
 import { pbitAllreduceTraffic } from './collectives/pbit-allreduce.js';
 import { voteAllgatherTraffic } from './collectives/vote-allgather.js';
+import { finiteAgreementBytesSent } from './finite-agreement.js';
 import { parseMomentumPolicy } from './momentum-policy.js';
 import { createStrategy, strategyNames } from './registry.js';
 import type { SyncStepStats } from './strategy.js';
@@ -154,9 +155,11 @@ test('bytes per step equal the predicted traffic of the collective', async () =>
     const pbit = await withRanks(n, (g) => train(g, 'cub-pbit:bits=4', 1));
     const mavo = await withRanks(n, (g) => train(g, 'dlion-mavo', 1));
     for (let r = 0; r < n; r++) {
-      assert.equal(one[r].stats[0].bytesSent, voteAllreduceTraffic(n, r, D).bytesSent, `cub-1bit N=${n} rank ${r}`);
-      assert.equal(pbit[r].stats[0].bytesSent, pbitAllreduceTraffic(n, r, D, 4).bytesSent, `cub-pbit N=${n} rank ${r}`);
-      assert.equal(mavo[r].stats[0].bytesSent, voteAllgatherTraffic(n, r, D).bytesSent, `dlion-mavo N=${n} rank ${r}`);
+      // Each compressed step also agrees on whether every gradient was finite (one byte, finite-agreement.ts).
+      const flag = finiteAgreementBytesSent(n, r);
+      assert.equal(one[r].stats[0].bytesSent, voteAllreduceTraffic(n, r, D).bytesSent + flag, `cub-1bit N=${n} rank ${r}`);
+      assert.equal(pbit[r].stats[0].bytesSent, pbitAllreduceTraffic(n, r, D, 4).bytesSent + flag, `cub-pbit N=${n} rank ${r}`);
+      assert.equal(mavo[r].stats[0].bytesSent, voteAllgatherTraffic(n, r, D).bytesSent + flag, `dlion-mavo N=${n} rank ${r}`);
     }
   }
 });

@@ -20,6 +20,11 @@ export interface SyncStepStats {
   bytesReceived: number;
   /** Momentum values averaged across ranks in this step (0 when no momentum sync ran). */
   momentumSyncedValues: number;
+  /**
+   * True when the step was skipped because the gradient of some rank (of this rank under `noop`) held a NaN or
+   * ±∞: parameters and momentum are untouched and the step counter advanced (docs/strategies.md).
+   */
+  skipped: boolean;
 }
 
 /**

@@ -59,6 +59,11 @@ export interface TrainConfig {
   backend: TrainBackendName;
   /** Time limit of one collective, in milliseconds. */
   timeoutMs: number;
+  /**
+   * Steps skipped in a row (a NaN or ±∞ gradient on some rank) after which the run ends with
+   * NonFiniteGradientError; isolated skips are counted and training goes on.
+   */
+  maxConsecutiveSkips: number;
 }
 
 /** Strategy used when none is given: Lion Cub's p-bit vote (4 bits, L1 scaling). */
@@ -93,6 +98,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, 'sync'>> = Object.freeze
   batchAccuracy: false,
   backend: 'wasm',
   timeoutMs: 120_000,
+  maxConsecutiveSkips: 10,
 });
 
 /** Steps of a run when neither steps nor epochs is given. */
@@ -147,6 +153,7 @@ export function resolveTrainConfig(input: Partial<TrainConfig> = {}, label: Fiel
   if (typeof c.batchAccuracy !== 'boolean') fail('batchAccuracy', 'true or false');
   if (!(TRAIN_BACKENDS as readonly string[]).includes(c.backend)) fail('backend', `one of ${TRAIN_BACKENDS.join(', ')}`);
   if (!isInt(c.timeoutMs, 1)) fail('timeoutMs', 'a positive integer number of milliseconds');
+  if (!isInt(c.maxConsecutiveSkips, 1)) fail('maxConsecutiveSkips', 'a positive integer (skipped steps in a row before the run ends)');
   return c;
 }
 

@@ -80,6 +80,8 @@ export interface DoneEvent {
   finalEval: EvalEvent;
   /** Loss of the last training batch on this rank. */
   lastTrainLoss: number | null;
+  /** Steps of this invocation skipped because some rank's gradient (or loss) was NaN or ±∞. */
+  skippedSteps: number;
 }
 
 export type TrainEvent = StartEvent | StepEvent | EvalEvent | CheckpointEvent | DoneEvent;

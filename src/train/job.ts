@@ -42,7 +42,7 @@ export interface TrainJobResult {
  * the group. The ranks' configurations are compared at rendezvous (a ConfigMismatchError before any data
  * flows). With `outDir`, rank 0 writes config.json (the resolved configuration and what the run resolved it to)
  * and appends every event to metrics.jsonl. Rejects with what failed: InvalidArgumentError, CheckpointError,
- * CommError, LionCubError `non_finite_loss` / `aborted`.
+ * CommError, NonFiniteGradientError, LionCubError `aborted`.
  */
 export async function runTrainingJob(options: TrainJobOptions): Promise<TrainJobResult> {
   const { config, outDir = null, resume = false } = options;

@@ -12,6 +12,7 @@ import { layoutFromShapes } from '../optim/param-layout.js';
 import { parseMomentumPolicy } from '../sync/momentum-policy.js';
 import { createStrategy } from '../sync/registry.js';
 import type { SyncStepStats, SyncStrategy } from '../sync/strategy.js';
+import { SkipGuard } from './skip-guard.js';
 import { FlatParams } from '../tfjs/flat-params.js';
 import type { NamedVariable } from '../tfjs/model.js';
 import type { Scalar, Tensor } from '../tfjs/tf.js';
@@ -28,6 +29,8 @@ export interface SyncedParamsOptions {
   seed: number;
   /** Lion options; the momentum always lives in kernel memory. */
   lion: CreateLionOptions;
+  /** Skipped steps in a row (non-finite gradients) that end the run with NonFiniteGradientError. Default 10. */
+  maxConsecutiveSkips?: number;
 }
 
 /** State that a checkpoint restores. */
@@ -53,6 +56,7 @@ export class SyncedParams {
   private readonly paramsRegion: KernelRegion;
   private readonly gradsRegion: KernelRegion;
   private readonly segmentOfVariable: Map<string, number>;
+  private readonly skips: SkipGuard;
   private disposed = false;
 
   /**
@@ -79,6 +83,7 @@ export class SyncedParams {
     this.gradsRegion = kernelMemory.allocF32(this.flat.numParams);
     this.flat.read(this.paramsRegion.f32());
     this.segmentOfVariable = new Map(this.flat.variables.map((v, i) => [v.variable.name, i]));
+    this.skips = new SkipGuard(options.maxConsecutiveSkips ?? 10);
   }
 
   get numParams(): number { return this.flat.numParams; }
@@ -88,8 +93,10 @@ export class SyncedParams {
   get grads(): Float32Array { return this.gradsRegion.f32(); }
   /** Live view of this rank's momentum. */
   get momentum(): Float32Array { return this.lion.state.momentum; }
-  /** Optimizer steps taken so far. */
+  /** Optimizer steps taken so far (skipped ones included). */
   get step(): number { return this.lion.state.step; }
+  /** Steps skipped for non-finite gradients since this object was created. */
+  get skippedSteps(): number { return this.skips.total; }
 
   /** Forward + backward of `lossFn` into `grads`; returns the loss. Leaves no tensors behind. */
   computeGradients(lossFn: () => Scalar): number {
@@ -116,11 +123,20 @@ export class SyncedParams {
     }
   }
 
-  /** strategy.step(params, grads), then the new parameters are written into the model. Rejects with a CommError when a peer fails. */
+  /** Makes this rank's gradient non-finite, so that every rank skips the coming step (e.g. after a NaN loss). */
+  markGradientsNonFinite(): void {
+    this.grads[0] = Number.NaN;
+  }
+
+  /**
+   * strategy.step(params, grads), then the new parameters are written into the model. Rejects with a CommError
+   * when a peer fails, NonFiniteGradientError when the step makes maxConsecutiveSkips skipped steps in a row.
+   */
   async syncStep(): Promise<SyncStepStats> {
     this.checkAlive();
     const stats = await this.strategy.step(this.params, this.grads);
     this.flat.write(this.params);
+    this.skips.record(stats.step, stats.skipped);
     return stats;
   }
 

@@ -120,14 +120,38 @@ test('no tensors leak: tf.memory().numTensors is constant across steps and evalu
   });
 });
 
-test('a diverging loss stops the run with non_finite_loss', async () => {
+test('a diverging loss stops the run with non_finite_gradient after maxConsecutiveSkips skipped steps', async () => {
   await withRanks(1, async (group) => {
-    const trainer = await Trainer.create({ config: tinyConfig({ steps: 3 }), group });
+    const trainer = await Trainer.create({ config: tinyConfig({ steps: 10, maxConsecutiveSkips: 3 }), group });
     trainer.synced.params.fill(Number.NaN);
     trainer.synced.flat.write(trainer.synced.params);
-    await assert.rejects(trainer.run(), { code: 'non_finite_loss' });
+    await assert.rejects(trainer.run(), { code: 'non_finite_gradient', consecutive: 3, step: 2 });
     trainer.dispose();
   });
+});
+
+for (const sync of ['lion', 'cub-pbit']) test(`${sync}: a non-finite loss on one rank makes every rank skip the step, counted in the events`, async () => {
+  const results = await withRanks(2, async (group) => {
+    const trainer = await Trainer.create({ config: tinyConfig({ sync, steps: 4, evalEvery: 0, maxConsecutiveSkips: 2 }), group });
+    const skipped: boolean[] = [];
+    trainer.on('step', (e) => skipped.push(e.sync.skipped));
+    const params0 = trainer.params();
+    if (group.rank === 1) {
+      trainer.synced.params.fill(Number.NaN);
+      trainer.synced.flat.write(trainer.synced.params);
+    }
+    await trainer.trainStep();
+    const afterSkip = trainer.params();
+    const rejected = await trainer.run().then(() => null, (error: { code?: string }) => error.code);
+    trainer.dispose();
+    return { skipped, params0, afterSkip, rejected, step: trainer.step };
+  });
+  for (const [rank, r] of results.entries()) {
+    // Step 0 is skipped everywhere; the second skip in a row (step 1) ends the run on both ranks.
+    assert.deepEqual(r.skipped, [true], `rank ${rank}`);
+    assert.equal(r.rejected, 'non_finite_gradient', `rank ${rank}`);
+  }
+  assert.deepEqual(results[0].afterSkip, results[0].params0, 'rank 0 did not apply a step that rank 1 could not take');
 });
 
 test('an aborted signal stops the run between steps', async () => {

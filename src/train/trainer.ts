@@ -86,7 +86,7 @@ export class Trainer {
       const segments = this.model.variables.map((v) => ({ name: v.name, shape: v.variable.shape }));
       this.synced = new SyncedParams({
         variables: this.model.variables, group, sync: config.sync, momentumSync: config.momentumSync, seed: config.seed,
-        lion: lionOptionsFor(config, segments, this.totalSteps),
+        lion: lionOptionsFor(config, segments, this.totalSteps), maxConsecutiveSkips: config.maxConsecutiveSkips,
       });
     } catch (error) {
       this.model.dispose();
@@ -140,8 +140,9 @@ export class Trainer {
   /**
    * Runs the remaining steps, evaluating every evalEvery steps and checkpointing every checkpointEvery steps,
    * then evaluates (and checkpoints, with an output directory) at the end. Resolves to the `done` event.
-   * Rejects with a CommError when a peer fails, LionCubError `non_finite_loss` when the loss is NaN/∞,
-   * `aborted` when the signal fires.
+   * Steps whose gradient (or loss) is NaN/∞ on some rank are skipped on every rank and counted (`skipped` in step
+   * events, `skippedSteps` in the done event). Rejects with a CommError when a peer fails, NonFiniteGradientError
+   * (`non_finite_gradient`) after maxConsecutiveSkips skipped steps in a row, `aborted` when the signal fires.
    */
   async run(): Promise<DoneEvent> {
     const startStep = this.step;
@@ -170,6 +171,7 @@ export class Trainer {
     const done: DoneEvent = {
       type: 'done', steps: this.step, stepsRun, wallSeconds: (performance.now() - startedAt) / 1000,
       stepMsMedian: stepTimes.length ? median(stepTimes) : 0, bytesSentPerStep: stepsRun ? bytesSent / stepsRun : 0, finalEval, lastTrainLoss,
+      skippedSteps: this.synced.skippedSteps,
     };
     this.emit(done);
     return done;
@@ -195,7 +197,8 @@ export class Trainer {
     } finally {
       tf.dispose([batch.x, batch.y]);
     }
-    if (!Number.isFinite(loss)) throw new LionCubError('non_finite_loss', `the loss of rank ${this.rank} at step ${t} is ${loss}: training diverged (lower the learning rate or set maxGradNorm)`);
+    // A non-finite loss makes every rank skip the step, exactly like a non-finite gradient (docs/strategies.md).
+    if (!Number.isFinite(loss) && this.numParams > 0) this.synced.markGradientsNonFinite();
     const sync = await this.synced.syncStep();
     const event: StepEvent = {
       type: 'step', step: this.step, totalSteps: this.totalSteps, epoch, loss, accuracy,

@@ -19,7 +19,7 @@ function stream(strategy: string, steps: StepSpec[], evals: Array<[step: number,
     const step = i + 1;
     events.push({
       type: 'step', step, totalSteps: steps.length, epoch: 0, loss: s.loss ?? 1 / step, accuracy: null, stepMs: s.stepMs, computeMs: s.computeMs ?? 0,
-      sync: { step, lr: 1e-3, encodeMs: s.encodeMs ?? 0, commMs: s.commMs ?? 0, decodeMs: s.decodeMs ?? 0, bytesSent: s.bytes ?? 0, bytesReceived: 0, momentumSyncedValues: 0 },
+      sync: { step, lr: 1e-3, encodeMs: s.encodeMs ?? 0, commMs: s.commMs ?? 0, decodeMs: s.decodeMs ?? 0, bytesSent: s.bytes ?? 0, bytesReceived: 0, momentumSyncedValues: 0, skipped: false },
     });
     const accuracy = evalAt.get(step);
     if (accuracy !== undefined) {
@@ -28,7 +28,7 @@ function stream(strategy: string, steps: StepSpec[], evals: Array<[step: number,
     }
   });
   assert.ok(last && last.step === steps.length, 'the trainer always evaluates at the end');
-  events.push({ type: 'done', steps: steps.length, stepsRun: steps.length, wallSeconds: 99, stepMsMedian: 0, bytesSentPerStep: 0, finalEval: last, lastTrainLoss: null });
+  events.push({ type: 'done', steps: steps.length, stepsRun: steps.length, wallSeconds: 99, stepMsMedian: 0, bytesSentPerStep: 0, finalEval: last, lastTrainLoss: null, skippedSteps: 0 });
   return events;
 }
 

@@ -16,10 +16,10 @@ function events(options: TrainRunOptions, stepMs: number): TrainEvent[] {
   for (let step = 1; step <= steps; step++) {
     list.push({
       type: 'step', step, totalSteps: steps, epoch: 0, loss: 1, accuracy: null, stepMs, computeMs: 1,
-      sync: { step, lr: 1, encodeMs: 0, commMs: stepMs - 1, decodeMs: 0, bytesSent: 8, bytesReceived: 8, momentumSyncedValues: 0 },
+      sync: { step, lr: 1, encodeMs: 0, commMs: stepMs - 1, decodeMs: 0, bytesSent: 8, bytesReceived: 8, momentumSyncedValues: 0, skipped: false },
     });
   }
-  list.push(finalEval, { type: 'done', steps, stepsRun: steps, wallSeconds: 1, stepMsMedian: stepMs, bytesSentPerStep: 8, finalEval, lastTrainLoss: 1 });
+  list.push(finalEval, { type: 'done', steps, stepsRun: steps, wallSeconds: 1, stepMsMedian: stepMs, bytesSentPerStep: 8, finalEval, lastTrainLoss: 1, skippedSteps: 0 });
   return list;
 }
 

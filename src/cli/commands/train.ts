@@ -52,6 +52,7 @@ export function registerTrain(program: Command): void {
     .option('--batch-accuracy', 'also report each training batch\'s accuracy (one more forward pass per step)')
     .addOption(new Option('--backend <name>', `TF.js backend (default ${d.backend})`).choices([...TRAIN_BACKENDS]))
     .option('--timeout-ms <ms>', `time limit of one collective (default ${d.timeoutMs})`)
+    .option('--max-consecutive-skips <n>', `end the run after this many steps in a row are skipped for a NaN or ±∞ gradient (default ${d.maxConsecutiveSkips})`)
     .option('--resume', 'continue the run in --out from its newest checkpoint')
     .option('--netem <rate>', 'each worker in its own network namespace, every NIC shaped to RATE (e.g. 1gbit); needs root and iproute2')
     .option('--out <dir>', 'run directory: config.json, metrics.jsonl, checkpoints/ (default: write nothing)')

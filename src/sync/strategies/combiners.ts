@@ -3,7 +3,7 @@
 
 import { lionEncodeQuant } from '../../codec/quant.js';
 import type { QuantBits, QuantMethod } from '../../codec/quant-options.js';
-import { int8Levels, quantizeInt8 } from '../../codec/int8-quant.js';
+import { int8LevelsFor, quantizeInt8 } from '../../codec/int8-quant.js';
 import { lionEncodeSign } from '../../codec/lion-sign.js';
 import { packedWordCount } from '../../codec/quant-options.js';
 import { signCodeWords } from '../../codec/sign-code-checks.js';
@@ -106,7 +106,7 @@ export class Int8RingCombiner implements UpdateCombiner {
     this.q = this.regions.alloc(n);
     this.voted = this.regions.alloc(4 * signCodeWords(n));
     this.collective = new Int8Ring(group, n);
-    this.levels = int8Levels(group.worldSize);
+    this.levels = int8LevelsFor(method, group.worldSize);
   }
 
   async combine(momentum: Float32Array, grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {

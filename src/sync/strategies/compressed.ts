@@ -14,7 +14,8 @@ import { MomentumSynchronizer } from '../momentum-sync.js';
 import { Stopwatch } from '../stopwatch.js';
 import type { StrategyContext, SyncStepStats, SyncStrategy } from '../strategy.js';
 import { trafficOf, trafficSince } from '../traffic.js';
-import { pick } from './gradient-allreduce.js';
+import { FiniteAgreement } from '../finite-agreement.js';
+import { pick, stepIfFinite } from './gradient-allreduce.js';
 
 /** What the ranks agreed on: a 1-bit code of Δ ∈ {−1, +1}, or a float direction (e.g. the average of signs). */
 export type Combined = { kind: 'code'; code: Uint32Array } | { kind: 'direction'; direction: Float32Array };
@@ -28,10 +29,12 @@ export interface UpdateCombiner {
 export class CompressedStrategy implements SyncStrategy {
   private readonly runs: DecayRun[];
   private readonly momentumSync: MomentumSynchronizer;
+  private readonly finite: FiniteAgreement;
 
   constructor(readonly name: string, private readonly ctx: StrategyContext, private readonly combiner: UpdateCombiner) {
     this.runs = decayRuns(ctx.lion.layout, ctx.lion.options.decayed);
     this.momentumSync = new MomentumSynchronizer(ctx.group, ctx.lion, ctx.momentumPolicy, ctx.seed);
+    this.finite = new FiniteAgreement(ctx.group);
   }
 
   async step(params: Float32Array, grads: Float32Array): Promise<SyncStepStats> {
@@ -39,18 +42,28 @@ export class CompressedStrategy implements SyncStrategy {
     const watch = new Stopwatch();
     const step = lion.state.step;
     if (group.worldSize === 1) {
-      const report = watch.time('decodeMs', () => lion.step(params, grads));
-      return { step, lr: report.lr, ...pick(watch), bytesSent: 0, bytesReceived: 0, momentumSyncedValues: 0 };
+      const report = watch.time('decodeMs', () => stepIfFinite(lion, params, grads));
+      return { step, lr: report.lr, ...pick(watch), bytesSent: 0, bytesReceived: 0, momentumSyncedValues: 0, skipped: !report.gradsFinite };
     }
     const before = trafficOf(group);
     const plan = watch.time('encodeMs', () => lion.planStep(grads));
-    // The codec kernels take the gradient as is, so clipping scales it in place once, up front.
-    if (plan.gradScale !== 1) watch.time('encodeMs', () => scaleInPlace(grads, Math.fround(plan.gradScale)));
+    // Queued on the group before the combine's collective, so every rank runs the two in the same order.
+    const allFinite = this.finite.start(plan.gradsFinite);
+    watch.time('encodeMs', () => {
+      // A non-finite gradient is replaced by zeros so that the encode runs on numbers; the step is skipped anyway.
+      if (!plan.gradsFinite) grads.fill(0);
+      // The codec kernels take the gradient as is, so clipping scales it in place once, up front.
+      else if (plan.gradScale !== 1) scaleInPlace(grads, Math.fround(plan.gradScale));
+    });
     const combined = await this.combiner.combine(lion.state.momentum, grads, plan, watch);
+    if (!(await watch.timeAsync('commMs', () => allFinite))) {
+      lion.skip(plan);
+      return { step, lr: plan.lr, ...pick(watch), ...trafficSince(group, before), momentumSyncedValues: 0, skipped: true };
+    }
     watch.time('decodeMs', () => this.apply(params, grads, combined, plan));
     lion.state.step = plan.step + 1;
     const momentumSyncedValues = await watch.timeAsync('commMs', () => this.momentumSync.syncAt(plan.step));
-    return { step, lr: plan.lr, ...pick(watch), ...trafficSince(group, before), momentumSyncedValues };
+    return { step, lr: plan.lr, ...pick(watch), ...trafficSince(group, before), momentumSyncedValues, skipped: false };
   }
 
   private apply(params: Float32Array, grads: Float32Array, combined: Combined, plan: LionStepPlan): void {

@@ -4,6 +4,7 @@
 // For bf16 the gradient is rounded to bfloat16 before sending, summed in float32 at every hop and
 // rounded back (ProcessGroup's bfloat16 rule); the mean divides by N on the rank that completes the sum.
 
+import type { Lion, LionStepReport } from '../../optim/lion.js';
 import { Bf16Payload } from '../bf16.js';
 import { Stopwatch } from '../stopwatch.js';
 import type { StrategyContext, SyncStepStats, SyncStrategy } from '../strategy.js';
@@ -33,9 +34,10 @@ export class GradientAllreduceStrategy implements SyncStrategy {
         await watch.timeAsync('commMs', () => group.allreduce(grads, { op: 'mean' }));
       }
     }
-    const report = watch.time('decodeMs', () => lion.step(params, grads));
+    // The reduced gradient is the same on every rank, so every rank takes the same decision on it.
+    const report = watch.time('decodeMs', () => stepIfFinite(lion, params, grads));
     const traffic = trafficSince(group, before);
-    return { step, lr: report.lr, ...pick(watch), ...traffic, momentumSyncedValues: 0 };
+    return { step, lr: report.lr, ...pick(watch), ...traffic, momentumSyncedValues: 0, skipped: !report.gradsFinite };
   }
 
   dispose(): void {
@@ -51,11 +53,18 @@ export class NoopStrategy implements SyncStrategy {
   async step(params: Float32Array, grads: Float32Array): Promise<SyncStepStats> {
     const watch = new Stopwatch();
     const step = this.ctx.lion.state.step;
-    const report = watch.time('decodeMs', () => this.ctx.lion.step(params, grads));
-    return { step, lr: report.lr, ...pick(watch), bytesSent: 0, bytesReceived: 0, momentumSyncedValues: 0 };
+    // Nothing is exchanged, so each rank decides on its own gradient (the ranks drift apart anyway).
+    const report = watch.time('decodeMs', () => stepIfFinite(this.ctx.lion, params, grads));
+    return { step, lr: report.lr, ...pick(watch), bytesSent: 0, bytesReceived: 0, momentumSyncedValues: 0, skipped: !report.gradsFinite };
   }
 
   dispose(): void {}
+}
+
+/** Lion's step on `grads`, or a skipped step (counter advanced, nothing else touched) when they are not finite. */
+export function stepIfFinite(lion: Lion, params: Float32Array, grads: Float32Array): LionStepReport {
+  const plan = lion.planStep(grads);
+  return plan.gradsFinite ? lion.step(params, grads, plan) : lion.skip(plan);
 }
 
 export function pick(watch: Stopwatch): { encodeMs: number; commMs: number; decodeMs: number } {
