@@ -53,7 +53,7 @@ test('json mode: one record per step and evaluation, flat, on the JSON stream', 
   const records = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(records.filter((r) => r.type === 'step').length, 40);
   assert.equal(records.filter((r) => r.type === 'eval').length, 2);
-  assert.deepEqual(Object.keys(records[0]).sort(), ['accuracy', 'bytesReceived', 'bytesSent', 'commMs', 'computeMs', 'decodeMs', 'encodeMs', 'epoch', 'loss', 'lr', 'momentumSyncedValues', 'step', 'stepMs', 'totalSteps', 'type']);
+  assert.deepEqual(Object.keys(records[0]).sort(), ['accuracy', 'bytesReceived', 'bytesSent', 'commMs', 'computeMs', 'decodeMs', 'encodeMs', 'epoch', 'loss', 'lr', 'momentumSyncedValues', 'skipped', 'step', 'stepMs', 'totalSteps', 'type']);
 });
 
 test('the summary compares the measured bytes with lion\'s computed bytes', () => {
