@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { layoutFromLengths } from '../optim/param-layout.js';
-import { randomFloat32 } from '../test-support/random.js';
+import { randomFloat32 } from '../random.js';
 import { strategyNames } from './registry.js';
 import { kernelRun, type KernelRunOptions } from './test-support/kernel-run.js';
 import { withRanks } from './test-support/ranks.js';

@@ -8,7 +8,7 @@ import { QUANT_METHODS, type QuantBits } from '../codec/quant-options.js';
 import { wasmDispatchCount } from '../kernels/load.js';
 import { layoutFromLengths } from '../optim/param-layout.js';
 import { warmupCosineSchedule } from '../optim/schedules.js';
-import { randomFloat32 } from '../test-support/random.js';
+import { randomFloat32 } from '../random.js';
 import { rankSeed } from './registry.js';
 import { averageVote, bruteForceRun, int8Vote, majorityVote, pbitVote, type BruteForceSetup, type Combine } from './test-support/brute-force.js';
 import { kernelRun, type KernelRunOptions } from './test-support/kernel-run.js';
