@@ -20,11 +20,13 @@ export { resolveLaunchEnv, DEFAULT_MASTER_PORT } from './comm/rendezvous/launch-
 export type { LaunchEnv, LaunchSource } from './comm/rendezvous/launch-env.js';
 export { ConfigMismatchError } from './comm/rendezvous/fingerprint.js';
 export { generateJobToken, JOB_TOKEN_ENV } from './comm/transport/handshake.js';
+export { TRANSPORT_SECURITY_ENV, TRANSPORT_SECURITY_MODES } from './comm/transport/security-mode.js';
+export type { TransportSecurity } from './comm/transport/security-mode.js';
 export { createMemoryTransports } from './comm/transport/memory-transport.js';
 export type { MemoryTransport } from './comm/transport/memory-transport.js';
 export { connectLoopbackMesh } from './comm/transport/tcp-loopback.js';
 export type { Transport, FrameTag, TransportCounters } from './comm/transport/transport.js';
-export { CommError, CommTimeoutError, PeerClosedError, ProtocolError, MismatchError } from './comm/errors.js';
+export { CommError, CommTimeoutError, PeerClosedError, ProtocolError, MismatchError, IntegrityError } from './comm/errors.js';
 export type { CommErrorCode, CommErrorFields } from './comm/errors.js';
 export type { DType } from './comm/codes.js';
 export { predictTraffic, wireBytes } from './comm/collectives/wire-bytes.js';

@@ -9,6 +9,7 @@ export type CommErrorCode =
   | 'protocol'       // a malformed frame: bad magic, version, length over the cap, bad handshake
   | 'mismatch'       // ranks disagree: different operation, sequence number, dtype, size or configuration
   | 'auth'           // a connection failed the job-token handshake
+  | 'integrity'      // a record failed authentication: altered, replayed, reordered or truncated in transit
   | 'closed'         // the local process group was closed
   | 'rendezvous';    // could not reach the store or gather the peers in time
 
@@ -49,6 +50,9 @@ export class ProtocolError extends CommError {
 }
 export class MismatchError extends CommError {
   constructor(message: string, fields: CommErrorFields = {}) { super('mismatch', message, fields); }
+}
+export class IntegrityError extends CommError {
+  constructor(message: string, fields: CommErrorFields = {}) { super('integrity', message, fields); }
 }
 
 function describeFields(f: CommErrorFields): string {

@@ -67,6 +67,38 @@ describe('initProcessGroup', () => {
     assert.equal(new Set(messages).size, 1, 'every rank reports the same disagreement');
   });
 
+  it('fails on every rank, naming transportSecurity, when ranks use different transport security', async () => {
+    const options = await jobOptions(2, (rank) => ({ transportSecurity: rank === 0 ? 'encrypt' : 'integrity' }));
+    const results = await Promise.allSettled(options.map((o) => initProcessGroup(o)));
+    for (const r of results) {
+      const e = (r as PromiseRejectedResult).reason as ConfigMismatchError;
+      assert.ok(e instanceof ConfigMismatchError, String(e));
+      assert.deepEqual(e.differences.map((d) => d.field), ['transportSecurity']);
+      assert.match(e.message, /transportSecurity: "?encrypt"? on rank 0; "?integrity"? on rank 1/);
+    }
+  });
+
+  for (const mode of ['integrity', 'none'] as const) {
+    it(`runs an allreduce with transport security ${mode} set through LION_CUB_TRANSPORT_SECURITY`, async () => {
+      const options = await jobOptions(2);
+      const warnings: string[] = [];
+      options.forEach((o) => { o.env = { ...o.env, LION_CUB_TRANSPORT_SECURITY: mode }; o.onWarning = (m) => warnings.push(m); });
+      const groups = await Promise.all(options.map((o) => initProcessGroup(o)));
+      try {
+        const results = await Promise.all(groups.map((g) => g.allreduce(Float32Array.of(g.rank + 1, 10))));
+        for (const r of results) assert.deepEqual(r, Float32Array.of(3, 20));
+        assert.equal(warnings.filter((w) => /transport security is off/.test(w)).length, mode === 'none' ? 1 : 0, 'none warns once per job (rank 0)');
+      } finally {
+        await Promise.all(groups.map((g) => g.close()));
+      }
+    });
+  }
+
+  it('refuses an unknown transport security naming the variable', async () => {
+    const [o] = await jobOptions(2);
+    await assert.rejects(initTransport({ ...o, env: { ...o.env, LION_CUB_TRANSPORT_SECURITY: 'tls' } }), { code: 'invalid_argument', field: 'LION_CUB_TRANSPORT_SECURITY' });
+  });
+
   it('names the ranks that never arrived', async () => {
     const options = await jobOptions(4, () => ({ rendezvousTimeoutMs: 600 }));
     const results = await Promise.allSettled([initProcessGroup(options[0]), initProcessGroup(options[2])]);

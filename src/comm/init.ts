@@ -11,6 +11,7 @@ import { StoreServer } from './rendezvous/store-server.js';
 import { resolveJobToken } from './transport/handshake.js';
 import { PeerListener, connectTcpMesh } from './transport/tcp-mesh.js';
 import { TcpTransport, type TcpTransportOptions } from './transport/tcp-transport.js';
+import { SECURITY_NONE_WARNING, resolveTransportSecurity, type TransportSecurity } from './transport/security-mode.js';
 
 export interface InitTransportOptions extends LaunchOptions {
   /** Where launcher variables are read. Default process.env. */
@@ -21,8 +22,15 @@ export interface InitTransportOptions extends LaunchOptions {
   bindAddress?: string;
   /** Address other ranks dial to reach this one. Default: this host's address on the route to MASTER_ADDR. */
   advertiseAddress?: string;
-  /** Address rank 0 binds the store to. Default: MASTER_ADDR when it is a loopback name, else 0.0.0.0. */
+  /** Address rank 0 binds the store to. Default: MASTER_ADDR, so the store listens on that interface only. */
   storeBindAddress?: string;
+  /**
+   * What protects peer links after the handshake: `encrypt` (default), `integrity` or `none`
+   * (transport/security-mode.ts); default the LION_CUB_TRANSPORT_SECURITY variable. Part of the
+   * fingerprint: ranks that disagree fail at rendezvous naming `transportSecurity`. The rendezvous store's
+   * connections are always encrypted.
+   */
+  transportSecurity?: TransportSecurity;
   /** Bound on the whole setup, from the first connection attempt to the finished mesh. Default 120000 ms. */
   rendezvousTimeoutMs?: number;
   /** Extra fields every rank must agree on (e.g. { numParams, strategy }); compared before any data flows. */
@@ -79,7 +87,9 @@ export async function initTransport(options: InitTransportOptions = {}): Promise
   if (worldSize === 1) return { transport: new TcpTransport(0, 1, [], options.transport), launch };
 
   const jobToken = resolveJobToken(options.jobToken, env);
+  const security = resolveTransportSecurity(options.transportSecurity, env);
   const { rendezvousTimeoutMs = 120_000, onWarning } = options;
+  if (security === 'none' && rank === 0) onWarning?.(SECURITY_NONE_WARNING);
   const deadline = Date.now() + rendezvousTimeoutMs;
   const remaining = (): number => Math.max(1, deadline - Date.now());
 
@@ -87,7 +97,7 @@ export async function initTransport(options: InitTransportOptions = {}): Promise
   let store: StoreClient | undefined;
   let listener: PeerListener | undefined;
   try {
-    if (rank === 0) server = await startStore(options.storeBindAddress ?? (isLoopback(masterAddr) ? masterAddr : '0.0.0.0'), masterPort, jobToken, onWarning);
+    if (rank === 0) server = await startStore(options.storeBindAddress ?? masterAddr, masterPort, jobToken, onWarning);
     store = await StoreClient.connect({ host: masterAddr, port: masterPort, rank, jobToken, connectTimeoutMs: remaining() });
     const advertise = options.advertiseAddress ?? store.localAddress;
     listener = await PeerListener.listen({ rank, worldSize, jobToken, host: options.bindAddress ?? advertise, onWarning });
@@ -95,7 +105,7 @@ export async function initTransport(options: InitTransportOptions = {}): Promise
       store,
       rank,
       worldSize,
-      self: { host: advertise, port: listener.address.port, fingerprint: makeFingerprint(worldSize, options.fingerprint) },
+      self: { host: advertise, port: listener.address.port, fingerprint: makeFingerprint(worldSize, { ...options.fingerprint, transportSecurity: security }) },
       timeoutMs: remaining(),
     });
     await leaveRendezvous(store, rank, worldSize, rank === 0, remaining());
@@ -103,7 +113,7 @@ export async function initTransport(options: InitTransportOptions = {}): Promise
     await server?.close();
     assertFingerprintsAgree(records.map((r) => r.fingerprint), rank);
     const transport = await connectTcpMesh({
-      rank, worldSize, jobToken, listener, peers: records, timeoutMs: remaining(), onWarning, transport: options.transport,
+      rank, worldSize, jobToken, listener, peers: records, timeoutMs: remaining(), onWarning, transport: { ...options.transport, security },
     });
     return { transport, launch };
   } catch (error) {
@@ -123,8 +133,4 @@ async function startStore(host: string, port: number, jobToken: Uint8Array, onWa
       : code === 'EADDRNOTAVAIL' ? ': that address is not on this host; rank 0 must run on MASTER_ADDR' : '';
     throw new CommError('rendezvous', `rank 0 cannot host the rendezvous store on ${host}:${port} (${code ?? (error as Error).message})${hint}`, { op: 'rendezvous', rank: 0 }, { cause: error });
   }
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

@@ -5,6 +5,7 @@ import { CommError, CommTimeoutError, PeerClosedError, type CommErrorFields } fr
 import { FrameDecoder } from '../transport/frame-decoder.js';
 import { CONTROL_OPS, FRAME_HEADER_BYTES } from '../transport/frame.js';
 import { authenticate } from '../transport/handshake.js';
+import { openRecordChannel, type RecordChannel } from '../transport/record-channel.js';
 import { dialWithRetry } from '../transport/tcp-dial.js';
 import { checkKey, decodeF64, decodeReply, encodeRequest, type StoreReply, type StoreRequest } from './store-protocol.js';
 
@@ -48,6 +49,8 @@ export class StoreClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private failure: CommError | null = null;
+  /** Set once the handshake is done: requests and replies travel as encrypted records. */
+  private channel: RecordChannel | null = null;
 
   private constructor(
     private readonly socket: Socket,
@@ -79,13 +82,24 @@ export class StoreClient {
         client.onReply(h.seq, decodeReply(payload!));
       },
     }, maxMessageBytes);
+    // Always encrypted, whatever the transport security of the peer links (see store-server.ts).
+    const channel = openRecordChannel(connection, 'encrypt', (bytes) => decoder.push(bytes), 'the rendezvous store (rank 0)', { op: 'rendezvous', rank, peer: 0 });
+    client.channel = channel;
     const feed = (chunk: Uint8Array): void => {
       try {
-        decoder.push(chunk);
+        channel.feed(chunk);
+      } catch (error) {
+        client.fail(error as CommError);
+        socket.destroy();
+      }
+    };
+    socket.on('end', () => {
+      try {
+        channel.end();
       } catch (error) {
         client.fail(error as CommError);
       }
-    };
+    });
     socket.on('error', (error) => client.fail(new PeerClosedError(`connection to the rendezvous store failed: ${error.message}`, { op: 'rendezvous', rank, peer: 0 }, { cause: error })));
     socket.on('close', () => client.fail(new PeerClosedError('the rendezvous store (rank 0) closed the connection', { op: 'rendezvous', rank, peer: 0 })));
     socket.on('data', feed);
@@ -155,7 +169,7 @@ export class StoreClient {
         reject(new CommTimeoutError(`the rendezvous store did not answer a ${request.kind} within ${clientTimeoutMs} ms`, { op: 'rendezvous', rank, peer: 0 }));
       }, clientTimeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.socket.write(frame);
+      this.channel!.write([frame]);
     }).then((reply) => {
       if (reply.status === 'ok') return reply.body;
       const fields = { op: 'rendezvous', rank, elapsedMs: Date.now() - started };

@@ -1,10 +1,11 @@
 // The rendezvous key-value store served by rank 0: set, get, add, wait over authenticated TCP connections.
 
 import net from 'node:net';
-import type { CommError } from '../errors.js';
+import { ProtocolError, type CommError } from '../errors.js';
 import { FrameDecoder } from '../transport/frame-decoder.js';
 import type { FrameHeader } from '../transport/frame.js';
 import { authenticate } from '../transport/handshake.js';
+import { openRecordChannel, type RecordChannel } from '../transport/record-channel.js';
 import { decodeRequest, encodeF64, encodeReply, type StoreReply, type StoreRequest } from './store-protocol.js';
 
 export interface StoreServerOptions {
@@ -20,8 +21,26 @@ export interface StoreServerOptions {
   maxStoredBytes?: number;
   /** Bound on each client handshake. Default 10000 ms. */
   handshakeTimeoutMs?: number;
+  /** Pending get/wait requests one client may hold; more are answered with an error. Default 64. */
+  maxWaitersPerClient?: number;
+  /** Reply bytes queued for a client that does not read them before the store stops reading its requests. Default 4 MiB. */
+  maxQueuedReplyBytes?: number;
   /** Refused or broken client connections; the store keeps serving the others. */
   onWarning?: (message: string) => void;
+}
+
+/** One authenticated client connection. */
+interface Client {
+  socket: net.Socket;
+  /** The rank the client proved in the handshake: every request must carry it as its sender. */
+  rank: number;
+  channel: RecordChannel;
+  waiters: number;
+  /**
+   * Requests read while the client's unread replies are over the cap, served once they drain. Reading
+   * is paused meanwhile, so this holds at most the rest of one socket chunk.
+   */
+  backlog: Array<{ seq: number; request: StoreRequest }>;
 }
 
 interface Waiter {
@@ -112,26 +131,44 @@ export class StoreServer {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     authenticate(socket, { side: 'acceptor', role: 'store-server', acceptRoles: ['store-client'], rank: 0, jobToken, timeoutMs: handshakeTimeoutMs }).then(
       (connection) => {
+        const rank = connection.peerRank;
         const drop = (reason: string): void => {
-          onWarning(`rendezvous store dropped client rank ${connection.peerRank} (${remote}): ${reason}`);
+          if (socket.destroyed) return;
+          onWarning(`rendezvous store dropped client rank ${rank} (${remote}): ${reason}`);
           socket.destroy();
         };
         socket.on('error', (error) => drop(error.message));
         connection.adopt();
         let payload: Uint8Array | null = null;
         const decoder = new FrameDecoder({
-          onHeader: (h) => (payload = new Uint8Array(h.payloadLength)),
+          onHeader: (h) => {
+            if (h.sender !== rank) throw new ProtocolError(`a request claims sender rank ${h.sender}, but the connection authenticated as rank ${rank}`);
+            return (payload = new Uint8Array(h.payloadLength));
+          },
           onPayloadPiece: () => {},
-          onFrameEnd: (h) => this.onRequest(socket, h, payload!),
+          onFrameEnd: (h) => this.admit(client, h, payload!),
         }, maxMessageBytes);
+        // The store's connections always carry encrypted records: their mode is not configurable, so
+        // ranks whose transport security differs still meet here and learn of it from the fingerprints.
+        const channel = openRecordChannel(connection, 'encrypt', (bytes) => decoder.push(bytes), `client rank ${rank}`, { op: 'rendezvous', rank: 0, peer: rank });
+        const client: Client = { socket, rank, channel, waiters: 0, backlog: [] };
         const feed = (chunk: Uint8Array): void => {
           try {
-            decoder.push(chunk);
+            channel.feed(chunk);
           } catch (error) {
             drop((error as CommError).message);
           }
         };
         socket.on('data', feed);
+        socket.on('end', () => {
+          try {
+            channel.end();
+          } catch (error) {
+            drop((error as CommError).message);
+          }
+        });
+        // A client that does not read its replies stops being read, so its replies cannot pile up here.
+        socket.on('drain', () => this.serveBacklog(client));
         if (connection.leftover.byteLength > 0) feed(connection.leftover);
         socket.resume();
       },
@@ -139,10 +176,36 @@ export class StoreServer {
     );
   }
 
-  private onRequest(client: net.Socket, header: FrameHeader, payload: Uint8Array): void {
-    const request = decodeRequest(header.op, payload);
+  /** Serves a request now, or queues it while the client's replies are not being read. */
+  private admit(client: Client, header: FrameHeader, payload: Uint8Array): void {
+    const request = decodeRequest(header.op, payload); // a malformed request throws: the client is dropped
+    if (client.backlog.length > 0 || this.repliesBlocked(client)) {
+      client.socket.pause();
+      client.backlog.push({ seq: header.seq, request });
+      return;
+    }
+    this.onRequest(client, header.seq, request);
+  }
+
+  private serveBacklog(client: Client): void {
+    while (client.backlog.length > 0 && !this.repliesBlocked(client)) {
+      const { seq, request } = client.backlog.shift()!;
+      this.onRequest(client, seq, request);
+    }
+    if (client.backlog.length === 0 && !this.repliesBlocked(client)) client.socket.resume();
+  }
+
+  private repliesBlocked(client: Client): boolean {
+    const { maxQueuedReplyBytes = 4 * 2 ** 20 } = this.options;
+    return client.socket.writableLength > maxQueuedReplyBytes;
+  }
+
+  private onRequest(client: Client, seq: number, request: StoreRequest): void {
+    const { socket } = client;
     const reply = (r: StoreReply): void => {
-      if (!client.destroyed) client.write(encodeReply(r, header.seq, 0));
+      if (socket.destroyed) return;
+      client.channel.write([encodeReply(r, seq, 0)]);
+      if (this.repliesBlocked(client)) socket.pause();
     };
     switch (request.kind) {
       case 'set': {
@@ -186,22 +249,30 @@ export class StoreServer {
     return null;
   }
 
-  private whenPresent(client: net.Socket, keys: string[], timeoutMs: number, reply: (r: StoreReply) => void, answer: () => StoreReply): void {
+  private whenPresent(client: Client, keys: string[], timeoutMs: number, reply: (r: StoreReply) => void, answer: () => StoreReply): void {
+    const { maxWaitersPerClient = 64 } = this.options;
     if (keys.every((k) => this.data.has(k))) {
       reply(answer());
       return;
     }
+    if (client.waiters >= maxWaitersPerClient) {
+      reply({ status: 'error', message: `client rank ${client.rank} already has ${maxWaitersPerClient} pending get/wait requests (maxWaitersPerClient)` });
+      return;
+    }
+    client.waiters++;
     const waiter: Waiter = {
       keys,
-      client,
+      client: client.socket,
       timer: setTimeout(() => waiter.expire(), timeoutMs),
       done: () => {
         clearTimeout(waiter.timer);
         this.waiters.delete(waiter);
+        client.waiters--;
         reply(answer());
       },
       expire: () => {
         this.waiters.delete(waiter);
+        client.waiters--;
         reply({ status: 'timeout', missingKeys: keys.filter((k) => !this.data.has(k)) });
       },
     };

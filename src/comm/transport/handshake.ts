@@ -4,11 +4,13 @@
 // that does not hold the job token can neither join the mesh nor inject frames. Wire layout and the
 // reasoning behind the order of messages: docs/wire-format.md, "Handshake".
 
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { InvalidArgumentError } from '../../errors.js';
 import { CommError, CommTimeoutError, PeerClosedError, ProtocolError } from '../errors.js';
 import { PROTOCOL_VERSION } from './frame.js';
+import type { RecordKeys } from './record-layer.js';
+import type { TransportSecurity } from './security-mode.js';
 
 /** Environment variable holding the job token shared by every rank. */
 export const JOB_TOKEN_ENV = 'LION_CUB_JOB_TOKEN';
@@ -78,6 +80,11 @@ export interface AuthenticatedConnection {
    * returns the error seen meanwhile, if any. The owner must attach its own 'error' listener first.
    */
   adopt(): Error | undefined;
+  /**
+   * This connection's record keys for `mode` (one per direction), derived with HKDF-SHA256 from the
+   * job key, both HELLOs (roles, ranks, nonces) and the mode: fresh for every connection.
+   */
+  recordKeys(mode: Exclude<TransportSecurity, 'none'>): RecordKeys;
 }
 
 /**
@@ -162,6 +169,7 @@ export function authenticate(socket: Socket, options: HandshakeOptions): Promise
           socket.off('error', park);
           return parkedError;
         },
+        recordKeys: (mode) => deriveRecordKeys(jobToken, side, dialerHello, acceptorHello, mode),
       });
     };
     const timer = setTimeout(() => {
@@ -208,6 +216,14 @@ function proof(key: Uint8Array, prover: 'dialer' | 'acceptor', dialerHello: Uint
     .update(dialerHello)
     .update(acceptorHello)
     .digest();
+}
+
+function deriveRecordKeys(key: Uint8Array, side: 'dialer' | 'acceptor', dialerHello: Uint8Array, acceptorHello: Uint8Array, mode: TransportSecurity): RecordKeys {
+  const salt = Buffer.concat([dialerHello, acceptorHello]);
+  const okm = Buffer.from(hkdfSync('sha256', key, salt, `lion-cub records v${PROTOCOL_VERSION} ${mode}`, 64));
+  const dialerToAcceptor = okm.subarray(0, 32);
+  const acceptorToDialer = okm.subarray(32, 64);
+  return side === 'dialer' ? { send: dialerToAcceptor, receive: acceptorToDialer } : { send: acceptorToDialer, receive: dialerToAcceptor };
 }
 
 function roleName(code: number): HandshakeRole | undefined {

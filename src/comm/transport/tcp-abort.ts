@@ -1,8 +1,8 @@
 // The abort control frame's payload: how a failing rank tells its peers why, and how they rebuild the error.
 
-import { CommError, CommTimeoutError, MismatchError, PeerClosedError, ProtocolError, type CommErrorCode, type CommErrorFields } from '../errors.js';
+import { CommError, CommTimeoutError, IntegrityError, MismatchError, PeerClosedError, ProtocolError, type CommErrorCode, type CommErrorFields } from '../errors.js';
 
-const CODES: ReadonlySet<string> = new Set<CommErrorCode>(['timeout', 'peer_closed', 'protocol', 'mismatch', 'auth', 'closed', 'rendezvous']);
+const CODES: ReadonlySet<string> = new Set<CommErrorCode>(['timeout', 'peer_closed', 'protocol', 'mismatch', 'auth', 'integrity', 'closed', 'rendezvous']);
 
 /** UTF-8 JSON {code, message, peer, op, seq} of `error`, the message cut at 2000 characters. */
 export function encodeAbort(error: CommError): Uint8Array {
@@ -37,6 +37,7 @@ export function decodeAbort(payload: Uint8Array, sender: number, rank: number): 
     case 'protocol': return new ProtocolError(message, fields);
     case 'mismatch': return new MismatchError(message, fields);
     case 'timeout': return new CommTimeoutError(message, fields);
+    case 'integrity': return new IntegrityError(message, fields);
     default: return new CommError(code, message, fields);
   }
 }

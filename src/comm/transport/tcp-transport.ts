@@ -7,6 +7,8 @@ import { FrameReceiver } from './frame-receiver.js';
 import { decodeAbort, encodeAbort } from './tcp-abort.js';
 import { CONTROL_OPS, FRAME_HEADER_BYTES, frameHeaderBytes, type FrameHeader } from './frame.js';
 import type { AuthenticatedConnection } from './handshake.js';
+import { openRecordChannel, type RecordChannel } from './record-channel.js';
+import type { TransportSecurity } from './security-mode.js';
 import type { FrameTag, Transport, TransportCounters } from './transport.js';
 
 export interface TcpTransportOptions {
@@ -20,6 +22,11 @@ export interface TcpTransportOptions {
   closeTimeoutMs?: number;
   /** Idle time before the kernel sends TCP keep-alive probes. Default 10000 ms. */
   keepAliveInitialDelayMs?: number;
+  /**
+   * What protects the frames (record-layer.ts): `encrypt` (default), `integrity` or `none`. Every rank
+   * must use the same mode; initProcessGroup checks that at rendezvous.
+   */
+  security?: TransportSecurity;
   /** Non-fatal events worth logging (socket errors after a peer said goodbye). */
   onWarning?: (message: string) => void;
 }
@@ -28,6 +35,8 @@ interface Link {
   peer: number;
   socket: Socket;
   receiver: FrameReceiver;
+  /** Seals outgoing frames into records and checks incoming ones before the receiver sees a byte. */
+  channel: RecordChannel;
   /** The peer announced that it closes its transport on purpose: its end of the stream is not a crash. */
   goodbye: boolean;
   closed: boolean;
@@ -40,9 +49,12 @@ interface InflightSend {
 /**
  * Transport over a full mesh of TCP sockets that already passed the handshake (tcp-mesh.ts builds them).
  *
- * send writes a 32-byte header and the caller's payload view with one corked writev, no copy, and
- * resolves when Node's write callback fires (the bytes are in the kernel, not yet at the peer).
- * recv copies straight from socket chunks into the caller's buffer (frame-receiver.ts).
+ * send writes a 32-byte header and the caller's payload view with one corked writev, and resolves
+ * when Node's write callback fires (the bytes are in the kernel, not yet at the peer). Unless the
+ * security mode is `none`, the bytes travel as AES-256-GCM records (record-layer.ts): encrypted, or
+ * in clear with a GMAC tag (no copy of the payload); a record that fails its check is an
+ * IntegrityError (code `integrity`) that fails the job like any peer failure.
+ * recv copies straight from socket chunks (or decrypted records) into the caller's buffer (frame-receiver.ts).
  *
  * Failure: a peer's socket ending without a goodbye frame, a socket error, a malformed frame or a
  * tag mismatch fails the whole transport: every pending and later op rejects with that error, the
@@ -67,6 +79,7 @@ export class TcpTransport implements Transport {
   private closing: Promise<void> | null = null;
   private readonly closeTimeoutMs: number;
   private readonly onWarning: (message: string) => void;
+  private readonly security: TransportSecurity;
 
   /**
    * Takes ownership of one authenticated connection per other rank (`peerRank` says which).
@@ -85,11 +98,13 @@ export class TcpTransport implements Transport {
       closeTimeoutMs = 2000,
       keepAliveInitialDelayMs = 10_000,
       onWarning = () => {},
+      security = 'encrypt',
     } = options;
     if (!Number.isInteger(worldSize) || worldSize < 1) throw new InvalidArgumentError('worldSize', worldSize, 'an integer >= 1');
     if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new InvalidArgumentError('rank', rank, `an integer in [0, ${worldSize})`);
     this.closeTimeoutMs = closeTimeoutMs;
     this.onWarning = onWarning;
+    this.security = security;
     this.links = new Array<Link | undefined>(worldSize).fill(undefined);
     for (const connection of connections) {
       const peer = connection.peerRank;
@@ -107,7 +122,6 @@ export class TcpTransport implements Transport {
     if (link instanceof InvalidArgumentError) return Promise.reject(link);
     if (this.failure !== null) return Promise.reject(this.failure);
     if (link.goodbye || link.closed) return Promise.reject(this.lostPeer(link, 'send'));
-    const { socket } = link;
     const byteLength = payload.byteLength;
     let header: Buffer;
     try {
@@ -129,15 +143,7 @@ export class TcpTransport implements Transport {
         this.counters.bytesSent += FRAME_HEADER_BYTES + byteLength;
         resolve();
       };
-      // Corked, the header and the payload leave in one writev: no small packet, no copy of the payload.
-      socket.cork();
-      if (byteLength === 0) {
-        socket.write(header, written);
-      } else {
-        socket.write(header);
-        socket.write(payload, written);
-      }
-      socket.uncork();
+      link.channel.write(byteLength === 0 ? [header] : [header, payload], written);
     });
   }
 
@@ -183,7 +189,7 @@ export class TcpTransport implements Transport {
     const closed = this.liveLinks().map((link) => new Promise<void>((resolve) => {
       if (link.socket.destroyed) return resolve();
       link.socket.once('close', () => resolve());
-      if (goodbye !== null && link.socket.writable) link.socket.write(goodbye);
+      if (goodbye !== null && link.socket.writable) link.channel.write([goodbye]);
       link.socket.end();
     }));
     this.closing = new Promise<void>((resolve) => {
@@ -225,16 +231,24 @@ export class TcpTransport implements Transport {
       onDataFrame: (byteLength) => { this.counters.bytesReceived += byteLength; },
       onFatal: (error) => this.fail(error),
     });
-    const link: Link = { peer, socket, receiver, goodbye: false, closed: false };
+    const channel = openRecordChannel(connection, this.security, (bytes) => receiver.push(bytes), `rank ${peer}`, { rank: this.rank, peer });
+    const feed = (chunk: Uint8Array): void => {
+      try {
+        channel.feed(chunk);
+      } catch (error) {
+        receiver.fail(error as CommError);
+      }
+    };
+    const link: Link = { peer, socket, receiver, channel, goodbye: false, closed: false };
     socket.setNoDelay(true);
     socket.setKeepAlive(true, limits.keepAliveInitialDelayMs);
     socket.on('error', (error) => this.onSocketError(link, error));
     socket.on('end', () => this.onSocketEnd(link));
     socket.on('close', () => this.onSocketEnd(link));
-    socket.on('data', (chunk: Buffer) => receiver.push(chunk));
+    socket.on('data', feed);
     const parked = connection.adopt();
     if (parked !== undefined) queueMicrotask(() => this.onSocketError(link, parked));
-    if (connection.leftover.byteLength > 0) receiver.push(connection.leftover);
+    if (connection.leftover.byteLength > 0) feed(connection.leftover);
     socket.resume();
     return link;
   }
@@ -257,6 +271,12 @@ export class TcpTransport implements Transport {
     const wasClosed = link.closed;
     link.closed = true;
     if (this.failure !== null || link.goodbye || wasClosed) return;
+    try {
+      link.channel.end();
+    } catch (error) {
+      this.fail(error as CommError);
+      return;
+    }
     this.fail(new PeerClosedError(`the connection to rank ${link.peer} closed without a goodbye: that process exited, crashed or was killed`, { rank: this.rank, peer: link.peer }));
   }
 
@@ -278,7 +298,7 @@ export class TcpTransport implements Transport {
     for (const link of this.liveLinks()) {
       link.socket.resume(); // a socket paused for backpressure must still read the peer's FIN
       if (link.socket.writable) {
-        link.socket.write(abort);
+        link.channel.write([abort]);
         link.socket.end();
       }
       // A peer that never answers the FIN must not keep this process alive.
