@@ -1,5 +1,6 @@
 // Runs a group's collectives one at a time: sequence numbers, time limits, poisoning after a failure, counters.
 
+import { registerActivityProbe, type CollectiveActivity, type StallReport } from './activity.js';
 import { DTYPE_CODES, OP_CODES, type DType } from './codes.js';
 import type { CollectiveContext } from './collectives/context.js';
 import { CollectiveLink } from './collectives/link.js';
@@ -7,6 +8,8 @@ import { Scratch } from './collectives/views.js';
 import { baseMessage, describePeers, sameKindError } from './derived-errors.js';
 import { CommError, CommTimeoutError } from './errors.js';
 import type { Transport } from './transport/transport.js';
+
+export type { StallReport };
 
 export type CollectiveName = 'allreduce' | 'reduceScatter' | 'allgather' | 'alltoall' | 'alltoallv' | 'allgatherv' | 'broadcast' | 'barrier';
 
@@ -22,6 +25,12 @@ export interface OpStats {
 }
 /** Totals over every completed call of one collective. */
 export type OpTotals = Omit<OpStats, 'op' | 'seq'> & { calls: number };
+
+export interface StallWarningOptions {
+  /** Report a call still running after this long, once (Horovod's stall inspector). Only when below the call's time limit. */
+  stallWarningMs?: number;
+  onStall?: (report: StallReport) => void;
+}
 
 /** The body of one call: an algorithm run on the call's context. */
 export type CollectiveBody<T> = (ctx: CollectiveContext) => Promise<T>;
@@ -54,9 +63,19 @@ export class CollectiveRunner {
   private last: OpStats | undefined;
   private readonly totals = new Map<CollectiveName, OpTotals>();
 
-  constructor(private readonly transport: Transport, private readonly chunkBytes: number) {
+  private readonly unregisterProbe: () => void;
+
+  constructor(private readonly transport: Transport, private readonly chunkBytes: number, private readonly stall: StallWarningOptions = {}) {
     this.rank = transport.rank;
     transport.onFailure((error) => this.onTransportFailure(error));
+    this.unregisterProbe = registerActivityProbe(() => this.activity());
+  }
+
+  /** The call running now, as the heartbeat reports it; undefined between calls. */
+  activity(): CollectiveActivity | undefined {
+    const r = this.running;
+    if (!r) return undefined;
+    return { rank: this.rank, op: r.op, seq: r.seq, elapsedMs: performance.now() - r.startMs, waitingFor: r.link.waitingFor() };
   }
 
   /** Queues `body` as the next call; its promise settles with the body's value or the call's error. */
@@ -84,6 +103,7 @@ export class CollectiveRunner {
   /** Fails the running and queued calls with code `closed`, drops the scratch memory, closes the transport. */
   close(): Promise<void> {
     if (!this.closing) {
+      this.unregisterProbe();
       this.poison(new CommError('closed', 'the process group was closed', { rank: this.rank }), false);
       this.scratch.release();
       this.closing = this.transport.close();
@@ -106,6 +126,7 @@ export class CollectiveRunner {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearTimeout(stallTimer);
         if (this.running?.seq === seq) this.running = undefined;
         if (error) reject(original ?? error);
         else resolve(value as T);
@@ -120,6 +141,10 @@ export class CollectiveRunner {
         this.poison(error, true);
         finish(error);
       }, timeoutMs);
+      const { stallWarningMs, onStall } = this.stall;
+      const stallTimer = onStall && stallWarningMs !== undefined && stallWarningMs < timeoutMs
+        ? setTimeout(() => onStall({ ...this.activity()!, timeoutMs }), stallWarningMs)
+        : undefined;
       this.running = { op, seq, link, startMs, fail: (error) => finish(error) };
       body({ link, chunkBytes: this.chunkBytes, scratch: this.scratch }).then((value) => {
         if (settled) return;

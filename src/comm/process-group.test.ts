@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
 import { CommError, CommTimeoutError, MismatchError, PeerClosedError } from './errors.js';
-import { ProcessGroup, type ProcessGroupOptions } from './process-group.js';
+import { currentCollectives } from './activity.js';
+import { ProcessGroup, type ProcessGroupOptions, type StallReport } from './process-group.js';
 import { createMemoryTransports, type MemoryTransport } from './transport/memory-transport.js';
 import type { Transport } from './transport/transport.js';
 
@@ -68,6 +69,30 @@ test('a rank that never calls: the waiting rank times out naming op, seq, itself
   assert.deepEqual([late.op, late.seq, late.rank], ['allreduce', 1, 1]);
   assert.match(late.message, /rank 0 failed and aborted the job: allreduce did not complete/);
   await closeAll([a, b]);
+});
+
+test('stall inspector: a call waiting past stallWarningMs is reported once, naming the peers it waits for, before it times out', async () => {
+  const reports: StallReport[] = [];
+  const groups = groupsOf(3, { timeoutMs: 60_000, stallWarningMs: 20, onStall: (r) => reports.push(r) });
+  // Ranks 0 and 1 enter the allreduce; rank 2 is late by far more than the warning.
+  const calls = [groups[0].allreduce(Float32Array.from([1])), groups[1].allreduce(Float32Array.from([2]))];
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(reports.length, 2, 'one report per waiting rank, not one per poll');
+  for (const report of reports) {
+    assert.equal(report.op, 'allreduce');
+    assert.equal(report.seq, 0);
+    assert.equal(report.timeoutMs, 60_000);
+    assert.ok(report.elapsedMs >= 20, String(report.elapsedMs));
+    assert.ok(report.waitingFor.length > 0, 'names at least one peer');
+  }
+  // Recursive doubling over 3 ranks folds rank 2 into rank 1 first: rank 1 names the late rank, rank 0 waits on rank 1.
+  assert.deepEqual(reports.map((r) => [r.rank, r.waitingFor]).sort(), [[0, [1]], [1, [2]]]);
+  assert.deepEqual(currentCollectives().map((a) => a.rank).sort(), [0, 1], 'the running calls are visible to the heartbeat');
+  calls.push(groups[2].allreduce(Float32Array.from([3])));
+  assert.deepEqual((await Promise.all(calls)).map((v) => v[0]), [6, 6, 6]);
+  assert.equal(reports.length, 2);
+  assert.deepEqual(currentCollectives(), []);
+  await closeAll(groups);
 });
 
 test('with three ranks and one absent, every caller fails with a named error, the first with a timeout', async () => {

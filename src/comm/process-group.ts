@@ -2,7 +2,7 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import { DTYPE_BYTES, type DType } from './codes.js';
-import { CollectiveRunner, type CollectiveBody, type CollectiveName, type OpStats, type OpTotals } from './collective-runner.js';
+import { CollectiveRunner, type CollectiveBody, type CollectiveName, type OpStats, type OpTotals, type StallReport } from './collective-runner.js';
 import { allgatherRing } from './collectives/allgather-ring.js';
 import { allgathervRing } from './collectives/allgatherv-ring.js';
 import { allreduceRecursiveDoubling } from './collectives/allreduce-recursive-doubling.js';
@@ -22,9 +22,11 @@ import {
 import { checkReduceOp, type ElementArray, type ReduceOp } from './reduce-ops.js';
 import type { Transport } from './transport/transport.js';
 
-export type { CollectiveName, OpStats, OpTotals };
+export type { CollectiveName, OpStats, OpTotals, StallReport };
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Horovod's stall inspector warns after 60 s; half that still leaves a training run's 120 s limit room to report first. */
+export const DEFAULT_STALL_WARNING_MS = 30_000;
 /** Arrays up to this size use the latency-optimal algorithms (see docs/algorithms.md for the α–β reasoning). */
 export const DEFAULT_SMALL_MESSAGE_BYTES = 64 * 1024;
 
@@ -39,6 +41,13 @@ export interface ProcessGroupOptions {
   allreduceAlgorithm?: 'auto' | 'ring' | 'recursive-doubling';
   /** Forces a broadcast algorithm. Default 'auto' (by size). */
   broadcastAlgorithm?: 'auto' | 'chain' | 'binomial';
+  /**
+   * With `onStall`: a call still running after this many ms is reported once, naming the peers it waits on,
+   * so a hang is visible long before the time limit ends it. Default 30 000; ignored when not below the limit.
+   */
+  stallWarningMs?: number;
+  /** Receives the stall reports (the library never prints; the CLI writes them to stderr). */
+  onStall?: (report: StallReport) => void;
 }
 
 export interface CallOptions {
@@ -97,7 +106,8 @@ export class ProcessGroup {
     this.smallMessageBytes = small;
     this.allreduceAlgorithm = oneOf('allreduceAlgorithm', options.allreduceAlgorithm ?? 'auto', ['auto', 'ring', 'recursive-doubling'] as const);
     this.broadcastAlgorithm = oneOf('broadcastAlgorithm', options.broadcastAlgorithm ?? 'auto', ['auto', 'chain', 'binomial'] as const);
-    this.runner = new CollectiveRunner(transport, this.chunkBytes);
+    const stallWarningMs = checkTimeout(options.stallWarningMs ?? DEFAULT_STALL_WARNING_MS, 'stallWarningMs');
+    this.runner = new CollectiveRunner(transport, this.chunkBytes, { stallWarningMs, onStall: options.onStall });
   }
 
   /**

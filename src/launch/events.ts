@@ -1,5 +1,6 @@
 // The typed events and results of a launch; the CLI (or any caller) decides how to show them.
 
+import { describeWaiting, type HungWorker } from './heartbeat.js';
 import type { OutputStream, WorkerExit } from './worker-process.js';
 
 export type { OutputStream, WorkerExit };
@@ -8,6 +9,8 @@ export type { OutputStream, WorkerExit };
 export type LaunchFailure =
   /** The first worker that exited non-zero, by a signal, or could not start; the others were then stopped. */
   | { kind: 'worker-failed'; rank: number; exitCode: number | null; signal: NodeJS.Signals | null; spawnError?: string }
+  /** A worker sent no heartbeat for the heartbeat timeout (stopped, frozen or blocked); it was killed, the others stopped. */
+  | ({ kind: 'worker-hung' } & HungWorker)
   /** The caller aborted (Ctrl-C): every worker was stopped. `reason` is the abort reason as text. */
   | { kind: 'interrupted'; reason: string };
 
@@ -37,9 +40,15 @@ export interface LaunchResult {
   elapsedMs: number;
 }
 
-/** "rank 2 exited with status 3" / "… was killed by SIGSEGV" / "… could not start: …" / "interrupted (SIGINT)". */
+/** "rank 2 exited with status 3" / "… was killed by SIGSEGV" / "… could not start: …" / "… sent no heartbeat for …" / "interrupted (SIGINT)". */
 export function describeFailure(failure: LaunchFailure): string {
   if (failure.kind === 'interrupted') return `interrupted (${failure.reason})`;
+  if (failure.kind === 'worker-hung') {
+    const where = failure.lastSeenIn.length > 0 ? ` (last seen in ${failure.lastSeenIn.map((a) => `${a.op} #${a.seq}`).join(', ')})` : '';
+    const others = describeWaiting(failure.othersWaitingIn);
+    return `rank ${failure.rank} sent no heartbeat for ${(failure.silentMs / 1000).toFixed(1)} s: stopped, frozen or blocked${where}`
+      + `${others ? `; ${others}` : ''}`;
+  }
   if (failure.spawnError !== undefined) return `rank ${failure.rank} could not start: ${failure.spawnError}`;
   if (failure.signal !== null) return `rank ${failure.rank} was killed by ${failure.signal}`;
   return `rank ${failure.rank} exited with status ${failure.exitCode}`;

@@ -8,6 +8,7 @@ import { measureLinkThroughput } from './link-throughput.js';
 import { createTopology, destroyTopology, type NetemTopology } from '../netem/topology.js';
 import { describeFailure, type LaunchEvent, type LaunchFailure, type LaunchResult } from './events.js';
 import { findFreePort } from './free-port.js';
+import { checkHeartbeatTimeout, DEFAULT_HEARTBEAT_TIMEOUT_MS, HEARTBEAT_INTERVAL_ENV, HeartbeatMonitor, heartbeatIntervalMs } from './heartbeat.js';
 import { resolveJobToken } from './job-token.js';
 import { JOB_TOKEN_ENV, checkPort, planLaunch, workerEnv, type LaunchPlan } from './launch-plan.js';
 import { workerCommand } from './worker-command.js';
@@ -50,6 +51,11 @@ export interface LaunchOptions {
   netem?: NetemOptions;
   /** Time between SIGTERM and SIGKILL when stopping workers. Default 5000 ms. */
   stopGraceMs?: number;
+  /**
+   * A worker silent for this long (no heartbeat: stopped, frozen, or blocked in one synchronous call) is killed and
+   * the launch fails naming it (kind 'worker-hung'). Default 15 000 ms (DEFAULT_HEARTBEAT_TIMEOUT_MS); 0 turns it off.
+   */
+  heartbeatTimeoutMs?: number;
   /** Aborting stops every worker (the CLI aborts on SIGINT/SIGTERM); the result then has kind 'interrupted'. */
   signal?: AbortSignal;
   onEvent?: (event: LaunchEvent) => void;
@@ -75,6 +81,7 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
   if (typeof options.script !== 'string' || options.script.length === 0) throw new InvalidArgumentError('script', options.script, 'the path of the worker script');
   const stopGraceMs = options.stopGraceMs ?? 5000;
   if (!(stopGraceMs >= 0)) throw new InvalidArgumentError('stopGraceMs', stopGraceMs, 'a non-negative number of milliseconds');
+  const heartbeatTimeoutMs = checkHeartbeatTimeout('heartbeatTimeoutMs', options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS);
   const inherited = options.inheritEnv === false ? {} : process.env;
   const jobToken = resolveJobToken(options.jobToken ?? options.env?.[JOB_TOKEN_ENV] ?? inherited[JOB_TOKEN_ENV], plan.nnodes);
   const emit = options.onEvent ?? (() => {});
@@ -109,8 +116,9 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
       return { ...base, ok: false, failure: { kind: 'interrupted', reason: abortReason(options.signal) }, exits: [], elapsedMs: performance.now() - startedAt };
     }
     const env = { ...inherited, ...options.env };
-    const outcome = await runWorkers(plan, { ...options, stopGraceMs }, emit, (localRank) => ({
-      env: { ...env, ...workerEnv({ plan, localRank, masterAddr, masterPort, jobToken }) },
+    const heartbeat = heartbeatTimeoutMs > 0 ? { [HEARTBEAT_INTERVAL_ENV]: String(heartbeatIntervalMs(heartbeatTimeoutMs)) } : {};
+    const outcome = await runWorkers(plan, { ...options, stopGraceMs, heartbeatTimeoutMs }, emit, (localRank) => ({
+      env: { ...env, ...workerEnv({ plan, localRank, masterAddr, masterPort, jobToken }), ...heartbeat },
       netns: topology?.rankNamespaces[plan.ranks[localRank]],
     }));
     return { ...base, ...outcome, elapsedMs: performance.now() - startedAt };
@@ -126,18 +134,23 @@ interface WorkerSetup {
 
 async function runWorkers(
   plan: LaunchPlan,
-  options: LaunchOptions & { stopGraceMs: number },
+  options: LaunchOptions & { stopGraceMs: number; heartbeatTimeoutMs: number },
   emit: (event: LaunchEvent) => void,
   setup: (localRank: number) => WorkerSetup,
 ): Promise<{ ok: boolean; failure?: LaunchFailure; exits: WorkerExit[] }> {
   const workers: WorkerProcess[] = [];
   let failure: LaunchFailure | undefined;
   let killTimer: NodeJS.Timeout | undefined;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  const monitor = new HeartbeatMonitor(options.heartbeatTimeoutMs);
 
   const stopAll = (cause: LaunchFailure): void => {
     if (failure) return;
     failure = cause;
+    clearInterval(heartbeatTimer);
     emit({ type: 'stopping', failure: cause });
+    // A stopped process acts on SIGTERM only once continued; a hung one gets no grace period.
+    if (cause.kind === 'worker-hung') workers.find((w) => w.rank === cause.rank)?.stop('SIGKILL');
     for (const w of workers) w.stop('SIGTERM');
     killTimer = setTimeout(() => { for (const w of workers) w.stop('SIGKILL'); }, options.stopGraceMs);
   };
@@ -154,7 +167,9 @@ async function runWorkers(
       { rank, localRank, command: commands[localRank].command, env: commands[localRank].env, cwd: options.cwd },
       {
         onOutput: (stream, line) => emit({ type: 'output', rank, stream, line }),
+        onHeartbeat: (beat) => monitor.beat(rank, beat, performance.now()),
         onExit: (exit) => {
+          monitor.exited(rank);
           emit({ type: 'worker-exited', ...exit });
           if (!exit.stoppedByLauncher && (exit.exitCode !== 0 || exit.signal !== null || exit.spawnError !== undefined)) {
             stopAll({ kind: 'worker-failed', rank, exitCode: exit.exitCode, signal: exit.signal, spawnError: exit.spawnError });
@@ -163,7 +178,15 @@ async function runWorkers(
       },
     );
     workers.push(worker);
+    monitor.started(rank, performance.now());
     emit({ type: 'worker-started', rank, localRank, pid: worker.pid });
+  }
+  // Checked ten times per timeout, so a hang is reported at most a tenth of the timeout late.
+  if (options.heartbeatTimeoutMs > 0 && !failure) {
+    heartbeatTimer = setInterval(() => {
+      const hung = monitor.check(performance.now());
+      if (hung) stopAll({ kind: 'worker-hung', ...hung });
+    }, heartbeatIntervalMs(options.heartbeatTimeoutMs));
   }
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
@@ -172,6 +195,7 @@ async function runWorkers(
     return failure ? { ok: false, failure, exits } : { ok: true, exits };
   } finally {
     clearTimeout(killTimer);
+    clearInterval(heartbeatTimer);
     options.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PARENT_WATCHDOG_IMPORT, isTypeScriptScript, workerCommand } from './worker-command.js';
+import { HEARTBEAT_PRELOAD_IMPORT } from './heartbeat.js';
 import { describeFailure } from './events.js';
 
-test('a .js worker runs under this node with the parent watchdog preloaded', () => {
+test('a .js worker runs under this node with the parent watchdog and the heartbeat preloaded', () => {
   assert.deepEqual(workerCommand('/w/train.mjs', ['--lr', '0.1']), {
     command: process.execPath,
-    args: ['--import', PARENT_WATCHDOG_IMPORT, '/w/train.mjs', '--lr', '0.1'],
+    args: ['--import', PARENT_WATCHDOG_IMPORT, '--import', HEARTBEAT_PRELOAD_IMPORT, '/w/train.mjs', '--lr', '0.1'],
   });
 });
 
@@ -15,7 +16,7 @@ test('a .ts worker gets the tsx loader resolved from this package; a namespace p
   assert.equal(command, 'ip');
   assert.deepEqual(args.slice(0, 5), ['netns', 'exec', 'lc1x0-r3', process.execPath, '--import']);
   assert.match(args[5], /^file:\/\/.*\/tsx\//);
-  assert.deepEqual(args.slice(6), ['--import', PARENT_WATCHDOG_IMPORT, '/w/train.ts']);
+  assert.deepEqual(args.slice(6), ['--import', PARENT_WATCHDOG_IMPORT, '--import', HEARTBEAT_PRELOAD_IMPORT, '/w/train.ts']);
   assert.deepEqual(['a.ts', 'a.mts', 'a.cts', 'a.js', 'a.tsx.js'].map(isTypeScriptScript), [true, true, true, false, false]);
 });
 

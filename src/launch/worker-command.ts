@@ -1,7 +1,8 @@
 // Builds the command line of one worker: node (with a TypeScript loader for .ts scripts), a parent
-// watchdog, the script, and optionally `ip netns exec` in front to run it inside a network namespace.
+// watchdog and the heartbeat, the script, and optionally `ip netns exec` in front to run it inside a network namespace.
 
 import { LionCubError } from '../errors.js';
+import { HEARTBEAT_PRELOAD_IMPORT } from './heartbeat.js';
 
 /**
  * Preloaded into every worker. If the launcher dies without a chance to stop its workers (SIGKILL,
@@ -47,13 +48,13 @@ function tsxLoaderSpecifier(script: string): string {
 }
 
 /**
- * `node [--import tsx] --import <watchdog> script ...args`, prefixed with `ip netns exec <netns>` when a
+ * `node [--import tsx] --import <watchdog> --import <heartbeat> script ...args`, prefixed with `ip netns exec <netns>` when a
  * namespace is given. Throws TypeScriptLoaderMissingError for a .ts script without tsx installed.
  */
 export function workerCommand(script: string, scriptArgs: readonly string[], netns?: string): WorkerCommand {
   const nodeArgs: string[] = [];
   if (isTypeScriptScript(script)) nodeArgs.push('--import', tsxLoaderSpecifier(script));
-  nodeArgs.push('--import', PARENT_WATCHDOG_IMPORT, script, ...scriptArgs);
+  nodeArgs.push('--import', PARENT_WATCHDOG_IMPORT, '--import', HEARTBEAT_PRELOAD_IMPORT, script, ...scriptArgs);
   if (netns === undefined) return { command: process.execPath, args: nodeArgs };
   return { command: 'ip', args: ['netns', 'exec', netns, process.execPath, ...nodeArgs] };
 }

@@ -1,6 +1,7 @@
 // One running worker: spawns it in its own process group, splits its output into lines, and stops it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { HEARTBEAT_FD, heartbeatLines, type Heartbeat } from './heartbeat.js';
 import { LineSplitter } from './line-splitter.js';
 import type { WorkerCommand } from './worker-command.js';
 
@@ -22,6 +23,8 @@ export interface WorkerHooks {
   onOutput(stream: OutputStream, line: string): void;
   /** Called once, as soon as the process is gone (before its pipes are drained). */
   onExit(exit: WorkerExit): void;
+  /** Each heartbeat the worker writes to its heartbeat pipe (heartbeat.ts). */
+  onHeartbeat?(beat: Heartbeat): void;
 }
 
 export interface WorkerSpec {
@@ -52,7 +55,8 @@ export class WorkerProcess {
     this.child = spawn(spec.command.command, spec.command.args, {
       env: spec.env,
       cwd: spec.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // fd 3 (HEARTBEAT_FD) carries heartbeats only.
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
     const splitters = {
@@ -61,6 +65,16 @@ export class WorkerProcess {
     };
     this.child.stdout?.on('data', (chunk: Buffer) => splitters.stdout.push(chunk));
     this.child.stderr?.on('data', (chunk: Buffer) => splitters.stderr.push(chunk));
+    const beats = new LineSplitter((line) => {
+      let beat: Heartbeat | undefined;
+      try {
+        beat = heartbeatLines.decode(line);
+      } catch {
+        beat = undefined; // A garbled line is no sign of life; the next beat will be.
+      }
+      if (beat) hooks.onHeartbeat?.(beat);
+    }, 1 << 16);
+    this.child.stdio[HEARTBEAT_FD]?.on('data', (chunk: Buffer) => beats.push(chunk));
 
     this.done = new Promise<WorkerExit>((resolve) => {
       let exit: WorkerExit | undefined;

@@ -9,6 +9,8 @@ export interface TrainWorkerPayload {
   config: TrainConfig;
   outDir: string | null;
   resume: boolean;
+  /** Report a collective still waiting after this long (ProcessGroupOptions.stallWarningMs). */
+  stallWarningMs?: number;
 }
 
 /** Rank 0 writes each event as a tagged line on stdout. */

@@ -5,6 +5,7 @@
 // It prints and sets the exit status itself because it is a process entry point, not library code.
 
 import { LionCubError } from '../errors.js';
+import { describeStall } from '../comm/activity.js';
 import { runTrainingJob } from './job.js';
 import { encodeError, encodeEvent, isUsageErrorCode, type TrainWorkerPayload } from './train-wire.js';
 
@@ -15,6 +16,7 @@ try {
     config: payload.config,
     outDir: payload.outDir,
     resume: payload.resume,
+    processGroup: { stallWarningMs: payload.stallWarningMs, onStall: (report) => { process.stderr.write(`lion-cub: stall: ${describeStall(report)}\n`); } },
     onJoined: (info) => { rank = info.rank; },
     onEvent: (event) => { if (rank === 0) process.stdout.write(`${encodeEvent(event)}\n`); },
     onWarning: (message) => { process.stderr.write(`lion-cub: warning: ${message}\n`); },

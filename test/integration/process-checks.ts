@@ -1,6 +1,6 @@
-// Helpers for multi-process tests: is a pid still running, and wait (bounded) until a set of pids is gone.
+// Helpers for multi-process tests: is a pid running, wait (bounded) until pids are gone, which child runs which rank.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** True while `pid` exists and is not a zombie (a killed orphan stays a zombie until init reaps it). */
 export function isRunning(pid: number): boolean {
@@ -20,4 +20,33 @@ export async function waitForExit(pids: number[], timeoutMs = 3000): Promise<num
     if (alive.length === 0 || Date.now() >= deadline) return alive;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** RANK → pid of the running children of `pid` that were started with a RANK variable (from /proc; Linux only). */
+export function childRanks(pid: number): Map<number, number> {
+  const ranks = new Map<number, number>();
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return ranks;
+  }
+  for (const task of tasks) {
+    let children: string;
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const child of children.trim().split(/\s+/).filter(Boolean).map(Number)) {
+      try {
+        const env = readFileSync(`/proc/${child}/environ`, 'utf8').split('\0');
+        const rank = env.find((v) => v.startsWith('RANK='));
+        if (rank !== undefined && isRunning(child)) ranks.set(Number(rank.slice(5)), child);
+      } catch {
+        // The child exited while being looked at.
+      }
+    }
+  }
+  return ranks;
 }

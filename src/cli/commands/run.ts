@@ -8,8 +8,9 @@ import type { LaunchEvent } from '../../launch/events.js';
 import { formatRate, parseRate } from '../../netem/rate.js';
 import { EXIT_FAILURE } from '../run-cli.js';
 import { onInterrupt } from '../interrupt.js';
+import { addResilienceOptions, parseResilienceFlags, type ResilienceFlags } from '../resilience-flags.js';
 
-interface RunFlags {
+interface RunFlags extends ResilienceFlags {
   nproc: string;
   nnodes: string;
   nodeRank: string;
@@ -26,7 +27,7 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 export function registerRun(program: Command): void {
   // Options after the script belong to the script, which commander only allows with positional options.
   program.enablePositionalOptions();
-  program
+  const command = program
     .command('run')
     .description('start --nproc workers of a job on this node (torchrun-style RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT)')
     .requiredOption('--nproc <n>', 'workers on this node')
@@ -36,7 +37,8 @@ export function registerRun(program: Command): void {
     .option('--master-port <port>', 'rendezvous port (default: a free port on one node)')
     .option('--netem <rate>', 'run each rank in its own network namespace behind a switch, every NIC shaped to RATE (e.g. 100mbit, 1gbit); needs root and iproute2')
     .option('--measure-link', 'with --netem: measure the single-stream throughput of the emulated link before starting')
-    .addOption(new Option('--grace-ms <ms>', 'time between SIGTERM and SIGKILL when stopping workers').default('5000'))
+    .addOption(new Option('--grace-ms <ms>', 'time between SIGTERM and SIGKILL when stopping workers').default('5000'));
+  addResilienceOptions(command, { stall: false })
     .argument('<script>', 'worker script (.js, .mjs, or .ts through tsx)')
     .argument('[args...]', 'arguments passed to every worker')
     .passThroughOptions()
@@ -49,6 +51,7 @@ export function registerRun(program: Command): void {
 async function runCommand(script: string, args: string[], flags: RunFlags): Promise<number> {
   // Checked here too so the message names the flag rather than the library option.
   if (flags.netem !== undefined) parseRate(flags.netem, '--netem');
+  const resilience = parseResilienceFlags(flags);
   const interrupt = onInterrupt();
   try {
     const result = await launch({
@@ -62,12 +65,13 @@ async function runCommand(script: string, args: string[], flags: RunFlags): Prom
       jobToken: process.env[JOB_TOKEN_ENV],
       netem: flags.netem === undefined ? undefined : { rate: flags.netem, measureLink: flags.measureLink === true },
       stopGraceMs: parseInteger('--grace-ms', flags.graceMs),
+      heartbeatTimeoutMs: resilience.heartbeatTimeoutMs,
       signal: interrupt.signal,
       onEvent: printEvent,
     });
     if (result.ok) return 0;
     const failure = result.failure!;
-    process.stderr.write(`lion-cub: ${describeFailure(failure)}${failure.kind === 'worker-failed' ? '; the other workers were stopped' : ''}\n`);
+    process.stderr.write(`lion-cub: ${describeFailure(failure)}${failure.kind === 'interrupted' ? '' : '; the other workers were stopped'}\n`);
     return failure.kind === 'interrupted' ? SIGNAL_EXIT[failure.reason] ?? EXIT_FAILURE : EXIT_FAILURE;
   } finally {
     interrupt.dispose();

@@ -19,12 +19,14 @@ import { ProgressRenderer } from '../train-progress.js';
 import { describeSummary, trainSummary } from '../train-summary.js';
 import { decodeError, decodeEvent, isUsageErrorCode, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../train/train-wire.js';
 import { onInterrupt } from '../interrupt.js';
+import { describeStall } from '../../comm/activity.js';
+import { addResilienceOptions, parseResilienceFlags, type Resilience, type ResilienceFlags } from '../resilience-flags.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export function registerTrain(program: Command): void {
   const d = TRAIN_DEFAULTS;
-  program
+  const command = program
     .command('train')
     .description('train a workload with data-parallel Lion on --nproc local workers, or as one rank of the job this process was launched in')
     .option('--config <file>', 'JSON file of options (keys as in config.json\'s "config", plus nproc, out, netem); flags override it')
@@ -56,17 +58,20 @@ export function registerTrain(program: Command): void {
     .option('--resume', 'continue the run in --out from its newest checkpoint')
     .option('--netem <rate>', 'each worker in its own network namespace, every NIC shaped to RATE (e.g. 1gbit); needs root and iproute2')
     .option('--out <dir>', 'run directory: config.json, metrics.jsonl, checkpoints/ (default: write nothing)')
-    .option('--json', 'one JSON object per step (and evaluation) on stdout, then a summary object with final: true')
-    .action(async (flags: TrainFlags) => {
+    .option('--json', 'one JSON object per step (and evaluation) on stdout, then a summary object with final: true');
+  addResilienceOptions(command, { stall: true })
+    .action(async (flags: TrainFlags & ResilienceFlags) => {
       process.exitCode = await trainCommand(flags);
     });
 }
 
-async function trainCommand(flags: TrainFlags): Promise<number> {
+async function trainCommand(flags: TrainFlags & ResilienceFlags): Promise<number> {
   let invocation: TrainInvocation;
+  let resilience: Resilience;
   let job: LaunchEnv;
   try {
     invocation = parseTrainInvocation(flags);
+    resilience = parseResilienceFlags(flags);
     job = resolveLaunchEnv({}, process.env);
     if (job.source !== 'single' && invocation.nprocGiven && invocation.nproc !== job.worldSize) {
       throw new InvalidArgumentError('--nproc', invocation.nproc, `nothing, or the size of the job this process runs in (${job.worldSize}, from the ${job.source} variables)`);
@@ -82,14 +87,14 @@ async function trainCommand(flags: TrainFlags): Promise<number> {
   if (flags.sync === undefined && flags.config === undefined && invocation.config.sync === 'lion' && !strategyNames().includes('cub-pbit')) {
     process.stderr.write('lion-cub: cub-pbit is not available in this build; training with --sync lion\n');
   }
-  return job.source === 'single' ? runParent(invocation) : runMember(invocation);
+  return job.source === 'single' ? runParent(invocation, resilience) : runMember(invocation, resilience);
 }
 
 /** Starts the workers through the launcher and renders rank 0's events. */
-async function runParent(inv: TrainInvocation): Promise<number> {
+async function runParent(inv: TrainInvocation, resilience: Resilience): Promise<number> {
   const view = new RunView(inv.json);
   const errors = new Map<number, WorkerErrorReport>();
-  const payload: TrainWorkerPayload = { config: inv.config, outDir: inv.outDir, resume: inv.resume };
+  const payload: TrainWorkerPayload = { config: inv.config, outDir: inv.outDir, resume: inv.resume, stallWarningMs: resilience.stallWarningMs };
   const interrupt = onInterrupt();
   try {
     const result = await launch({
@@ -98,6 +103,7 @@ async function runParent(inv: TrainInvocation): Promise<number> {
       args: [JSON.stringify(payload)],
       jobToken: process.env[JOB_TOKEN_ENV],
       netem: inv.netem === null ? undefined : { rate: inv.netem },
+      heartbeatTimeoutMs: resilience.heartbeatTimeoutMs,
       signal: interrupt.signal,
       onEvent: (event) => {
         if (event.type === 'output') {
@@ -118,9 +124,10 @@ async function runParent(inv: TrainInvocation): Promise<number> {
         process.stderr.write(`lion-cub: ${describeFailure(failure)}\n`);
         return SIGNAL_EXIT[failure.reason] ?? EXIT_FAILURE;
       }
-      const cause = rootCause(errors, failure.rank);
-      const origin = cause ? `rank ${cause.rank}: ${cause.report.message} [${cause.report.code}] (${describeFailure(failure)})` : describeFailure(failure);
-      process.stderr.write(`lion-cub: training failed on ${origin}; the other workers were stopped\n`);
+      // A hung worker reports nothing itself: the launcher's account of the silence is the cause.
+      const cause = failure.kind === 'worker-failed' ? rootCause(errors, failure.rank) : undefined;
+      const origin = cause ? ` on rank ${cause.rank}: ${cause.report.message} [${cause.report.code}] (${describeFailure(failure)})` : `: ${describeFailure(failure)}`;
+      process.stderr.write(`lion-cub: training failed${origin}; the other workers were stopped\n`);
       return cause && isUsageErrorCode(cause.report.code) ? EXIT_USAGE : EXIT_FAILURE;
     }
     return view.summarise();
@@ -130,12 +137,13 @@ async function runParent(inv: TrainInvocation): Promise<number> {
 }
 
 /** Runs this process's rank of an existing job; rank 0 renders. */
-async function runMember(inv: TrainInvocation): Promise<number> {
+async function runMember(inv: TrainInvocation, resilience: Resilience): Promise<number> {
   const view = new RunView(inv.json);
   let rank: number | null = null;
   try {
     await runTrainingJob({
       config: inv.config, outDir: inv.outDir, resume: inv.resume,
+      processGroup: { stallWarningMs: resilience.stallWarningMs, onStall: (report) => { process.stderr.write(`lion-cub: stall: ${describeStall(report)}\n`); } },
       onJoined: (info) => { rank = info.rank; },
       onEvent: (event) => { if (rank === 0) view.event(event); },
       onWarning: (message) => { process.stderr.write(`lion-cub: warning: ${rank === null ? '' : `rank ${rank}: `}${message}\n`); },
