@@ -1,7 +1,7 @@
 // The paper's int8 variant: one quantised value per byte with s = ⌊127/N⌋, and the sign of the int8 sum.
 
 import { InvalidArgumentError } from '../errors.js';
-import { canUseWasm } from '../kernels/load.js';
+import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import { parityWord } from './parity.js';
 import { quantKernels } from './quant-kernels.js';
 import { checkLength, checkSegments, checkStep, resolveQuantOptions, type Int8QuantizeOptions, type QuantMethod, type Segment } from './quant-options.js';
@@ -34,6 +34,7 @@ export function int8LevelsFor(method: QuantMethod, numWorkers: number): number {
  */
 export function quantizeInt8(c: Float32Array, segments: readonly Segment[], options: Int8QuantizeOptions, dst: Int8Array): void {
   if (options?.levels === undefined) throw new InvalidArgumentError('levels', undefined, 'an integer from 1 to 127, e.g. int8Levels(numWorkers)');
+  kernelMemory.checkLive('c', c);
   const q = resolveQuantOptions({ ...options, bits: 8 });
   checkSegments(segments, c.length);
   checkLength('dst', dst, c.length, 'one byte per value');
@@ -47,6 +48,7 @@ export function quantizeInt8(c: Float32Array, segments: readonly Segment[], opti
  */
 export function signOfInt8Sum(sums: Int8Array, dst: Uint32Array, step: number): void {
   checkStep('step', step);
+  kernelMemory.checkLive('sums', sums);
   const n = sums.length;
   checkLength('dst', dst, Math.ceil(n / 32), `ceil(${n}/32) words`);
   if (n === 0) return;

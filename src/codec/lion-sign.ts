@@ -5,7 +5,7 @@
 // step through here and a step there agree bit for bit wherever c ≠ 0.
 
 import { InvalidArgumentError } from '../errors.js';
-import { canUseWasm } from '../kernels/load.js';
+import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import { checkCodeLength, checkSameLength, checkStep } from './sign-code-checks.js';
 import { signKernels } from './sign-code-kernels.js';
 import { lionApplySignJs, lionEncodeSignJs, lionSignConstants, lionStepSignJs } from './lion-sign-js.js';
@@ -55,6 +55,7 @@ function checkApplyHyperparams(hp: LionApplyHyperparams): void {
 export function lionEncodeSign(momentum: Float32Array, grads: Float32Array, beta1: number, dst: Uint32Array, step: number): void {
   checkBeta('beta1', beta1);
   checkStep(step);
+  kernelMemory.checkLive('momentum', momentum);
   checkSameLength('grads', grads, momentum.length);
   checkCodeLength('dst', dst, momentum.length);
   if (momentum.length === 0) return;
@@ -79,6 +80,7 @@ export function lionEncodeSign(momentum: Float32Array, grads: Float32Array, beta
 export function lionApplySign(params: Float32Array, momentum: Float32Array, grads: Float32Array, code: Uint32Array,
   hp: LionApplyHyperparams, range?: ValueRange): void {
   checkApplyHyperparams(hp);
+  kernelMemory.checkLive('params', params);
   const numValues = params.length;
   checkSameLength('momentum', momentum, numValues);
   checkSameLength('grads', grads, numValues);
@@ -112,6 +114,7 @@ export function lionStepSign(params: Float32Array, momentum: Float32Array, grads
   checkApplyHyperparams(hp);
   checkBeta('beta1', hp.beta1);
   checkStep(step);
+  kernelMemory.checkLive('params', params);
   const numValues = params.length;
   checkSameLength('momentum', momentum, numValues);
   checkSameLength('grads', grads, numValues);

@@ -1,7 +1,7 @@
 // Exact integer sums of N p-bit codes stacked in one buffer (the p-bit reduce-scatter's receive buffer) and their 1-bit sign.
 
 import { InvalidArgumentError } from '../errors.js';
-import { canUseWasm } from '../kernels/load.js';
+import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import { parityWord } from './parity.js';
 import { signOfSumPackedJs, sumPackedJs } from './pbit-sum-js.js';
 import { quantKernels } from './quant-kernels.js';
@@ -26,6 +26,7 @@ function checkStack(stacked: Uint32Array, numVectors: number, wordsPerVector: nu
   if (!Number.isInteger(wordsPerVector) || wordsPerVector < need) {
     throw new InvalidArgumentError('wordsPerVector', wordsPerVector, `an integer ≥ ${need} (ceil(${numValues}·${bits}/32))`);
   }
+  kernelMemory.checkLive('stacked', stacked);
   if (stacked.length < numVectors * wordsPerVector) {
     throw new InvalidArgumentError('stacked.length', stacked.length, `at least numVectors·wordsPerVector = ${numVectors * wordsPerVector} words`);
   }

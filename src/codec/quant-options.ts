@@ -1,6 +1,7 @@
 // Options, segment lists and argument checks shared by the p-bit and int8 quantisers.
 
 import { InvalidArgumentError } from '../errors.js';
+import { kernelMemory } from '../kernels/load.js';
 
 /** One layer (parameter tensor) of the flat update vector: values [offset, offset + length). */
 export interface Segment {
@@ -72,6 +73,7 @@ export function checkStep(field: string, step: unknown): asserts step is number 
 }
 
 export function checkLength(field: string, view: { length: number }, expected: number, what: string): void {
+  if (ArrayBuffer.isView(view)) kernelMemory.checkLive(field, view);
   if (view.length !== expected) throw new InvalidArgumentError(`${field}.length`, view.length, `${expected} (${what})`);
 }
 

@@ -1,7 +1,7 @@
 // The p-bit quantisers of the pre-sign update c (lion-cub.md §4): per-segment scale, round, clamp, pack; plain or fused with Lion.
 
 import { InvalidArgumentError } from '../errors.js';
-import { canUseWasm } from '../kernels/load.js';
+import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import { streamKey } from './counter-hash.js';
 import { quantKernels, type QuantKernels } from './quant-kernels.js';
 import {
@@ -40,6 +40,7 @@ export function quantizeJs(c: Float32Array, segments: readonly Segment[], option
 }
 
 function quantizeOn(useWasm: boolean, c: Float32Array, segments: readonly Segment[], options: QuantizeOptions, dst: Uint32Array): void {
+  kernelMemory.checkLive('c', c);
   const q = resolveQuantOptions(options);
   checkSegments(segments, c.length);
   checkLength('dst', dst, packedWordCount(c.length, q.bits), `ceil(${c.length}·${q.bits}/32) words`);
@@ -65,6 +66,7 @@ export function lionEncodeQuantJs(momentum: Float32Array, grads: Float32Array, b
 
 function lionEncodeOn(useWasm: boolean, momentum: Float32Array, grads: Float32Array, beta1: number, segments: readonly Segment[],
   options: QuantizeOptions, dst: Uint32Array): void {
+  kernelMemory.checkLive('momentum', momentum);
   const q = resolveQuantOptions(options);
   if (typeof beta1 !== 'number' || !(beta1 >= 0 && beta1 <= 1)) throw new InvalidArgumentError('beta1', beta1, 'a number in [0, 1]');
   checkLength('grads', grads, momentum.length, 'the length of momentum');

@@ -1,7 +1,7 @@
 // The 1-bit sign code (docs/wire-format.md): pack floats to sign bits and unpack bits to ±1, in wasm or plain JS.
 
 import { InvalidArgumentError } from '../errors.js';
-import { canUseWasm } from '../kernels/load.js';
+import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import { checkCodeLength, checkSameLength, checkStep } from './sign-code-checks.js';
 import { signKernels } from './sign-code-kernels.js';
 import { packSignsJs, unpackSignsJs } from './sign-code-js.js';
@@ -19,6 +19,7 @@ export { signCodeWords } from './sign-code-checks.js';
  */
 export function packSigns(src: Float32Array, dst: Uint32Array, step: number): void {
   checkStep(step);
+  kernelMemory.checkLive('src', src);
   checkCodeLength('dst', dst, src.length);
   if (src.length === 0) return;
   if (canUseWasm(src, dst)) signKernels().packSigns(src.byteOffset, dst.byteOffset, src.length, step & 1);

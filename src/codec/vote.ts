@@ -1,7 +1,7 @@
 // Majority vote and vote tally of N packed 1-bit codes (the receive buffer of the 1-bit allreduce).
 
 import { InvalidArgumentError } from '../errors.js';
-import { canUseWasm } from '../kernels/load.js';
+import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import { checkCount, checkSameLength, checkStep, signCodeWords } from './sign-code-checks.js';
 import { signKernels } from './sign-code-kernels.js';
 import { tallySignsJs, voteSignsJs } from './vote-js.js';
@@ -12,6 +12,7 @@ export const MAX_VOTE_VECTORS = 4095;
 function checkStacked(stacked: Uint32Array, numVectors: number, wordsPerVector: number): void {
   checkCount('numVectors', numVectors, 1, MAX_VOTE_VECTORS);
   checkCount('wordsPerVector', wordsPerVector, 0, 2 ** 30);
+  kernelMemory.checkLive('stacked', stacked);
   if (stacked.length !== numVectors * wordsPerVector) {
     throw new InvalidArgumentError('stacked.length', stacked.length,
       `numVectors × wordsPerVector = ${numVectors} × ${wordsPerVector} = ${numVectors * wordsPerVector} words`);

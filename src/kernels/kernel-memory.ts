@@ -5,8 +5,23 @@
 // allocated here; kernels then run on them in place, with no copy in or out.
 // Growing a wasm memory detaches every view of the old ArrayBuffer, so callers
 // hold `KernelRegion`s and ask them for views, which are re-created after a grow.
+// The rule "take views again after every await" is enforced, not only documented: the memory remembers every
+// buffer a grow retired, kernel wrappers reject views of one (canUseWasm), and code that lets a collective
+// write into kernel views across an await checks them afterwards (checkLive).
 
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, LionCubError } from '../errors.js';
+
+/**
+ * Code `kernel_view_detached`: a view of kernel memory was used after the memory grew (some allocation ran
+ * while the view was held, typically across an await); a detached view reads as empty and drops writes.
+ */
+export class KernelViewError extends LionCubError {
+  constructor(readonly field: string) {
+    super('kernel_view_detached',
+      `${field} is a view of kernel memory taken before the memory grew: an allocation ran while it was held (across an await?). ` +
+      'Take views from their KernelRegion again after every await, and allocate kernel memory before a step, not during it');
+  }
+}
 
 const PAGE_BYTES = 65536;
 /** wasm32 limit: 4 GiB. */
@@ -35,6 +50,7 @@ export class KernelRegion {
     if (this.freed) throw new Error('KernelRegion used after free');
     const buffer = this.owner.memory.buffer;
     if (buffer !== this.cachedBuffer) {
+      if (this.cachedBuffer) this.owner.retire(this.cachedBuffer);
       this.cachedBuffer = buffer;
       this.cachedF32 = this.cachedU32 = this.cachedI32 = null;
       this.cachedU8 = this.cachedU16 = this.cachedI8 = null;
@@ -76,6 +92,10 @@ export class KernelMemory {
   private top = HEAP_START;
   /** Bytes below this were handed out before and may hold old data; above it the memory is as grown (zero). */
   private highWater = HEAP_START;
+  /** Buffers detached by grows: a view over one of them is stale. */
+  private readonly retired = new WeakSet<ArrayBuffer>();
+  /** Number of grows so far; every grow detaches every view taken before it. */
+  generation = 0;
 
   constructor(initialPages = 2) {
     this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES });
@@ -105,6 +125,8 @@ export class KernelMemory {
         throw new InvalidArgumentError('byteLength', byteLength, `at most ${MAX_PAGES * PAGE_BYTES - this.top} more bytes of kernel memory (wasm32 is limited to 4 GiB)`);
       }
       // Grow at least geometrically so that many small allocations do not detach views over and over.
+      this.retire(this.memory.buffer);
+      this.generation++;
       this.memory.grow(Math.min(MAX_PAGES, Math.max(needPages, havePages * 2)) - havePages);
     }
     this.top = end;
@@ -140,6 +162,21 @@ export class KernelMemory {
       this.top = last.offset;
       this.free.pop();
     }
+  }
+
+  /** Records a buffer that a grow replaced (or is about to replace) as detached. */
+  retire(buffer: ArrayBuffer): void {
+    this.retired.add(buffer);
+  }
+
+  /** True when `view` was taken from this memory before a grow (it is detached: empty, writes dropped). */
+  isStale(view: ArrayBufferView): boolean {
+    return this.retired.has(view.buffer as ArrayBuffer);
+  }
+
+  /** Throws KernelViewError (naming `field`) when `view` is a stale view of this memory. */
+  checkLive(field: string, view: ArrayBufferView): void {
+    if (this.isStale(view)) throw new KernelViewError(field);
   }
 
   /** True when `view` lies inside this memory's current buffer, so wasm kernels can run on it in place. */

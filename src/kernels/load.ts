@@ -74,8 +74,13 @@ export function wasmDispatchCount(): number {
   return wasmDispatches;
 }
 
-/** True when every view lies in kernel memory and wasm kernels are enabled. */
+/**
+ * True when every view lies in kernel memory and wasm kernels are enabled. Every kernel wrapper asks it about
+ * all its arrays, so it is also where a stale view (taken before the kernel memory grew) is rejected, with
+ * KernelViewError, on the wasm and the JS path alike.
+ */
 export function canUseWasm(...views: ArrayBufferView[]): boolean {
+  for (let i = 0; i < views.length; i++) kernelMemory.checkLive(`kernel argument ${i}`, views[i]);
   if (!wasmEnabled) return false;
   for (const v of views) if (!kernelMemory.contains(v)) return false;
   wasmDispatches++;

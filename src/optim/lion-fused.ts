@@ -11,7 +11,7 @@
 // segment (one weight-decay factor) at a time without allocating subarrays.
 
 import { InvalidArgumentError } from '../errors.js';
-import { canUseWasm } from '../kernels/load.js';
+import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import { checkCoefficients, type LionCoefficients } from './lion-numerics.js';
 import { optimKernels } from './optim-kernels.js';
 
@@ -177,8 +177,10 @@ function checkStepArgs(
   others: Record<string, Float32Array>, firstName = 'params',
 ): void {
   if (!(first instanceof Float32Array)) throw new InvalidArgumentError(firstName, first, 'a Float32Array');
+  kernelMemory.checkLive(firstName, first);
   const n = first.length;
   for (const [name, array] of Object.entries(others)) {
+    if (array instanceof Float32Array) kernelMemory.checkLive(name, array);
     if (!(array instanceof Float32Array) || array.length !== n) {
       throw new InvalidArgumentError(name, array, `a Float32Array of the same length as ${firstName} (${n})`);
     }

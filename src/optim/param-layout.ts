@@ -5,6 +5,7 @@
 // mask, per-layer quantisation scale) can run over the flat buffers without copies.
 
 import { InvalidArgumentError } from '../errors.js';
+import { kernelMemory } from '../kernels/load.js';
 
 /** One named tensor: elements [offset, offset + length) of every flat buffer. */
 export interface Segment {
@@ -113,6 +114,7 @@ export function segmentView(layout: ParamLayout, buffer: Float32Array, segment: 
 
 /** Throws InvalidArgumentError(field) unless `buffer` is a Float32Array of exactly `numParams` values. */
 export function checkBufferLength(field: string, buffer: unknown, numParams: number): asserts buffer is Float32Array {
+  if (buffer instanceof Float32Array) kernelMemory.checkLive(field, buffer);
   if (!(buffer instanceof Float32Array) || buffer.length !== numParams) {
     throw new InvalidArgumentError(field, buffer, `a Float32Array of length ${numParams} (the layout's numParams)`);
   }

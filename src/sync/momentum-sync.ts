@@ -6,6 +6,7 @@
 
 import type { ProcessGroup } from '../comm/process-group.js';
 import { InvalidArgumentError } from '../errors.js';
+import { kernelMemory } from '../kernels/load.js';
 import type { Lion } from '../optim/lion.js';
 import { globToRegExp } from '../optim/weight-decay-mask.js';
 import { Bf16Payload } from './bf16.js';
@@ -71,6 +72,9 @@ export class MomentumSynchronizer {
     const m = this.lion.state.momentum.subarray(r.start, r.end);
     if (!this.bf16) {
       await this.group.allreduce(m, { op: 'mean' });
+      // The group wrote the mean into m during the await; had the kernel memory grown meanwhile, those writes
+      // went to a detached buffer and were lost, so fail loudly instead.
+      kernelMemory.checkLive('momentum', m);
       return;
     }
     // bf16 halves the bytes; summed in float32 at every hop (ProcessGroup's bfloat16 rule), widened back here.
