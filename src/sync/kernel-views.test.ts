@@ -7,9 +7,9 @@ import { lionApplySign, packSigns } from '../codec/index.js';
 import type { ProcessGroup } from '../comm/process-group.js';
 import { sumOfSquares } from '../optim/global-norm.js';
 import { layoutFromLengths } from '../optim/param-layout.js';
-import { kernelRun } from '../sync/test-support/kernel-run.js';
-import { withRanks } from '../sync/test-support/ranks.js';
-import { kernelMemory, setWasmKernelsEnabled, wasmKernelsEnabled } from './load.js';
+import { kernelRun } from './test-support/kernel-run.js';
+import { withRanks } from './test-support/ranks.js';
+import { kernelMemory, setWasmKernelsEnabled, wasmKernelsEnabled } from '../kernels/load.js';
 
 /** Allocates (and releases) a block larger than the memory, which forces a grow and detaches every view. */
 function growKernelMemory(): void {
