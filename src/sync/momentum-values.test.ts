@@ -1,0 +1,62 @@
+// Momentum synchronisation checked by value on the kernel path: after a sync every rank holds the mean of the
+// ranks' momenta (bf16-rounded with @bf16), and schedule:k fires at the documented steps.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { layoutFromLengths } from '../optim/param-layout.js';
+import { randomFloat32 } from '../random.js';
+import { bruteForceRun, majorityVote, type BruteForceSetup } from './test-support/brute-force.js';
+import { kernelRun, type KernelRunOptions } from './test-support/kernel-run.js';
+import { withRanks } from './test-support/ranks.js';
+
+const LAYOUT = layoutFromLengths([{ name: 'w', length: 240 }, { name: 'b', length: 20 }]);
+const D = LAYOUT.numParams;
+const N = 3;
+const grads = (rank: number, step: number) => randomFloat32(D, 1000 * step + rank + 1, { scale: 0.1 });
+const PARAMS0 = randomFloat32(D, 3);
+const run = (momentumSync: string): KernelRunOptions => ({ layout: LAYOUT, lion: { lr: 0.01 }, params0: PARAMS0, grads, momentumSync });
+const reference: BruteForceSetup = { params0: PARAMS0, grads, beta1: 0.9, beta2: 0.99, weightDecay: 0, decayed: () => false, lrAt: () => 0.01, maxGradNorm: null };
+
+/** Each rank's momentum after one step, before any sync (m does not depend on the combined direction). */
+const unsynced = bruteForceRun(reference, N, 1, majorityVote).momenta;
+
+function expectMean(actual: Float32Array, ulp: number, what: string): void {
+  for (let i = 0; i < D; i++) {
+    const values = unsynced.map((m) => m[i]);
+    const mean = values.reduce((a, b) => a + b, 0) / N;
+    // N additions and one division, each rounded to the payload's precision, relative to the largest |m|.
+    const tolerance = (N + 1) * ulp * Math.max(...values.map(Math.abs));
+    assert.ok(Math.abs(actual[i] - mean) <= tolerance, `${what} index ${i}: ${actual[i]} vs mean ${mean} (±${tolerance})`);
+  }
+}
+
+test('every:1 leaves every rank with the float32 mean of the momenta', async () => {
+  const runs = await withRanks(N, (g) => kernelRun(g, 'cub-1bit', 1, run('every:1')));
+  assert.notDeepEqual(unsynced[0], unsynced[1], 'the momenta differed before the sync');
+  for (const [r, result] of runs.entries()) {
+    assert.equal(result.stats[0].momentumSyncedValues, D);
+    assert.deepEqual(result.momentum, runs[0].momentum, `rank ${r} agrees`);
+    expectMean(result.momentum, 2 ** -23, `f32 rank ${r}`);
+  }
+});
+
+test('every:1@bf16 leaves every rank with the mean rounded to bfloat16', async () => {
+  const runs = await withRanks(N, (g) => kernelRun(g, 'cub-1bit', 1, run('every:1@bf16')));
+  for (const [r, result] of runs.entries()) {
+    assert.deepEqual(result.momentum, runs[0].momentum, `rank ${r} agrees`);
+    const bits = new Uint32Array(result.momentum.buffer, result.momentum.byteOffset, D);
+    assert.ok(bits.every((b) => (b & 0xffff) === 0), `rank ${r}: every value is a bfloat16`);
+    expectMean(result.momentum, 2 ** -8, `bf16 rank ${r}`);
+  }
+});
+
+test('schedule:1 syncs at steps 0, 1, 3, 7 (t_{j+1} = t_j + ⌊2^j⌋) and nowhere else', async () => {
+  const runs = await withRanks(N, (g) => kernelRun(g, 'cub-pbit', 9, run('schedule:1')));
+  const fired = [0, 1, 3, 7];
+  for (const [r, result] of runs.entries()) {
+    assert.deepEqual(result.stats.map((s) => s.momentumSyncedValues), Array.from({ length: 9 }, (_, t) => (fired.includes(t) ? D : 0)), `rank ${r}`);
+    for (const t of fired) assert.deepEqual(result.history[t].momentum, runs[0].history[t].momentum, `rank ${r} agrees after step ${t}`);
+    assert.notDeepEqual(result.history[8].momentum, runs[(r + 1) % N].history[8].momentum, `rank ${r}: momenta drift again after step 7`);
+  }
+  expectMean(runs[0].history[0].momentum, 2 ** -23, 'schedule:1 step 0');
+});
