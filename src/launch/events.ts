@@ -18,8 +18,11 @@ export type LaunchEvent =
   /** The emulated network is up (only with `netem`); `linkGbit` when the link was measured first. */
   | { type: 'netem-ready'; jobId: string; namespaces: string[]; addresses: string[]; rateBitsPerSec: number; linkGbit?: number }
   | { type: 'worker-started'; rank: number; localRank: number; pid: number | undefined }
-  /** One line of a worker's output, without its newline. */
-  | { type: 'output'; rank: number; stream: OutputStream; line: string }
+  /**
+   * One line of a worker's output, without its newline. `cut`: a piece of a line longer than 1 MiB, delivered
+   * in pieces to bound memory; such a piece is plain text even if it starts like a tagged message.
+   */
+  | { type: 'output'; rank: number; stream: OutputStream; line: string; cut: boolean }
   | ({ type: 'worker-exited' } & WorkerExit)
   /** The launcher is stopping the remaining workers (SIGTERM, then SIGKILL after the grace period). */
   | { type: 'stopping'; failure: LaunchFailure }

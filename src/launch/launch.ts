@@ -71,7 +71,8 @@ export interface LaunchOptions {
  * so none outlives the launch. With `netem`, namespaces are swept for dead jobs first and always
  * deleted before the promise settles (success, failure, abort, or an exception).
  *
- * Resolves with the outcome (a worker failing is a result, not an exception). Throws
+ * Resolves with the outcome (a worker failing is a result, not an exception). An exception thrown by `onEvent`
+ * stops the workers and is rethrown once they are gone and netem is deleted. Throws
  * InvalidArgumentError for bad options, NetemUnavailableError / NetemCommandError when the network
  * cannot be built, TypeScriptLoaderMissingError for a .ts script without tsx.
  */
@@ -84,7 +85,19 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
   const heartbeatTimeoutMs = checkHeartbeatTimeout('heartbeatTimeoutMs', options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS);
   const inherited = options.inheritEnv === false ? {} : process.env;
   const jobToken = resolveJobToken(options.jobToken ?? options.env?.[JOB_TOKEN_ENV] ?? inherited[JOB_TOKEN_ENV], plan.nnodes);
-  const emit = options.onEvent ?? (() => {});
+  // A throwing event handler (a bug, or output it did not expect) must not crash past the cleanup below: the
+  // workers are stopped like on an abort, netem is deleted, and then the handler's error is thrown.
+  let handlerError: { error: unknown } | undefined;
+  const handlerFailed = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, handlerFailed.signal]) : handlerFailed.signal;
+  const emit = (event: LaunchEvent): void => {
+    try {
+      options.onEvent?.(event);
+    } catch (error) {
+      handlerError ??= { error };
+      handlerFailed.abort('the onEvent handler threw');
+    }
+  };
 
   let rateBitsPerSec: number | undefined;
   if (options.netem) {
@@ -104,7 +117,7 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
       await checkNetemSupport();
       await sweepStaleNamespaces();
       topology = await createTopology({ worldSize: plan.worldSize, rateBitsPerSec });
-      if (options.netem.measureLink && plan.worldSize >= 2 && !options.signal?.aborted) {
+      if (options.netem.measureLink && plan.worldSize >= 2 && !signal.aborted) {
         linkGbit = (await measureLinkThroughput(topology, { durationMs: options.netem.measureLinkMs ?? 2000 })).gbit;
       }
       emit({ type: 'netem-ready', jobId: topology.jobId, namespaces: [topology.switchNamespace, ...topology.rankNamespaces], addresses: topology.addresses, rateBitsPerSec, linkGbit });
@@ -112,15 +125,17 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
     const masterAddr = topology ? topology.addresses[0] : options.masterAddr ?? '127.0.0.1';
     const masterPort = options.masterPort ?? (topology ? NETEM_MASTER_PORT : await findFreePort(masterAddr));
     const base = { worldSize: plan.worldSize, masterAddr, masterPort, linkGbit };
-    if (options.signal?.aborted) {
-      return { ...base, ok: false, failure: { kind: 'interrupted', reason: abortReason(options.signal) }, exits: [], elapsedMs: performance.now() - startedAt };
+    if (signal.aborted) {
+      if (handlerError) throw handlerError.error;
+      return { ...base, ok: false, failure: { kind: 'interrupted', reason: abortReason(signal) }, exits: [], elapsedMs: performance.now() - startedAt };
     }
     const env = { ...inherited, ...options.env };
     const heartbeat = heartbeatTimeoutMs > 0 ? { [HEARTBEAT_INTERVAL_ENV]: String(heartbeatIntervalMs(heartbeatTimeoutMs)) } : {};
-    const outcome = await runWorkers(plan, { ...options, stopGraceMs, heartbeatTimeoutMs }, emit, (localRank) => ({
+    const outcome = await runWorkers(plan, { ...options, signal, stopGraceMs, heartbeatTimeoutMs }, emit, (localRank) => ({
       env: { ...env, ...workerEnv({ plan, localRank, masterAddr, masterPort, jobToken }), ...heartbeat },
       netns: topology?.rankNamespaces[plan.ranks[localRank]],
     }));
+    if (handlerError) throw handlerError.error;
     return { ...base, ...outcome, elapsedMs: performance.now() - startedAt };
   } finally {
     if (topology) emit({ type: 'netem-removed', leftover: await destroyTopology(topology) });
@@ -166,7 +181,7 @@ async function runWorkers(
     const worker = new WorkerProcess(
       { rank, localRank, command: commands[localRank].command, env: commands[localRank].env, cwd: options.cwd },
       {
-        onOutput: (stream, line) => emit({ type: 'output', rank, stream, line }),
+        onOutput: (stream, line, cut) => emit({ type: 'output', rank, stream, line, cut }),
         onHeartbeat: (beat) => monitor.beat(rank, beat, performance.now()),
         onExit: (exit) => {
           monitor.exited(rank);

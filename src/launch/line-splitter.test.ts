@@ -4,8 +4,13 @@ import fc from 'fast-check';
 import { LineSplitter } from './line-splitter.js';
 
 function split(chunks: Buffer[], maxLineChars?: number): string[] {
-  const lines: string[] = [];
-  const s = new LineSplitter((l) => lines.push(l), maxLineChars);
+  return splitMarked(chunks, maxLineChars).map(([line]) => line);
+}
+
+/** Lines with their `cut` flag. */
+function splitMarked(chunks: Buffer[], maxLineChars?: number): Array<[string, boolean]> {
+  const lines: Array<[string, boolean]> = [];
+  const s = new LineSplitter((l, cut) => lines.push([l, cut]), maxLineChars);
   for (const c of chunks) s.push(c);
   s.end();
   return lines;
@@ -39,4 +44,13 @@ test('any chunking of any text gives the same lines as splitting the whole text'
 
 test('a line without newline is cut at maxLineChars instead of growing forever', () => {
   assert.deepEqual(split([Buffer.from('abcdefgh'), Buffer.from('ij\nk')], 4), ['abcd', 'efgh', 'ij', 'k']);
+});
+
+test('every piece of an over-long line is marked cut, however it arrives; lines up to the limit are whole', () => {
+  const expected: Array<[string, boolean]> = [['abcd', false], ['efgh', true], ['ijkl', true], ['m', true], ['nop', false]];
+  const bytes = Buffer.from('abcd\nefghijklm\nnop');
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    assert.deepEqual(splitMarked([bytes.subarray(0, cut), bytes.subarray(cut)], 4), expected, `cut at ${cut}`);
+  }
+  assert.deepEqual(splitMarked([...bytes].map((b) => Buffer.from([b])), 4), expected, 'byte by byte');
 });

@@ -20,7 +20,8 @@ export interface WorkerExit {
 }
 
 export interface WorkerHooks {
-  onOutput(stream: OutputStream, line: string): void;
+  /** One line of output; `cut` marks a piece of a line longer than the splitter's limit (never a whole message). */
+  onOutput(stream: OutputStream, line: string, cut: boolean): void;
   /** Called once, as soon as the process is gone (before its pipes are drained). */
   onExit(exit: WorkerExit): void;
   /** Each heartbeat the worker writes to its heartbeat pipe (heartbeat.ts). */
@@ -60,18 +61,14 @@ export class WorkerProcess {
       detached: true,
     });
     const splitters = {
-      stdout: new LineSplitter((line) => hooks.onOutput('stdout', line)),
-      stderr: new LineSplitter((line) => hooks.onOutput('stderr', line)),
+      stdout: new LineSplitter((line, cut) => hooks.onOutput('stdout', line, cut)),
+      stderr: new LineSplitter((line, cut) => hooks.onOutput('stderr', line, cut)),
     };
     this.child.stdout?.on('data', (chunk: Buffer) => splitters.stdout.push(chunk));
     this.child.stderr?.on('data', (chunk: Buffer) => splitters.stderr.push(chunk));
-    const beats = new LineSplitter((line) => {
-      let beat: Heartbeat | undefined;
-      try {
-        beat = heartbeatLines.decode(line);
-      } catch {
-        beat = undefined; // A garbled line is no sign of life; the next beat will be.
-      }
+    const beats = new LineSplitter((line, cut) => {
+      // A garbled line decodes to nothing: no sign of life; the next beat will be.
+      const beat = heartbeatLines.decode({ line, cut });
       if (beat) hooks.onHeartbeat?.(beat);
     }, 1 << 16);
     this.child.stdio[HEARTBEAT_FD]?.on('data', (chunk: Buffer) => beats.push(chunk));

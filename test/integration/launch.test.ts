@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { launch, type LaunchOptions } from '../../src/launch/launch.js';
 import type { LaunchEvent } from '../../src/launch/events.js';
 import { InvalidArgumentError } from '../../src/errors.js';
+import { decodeError, decodeEvent } from '../../src/train/train-wire.js';
 import { waitForExit } from './process-checks.js';
 
 const worker = fileURLToPath(new URL('./fixtures/launch-worker.mjs', import.meta.url));
@@ -139,4 +140,41 @@ test('a missing script fails on its rank like any other worker', async () => {
   assert.equal(result.ok, false);
   assert.equal(result.failure?.kind, 'worker-failed');
   assert.ok(result.exits.every((e) => e.exitCode !== 0 || e.signal !== null));
+});
+
+test('worker text is never trusted: tagged lines that are not JSON, and pieces of an over-long line, are plain output', async () => {
+  const decoded: unknown[] = [];
+  const plain: Array<{ length: number; cut: boolean }> = [];
+  const result = await launch({
+    nproc: 1, script: worker, args: ['--untrusted-lines'],
+    onEvent: (e) => {
+      if (e.type !== 'output') return;
+      const value = e.stream === 'stdout' ? decodeEvent(e) : decodeError(e);
+      if (value) decoded.push(value);
+      else plain.push({ length: e.line.length, cut: e.cut });
+    },
+  });
+  assert.equal(result.ok, true);
+  assert.deepEqual(decoded, [{ type: 'well-formed' }]);
+  assert.deepEqual(plain.filter((p) => !p.cut).map((p) => p.length), ['@lion-cub-train-event {not json'.length, '@lion-cub-train-error [1, 2'.length]);
+  const longLine = `@lion-cub-train-event ${JSON.stringify({ type: 'step', pad: 'x'.repeat(1.5 * 2 ** 20) })}`;
+  assert.deepEqual(plain.filter((p) => p.cut).map((p) => p.length), [2 ** 20, longLine.length - 2 ** 20], 'the 1.5 MiB line arrives as a 1 MiB piece and the rest');
+});
+
+test('an onEvent handler that throws stops the workers and the launch rejects with its error', async () => {
+  const readyDir = mkdtempSync(join(tmpdir(), 'lc-launch-'));
+  const events: LaunchEvent[] = [];
+  try {
+    await assert.rejects(launch({
+      nproc: 2, script: worker, args: ['--ready-dir', readyDir], stopGraceMs: 500,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'output' && e.line.startsWith('{"pid"')) throw new Error('handler bug');
+      },
+    }), /handler bug/);
+    assert.ok(events.some((e) => e.type === 'stopping'));
+    assert.deepEqual(await waitForExit(reportedPids(events)), []);
+  } finally {
+    rmSync(readyDir, { recursive: true, force: true });
+  }
 });

@@ -77,20 +77,22 @@ test('stderr lines are prefixed too and go to stderr; options after the script b
   assert.deepEqual(cli.stderr.filter(Boolean).sort(), ['[rank 0] err 0', '[rank 1] err 1']);
 });
 
-test('SIGINT to the launcher stops all workers and their children and exits with 130', async () => {
-  const readyDir = mkdtempSync(join(tmpdir(), 'lc-cli-'));
-  try {
-    const cli = startCli(['run', '--nproc', '2', worker, '--ready-dir', readyDir]);
-    const ready = await cli.waitFor(/^\[rank \d\] \{"pid"/, 2);
-    cli.child.kill('SIGINT');
-    const { code } = await cli.exited;
-    assert.equal(code, 130);
-    assert.ok(cli.stderr.includes('lion-cub: interrupted (SIGINT)'), cli.stderr.join('\n'));
-    assert.deepEqual(await waitForExit(pidsFrom(ready)), []);
-  } finally {
-    rmSync(readyDir, { recursive: true, force: true });
-  }
-});
+for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  test(`${signal} to the launcher stops all workers and their children and exits with ${status}`, async () => {
+    const readyDir = mkdtempSync(join(tmpdir(), 'lc-cli-'));
+    try {
+      const cli = startCli(['run', '--nproc', '2', worker, '--ready-dir', readyDir]);
+      const ready = await cli.waitFor(/^\[rank \d\] \{"pid"/, 2);
+      cli.child.kill(signal);
+      const { code } = await cli.exited;
+      assert.equal(code, status);
+      assert.ok(cli.stderr.includes(`lion-cub: interrupted (${signal})`), cli.stderr.join('\n'));
+      assert.deepEqual(await waitForExit(pidsFrom(ready)), []);
+    } finally {
+      rmSync(readyDir, { recursive: true, force: true });
+    }
+  });
+}
 
 test('workers end themselves when the launcher is killed with SIGKILL (no orphans)', async () => {
   const readyDir = mkdtempSync(join(tmpdir(), 'lc-cli-'));

@@ -121,7 +121,7 @@ async function runLaunch(config: CommCalibrationConfig, rate: string | undefined
     onEvent: (event) => {
       if (event.type === 'netem-ready') onLink?.(event.linkGbit ?? null);
       if (event.type !== 'output') return;
-      const decoded = event.rank === 0 && event.stream === 'stdout' ? decodeResult(event.line) : undefined;
+      const decoded = event.rank === 0 && event.stream === 'stdout' ? decodeResult(event) : undefined;
       if (decoded) result = decoded;
       else if (event.stream === 'stderr') errors.push(`[rank ${event.rank}] ${event.line}`);
     },

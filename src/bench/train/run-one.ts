@@ -48,12 +48,12 @@ export async function runTrainJob(options: TrainRunOptions): Promise<TrainRunRes
     onEvent: (event) => {
       if (event.type === 'netem-ready') linkGbit = event.linkGbit ?? null;
       if (event.type !== 'output') return;
-      const trainEvent = event.rank === 0 && event.stream === 'stdout' ? decodeEvent(event.line) : undefined;
+      const trainEvent = event.rank === 0 && event.stream === 'stdout' ? decodeEvent(event) : undefined;
       if (trainEvent) {
         events.push(trainEvent);
         return options.onEvent?.(trainEvent);
       }
-      const report = event.stream === 'stderr' ? decodeError(event.line) : undefined;
+      const report = event.stream === 'stderr' ? decodeError(event) : undefined;
       if (report) return void errors.set(event.rank, report);
       options.onLog?.(event.rank, event.line);
     },

@@ -90,7 +90,7 @@ async function benchComm(flags: BenchCommFlags, sizesGiven: boolean): Promise<nu
           linkGbit = event.linkGbit ?? null;
           if (!flags.json) process.stderr.write(`emulated link ${flags.netem}: single-stream ${linkGbit?.toFixed(3) ?? '?'} Gbit/s\n`);
         } else if (event.type === 'output') {
-          const row = event.rank === 0 && event.stream === 'stdout' ? decodeRow(event.line) : undefined;
+          const row = event.rank === 0 && event.stream === 'stdout' ? decodeRow(event) : undefined;
           if (!row) process.stderr.write(`[rank ${event.rank}] ${event.line}\n`);
           else if (flags.json) process.stdout.write(`${JSON.stringify({ ...row, linkGbit, machine })}\n`);
           else rows.push({ ...row, linkGbit });

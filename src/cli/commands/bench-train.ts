@@ -14,9 +14,8 @@ import { strategyNames } from '../../sync/registry.js';
 import { workloadNames } from '../../workloads/registry.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../run-cli.js';
 import { printTable } from '../table.js';
-import { onInterrupt } from '../interrupt.js';
+import { interruptedExitStatus, onInterrupt } from '../interrupt.js';
 
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 const HELP = `
 Baselines ${BASELINES.join(', ')} always run first; --no-baselines runs only the --sync list. A strategy spec with
@@ -97,7 +96,7 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
     if (outcome.failure) {
       const f = outcome.failure;
       process.stderr.write(`lion-cub: bench train stopped at ${f.sync} at ${f.rate}: ${f.message}; ${outcome.runs.length} finished run(s) were written\n`);
-      return f.interrupted ? SIGNAL_EXIT[String(interrupt.signal.reason)] ?? EXIT_FAILURE : EXIT_FAILURE;
+      return f.interrupted ? interruptedExitStatus(interrupt.signal.reason, EXIT_FAILURE) : EXIT_FAILURE;
     }
     return 0;
   } catch (error) {

@@ -7,7 +7,7 @@ import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
 import type { LaunchEvent } from '../../launch/events.js';
 import { formatRate, parseRate } from '../../netem/rate.js';
 import { EXIT_FAILURE } from '../run-cli.js';
-import { onInterrupt } from '../interrupt.js';
+import { interruptedExitStatus, onInterrupt } from '../interrupt.js';
 import { addResilienceOptions, parseResilienceFlags, type ResilienceFlags } from '../resilience-flags.js';
 
 interface RunFlags extends ResilienceFlags {
@@ -20,9 +20,6 @@ interface RunFlags extends ResilienceFlags {
   measureLink?: boolean;
   graceMs: string;
 }
-
-/** Exit statuses of a launcher stopped by a signal, as a shell reports them (128 + signal number). */
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export function registerRun(program: Command): void {
   // Options after the script belong to the script, which commander only allows with positional options.
@@ -72,7 +69,7 @@ async function runCommand(script: string, args: string[], flags: RunFlags): Prom
     if (result.ok) return 0;
     const failure = result.failure!;
     process.stderr.write(`lion-cub: ${describeFailure(failure)}${failure.kind === 'interrupted' ? '' : '; the other workers were stopped'}\n`);
-    return failure.kind === 'interrupted' ? SIGNAL_EXIT[failure.reason] ?? EXIT_FAILURE : EXIT_FAILURE;
+    return failure.kind === 'interrupted' ? interruptedExitStatus(failure.reason, EXIT_FAILURE) : EXIT_FAILURE;
   } finally {
     interrupt.dispose();
   }

@@ -18,11 +18,9 @@ import { preflightCheckpoints } from '../train-preflight.js';
 import { ProgressRenderer } from '../train-progress.js';
 import { describeSummary, trainSummary } from '../train-summary.js';
 import { decodeError, decodeEvent, isUsageErrorCode, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../train/train-wire.js';
-import { onInterrupt } from '../interrupt.js';
+import { interruptedExitStatus, onInterrupt } from '../interrupt.js';
 import { describeStall } from '../../comm/activity.js';
 import { addResilienceOptions, parseResilienceFlags, type Resilience, type ResilienceFlags } from '../resilience-flags.js';
-
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export function registerTrain(program: Command): void {
   const d = TRAIN_DEFAULTS;
@@ -107,9 +105,9 @@ async function runParent(inv: TrainInvocation, resilience: Resilience): Promise<
       signal: interrupt.signal,
       onEvent: (event) => {
         if (event.type === 'output') {
-          const trainEvent = event.rank === 0 && event.stream === 'stdout' ? decodeEvent(event.line) : undefined;
+          const trainEvent = event.rank === 0 && event.stream === 'stdout' ? decodeEvent(event) : undefined;
           if (trainEvent) return view.event(trainEvent);
-          const report = event.stream === 'stderr' ? decodeError(event.line) : undefined;
+          const report = event.stream === 'stderr' ? decodeError(event) : undefined;
           if (report) return void errors.set(event.rank, report);
           process.stderr.write(`[rank ${event.rank}] ${event.line}\n`);
         } else if (event.type === 'netem-ready') {
@@ -122,7 +120,7 @@ async function runParent(inv: TrainInvocation, resilience: Resilience): Promise<
       const failure = result.failure!;
       if (failure.kind === 'interrupted') {
         process.stderr.write(`lion-cub: ${describeFailure(failure)}\n`);
-        return SIGNAL_EXIT[failure.reason] ?? EXIT_FAILURE;
+        return interruptedExitStatus(failure.reason, EXIT_FAILURE);
       }
       // A hung worker reports nothing itself: the launcher's account of the silence is the cause.
       const cause = failure.kind === 'worker-failed' ? rootCause(errors, failure.rank) : undefined;
