@@ -1,10 +1,11 @@
 // Turns `lion-cub train` flags and an optional --config file into one resolved run, naming the flag or file key at fault.
 
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { parseRate } from '../netem/rate.js';
 import { resolveTrainConfig, type TrainConfig } from '../train/config.js';
+import { isWorkloadModulePath } from '../workloads/module.js';
 
 /** Raw commander values: strings as typed, booleans for switches, undefined when absent. */
 export interface TrainFlags {
@@ -105,6 +106,8 @@ export function parseTrainInvocation(flags: TrainFlags, readFile: (path: string)
   }
   const fileConfig: Record<string, unknown> = { ...file };
   for (const key of RUN_KEYS) delete fileConfig[key];
+  // A workload module named in a config file is found relative to that file, as one would read it.
+  if (typeof fileConfig.workload === 'string' && isWorkloadModulePath(fileConfig.workload)) fileConfig.workload = resolve(dirname(flags.config!), fileConfig.workload);
   // The run length given on the command line replaces the file's, whichever unit either uses.
   if (fromFlags.steps !== undefined || fromFlags.epochs !== undefined) {
     delete fileConfig.steps;
@@ -140,7 +143,7 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
     throw new InvalidArgumentError('--config', path, `valid JSON (${(error as Error).message})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError('--config', path, 'a JSON object of training options');
-  const known = new Set<string>([...CONFIG_FLAGS.map((f) => f.key), 'sync', ...RUN_KEYS]);
+  const known = new Set<string>([...CONFIG_FLAGS.map((f) => f.key), 'sync', 'workloadSha256', ...RUN_KEYS]);
   for (const key of Object.keys(value)) {
     if (!known.has(key)) throw new InvalidArgumentError(`${path}: ${key}`, (value as Record<string, unknown>)[key], `a known key: ${[...known].sort().join(', ')}`);
   }

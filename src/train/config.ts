@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { parseMomentumPolicy } from '../sync/momentum-policy.js';
 import { validateStrategySpec } from '../sync/registry.js';
+import { isWorkloadModulePath, workloadModuleRef } from '../workloads/module.js';
 import { workloadNames } from '../workloads/registry.js';
 
 export const LR_SCHEDULES = ['constant', 'cosine'] as const;
@@ -12,8 +13,10 @@ export type TrainBackendName = (typeof TRAIN_BACKENDS)[number];
 
 /** A fully resolved run. JSON-serialisable: it is what config.json holds and what workers receive. */
 export interface TrainConfig {
-  /** Workload name (src/workloads): mnist-mlp, char-gpt, synthetic. */
+  /** Built-in workload name (mnist-mlp, char-gpt, synthetic) or the path of a workload module (made absolute). */
   workload: string;
+  /** sha256 of the workload module's file (filled in when resolving; checked by every rank); null for built-ins. */
+  workloadSha256: string | null;
   /** Options of the workload (e.g. { hiddenUnits: [512] } or { numParams: 4096 }); `seed` is overridden by `seed`. */
   workloadOptions: Record<string, unknown>;
   /** Sync strategy spec, e.g. `lion` or `cub-pbit:bits=4`. */
@@ -77,6 +80,7 @@ export function defaultSync(): string {
  */
 export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, 'sync'>> = Object.freeze({
   workload: 'mnist-mlp',
+  workloadSha256: null,
   workloadOptions: {},
   momentumSync: 'none',
   steps: null,
@@ -123,7 +127,18 @@ export function resolveTrainConfig(input: Partial<TrainConfig> = {}, label: Fiel
   const c: TrainConfig = { ...TRAIN_DEFAULTS, sync: defaultSync(), ...defined };
   const fail = (key: keyof TrainConfig, expectation: string): never => { throw new InvalidArgumentError(label(key), c[key], expectation); };
 
-  if (typeof c.workload !== 'string' || !workloadNames().includes(c.workload)) fail('workload', `one of ${workloadNames().join(', ')}`);
+  if (typeof c.workload !== 'string') fail('workload', `one of ${workloadNames().join(', ')} or the path of a workload module`);
+  if (isWorkloadModulePath(c.workload)) {
+    const ref = workloadModuleRef(c.workload);
+    if (c.workloadSha256 !== null && c.workloadSha256 !== ref.sha256) {
+      fail('workloadSha256', `the sha256 of ${ref.path}, ${ref.sha256} (the module changed since this configuration was written)`);
+    }
+    c.workload = ref.path;
+    c.workloadSha256 = ref.sha256;
+  } else {
+    if (!workloadNames().includes(c.workload)) fail('workload', `one of ${workloadNames().join(', ')}, or the path of a workload module (./my-workload.js)`);
+    if (c.workloadSha256 !== null) fail('workloadSha256', `null: ${c.workload} is a built-in workload, not a module`);
+  }
   if (c.workloadOptions === null || typeof c.workloadOptions !== 'object' || Array.isArray(c.workloadOptions)) fail('workloadOptions', 'an object of workload options');
   if (typeof c.sync !== 'string') fail('sync', 'a strategy spec such as lion or cub-pbit:bits=4');
   validateStrategySpec(c.sync);

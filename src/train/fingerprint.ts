@@ -24,6 +24,8 @@ export interface TrajectoryInputs {
 export function trajectoryOf({ config: c, worldSize, totalSteps, numParams, strategy }: TrajectoryInputs): Trajectory {
   return {
     workload: c.workload,
+    // Only modules have a hash; leaving the field out for built-ins keeps their older checkpoints resumable.
+    ...(c.workloadSha256 === null ? {} : { workloadSha256: c.workloadSha256 }),
     workloadOptions: canonicalJson(c.workloadOptions),
     numParams,
     worldSize,

@@ -27,10 +27,13 @@ export interface RestoredFitState {
   path: string;
 }
 
-/** What identifies a fit run: the optimizer's settings, the world size and the parameter layout. */
+/**
+ * What identifies a fit run: the optimizer's settings, the world size and the parameter shapes (not their
+ * names: tfjs numbers auto-named layers per process, so a rebuilt model's names differ).
+ */
 export function fitTrajectory(optimizer: DistributedLionOptimizer): Trajectory {
   const config = optimizer.getConfig();
-  const layout = optimizer.synced.flat.segments.map((s) => [s.name, s.shape]);
+  const layout = optimizer.synced.flat.segments.map((s) => s.shape);
   return {
     kind: 'fit',
     sync: config.sync,

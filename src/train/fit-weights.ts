@@ -28,22 +28,26 @@ export function momentumTensors(synced: SyncedParams): NamedTensor[] {
 }
 
 /**
- * Sets step and momentum from momentumTensors' form, parameters from the model's current weights. Throws
- * InvalidArgumentError naming the entry that is missing or has the wrong size.
+ * Sets step and momentum from momentumTensors' form, parameters from the model's current weights. The
+ * momentum tensors are matched to the variables by order, as tfjs optimizers do (a rebuilt model's
+ * auto-generated layer names may differ). Throws InvalidArgumentError naming what is missing or misshapen.
  */
 export function restoreMomentumTensors(synced: SyncedParams, weights: readonly NamedTensor[]): void {
-  const byName = new Map(weights.map((w) => [w.name, w.tensor]));
-  const iter = byName.get('iter');
-  if (iter === undefined || iter.size !== 1) throw new InvalidArgumentError('optimizer weights', 'no iter', 'an `iter` scalar first, as getWeights returns it');
-  const step = iter.dataSync()[0];
+  const iter = weights.find((w) => w.name === 'iter');
+  if (iter === undefined || iter.tensor.size !== 1) throw new InvalidArgumentError('optimizer weights', 'no iter', 'an `iter` scalar, as getWeights returns it');
+  const step = iter.tensor.dataSync()[0];
   if (!Number.isSafeInteger(step) || step < 0) throw new InvalidArgumentError('optimizer weights iter', step, 'a step count ≥ 0');
-  const momentum = new Float32Array(synced.numParams);
-  for (const s of synced.flat.segments) {
-    const tensor = byName.get(`${s.name}/m`);
-    if (tensor === undefined) throw new InvalidArgumentError('optimizer weights', `${s.name}/m missing`, `a momentum tensor for every trainable variable (${s.name}/m, …)`);
-    if (tensor.size !== s.length) throw new InvalidArgumentError(`optimizer weights ${s.name}/m`, tensor.size, `${s.length} values`);
-    momentum.set(tensor.dataSync() as Float32Array, s.offset);
+  const slots = weights.filter((w) => w !== iter);
+  const segments = synced.flat.segments;
+  if (slots.length !== segments.length) {
+    throw new InvalidArgumentError('optimizer weights', `${slots.length} momentum tensors`, `one per trainable variable (${segments.length}), as getWeights returns them`);
   }
+  const momentum = new Float32Array(synced.numParams);
+  segments.forEach((s, i) => {
+    const { name, tensor } = slots[i];
+    if (tensor.size !== s.length) throw new InvalidArgumentError(`optimizer weights ${name}`, tensor.size, `${s.length} values (the size of ${s.name})`);
+    momentum.set(tensor.dataSync() as Float32Array, s.offset);
+  });
   synced.restore({ params: synced.flat.read(), momentum, step });
 }
 

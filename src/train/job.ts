@@ -50,7 +50,12 @@ export async function runTrainingJob(options: TrainJobOptions): Promise<TrainJob
   const group: ProcessGroup = await initProcessGroup({
     ...options.processGroup,
     timeoutMs: config.timeoutMs,
-    fingerprint: { trainConfig: createHash('sha256').update(canonicalJson({ config, resume })).digest('hex') },
+    // The workload fields are also compared by themselves so that a disagreement names the module.
+    fingerprint: {
+      workload: config.workload,
+      workloadSha256: config.workloadSha256,
+      trainConfig: createHash('sha256').update(canonicalJson({ config, resume })).digest('hex'),
+    },
   });
   try {
     options.onJoined?.({ rank: group.rank, worldSize: group.worldSize, backend });

@@ -12,7 +12,7 @@ import type { ProcessGroup } from '../comm/process-group.js';
 import { LionCubError } from '../errors.js';
 import type { TrainableModel } from '../tfjs/model.js';
 import { tf } from '../tfjs/tf.js';
-import { getWorkload } from '../workloads/registry.js';
+import { loadWorkload } from '../workloads/module.js';
 import { DistributedSampler } from '../workloads/sharding.js';
 import type { Workload, WorkloadData } from '../workloads/workload.js';
 import { totalStepsOf, type TrainConfig } from './config.js';
@@ -34,7 +34,7 @@ export interface TrainerOptions {
   outDir?: string | null;
   /** Continue from the newest checkpoint all ranks hold in <outDir>/checkpoints. */
   resume?: boolean;
-  /** Use this workload instead of looking config.workload up by name (custom models). */
+  /** Use this workload object instead of loading config.workload (a built-in name or a module path). */
   workload?: Workload<object>;
   /** Stops the run between steps (the promise of run() rejects with code `aborted`). */
   signal?: AbortSignal;
@@ -64,7 +64,7 @@ export class Trainer {
   private resumedFrom: string | null = null;
   private lastCheckpointStep = -1;
 
-  private constructor(options: TrainerOptions) {
+  private constructor(options: TrainerOptions & { workload: Workload<object> }) {
     const { config, group } = options;
     this.config = config;
     this.group = group;
@@ -74,7 +74,7 @@ export class Trainer {
     if (config.checkpointEvery > 0 && this.outDir === null) {
       throw new LionCubError('invalid_argument', 'checkpointEvery needs an output directory (outDir / --out) to write checkpoints to');
     }
-    this.workload = options.workload ?? getWorkload(config.workload);
+    this.workload = options.workload;
     const workloadOptions = { ...config.workloadOptions, seed: config.seed };
     this.data = this.workload.loadData(workloadOptions);
     this.sampler = new DistributedSampler({
@@ -97,13 +97,15 @@ export class Trainer {
   }
 
   /**
-   * Builds model, data, optimizer and strategy; with `resume`, restores the newest checkpoint all ranks hold.
-   * Throws InvalidArgumentError for bad settings (batch larger than the data, a weight-decay glob matching
-   * nothing, …), CheckpointError when resuming fails or when not resuming into a directory that already
+   * Loads the workload (importing a workload module), builds model, data, optimizer and strategy; with `resume`,
+   * restores the newest checkpoint all ranks hold. Throws InvalidArgumentError for bad settings (a workload
+   * module that changed since the configuration was resolved or exports no workload, a batch larger than the
+   * data, a weight-decay glob matching nothing, …), CheckpointError when resuming fails or when not resuming into a directory that already
    * holds checkpoints (it would be overwritten), CommError when peers fail during the resume agreement.
    */
   static async create(options: TrainerOptions): Promise<Trainer> {
-    const trainer = new Trainer(options);
+    const workload = options.workload ?? await loadWorkload(options.config.workload, options.config.workloadSha256);
+    const trainer = new Trainer({ ...options, workload });
     try {
       if (trainer.outDir !== null) {
         const dir = checkpointDir(trainer.outDir);

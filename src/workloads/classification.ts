@@ -3,7 +3,7 @@
 import { tf, type Scalar, type Tensor } from '../tfjs/tf.js';
 import type { TrainableModel } from '../tfjs/model.js';
 import { oneHotFloat } from '../tfjs/ops.js';
-import type { Batch, Dataset, EvalResult, EvaluateOptions, MetricCounts } from './workload.js';
+import type { Batch, Dataset, EvalResult, EvaluateOptions, MetricCounts, Workload } from './workload.js';
 import { InvalidArgumentError } from '../errors.js';
 
 /**
@@ -74,4 +74,13 @@ export function evaluateClassifier(model: TrainableModel, dataset: Dataset, opti
     }
   }
   return { loss: count > 0 ? lossSum / count : Number.NaN, accuracy: count > 0 ? correct / count : Number.NaN, numTargets: count };
+}
+
+/**
+ * A classification workload from a name, a model factory and data: the loss, metric and evaluation of the
+ * built-in workloads (softmax cross-entropy on logits, arg-max accuracy). The model returns logits [..., C];
+ * the datasets give integer class targets.
+ */
+export function classifierWorkload<Options extends object>(parts: Pick<Workload<Options>, 'name' | 'createModel' | 'loadData'>): Workload<Options> {
+  return { name: parts.name, createModel: parts.createModel, loadData: parts.loadData, loss: classifierLoss, metric: classifierMetric, evaluate: evaluateClassifier };
 }

@@ -2,6 +2,11 @@
 
 export type { Batch, Dataset, WorkloadData, EvalResult, EvaluateOptions, MetricCounts, Workload } from './workload.js';
 export { getWorkload, workloadNames } from './registry.js';
+export { loadWorkload, isWorkloadModulePath, workloadModuleRef } from './module.js';
+export type { WorkloadModuleRef } from './module.js';
+export { classifierWorkload, classifierLoss, classifierMetric, evaluateClassifier, softmaxCrossEntropy, correctCount } from './classification.js';
+export { arrayDataset } from './array-dataset.js';
+export type { LabeledArrays } from './array-dataset.js';
 export { mnistMlp, mnistMlpParamCount, MNIST_MLP_DEFAULTS } from './mnist-mlp.js';
 export type { MnistMlpOptions } from './mnist-mlp.js';
 export { charGpt, charGptParamCountFor, charGptShape, CHAR_GPT_DEFAULTS } from './char-gpt.js';

@@ -30,7 +30,7 @@ export function registerBenchTrain(program: Command): void {
   bench
     .command('train')
     .description('end-to-end training of one workload with every strategy at every link rate: step-time breakdown, accuracy, speedups')
-    .option('--workload <name>', `one of ${workloadNames().join(', ')} (default as lion-cub train)`)
+    .option('--workload <name|path>', `one of ${workloadNames().join(', ')}, or a workload module file (./my-workload.js) (default as lion-cub train)`)
     .option('--workload-options <json>', 'workload options as JSON, e.g. \'{"numParams":65536}\'')
     .addOption(new Option('--nproc <n>', 'local workers per run').default('4'))
     .addOption(new Option('--sync <list>', `comma list of strategies (${strategyNames().join(', ')}) besides the baselines`).default(''))

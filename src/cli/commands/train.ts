@@ -28,7 +28,7 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train a workload with data-parallel Lion on --nproc local workers, or as one rank of the job this process was launched in')
     .option('--config <file>', 'JSON file of options (keys as in config.json\'s "config", plus nproc, out, netem); flags override it')
-    .option('--workload <name>', `one of ${workloadNames().join(', ')} (default ${d.workload})`)
+    .option('--workload <name|path>', `one of ${workloadNames().join(', ')}, or a workload module file (./my-workload.js) (default ${d.workload})`)
     .option('--workload-options <json>', 'workload options as JSON, e.g. \'{"hiddenUnits":[512]}\'')
     .option('--nproc <n>', `local workers to start (default ${DEFAULT_NPROC}); inside a job the job's size is used`)
     .option('--sync <strategy>', `sync strategy: ${strategyNames().join(', ')}, optionally name:key=value,… (default cub-pbit)`)
