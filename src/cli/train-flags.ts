@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { parseRate } from '../netem/rate.js';
+import type { TransportSecurity } from '../comm/transport/security-mode.js';
+import { transportSecurityFromFlag } from './transport-security-flag.js';
 import { resolveTrainConfig, type TrainConfig } from '../train/config.js';
 import { isWorkloadModulePath } from '../workloads/module.js';
 
@@ -37,6 +39,7 @@ export interface TrainFlags {
   maxConsecutiveSkips?: string;
   resume?: boolean;
   netem?: string;
+  transportSecurity?: string;
   out?: string;
   json?: boolean;
 }
@@ -51,6 +54,8 @@ export interface TrainInvocation {
   outDir: string | null;
   resume: boolean;
   netem: string | null;
+  /** What protects peer links (--transport-security, else LION_CUB_TRANSPORT_SECURITY, else encrypt). */
+  transportSecurity: TransportSecurity;
   json: boolean;
 }
 
@@ -126,7 +131,8 @@ export function parseTrainInvocation(flags: TrainFlags, readFile: (path: string)
   if (resume && out === undefined) throw new InvalidArgumentError('--resume', true, 'an --out directory holding the run to resume');
   if (config.checkpointEvery > 0 && out === undefined) throw new InvalidArgumentError(label('checkpointEvery'), config.checkpointEvery, 'an --out directory to write checkpoints to');
   if (config.batchSize < nproc) throw new InvalidArgumentError(label('batchSize'), config.batchSize, `at least one example per worker (--nproc ${nproc})`);
-  return { config, nproc, nprocGiven: nprocText !== undefined, outDir: out === undefined ? null : resolve(out), resume, netem: netem ?? null, json: flags.json === true };
+  return { config, nproc, nprocGiven: nprocText !== undefined, outDir: out === undefined ? null : resolve(out), resume, netem: netem ?? null,
+    transportSecurity: transportSecurityFromFlag(flags.transportSecurity), json: flags.json === true };
 }
 
 function readConfigFile(path: string, readFile: (path: string) => string): Record<string, unknown> {

@@ -48,6 +48,7 @@ export async function runTrainingJob(options: TrainJobOptions): Promise<TrainJob
   const { config, outDir = null, resume = false } = options;
   const backend = await initBackend({ backend: config.backend });
   const group: ProcessGroup = await initProcessGroup({
+    onWarning: options.onWarning,
     ...options.processGroup,
     timeoutMs: config.timeoutMs,
     // The workload fields are also compared by themselves so that a disagreement names the module.

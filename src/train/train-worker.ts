@@ -6,6 +6,7 @@
 
 import { LionCubError } from '../errors.js';
 import { describeStall } from '../comm/activity.js';
+import { rateLimitedWarnings } from '../comm/rate-limited-warnings.js';
 import { runTrainingJob } from './job.js';
 import { encodeError, encodeEvent, isUsageErrorCode, type TrainWorkerPayload } from './train-wire.js';
 
@@ -19,7 +20,7 @@ try {
     processGroup: { stallWarningMs: payload.stallWarningMs, onStall: (report) => { process.stderr.write(`lion-cub: stall: ${describeStall(report)}\n`); } },
     onJoined: (info) => { rank = info.rank; },
     onEvent: (event) => { if (rank === 0) process.stdout.write(`${encodeEvent(event)}\n`); },
-    onWarning: (message) => { process.stderr.write(`lion-cub: warning: ${message}\n`); },
+    onWarning: rateLimitedWarnings((message) => { process.stderr.write(`lion-cub: warning: ${message}\n`); }),
   });
 } catch (error) {
   const code = error instanceof LionCubError ? error.code : 'internal';

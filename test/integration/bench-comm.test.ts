@@ -89,3 +89,14 @@ test('bench comm refuses unknown ops naming the flag', async () => {
   assert.equal(status, 2);
   assert.match(stderr, /--op: got "gossip"/);
 });
+
+test('bench comm --transport-security runs one launch per mode and tags each row; none warns once', async () => {
+  const { rows, status, stderr } = benchComm(['--nproc', '2', '--sizes', '64K', '--iters', '2', '--warmup', '1', '--transport-security', 'encrypt,integrity,none']);
+  assert.equal(status, 0, stderr);
+  assert.deepEqual(rows.map((r) => r.transportSecurity), ['encrypt', 'integrity', 'none']);
+  for (const row of rows) assert.equal(row.wrong, 0);
+  assert.equal(stderr.match(/transport security is off/g)?.length, 1, stderr);
+  const bad = benchComm(['--transport-security', 'encrypt,tls']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--transport-security: got "tls"/);
+});

@@ -13,6 +13,7 @@ import type { DType } from '../../comm/codes.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { describeFailure, launch } from '../../launch/launch.js';
 import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
+import { TRANSPORT_SECURITY_ENV, TRANSPORT_SECURITY_MODES, resolveTransportSecurity, type TransportSecurity } from '../../comm/transport/security-mode.js';
 import { parseRate } from '../../netem/rate.js';
 import { EXIT_FAILURE } from '../run-cli.js';
 import { printTable } from '../table.js';
@@ -30,8 +31,11 @@ export interface BenchCommFlags {
   warmup: string;
   timeoutMs: string;
   netem?: string;
+  transportSecurity?: string;
   json?: boolean;
 }
+
+type Row = CommBenchRow & { linkGbit: number | null; transportSecurity: TransportSecurity };
 
 /** How the compressed ops are measured, printed after the flags in --help. */
 const COMPRESSED_HELP = `
@@ -58,6 +62,7 @@ export function registerBenchComm(program: Command): void {
     .addOption(new Option('--warmup <k>', 'untimed iterations per case').default('2'))
     .addOption(new Option('--timeout-ms <ms>', 'time limit of one collective').default('120000'))
     .option('--netem <rate>', 'every rank in its own network namespace, each NIC shaped to RATE (needs root and iproute2)')
+    .option('--transport-security <modes>', `comma-separated ${TRANSPORT_SECURITY_MODES.join(', ')}: one launch per mode, in this order, rows side by side (default $${TRANSPORT_SECURITY_ENV}, else encrypt)`)
     .option('--json', 'one JSON object per line')
     .addHelpText('after', COMPRESSED_HELP)
     .action(async (flags: BenchCommFlags, command: Command) => {
@@ -73,34 +78,43 @@ async function benchComm(flags: BenchCommFlags, sizesGiven: boolean): Promise<nu
     parseRate(flags.netem, '--netem');
     if (nproc < 2) throw new InvalidArgumentError('--nproc', flags.nproc, 'at least 2 with --netem (the link is measured between two ranks)');
   }
+  const modes = flags.transportSecurity === undefined
+    ? [resolveTransportSecurity(undefined)]
+    : listOf('--transport-security', flags.transportSecurity, TRANSPORT_SECURITY_MODES) as TransportSecurity[];
   const machine = machineInfo();
-  const rows: (CommBenchRow & { linkGbit: number | null })[] = [];
-  let linkGbit: number | null = null;
+  const rows: Row[] = [];
   const interrupt = onInterrupt();
   try {
-    const result = await launch({
-      nproc,
-      script: fileURLToPath(workerScriptUrl()),
-      args: [JSON.stringify(config)],
-      jobToken: process.env[JOB_TOKEN_ENV],
-      netem: flags.netem === undefined ? undefined : { rate: flags.netem, measureLink: true },
-      signal: interrupt.signal,
-      onEvent: (event) => {
-        if (event.type === 'netem-ready') {
-          linkGbit = event.linkGbit ?? null;
-          if (!flags.json) process.stderr.write(`emulated link ${flags.netem}: single-stream ${linkGbit?.toFixed(3) ?? '?'} Gbit/s\n`);
-        } else if (event.type === 'output') {
-          const row = event.rank === 0 && event.stream === 'stdout' ? decodeRow(event) : undefined;
-          if (!row) process.stderr.write(`[rank ${event.rank}] ${event.line}\n`);
-          else if (flags.json) process.stdout.write(`${JSON.stringify({ ...row, linkGbit, machine })}\n`);
-          else rows.push({ ...row, linkGbit });
-        }
-      },
-    });
+    for (const transportSecurity of modes) {
+      let linkGbit: number | null = null;
+      const result = await launch({
+        nproc,
+        script: fileURLToPath(workerScriptUrl()),
+        args: [JSON.stringify(config)],
+        jobToken: process.env[JOB_TOKEN_ENV],
+        env: { [TRANSPORT_SECURITY_ENV]: transportSecurity },
+        netem: flags.netem === undefined ? undefined : { rate: flags.netem, measureLink: true },
+        signal: interrupt.signal,
+        onEvent: (event) => {
+          if (event.type === 'netem-ready') {
+            linkGbit = event.linkGbit ?? null;
+            if (!flags.json) process.stderr.write(`emulated link ${flags.netem}: single-stream ${linkGbit?.toFixed(3) ?? '?'} Gbit/s\n`);
+          } else if (event.type === 'output') {
+            const row = event.rank === 0 && event.stream === 'stdout' ? decodeRow(event) : undefined;
+            if (!row) process.stderr.write(`[rank ${event.rank}] ${event.line}\n`);
+            else if (flags.json) process.stdout.write(`${JSON.stringify({ ...row, linkGbit, transportSecurity, machine })}\n`);
+            else rows.push({ ...row, linkGbit, transportSecurity });
+          }
+        },
+      });
+      if (!result.ok) {
+        if (!flags.json) printRows(rows, machine);
+        process.stderr.write(`lion-cub: bench comm failed (transport security ${transportSecurity}): ${describeFailure(result.failure!)}\n`);
+        return EXIT_FAILURE;
+      }
+    }
     if (!flags.json) printRows(rows, machine);
-    if (result.ok) return 0;
-    process.stderr.write(`lion-cub: bench comm failed: ${describeFailure(result.failure!)}\n`);
-    return EXIT_FAILURE;
+    return 0;
   } finally {
     interrupt.dispose();
   }
@@ -137,12 +151,16 @@ function checkWorldSize(config: CommBenchConfig, nproc: number, text: string): v
   }
 }
 
-function printRows(rows: (CommBenchRow & { linkGbit: number | null })[], machine: ReturnType<typeof machineInfo>): void {
+function printRows(rows: Row[], machine: ReturnType<typeof machineInfo>): void {
   process.stdout.write(`machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}\n`);
-  const speedups = speedupsOverFp32Allreduce(rows);
+  // Each row against the float32 allreduce of its own security mode.
+  const speedups = rows.map((row, i) => {
+    const same = rows.filter((r) => r.transportSecurity === row.transportSecurity);
+    return speedupsOverFp32Allreduce(same)[same.indexOf(rows[i])];
+  });
   const anySpeedup = speedups.some((x) => x !== null);
   printTable(rows.map((r, i) => ({
-    op: r.op, dtype: r.dtype, params: r.params, bytes: r.bytes, N: r.worldSize,
+    op: r.op, security: r.transportSecurity, dtype: r.dtype, params: r.params, bytes: r.bytes, N: r.worldSize,
     'time ms': r.timeMs.toFixed(3), 'min ms': r.minMs.toFixed(3), 'max ms': r.maxMs.toFixed(3), 'comm ms': r.commMs.toFixed(3),
     'algbw GB/s': r.algbw.toFixed(3), 'busbw GB/s': r.busbw.toFixed(3), 'busbw Gbit/s': (r.busbw * 8).toFixed(3),
     'fp32-equiv algbw GB/s': r.fp32EquivAlgbw.toFixed(3),

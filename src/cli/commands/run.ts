@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
 import { describeFailure, launch } from '../../launch/launch.js';
 import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
+import { transportSecurityEnv, transportSecurityFromFlag, transportSecurityOption } from '../transport-security-flag.js';
 import type { LaunchEvent } from '../../launch/events.js';
 import { formatRate, parseRate } from '../../netem/rate.js';
 import { EXIT_FAILURE } from '../run-cli.js';
@@ -18,6 +19,7 @@ interface RunFlags extends ResilienceFlags {
   masterPort?: string;
   netem?: string;
   measureLink?: boolean;
+  transportSecurity?: string;
   graceMs: string;
 }
 
@@ -34,6 +36,7 @@ export function registerRun(program: Command): void {
     .option('--master-port <port>', 'rendezvous port (default: a free port on one node)')
     .option('--netem <rate>', 'run each rank in its own network namespace behind a switch, every NIC shaped to RATE (e.g. 100mbit, 1gbit); needs root and iproute2')
     .option('--measure-link', 'with --netem: measure the single-stream throughput of the emulated link before starting')
+    .addOption(transportSecurityOption())
     .addOption(new Option('--grace-ms <ms>', 'time between SIGTERM and SIGKILL when stopping workers').default('5000'));
   addResilienceOptions(command, { stall: false })
     .argument('<script>', 'worker script (.js, .mjs, or .ts through tsx)')
@@ -60,6 +63,7 @@ async function runCommand(script: string, args: string[], flags: RunFlags): Prom
       script,
       args,
       jobToken: process.env[JOB_TOKEN_ENV],
+      env: transportSecurityEnv(transportSecurityFromFlag(flags.transportSecurity)),
       netem: flags.netem === undefined ? undefined : { rate: flags.netem, measureLink: flags.measureLink === true },
       stopGraceMs: parseInteger('--grace-ms', flags.graceMs),
       heartbeatTimeoutMs: resilience.heartbeatTimeoutMs,

@@ -11,6 +11,8 @@ import { strategyNames } from '../../sync/registry.js';
 import { DEFAULT_STEPS, LR_SCHEDULES, TRAIN_BACKENDS, TRAIN_DEFAULTS } from '../../train/config.js';
 import type { DoneEvent, StartEvent, TrainEvent } from '../../train/events.js';
 import { runTrainingJob } from '../../train/job.js';
+import { rateLimitedWarnings } from '../../comm/rate-limited-warnings.js';
+import { transportSecurityEnv, transportSecurityOption } from '../transport-security-flag.js';
 import { workloadNames } from '../../workloads/registry.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../run-cli.js';
 import { DEFAULT_NPROC, parseTrainInvocation, type TrainFlags, type TrainInvocation } from '../train-flags.js';
@@ -55,6 +57,7 @@ export function registerTrain(program: Command): void {
     .option('--max-consecutive-skips <n>', `end the run after this many steps in a row are skipped for a NaN or ±∞ gradient (default ${d.maxConsecutiveSkips})`)
     .option('--resume', 'continue the run in --out from its newest checkpoint')
     .option('--netem <rate>', 'each worker in its own network namespace, every NIC shaped to RATE (e.g. 1gbit); needs root and iproute2')
+    .addOption(transportSecurityOption())
     .option('--out <dir>', 'run directory: config.json, metrics.jsonl, checkpoints/ (default: write nothing)')
     .option('--json', 'one JSON object per step (and evaluation) on stdout, then a summary object with final: true');
   addResilienceOptions(command, { stall: true })
@@ -100,6 +103,7 @@ async function runParent(inv: TrainInvocation, resilience: Resilience): Promise<
       script: fileURLToPath(trainWorkerScriptUrl()),
       args: [JSON.stringify(payload)],
       jobToken: process.env[JOB_TOKEN_ENV],
+      env: transportSecurityEnv(inv.transportSecurity),
       netem: inv.netem === null ? undefined : { rate: inv.netem },
       heartbeatTimeoutMs: resilience.heartbeatTimeoutMs,
       signal: interrupt.signal,
@@ -141,10 +145,14 @@ async function runMember(inv: TrainInvocation, resilience: Resilience): Promise<
   try {
     await runTrainingJob({
       config: inv.config, outDir: inv.outDir, resume: inv.resume,
-      processGroup: { stallWarningMs: resilience.stallWarningMs, onStall: (report) => { process.stderr.write(`lion-cub: stall: ${describeStall(report)}\n`); } },
+      processGroup: {
+        transportSecurity: inv.transportSecurity,
+        stallWarningMs: resilience.stallWarningMs,
+        onStall: (report) => { process.stderr.write(`lion-cub: stall: ${describeStall(report)}\n`); },
+      },
       onJoined: (info) => { rank = info.rank; },
       onEvent: (event) => { if (rank === 0) view.event(event); },
-      onWarning: (message) => { process.stderr.write(`lion-cub: warning: ${rank === null ? '' : `rank ${rank}: `}${message}\n`); },
+      onWarning: rateLimitedWarnings((message) => { process.stderr.write(`lion-cub: warning: ${rank === null ? '' : `rank ${rank}: `}${message}\n`); }),
     });
   } catch (error) {
     view.finish();
