@@ -56,7 +56,8 @@ export function instantiateKernelModule<T>(name: string, memory: WebAssembly.Mem
 // Sources run from src/kernels/ (tests), compiled code from dist/src/kernels/; build/ is at the package root.
 const BUILD_DIRS = ['../../build/', '../../../build/'];
 
-function readKernelFile(name: string): Buffer {
+/** The bytes of build/<name>.wasm; throws LionCubError `kernels_missing` when it was not built. */
+export function readKernelFile(name: string): Buffer {
   for (const dir of BUILD_DIRS) {
     const url = new URL(`${dir}${name}.wasm`, import.meta.url);
     if (existsSync(url)) return readFileSync(url);

@@ -3,6 +3,7 @@
 
 import { LionCubError } from '../errors.js';
 import { HEARTBEAT_PRELOAD_IMPORT } from './heartbeat.js';
+import { nodeNeedsRelaxedSimdFlag, RELAXED_SIMD_FLAG } from '../kernels/gemm.js';
 
 /**
  * Preloaded into every worker. If the launcher dies without a chance to stop its workers (SIGKILL,
@@ -52,7 +53,8 @@ function tsxLoaderSpecifier(script: string): string {
  * namespace is given. Throws TypeScriptLoaderMissingError for a .ts script without tsx installed.
  */
 export function workerCommand(script: string, scriptArgs: readonly string[], netns?: string): WorkerCommand {
-  const nodeArgs: string[] = [];
+  // Relaxed SIMD lets the dense-layer kernels use fused multiply-adds (src/kernels/gemm.ts).
+  const nodeArgs: string[] = nodeNeedsRelaxedSimdFlag() ? [RELAXED_SIMD_FLAG] : [];
   if (isTypeScriptScript(script)) nodeArgs.push('--import', tsxLoaderSpecifier(script));
   nodeArgs.push('--import', PARENT_WATCHDOG_IMPORT, '--import', HEARTBEAT_PRELOAD_IMPORT, script, ...scriptArgs);
   if (netns === undefined) return { command: process.execPath, args: nodeArgs };

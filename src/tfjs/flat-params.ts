@@ -7,6 +7,7 @@
 import { tf, type Scalar } from './tf.js';
 import type { NamedVariable } from './model.js';
 import { InvalidArgumentError, LionCubError } from '../errors.js';
+import { readTensorInto, writeTensorInPlace } from './wasm-tensor-memory.js';
 
 /** Where one parameter tensor lives in the flat vector: elements [offset, offset + length). */
 export interface ParamSegment {
@@ -74,14 +75,16 @@ export class FlatParams {
   }
 
   /**
-   * Assigns `src` (length numParams) to the variables. The values are copied into new tensors,
-   * so later changes to `src` do not reach the model. Old variable data is released by assign().
+   * Assigns `src` (length numParams) to the variables. The values are copied, so later changes to `src` do not
+   * reach the model: on wasm straight into each variable's own buffer (no new tensors; wasm-tensor-memory.ts),
+   * elsewhere into new tensors whose old data assign() releases.
    */
   write(src: Float32Array): void {
     this.checkBuffer('src', src);
     const copy = this.aliasesInput();
     for (let i = 0; i < this.segments.length; i++) {
       const { offset, length, shape } = this.segments[i];
+      if (writeTensorInPlace(this.variables[i].variable, src.subarray(offset, offset + length))) continue;
       const part = copy ? src.slice(offset, offset + length) : src.subarray(offset, offset + length);
       const value = tf.tensor(part, shape as number[], 'float32');
       this.variables[i].variable.assign(value);
@@ -112,8 +115,8 @@ export class FlatParams {
       for (let i = 0; i < this.segments.length; i++) {
         const { offset, length } = this.segments[i];
         const g = grads[vars[i].name];
-        if (g) out.set(g.dataSync() as Float32Array, offset);
-        else out.fill(0, offset, offset + length);
+        if (!g) out.fill(0, offset, offset + length);
+        else if (!readTensorInto(g, out, offset)) out.set(g.dataSync() as Float32Array, offset);
       }
       return { loss: value.dataSync()[0], grads: out };
     } finally {

@@ -12,6 +12,8 @@ import {
 } from './matmul-override.js';
 import { seededRandom } from '../random.js';
 import { kernelMemory } from '../kernels/load.js';
+import { gemmVariant } from '../kernels/gemm.js';
+import { gemmNtReference } from '../kernels/gemm-reference.js';
 
 before(async () => {
   const info = await initBackend({ backend: 'wasm', fallbackToCpu: false, fastTransposedMatMul: false });
@@ -112,7 +114,7 @@ test('rank-4 batched products (attention shapes) match the reference in every la
   }
 });
 
-test('with the override a transposed product is bit-identical to the plain kernel on pre-transposed data', () => {
+test('with the override each layout is bit-identical to its kernel\'s order of summation', () => {
   installTransposedMatMulOverride('wasm');
   const [m, k, n] = [37, 50, 29];
   const a = tf.tensor2d(randomArray(m * k, 1), [m, k]);
@@ -120,9 +122,15 @@ test('with the override a transposed product is bit-identical to the plain kerne
   const aT = tf.tensor2d(tf.transpose(a).dataSync() as Float32Array, [k, m]);
   const bT = tf.tensor2d(tf.transpose(b).dataSync() as Float32Array, [n, k]);
   const plain = tf.matMul(a, b).dataSync();
+  // X·W and Xᵀ·dY both sum over k in ascending order, one multiply-add per term.
   assert.deepEqual(tf.matMul(aT, b, true, false).dataSync(), plain);
-  assert.deepEqual(tf.matMul(a, bT, false, true).dataSync(), plain);
-  assert.deepEqual(tf.matMul(aT, bT, true, true).dataSync(), plain);
+  // dY·Wᵀ sums in four lanes (gemm-reference.ts).
+  const nt = new Float32Array(m * n);
+  gemmNtReference(a.dataSync() as Float32Array, bT.dataSync() as Float32Array, nt, m, k, n, gemmVariant() === 'relaxed');
+  if (gemmVariant() === 'simd') assert.deepEqual(tf.matMul(a, bT, false, true).dataSync(), nt);
+  else assertClose(tf.matMul(a, bT, false, true).dataSync(), nt, 1e-6 * k, 'a·bTᵀ');
+  // Both transposed: transposed copies on XNNPACK, another order of summation.
+  assertClose(tf.matMul(aT, bT, true, true).dataSync(), plain, 1e-6 * k, 'aTᵀ·bTᵀ');
   tf.disposeVariables();
   tf.dispose([a, b, aT, bT]);
 });
@@ -192,7 +200,7 @@ test('the override leaves no tensors or backend buffers behind, and gradients ag
   tf.dispose([a, b]);
 });
 
-test('a small operand times a large transposed one runs swapped, exactly, and leaves nothing behind', () => {
+test('a small operand times a large transposed one is exact and leaves nothing behind', () => {
   // dX = dY·Wᵀ of a dense layer's backward pass: dY [batch, out], W [in, out].
   assert.equal(swappedIsCheaper([4, 60], [90, 60], false, true), true, 'dY·Wᵀ');
   assert.equal(swappedIsCheaper([60, 4], [60, 90], true, false), false, 'Xᵀ·dY keeps the direct form');
@@ -219,12 +227,14 @@ test('a small operand times a large transposed one runs swapped, exactly, and le
   const expected = referenceMatMul(aValues, [m, k], wValues, [n, k], false, true);
   assertClose(plain, expected, 1e-5 * k, 'dY·Wᵀ');
   assertClose(fused, expected.map((v, i) => Math.max(0, v + biasValues[i % n])), 1e-5 * k, 'fused dY·Wᵀ + bias, relu');
-  // Against the plain kernel on a pre-transposed W: the same sums in the same order.
-  const direct = tf.tidy(() => tf.matMul(tf.tensor2d(aValues, [m, k]), tf.transpose(tf.tensor2d(wValues, [n, k]))).dataSync());
-  assert.deepEqual(plain, direct);
+  // dY·Wᵀ runs on the dense kernel, which reads W row by row: the same sums in the same order as its reference.
+  const reference = new Float32Array(m * n);
+  gemmNtReference(Float32Array.from(aValues), Float32Array.from(wValues), reference, m, k, n, gemmVariant() === 'relaxed');
+  if (gemmVariant() === 'simd') assert.deepEqual(plain, reference);
+  else assertClose(plain, Array.from(reference), 1e-6 * k, 'dY·Wᵀ against the fused reference');
 });
 
-test('a product on the row kernel leaves views of the shared kernel memory attached', () => {
+test('a dense-kernel product leaves views of the shared kernel memory attached', () => {
   installTransposedMatMulOverride('wasm');
   // A view taken before the product, as the trainer holds its gradient buffer through a forward pass.
   const region = kernelMemory.allocF32(16);

@@ -1,4 +1,4 @@
-// Replaces the wasm backend's matmul kernels so every product it can take runs on the fast XNNPACK path, correctly.
+// Replaces the wasm backend's matmul kernels so every product runs on a fast path, correctly.
 //
 // tfjs-backend-wasm 4.22 sends a matmul to XNNPACK only when neither operand is
 // transposed and both batch sizes are 1; everything else goes to a scalar
@@ -8,22 +8,21 @@
 // The loop is also wrong for _FusedMatMul: it adds the bias at a flat index
 // instead of per column and once per 48-wide block of the shared dimension, and
 // clamps (ReLU) partial sums. This override therefore:
-//   1. materialises a transposed operand with the backend's own Transpose kernel
-//      (O(n²) traffic against the product's O(n³) work), or, when that moves
-//      fewer values, computes the transposed product (op(B)ᵀ·op(A)ᵀ)ᵀ: the
-//      backward pass's dX = dY·Wᵀ then never copies the large W (mnist-mlp,
-//      batch 8: 110 → 32 ms per forward+backward, bench/tfjs-step.ts);
-//   2. folds a batched left operand into rows when the right operand is shared
-//      ([B, M, K]·[1, K, N] = one [B·M, K]·[K, N] product), so XNNPACK runs it;
+//   1. runs float32 products of a dense layer (X·W with bias and ReLU, dY·Wᵀ, Xᵀ·dY; a batched left operand
+//      times a shared right one folded into rows) on lion-cub's own kernels, in place on the backend's heap
+//      (wasm-dense-matmul.ts): nothing is transposed or packed;
+//   2. otherwise (wasm kernels off, both operands transposed, other dtypes) materialises a transposed operand
+//      with the backend's own Transpose kernel, or, when that moves fewer values, computes the transposed
+//      product (op(B)ᵀ·op(A)ᵀ)ᵀ, and runs XNNPACK;
 //   3. runs a genuinely batched product (attention) as one XNNPACK product per
 //      batch entry over zero-copy views (wasm-batched-matmul.ts);
-//   4. for a batched fused product, runs the plain product and then applies
+//   4. for a fused product no kernel fuses, runs the plain product and then applies
 //      bias and activation with the backend's own kernels.
 
 import { tf } from './tf.js';
 import { batchedMatMulViaViews } from './wasm-batched-matmul.js';
 import type { TensorInfo } from './wasm-backend-internals.js';
-import { ROW_KERNEL_MAX_ROWS, rowMatMul } from './wasm-row-matmul.js';
+import { denseMatMul } from './wasm-dense-matmul.js';
 
 type KernelConfig = NonNullable<ReturnType<typeof tf.getKernel>>;
 type KernelFunc = KernelConfig['kernelFunc'];
@@ -37,9 +36,6 @@ const ACTIVATION_KERNELS: Record<string, string> = {
 const HELPER_KERNELS = ['Transpose', 'Add', ...Object.values(ACTIVATION_KERNELS)];
 
 const installed = new Map<string, KernelConfig[]>();
-
-/** Right operands XNNPACK has packed (it keeps them packed until the tensor is disposed): products with them stay there. */
-const packedWeights = new WeakSet<object>();
 
 /**
  * Re-registers BatchMatMul and _FusedMatMul for `backendName` (default 'wasm') as described in
@@ -102,19 +98,14 @@ function matMulKernel(original: KernelFunc, plainKernel: KernelFunc, helpers: Ma
     const backend = args.backend as unknown as DisposingBackend;
     const run = (name: string, kernelInputs: Record<string, TensorInfo>, kernelAttrs: object = {}): TensorInfo =>
       helpers.get(name)!({ inputs: kernelInputs, backend: args.backend, attrs: kernelAttrs } as unknown as KernelArgs) as unknown as TensorInfo;
-    if (!attrs.transposeA && !attrs.transposeB && aBatch === 1 && bBatch === 1) {
-      const rows = inputs.a.shape[inputs.a.shape.length - 2];
-      if (rows <= ROW_KERNEL_MAX_ROWS && !packedWeights.has(inputs.b.dataId) && inputs.a.dtype === 'float32' && inputs.b.dtype === 'float32') {
-        const outShape = [
-          ...tf.broadcast_util.assertAndGetBroadcastShape(inputs.a.shape.slice(0, -2), inputs.b.shape.slice(0, -2)),
-          rows, inputs.b.shape[inputs.b.shape.length - 1],
-        ];
-        const product = rowMatMul(args.backend, inputs.a, inputs.b, outShape);
-        if (product) return (isFused ? fusedViaPlain(product, inputs, attrs, run, backend) : product) as unknown as ReturnType<KernelFunc>;
-      }
-      packedWeights.add(inputs.b.dataId);
-      return original(args);
-    }
+    // Bias and ReLU fuse into X·W; any other fused product runs plain here, then bias and activation follow.
+    const activation = attrs.activation ?? 'linear';
+    const fuses = isFused && !attrs.transposeA && !attrs.transposeB && (activation === 'linear' || activation === 'relu');
+    const dense = denseMatMul(args.backend, inputs.a, inputs.b, {
+      transposeA: attrs.transposeA, transposeB: attrs.transposeB,
+      bias: fuses ? inputs.bias : undefined, relu: fuses && activation === 'relu',
+    });
+    if (dense) return (isFused && !fuses ? fusedViaPlain(dense, inputs, attrs, run, backend) : dense) as unknown as ReturnType<KernelFunc>;
 
     const temporaries: TensorInfo[] = [];
     const transposeLastTwo = (x: TensorInfo): TensorInfo => {

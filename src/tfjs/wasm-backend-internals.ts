@@ -10,6 +10,8 @@ export interface WasmModule {
   tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
   /** The module's heap as float32; replaced by the module when its memory grows, so read it after allocating. */
   HEAPF32: Float32Array;
+  /** The module's raw exports; `memory` is its heap, which lion-cub's own kernels are instantiated on. */
+  asm?: { memory?: unknown };
 }
 
 export interface WasmBackendInternals {
@@ -17,12 +19,20 @@ export interface WasmBackendInternals {
   dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
   dataIdNextNumber: number;
   makeOutput(shape: number[], dtype: string): TensorInfo;
+  /** How many tensors share `dataId`'s memory (a variable's own buffer has 1). */
+  refCount(dataId: object): number;
+}
+
+/** The heap of the backend's module, or null when it is not reachable. */
+export function wasmHeapMemory(be: WasmBackendInternals): WebAssembly.Memory | null {
+  const memory = be.wasm.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
 /** The backend's internals, or null when `backend` is not the expected wasm backend. */
 export function wasmInternals(backend: unknown): WasmBackendInternals | null {
   const b = backend as Partial<WasmBackendInternals> | null;
-  if (!b || typeof b.makeOutput !== 'function' || typeof b.dataIdNextNumber !== 'number' || !b.dataIdMap || !b.wasm) return null;
+  if (!b || typeof b.makeOutput !== 'function' || typeof b.refCount !== 'function' || typeof b.dataIdNextNumber !== 'number' || !b.dataIdMap || !b.wasm) return null;
   if (typeof b.wasm.cwrap !== 'function' || typeof b.wasm.tfjs?.registerTensor !== 'function' || typeof b.wasm.tfjs?.disposeData !== 'function') return null;
   if (!(b.wasm.HEAPF32 instanceof Float32Array)) return null;
   return b as WasmBackendInternals;

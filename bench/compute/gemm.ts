@@ -1,0 +1,45 @@
+// The dense-layer kernels (assembly/gemm.ts) on the three products of each layer of an MLP: ms and GFLOP/s.
+//
+// Operands live in a wasm memory of their own, laid out as a TF.js dense layer stores them (W is [in, out]):
+// X·W (m = batch), dY·Wᵀ (W read row by row, no transpose), Xᵀ·dY (k = batch).
+
+import { measureSync } from '../harness.js';
+import { KernelMemory } from '../../src/kernels/kernel-memory.js';
+import { gemmKernels, type GemmVariant } from '../../src/kernels/gemm.js';
+
+export type DenseProduct = 'X·W' | 'dY·Wᵀ' | 'Xᵀ·dY';
+
+export interface GemmBenchRow {
+  what: 'gemm';
+  variant: GemmVariant;
+  product: DenseProduct;
+  layer: number;
+  m: number;
+  k: number;
+  n: number;
+  batch: number;
+  msMedian: number;
+  msMin: number;
+  gflops: number;
+}
+
+/** Times every product of every layer of the MLP with layer widths `sizes` at `batch` rows, with `variant`. */
+export function* runGemmBench(sizes: readonly number[], batch: number, repeats: number, variant: GemmVariant): Generator<GemmBenchRow> {
+  for (let layer = 0; layer + 1 < sizes.length; layer++) {
+    const [inputs, outputs] = [sizes[layer], sizes[layer + 1]];
+    const memory = new KernelMemory();
+    const kernels = gemmKernels(memory.memory, variant);
+    const regions = [batch * inputs, inputs * outputs, batch * outputs, inputs * outputs, batch * inputs].map((n) => memory.allocF32(n));
+    for (const region of regions) region.f32().forEach((_, i, a) => { a[i] = Math.sin(i); });
+    const [x, w, dy, dw, dx] = regions.map((r) => r.offset);
+    const products: Array<[DenseProduct, [number, number, number], () => void]> = [
+      ['X·W', [batch, inputs, outputs], () => kernels.gemm_nn(x, w, dy, 0, false, batch, inputs, outputs)],
+      ['dY·Wᵀ', [batch, outputs, inputs], () => kernels.gemm_nt(dy, w, dx, batch, outputs, inputs)],
+      ['Xᵀ·dY', [inputs, batch, outputs], () => kernels.gemm_tn(x, dy, dw, inputs, batch, outputs)],
+    ];
+    for (const [product, [m, k, n], run] of products) {
+      const t = measureSync(run, { warmup: 3, repeats });
+      yield { what: 'gemm', variant, product, layer, m, k, n, batch, msMedian: t.medianMs, msMin: t.minMs, gflops: (2 * m * k * n) / t.medianMs / 1e6 };
+    }
+  }
+}
