@@ -51,7 +51,7 @@ const rules: Record<string, string[]> = {
   tfjs: ['errors', 'random', 'kernels'],
   workloads: ['errors', 'tfjs'],
   train: ['errors', 'kernels', 'optim', 'comm', 'launch', 'sync', 'tfjs', 'workloads'],
-  bench: ['errors', 'random', 'kernels', 'codec', 'optim', 'comm', 'netem', 'launch', 'sync', 'costmodel', 'train'],
+  bench: ['errors', 'random', 'kernels', 'codec', 'optim', 'comm', 'netem', 'launch', 'sync', 'costmodel', 'tfjs', 'workloads', 'train'],
   cli: ['errors', 'codec', 'comm', 'netem', 'launch', 'sync', 'costmodel', 'workloads', 'train', 'bench'],
   index: ['errors', 'kernels', 'codec', 'optim', 'comm', 'netem', 'launch', 'sync'],
   'architecture.test': [],

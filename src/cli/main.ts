@@ -21,6 +21,7 @@ const program = new Command()
 registerBench(program);
 (await import('./commands/bench-comm.js')).registerBenchComm(program);
 (await import('./commands/bench-train.js')).registerBenchTrain(program);
+(await import('./commands/bench-compute.js')).registerBenchCompute(program);
 (await import('./commands/run.js')).registerRun(program);
 (await import('./commands/netem.js')).registerNetem(program);
 (await import('./commands/train.js')).registerTrain(program);

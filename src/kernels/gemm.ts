@@ -2,7 +2,6 @@
 // instantiates it on any wasm memory (the tfjs wasm heap, or lion-cub's kernel memory) to run in place.
 
 import { setFlagsFromString } from 'node:v8';
-import { InvalidArgumentError } from '../errors.js';
 import { instantiateKernelModule, readKernelFile } from './load.js';
 
 /** The raw exports: pointers are byte offsets into the memory the instance was made on. */
@@ -15,7 +14,7 @@ export interface GemmKernels {
 /** 'relaxed': multiply-adds are f32x4.relaxed_madd (fused with FMA); 'simd': a multiply then an add. */
 export type GemmVariant = 'relaxed' | 'simd';
 
-/** The option Node 20 needs to run relaxed SIMD (newer Node has it on). */
+/** The option Node 20 needs to run relaxed SIMD (newer Node has it on); launch/worker-command.ts passes it to workers. */
 export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
 
 let chosen: GemmVariant | null = null;
@@ -30,16 +29,12 @@ const instances = new WeakMap<WebAssembly.Memory, GemmKernels>();
 export function gemmVariant(): GemmVariant {
   if (chosen === null) {
     const wanted = process.env.LION_CUB_GEMM;
-    if (wanted !== 'simd' && !relaxedSimdSupported() && nodeNeedsRelaxedSimdFlag()) setFlagsFromString(RELAXED_SIMD_FLAG);
+    if (wanted !== 'simd' && !relaxedSimdSupported()) setFlagsFromString(RELAXED_SIMD_FLAG);
     chosen = wanted !== 'simd' && relaxedSimdSupported() ? 'relaxed' : 'simd';
   }
   return chosen;
 }
 
-/** Node before 22 (V8 before 11.4) ships relaxed SIMD off, behind RELAXED_SIMD_FLAG. */
-export function nodeNeedsRelaxedSimdFlag(version: string = process.versions.node): boolean {
-  return Number(version.split('.')[0]) < 22;
-}
 
 /** Whether this runtime runs relaxed SIMD without extra options (false on Node 20 started without the flag). */
 export function relaxedSimdSupported(): boolean {
@@ -60,11 +55,4 @@ export function gemmKernels(memory: WebAssembly.Memory, variant: GemmVariant = g
     instances.set(memory, kernels);
   }
   return kernels;
-}
-
-/** Throws InvalidArgumentError unless m, k, n are int32 dimensions ≥ 0. */
-export function checkGemmDims(m: number, k: number, n: number): void {
-  for (const [name, value] of [['m', m], ['k', k], ['n', n]] as const) {
-    if (!Number.isSafeInteger(value) || value < 0 || value > 0x7fffffff) throw new InvalidArgumentError(name, value, 'a non-negative int32 dimension');
-  }
 }

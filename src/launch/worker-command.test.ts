@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PARENT_WATCHDOG_IMPORT, isTypeScriptScript, workerCommand } from './worker-command.js';
+import { PARENT_WATCHDOG_IMPORT, RELAXED_SIMD_FLAG, isTypeScriptScript, nodeNeedsRelaxedSimdFlag, workerCommand } from './worker-command.js';
 import { HEARTBEAT_PRELOAD_IMPORT } from './heartbeat.js';
 import { describeFailure } from './events.js';
-import { nodeNeedsRelaxedSimdFlag, RELAXED_SIMD_FLAG } from '../kernels/gemm.js';
 
 /** Node options every worker gets before its loaders: relaxed SIMD on Node versions that ship it off. */
 const V8_OPTIONS = nodeNeedsRelaxedSimdFlag() ? [RELAXED_SIMD_FLAG] : [];

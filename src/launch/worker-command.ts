@@ -3,7 +3,6 @@
 
 import { LionCubError } from '../errors.js';
 import { HEARTBEAT_PRELOAD_IMPORT } from './heartbeat.js';
-import { nodeNeedsRelaxedSimdFlag, RELAXED_SIMD_FLAG } from '../kernels/gemm.js';
 
 /**
  * Preloaded into every worker. If the launcher dies without a chance to stop its workers (SIGKILL,
@@ -21,6 +20,14 @@ const PARENT_WATCHDOG_SOURCE = [
 ].join('\n');
 
 export const PARENT_WATCHDOG_IMPORT = `data:text/javascript,${encodeURIComponent(PARENT_WATCHDOG_SOURCE)}`;
+
+/** The option Node before 22 needs to run wasm relaxed SIMD, which the dense-layer kernels use when they can. */
+export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+
+/** Node before 22 (V8 before 11.4) ships relaxed SIMD off, behind RELAXED_SIMD_FLAG. */
+export function nodeNeedsRelaxedSimdFlag(version: string = process.versions.node): boolean {
+  return Number(version.split('.')[0]) < 22;
+}
 
 /** Raised when a .ts worker script is given but the TypeScript loader (tsx) cannot be found. */
 export class TypeScriptLoaderMissingError extends LionCubError {
@@ -53,7 +60,7 @@ function tsxLoaderSpecifier(script: string): string {
  * namespace is given. Throws TypeScriptLoaderMissingError for a .ts script without tsx installed.
  */
 export function workerCommand(script: string, scriptArgs: readonly string[], netns?: string): WorkerCommand {
-  // Relaxed SIMD lets the dense-layer kernels use fused multiply-adds (src/kernels/gemm.ts).
+  // Relaxed SIMD lets the dense-layer kernels (src/kernels/gemm.ts) use fused multiply-adds.
   const nodeArgs: string[] = nodeNeedsRelaxedSimdFlag() ? [RELAXED_SIMD_FLAG] : [];
   if (isTypeScriptScript(script)) nodeArgs.push('--import', tsxLoaderSpecifier(script));
   nodeArgs.push('--import', PARENT_WATCHDOG_IMPORT, '--import', HEARTBEAT_PRELOAD_IMPORT, script, ...scriptArgs);

@@ -4,8 +4,8 @@
 // X·W (m = batch), dY·Wᵀ (W read row by row, no transpose), Xᵀ·dY (k = batch).
 
 import { measureSync } from '../harness.js';
-import { KernelMemory } from '../../src/kernels/kernel-memory.js';
-import { gemmKernels, type GemmVariant } from '../../src/kernels/gemm.js';
+import { KernelMemory } from '../../kernels/kernel-memory.js';
+import { gemmKernels, type GemmVariant } from '../../kernels/gemm.js';
 
 export type DenseProduct = 'X·W' | 'dY·Wᵀ' | 'Xᵀ·dY';
 
