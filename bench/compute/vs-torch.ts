@@ -11,8 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, summarize } from '../../src/bench/harness.js';
 import { runComputeBench } from '../../src/bench/compute/step.js';
-import { runGemmBench, type GemmBenchRow } from '../../src/bench/compute/gemm.js';
-import { gemmVariant, type GemmVariant } from '../../src/kernels/gemm.js';
+import { gemmVariantsToBench, runGemmBench, type GemmBenchRow } from '../../src/bench/compute/gemm.js';
 
 interface TorchRow { what: 'blas' | 'step' | 'gemm'; product?: string; layer?: number; msMedian?: number; gflops?: number; libraries?: string[]; torch?: string }
 
@@ -44,7 +43,7 @@ function runTorch(): TorchRow[] | null {
 }
 
 const machine = machineInfo();
-const variants: GemmVariant[] = gemmVariant() === 'relaxed' ? ['simd', 'relaxed'] : ['simd'];
+const variants = gemmVariantsToBench();
 const ours: number[] = [];
 const theirs: number[] = [];
 const ourGemm = new Map<string, number[]>();

@@ -5,7 +5,7 @@
 
 import { measureSync } from '../harness.js';
 import { KernelMemory } from '../../kernels/kernel-memory.js';
-import { gemmKernels, type GemmVariant } from '../../kernels/gemm.js';
+import { gemmKernels, gemmVariant, type GemmVariant } from '../../kernels/gemm.js';
 
 export type DenseProduct = 'X·W' | 'dY·Wᵀ' | 'Xᵀ·dY';
 
@@ -21,6 +21,11 @@ export interface GemmBenchRow {
   msMedian: number;
   msMin: number;
   gflops: number;
+}
+
+/** Plain SIMD, and relaxed SIMD too when this engine runs it. */
+export function gemmVariantsToBench(): GemmVariant[] {
+  return gemmVariant() === 'relaxed' ? ['simd', 'relaxed'] : ['simd'];
 }
 
 /** Times every product of every layer of the MLP with layer widths `sizes` at `batch` rows, with `variant`. */

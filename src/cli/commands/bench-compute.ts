@@ -4,8 +4,7 @@
 import { Command, Option } from 'commander';
 import { machineInfo } from '../../bench/harness.js';
 import { runComputeBench, type ComputeBenchRow } from '../../bench/compute/step.js';
-import { runGemmBench, type GemmBenchRow } from '../../bench/compute/gemm.js';
-import { gemmVariant, type GemmVariant } from '../../kernels/gemm.js';
+import { gemmVariantsToBench, runGemmBench, type GemmBenchRow } from '../../bench/compute/gemm.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { workloadNames } from '../../workloads/registry.js';
 import { printTable } from '../table.js';
@@ -68,8 +67,7 @@ async function benchCompute(flags: ComputeFlags): Promise<void> {
   const workloadOptions = parseWorkloadOptions(flags.workloadOptions);
   const machine = machineInfo();
   const step = await runComputeBench({ workload: flags.workload, workloadOptions, batch, repeats });
-  const variants: GemmVariant[] = gemmVariant() === 'relaxed' ? ['simd', 'relaxed'] : ['simd'];
-  const gemm: GemmBenchRow[] = widths ? variants.flatMap((v) => [...runGemmBench(widths, batch, repeats, v)]) : [];
+  const gemm: GemmBenchRow[] = widths ? gemmVariantsToBench().flatMap((v) => [...runGemmBench(widths, batch, repeats, v)]) : [];
   if (flags.json) {
     for (const row of [step, ...gemm]) process.stdout.write(`${JSON.stringify({ ...row, machine })}\n`);
     return;
