@@ -31,10 +31,19 @@ export type { CommErrorCode, CommErrorFields } from './comm/errors.js';
 export type { DType } from './comm/codes.js';
 export { predictTraffic, wireBytes } from './comm/collectives/wire-bytes.js';
 
-// Sync strategies.
-export { createStrategy, registerStrategy, strategyNames, strategyInfo, validateStrategySpec } from './sync/registry.js';
-export type { StrategyInfo } from './sync/registry.js';
-export type { SyncStrategy, SyncStepStats, StrategyContext } from './sync/strategy.js';
+// Sync strategies, and what a strategy defined outside lion-cub is built from (CONTRIBUTING.md, "Add a sync strategy").
+export { createStrategy, registerStrategy, resolveStrategySpec, strategyNames, strategyInfo, validateStrategySpec } from './sync/registry.js';
+export type { StrategyInfo, SyncStrategy, SyncStepStats, StrategyContext } from './sync/strategy.js';
+export { choiceParam, intParam } from './sync/spec.js';
+export type { ParsedSpec } from './sync/spec.js';
+export { FINITE_AGREEMENT_OP, kernelOp } from './sync/step-work.js';
+export type { StepWork, StepOp, KernelOp, AllreduceOp, CompressedOp } from './sync/step-work.js';
+export { stepTraffic } from './sync/step-traffic.js';
+export type { StepTrafficSettings } from './sync/step-traffic.js';
+export { CompressedStrategy } from './sync/strategies/compressed.js';
+export type { UpdateCombiner, Combined } from './sync/strategies/compressed.js';
+export { Stopwatch } from './sync/stopwatch.js';
+export * from './sync/collectives/index.js';
 export { parseMomentumPolicy, scheduleSyncSteps } from './sync/momentum-policy.js';
 export type { MomentumPolicy, MomentumPayload } from './sync/momentum-policy.js';
 

@@ -6,7 +6,7 @@ export { modelError, collectiveModelError } from './model-error.js';
 export type { MeasuredStep, MeasuredCollective, ModelErrorReport, PointError } from './model-error.js';
 export { predictCollective, collectivePhases } from './collective-model.js';
 export type { CollectiveCall, CollectivePrediction } from './collective-model.js';
-export { MODEL_STRATEGIES, parseModelStrategy, stepSchedule, strategyLabel, unsupportedReason } from './strategy-schedule.js';
+export { modelStrategies, parseModelStrategy, stepSchedule, strategyLabel, unsupportedReason } from './strategy-schedule.js';
 export type { ModelStrategy, StepSchedule } from './strategy-schedule.js';
 export { momentumCost } from './momentum-cost.js';
 export type { MomentumSyncOptions, MomentumCost } from './momentum-cost.js';

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { InvalidArgumentError } from '../errors.js';
 import { compareStrategies, predictStep, SWEEP_WORLD_SIZES } from './predict.js';
-import { MODEL_STRATEGIES } from './strategy-schedule.js';
+import { modelStrategies } from './strategy-schedule.js';
 import { testConstants, wireOnlyConstants } from './test-support/constants.js';
 
 const constants = testConstants();
 
 test('N = 1: no communication, no bytes, every strategy is compute plus one Lion step', () => {
-  for (const strategy of MODEL_STRATEGIES) {
+  for (const strategy of modelStrategies()) {
     const p = predictStep({ strategy, numParams: 1_000_000, N: 1, linkGbit: 1, computeMs: 7, constants });
     assert.equal(p.commMs, 0, strategy);
     assert.equal(p.bytesPerRank, 0, strategy);
@@ -21,7 +21,7 @@ test('N = 1: no communication, no bytes, every strategy is compute plus one Lion
 
 test('step time never grows with the link rate, for every strategy, N and d', () => {
   fc.assert(fc.property(
-    fc.constantFrom(...MODEL_STRATEGIES), fc.constantFrom(...SWEEP_WORLD_SIZES), fc.integer({ min: 1, max: 50_000_000 }),
+    fc.constantFrom(...modelStrategies()), fc.constantFrom(...SWEEP_WORLD_SIZES), fc.integer({ min: 1, max: 50_000_000 }),
     fc.double({ min: 0.01, max: 1000, noNaN: true }), fc.double({ min: 1.01, max: 100, noNaN: true }),
     (strategy, n, d, slow, factor) => {
       if (strategy === 'cub-int8' && n > 127) return;

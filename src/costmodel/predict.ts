@@ -5,7 +5,7 @@ import type { CostConstants } from './constants.js';
 import { momentumCost, type MomentumSyncOptions } from './momentum-cost.js';
 import { bucketAfterIdle, contentionFactor, ONE_RANK_PER_HOST, pricePhases, type CostContext, type HostLoad } from './phase-cost.js';
 import { phaseBytes, type GroupSettings, type Phase } from './phases.js';
-import { MODEL_STRATEGIES, parseModelStrategy, stepSchedule, strategyLabel, unsupportedReason, type ModelStrategy } from './strategy-schedule.js';
+import { modelStrategies, parseModelStrategy, stepSchedule, strategyLabel, unsupportedReason, type ModelStrategy } from './strategy-schedule.js';
 
 export interface PredictStepInput {
   /** A strategy as `--sync` spells it ("cub-pbit:bits=4") or parsed. */
@@ -90,8 +90,7 @@ export function predictStep(input: PredictStepInput): StepPrediction {
   const codecMs = price('encode', schedule.encode) + price('decode', schedule.decode);
   bucket.bytes = bucketAfterIdle(ctx, input.computeMs + codecMs).bytes;
   const collectiveMs = price('comm', schedule.comm);
-  const compressed = !['noop', 'lion', 'lion-bf16'].includes(strategy.name);
-  const momentum = compressed ? momentumCost(input.momentum, input.numParams, input.N, input.group) : momentumCost(undefined, input.numParams, input.N);
+  const momentum = schedule.momentumPolicyApplies ? momentumCost(input.momentum, input.numParams, input.N, input.group) : momentumCost(undefined, input.numParams, input.N);
   const momentumMs = price('momentum', momentum.perStep) + price('momentum', momentum.perSync, momentum.syncsPerStep);
   const bytes = phaseBytes(schedule.comm).bytesSent
     + phaseBytes(momentum.perStep).bytesSent + momentum.syncsPerStep * phaseBytes(momentum.perSync).bytesSent;
@@ -116,10 +115,10 @@ export interface UnsupportedStrategy {
 }
 
 /**
- * predictStep for every strategy (default MODEL_STRATEGIES) with speedups over lion and lion-bf16 at the same
+ * predictStep for every strategy (default modelStrategies()) with speedups over lion and lion-bf16 at the same
  * N, link and compute time. Strategies that cannot run at N are listed with the reason instead.
  */
-export function compareStrategies(input: Omit<PredictStepInput, 'strategy'>, strategies: readonly string[] = MODEL_STRATEGIES): (StrategyComparison | UnsupportedStrategy)[] {
+export function compareStrategies(input: Omit<PredictStepInput, 'strategy'>, strategies: readonly string[] = modelStrategies()): (StrategyComparison | UnsupportedStrategy)[] {
   const lion = predictStep({ ...input, strategy: 'lion' }).stepMs;
   const bf16 = predictStep({ ...input, strategy: 'lion-bf16' }).stepMs;
   return strategies.map((text) => {

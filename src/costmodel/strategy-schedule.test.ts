@@ -6,14 +6,25 @@ import { InvalidArgumentError } from '../errors.js';
 import { parseMomentumPolicy, scheduleSyncSteps } from '../sync/momentum-policy.js';
 import { formatLinkGbit, parseLinkGbit } from './link-rate.js';
 import { momentumCost } from './momentum-cost.js';
+import { stepTraffic } from '../sync/step-traffic.js';
 import { phaseBytes } from './phases.js';
-import { MODEL_STRATEGIES, parseModelStrategy, strategyLabel, unsupportedReason } from './strategy-schedule.js';
+import { modelStrategies, parseModelStrategy, stepSchedule, strategyLabel, unsupportedReason } from './strategy-schedule.js';
 
 test('every listed strategy parses and prints back the same', () => {
-  for (const s of MODEL_STRATEGIES) assert.equal(strategyLabel(parseModelStrategy(s)), s);
-  assert.deepEqual(parseModelStrategy('cub-pbit'), { name: 'cub-pbit', bits: 4 });
-  assert.deepEqual(parseModelStrategy('cub-pbit:bits=8,quant=l1'), { name: 'cub-pbit', bits: 8 });
-  assert.deepEqual(parseModelStrategy('cub-int8:quant=l1'), { name: 'cub-int8' });
+  for (const s of modelStrategies()) assert.equal(strategyLabel(parseModelStrategy(s)), s);
+  assert.equal(parseModelStrategy('cub-pbit').label, 'cub-pbit:bits=4');
+  assert.equal(parseModelStrategy('cub-pbit:bits=8,quant=l1').label, 'cub-pbit:bits=8');
+  assert.equal(parseModelStrategy('cub-int8:quant=l1').label, 'cub-int8');
+});
+
+test('every priced strategy: the comm phases send what stepTraffic predicts for its registration on rank 0', () => {
+  for (const text of modelStrategies()) {
+    const s = parseModelStrategy(text);
+    for (const [n, d] of [[2, 1000], [5, 1 << 20], [64, 4097]]) {
+      const expected = stepTraffic(s.info.stepWork!(s.spec, d, n), n, 0).bytesSent;
+      assert.equal(phaseBytes(stepSchedule(s, d, n).comm).bytesSent, expected, `${text} N=${n} d=${d}`);
+    }
+  }
 });
 
 test('unknown names, parameters and unpriced quantisers are refused', () => {
@@ -23,10 +34,12 @@ test('unknown names, parameters and unpriced quantisers are refused', () => {
 });
 
 test('the collectives\' rank limits', () => {
-  assert.equal(unsupportedReason({ name: 'cub-int8' }, 127), null);
-  assert.match(unsupportedReason({ name: 'cub-int8' }, 128) ?? '', /127/);
-  assert.match(unsupportedReason({ name: 'cub-1bit' }, 4096) ?? '', /4095/);
-  assert.equal(unsupportedReason({ name: 'cub-pbit', bits: 8 }, 1024), null);
+  const limit = (spec: string, n: number) => unsupportedReason(parseModelStrategy(spec), n);
+  assert.equal(limit('cub-int8', 127), null);
+  assert.match(limit('cub-int8', 128) ?? '', /127/);
+  assert.match(limit('cub-1bit', 4096) ?? '', /4095/);
+  assert.match(limit('dlion-avg', 4096) ?? '', /4095/);
+  assert.equal(limit('cub-pbit:bits=8', 1024), null);
 });
 
 test('link rates: decimal tc units up to 10 tbit, formatted back', () => {

@@ -9,7 +9,7 @@ import { wasmDispatchCount } from '../kernels/load.js';
 import { layoutFromLengths } from '../optim/param-layout.js';
 import { warmupCosineSchedule } from '../optim/schedules.js';
 import { randomFloat32 } from '../random.js';
-import { rankSeed } from './registry.js';
+import { rankSeed } from './builtin-strategies.js';
 import { averageVote, bruteForceRun, int8Vote, majorityVote, pbitVote, type BruteForceSetup, type Combine } from './test-support/brute-force.js';
 import { kernelRun, type KernelRunOptions } from './test-support/kernel-run.js';
 import { withRanks } from './test-support/ranks.js';

@@ -3,6 +3,8 @@
 import type { ProcessGroup } from '../comm/process-group.js';
 import type { Lion } from '../optim/lion.js';
 import type { MomentumPolicy } from './momentum-policy.js';
+import type { ParsedSpec } from './spec.js';
+import type { StepWork } from './step-work.js';
 
 /** Time and traffic of one step, split the way benchmarks.md asks. */
 export interface SyncStepStats {
@@ -53,4 +55,29 @@ export interface StrategyContext {
   momentumPolicy: MomentumPolicy;
   /** Job seed: every rank passes the same one; strategies derive per-rank streams from it. */
   seed: number;
+}
+
+/**
+ * Everything lion-cub knows about a strategy, registered once with registerStrategy: how to build it, which
+ * parameters its spec takes, the largest group it serves, and what one step runs (for the cost model and the
+ * predicted bytes per step). `create`, `stepWork` and `maxWorldSize` receive the spec with its parameters
+ * already checked against `params`.
+ */
+export interface StrategyInfo {
+  name: string;
+  /** One line for --help and docs. */
+  summary: string;
+  /** Parameters accepted after the colon. */
+  params: readonly string[];
+  create(spec: ParsedSpec, ctx: StrategyContext): SyncStrategy;
+  /** Largest world size its collectives support, with the reason; omitted: no limit. */
+  maxWorldSize?: { ranks: number; reason: string };
+  /**
+   * What one step on `worldSize` ≥ 2 ranks runs for `numParams` parameters. Omitted: the cost model cannot price
+   * the strategy (`lion-cub model` says so) and no byte prediction exists. Throws InvalidArgumentError for a
+   * parameter value the cost model has no kernel for.
+   */
+  stepWork?(spec: ParsedSpec, numParams: number, worldSize: number): StepWork;
+  /** Specs `lion-cub model` prices by default (e.g. each bit width); default: just the name. Empty: none. */
+  modelVariants?: readonly string[];
 }

@@ -15,6 +15,9 @@ export interface Int8RingRunOptions extends RunOptions {
   output?: Uint32Array;
 }
 
+/** Largest group the int8 sum serves: s = ⌊127/N⌋ levels would be 0 beyond. */
+export const INT8_RING_MAX_WORLD_SIZE = 127;
+
 /** The group settings that pick its allreduce algorithm; they must equal the ProcessGroup's options. */
 export interface Int8RingTrafficSettings extends TrafficSettings {
   /** ProcessGroupOptions.allreduceAlgorithm. Default 'auto'. */
@@ -88,7 +91,7 @@ export class Int8Ring extends CompressedCollective {
   /** Throws InvalidArgumentError for a bad numValues or a world size above 127. */
   constructor(group: ProcessGroup, numValues: number) {
     super(group, numValues, 'Int8Ring');
-    if (this.worldSize > 127) {
+    if (this.worldSize > INT8_RING_MAX_WORLD_SIZE) {
       throw new InvalidArgumentError('group.worldSize', this.worldSize,
         'at most 127 ranks for the int8 sum (s = ⌊127/N⌋ would be 0 levels): use PbitAllreduce, which has no such limit');
     }
