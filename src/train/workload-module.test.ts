@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { preflightCheckpoints } from '../cli/train-preflight.js';
+import { preflightCheckpoints } from './checkpoint-preflight.js';
 import { InvalidArgumentError } from '../errors.js';
 import { initBackend } from '../tfjs/backend.js';
 import { loadWorkload, workloadModuleRef } from '../workloads/module.js';

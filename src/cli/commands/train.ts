@@ -16,7 +16,7 @@ import { transportSecurityEnv, transportSecurityOption } from '../transport-secu
 import { workloadNames } from '../../workloads/registry.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../run-cli.js';
 import { DEFAULT_NPROC, parseTrainInvocation, type TrainFlags, type TrainInvocation } from '../train-flags.js';
-import { preflightCheckpoints } from '../train-preflight.js';
+import { preflightCheckpoints } from '../../train/checkpoint-preflight.js';
 import { ProgressRenderer } from '../train-progress.js';
 import { describeSummary, trainSummary } from '../train-summary.js';
 import { decodeError, decodeEvent, isUsageErrorCode, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../train/train-wire.js';

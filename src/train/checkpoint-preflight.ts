@@ -1,16 +1,16 @@
-// Checks of `lion-cub train` that need the output directory, run before any worker starts.
+// Checks of a training run that need the output directory, run by `lion-cub train` before any worker starts.
 //
 // Workers check again, fully (checksums, the strategy's canonical name, the parameter count): this early pass
 // reads only checkpoint headers so that the common mistakes (no --resume into a used directory, resuming with
 // other settings or another number of workers) are reported in a second, not after N workers have started.
 
 import { join } from 'node:path';
-import { CheckpointError } from '../train/checkpoint-errors.js';
-import type { CheckpointHeader } from '../train/checkpoint-format.js';
-import { newestCommonStep } from '../train/common-checkpoint.js';
-import { checkpointDir, checkpointFileName, KEEP_CHECKPOINTS, listCheckpointSteps, ranksWithCheckpoints, readCheckpointHeader } from '../train/checkpoint-store.js';
-import type { TrainConfig } from '../train/config.js';
-import { describeDifferences, diffTrajectories, trajectoryOf } from '../train/fingerprint.js';
+import { CheckpointError } from './checkpoint-errors.js';
+import type { CheckpointHeader } from './checkpoint-format.js';
+import { newestCommonStep } from './common-checkpoint.js';
+import { checkpointDir, checkpointFileName, KEEP_CHECKPOINTS, listCheckpointSteps, ranksWithCheckpoints, readCheckpointHeader } from './checkpoint-store.js';
+import type { TrainConfig } from './config.js';
+import { describeDifferences, diffTrajectories, trajectoryOf } from './fingerprint.js';
 
 /**
  * Throws CheckpointError: checkpoint_exists (not resuming into a directory with checkpoints), checkpoint_missing
