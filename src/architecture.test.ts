@@ -42,7 +42,7 @@ const rules: Record<string, string[]> = {
   random: [],
   kernels: ['errors'],
   codec: ['errors', 'random', 'kernels'],
-  optim: ['errors', 'random', 'kernels'],
+  optim: ['errors', 'random', 'kernels', 'codec'],
   comm: ['errors', 'random'],
   netem: ['errors'],
   launch: ['errors', 'comm', 'netem'],

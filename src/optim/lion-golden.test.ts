@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
-import { createLion, type CreateLionOptions } from './lion.js';
+import { createLion, type CreateLionOptions, type Lion } from './lion.js';
 import { layoutFromLengths, type ParamLayout } from './param-layout.js';
 import { applyUpdates, composedLion, updatesFromGradients } from './transforms.js';
 import { linearWarmupSchedule } from './schedules.js';
@@ -12,23 +12,53 @@ setWasmKernelsEnabled(true);
 
 interface Trace { params: number[][]; momentum: number[][] }
 
+/**
+ * How a step is taken: the fused one-pass step, or the split half-steps data-parallel strategies use
+ * (plan, clip, this worker's c or its 1-bit code, then apply a direction Δ = sign(c) or the code).
+ */
+type Path = 'fused' | 'split direction' | 'split sign code';
+
+interface Scratch { c: Float32Array; direction: Float32Array; code: Uint32Array }
+
+function takeStep(lion: Lion, params: Float32Array, g: Float32Array, path: Path, scratch: Scratch): void {
+  if (path === 'fused') {
+    lion.step(params, g);
+    return;
+  }
+  const plan = lion.clipInPlace(g, lion.planStep(g));
+  if (path === 'split sign code') {
+    lion.encodeSign(g, scratch.code, plan);
+    lion.applySignCode(params, g, scratch.code, plan);
+    return;
+  }
+  lion.updateVector(g, scratch.c, plan);
+  scratch.c.forEach((c, i) => { scratch.direction[i] = Math.sign(c); });
+  lion.applyDirection(params, g, scratch.direction, plan);
+}
+
 /** Runs the steps through createLion, heap state and JS kernel, or everything in kernel memory (wasm kernel). */
-function runFacade(layout: ParamLayout, options: CreateLionOptions, theta0: number[], grads: number[][]): Trace {
+function runFacade(layout: ParamLayout, options: CreateLionOptions, theta0: number[], grads: number[][], path: Path = 'fused'): Trace {
   const inKernel = options.stateMemory === 'kernel';
   const lion = createLion(layout, options);
   const pRegion = inKernel ? kernelMemory.allocF32(layout.numParams) : null;
   const gRegion = inKernel ? kernelMemory.allocF32(layout.numParams) : null;
+  const words = Math.ceil(layout.numParams / 32);
+  const scratchRegions = inKernel ? [kernelMemory.allocF32(layout.numParams), kernelMemory.allocF32(layout.numParams), kernelMemory.allocU32(words)] : [];
   const params = pRegion ? pRegion.f32() : new Float32Array(layout.numParams);
   const g = gRegion ? gRegion.f32() : new Float32Array(layout.numParams);
   params.set(theta0);
   const trace: Trace = { params: [], momentum: [] };
   for (const step of grads) {
     g.set(step);
-    lion.step(params, g);
+    const scratch: Scratch = scratchRegions.length
+      ? { c: scratchRegions[0].f32(), direction: scratchRegions[1].f32(), code: scratchRegions[2].u32() }
+      : { c: new Float32Array(layout.numParams), direction: new Float32Array(layout.numParams), code: new Uint32Array(words) };
+    takeStep(lion, params, g, path, scratch);
     trace.params.push([...params]);
     trace.momentum.push([...lion.state.momentum]);
   }
   lion.dispose();
+  for (const r of scratchRegions) kernelMemory.release(r);
   if (pRegion) kernelMemory.release(pRegion);
   if (gRegion) kernelMemory.release(gRegion);
   return trace;
@@ -50,12 +80,20 @@ function runComposed(layout: ParamLayout, options: CreateLionOptions, theta0: nu
   return trace;
 }
 
-function checkAll(layout: ParamLayout, options: CreateLionOptions, theta0: number[], grads: number[][], expected: Trace): void {
-  const runs = {
+/** `zeroC`: some c is exactly 0, where a 1-bit code takes the parity rule instead of sign(0) = 0. */
+function checkAll(layout: ParamLayout, options: CreateLionOptions, theta0: number[], grads: number[][], expected: Trace, zeroC = true): void {
+  const kernel: CreateLionOptions = { ...options, stateMemory: 'kernel' };
+  const runs: Record<string, Trace> = {
     'fused JS': runFacade(layout, options, theta0, grads),
-    'fused wasm': runFacade(layout, { ...options, stateMemory: 'kernel' }, theta0, grads),
+    'fused wasm': runFacade(layout, kernel, theta0, grads),
+    'split direction JS': runFacade(layout, options, theta0, grads, 'split direction'),
+    'split direction wasm': runFacade(layout, kernel, theta0, grads, 'split direction'),
     composed: runComposed(layout, options, theta0, grads),
   };
+  if (!zeroC) {
+    runs['split sign code JS'] = runFacade(layout, options, theta0, grads, 'split sign code');
+    runs['split sign code wasm'] = runFacade(layout, kernel, theta0, grads, 'split sign code');
+  }
   for (const [name, trace] of Object.entries(runs)) {
     assert.deepEqual(trace, expected, name);
   }
@@ -117,5 +155,5 @@ test('weight decay with a mask and a warm-up schedule read at every step', () =>
       // 0.99·0.01 − 0.01 = −0.0001 (rounded as in the first test).
       [-9.999983012676239e-05, -9.999983012676239e-05, -9.999983012676239e-05],
     ],
-  });
+  }, false);
 });

@@ -133,3 +133,42 @@ test('bad buffers, options and schedule values are typed errors; a failed step c
   const huge = createLion(layout, { lr: 0.5, weightDecay: 3 });
   invalid(() => huge.step(new Float32Array(n), new Float32Array(n)), 'weightDecay');
 });
+
+test('with clipping, the split half-steps on the clipped gradient (clipInPlace, encodeSign, applySignCode) equal the fused step', () => {
+  const options = { lr: 0.05, weightDecay: 0.3, weightDecayMask: { exclude: ['b'] }, maxGradNorm: 0.2 };
+  const fused = createLion(layout, options);
+  const split = createLion(layout, options);
+  const pFused = randomFloat32(n, 3);
+  const pSplit = pFused.slice();
+  const code = new Uint32Array(1);
+  for (let s = 0; s < 4; s++) {
+    // No exact zeros: a 1-bit code takes the parity rule where sign(c) = 0.
+    const g = randomFloat32(n, 40 + s, { scale: 1 });
+    const report = fused.step(pFused, g);
+    assert.ok(report.gradScale < 1, 'the step clips');
+    const gSplit = g.slice();
+    const plan = split.clipInPlace(gSplit, split.planStep(gSplit));
+    assert.equal(plan.gradScale, report.gradScale, 'the clipped plan still reports the factor');
+    assert.throws(() => split.encodeSign(g, code, split.planStep(g)), InvalidArgumentError, 'a plan that still clips is refused');
+    split.encodeSign(gSplit, code, plan);
+    split.applySignCode(pSplit, gSplit, code, plan);
+    assert.ok(sameBits(pSplit, pFused), `params at step ${s}`);
+    assert.ok(sameBits(split.state.momentum, fused.state.momentum), `momentum at step ${s}`);
+  }
+  assert.equal(split.state.step, 4);
+});
+
+test('skip advances the step counter and leaves the momentum alone; planStep reports non-finite gradients', () => {
+  const lion = createLion(layout, { lr: 0.1 });
+  const params = randomFloat32(n, 1);
+  lion.step(params, randomFloat32(n, 2));
+  const momentum = lion.state.momentum.slice();
+  const g = randomFloat32(n, 3);
+  g[4] = Number.NaN;
+  const plan = lion.planStep(g);
+  assert.equal(plan.gradsFinite, false);
+  assert.equal(lion.skip(plan).step, 1);
+  assert.equal(lion.state.step, 2);
+  assert.deepEqual(lion.state.momentum, momentum);
+  assert.equal(lion.planStep(randomFloat32(n, 4)).gradsFinite, true);
+});

@@ -9,7 +9,9 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { KernelRegion } from '../kernels/kernel-memory.js';
 import { kernelMemory } from '../kernels/load.js';
+import { lionApplySign } from '../codec/lion-sign.js';
 import { clipScale, sumOfSquares } from './global-norm.js';
+import { checkClipped, encodeQuantCode, encodeSignCode, forClippedGradient, scaleInPlace, type QuantCode } from './lion-codes.js';
 import { lionApplyDirection, lionFusedStep, lionUpdateVector } from './lion-fused.js';
 import { lionCoefficients, type LionCoefficients } from './lion-numerics.js';
 import { resolveLionOptions, type LionOptions, type ResolvedLionOptions } from './lion-options.js';
@@ -73,6 +75,18 @@ export interface Lion {
    * Pass the plan used for updateVector so both halves share η_t and the clipping factor.
    */
   applyDirection(params: Float32Array, grads: Float32Array, direction: Float32Array, plan?: LionStepPlan): LionStepReport;
+  /**
+   * For the code kernels below, which take the gradient as given: scales `grads` in place to the clipped
+   * g̃ = f32(g·gradScale) when the plan clips, and returns the plan for g̃ (same step and rate, the report's
+   * gradNorm and gradScale kept). Use the returned plan for every later half-step of this step.
+   */
+  clipInPlace(grads: Float32Array, plan: LionStepPlan): LionStepPlan;
+  /** dst ← the 1-bit code of this worker's c (⌈d/32⌉ words; a zero c by the parity rule at the plan's step). State unchanged. */
+  encodeSign(grads: Float32Array, dst: Uint32Array, plan: LionStepPlan): void;
+  /** dst ← the p-bit code of this worker's c, quantised per layer (docs/wire-format.md). State unchanged. */
+  encodeQuant(grads: Float32Array, quant: QuantCode, dst: Uint32Array, plan: LionStepPlan): void;
+  /** applyDirection with Δ ∈ {−1, +1} read from a combined 1-bit code: θ, m and the step counter advance. */
+  applySignCode(params: Float32Array, grads: Float32Array, code: Uint32Array, plan: LionStepPlan): LionStepReport;
   /**
    * Records the planned step as skipped: the step counter advances (the schedule moves on, like the batch), the
    * parameters and the momentum stay as they are. For a step whose gradient was not finite on some rank.
@@ -166,6 +180,32 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
       checkPlan(plan);
       const momentum = state.momentum;
       for (const run of runs) lionApplyDirection(params, momentum, grads, direction, coefficientsFor(plan, run), run.start, run.end);
+      state.step = plan.step + 1;
+      return report(plan);
+    },
+    clipInPlace(grads, plan) {
+      checkBufferLength('grads', grads, layout.numParams);
+      checkPlan(plan);
+      if (plan.undecayedCoefficients.gradScale === 1) return plan;
+      scaleInPlace(grads, plan.undecayedCoefficients.gradScale);
+      return forClippedGradient(plan);
+    },
+    encodeSign(grads, dst, plan) {
+      checkPlan(plan);
+      encodeSignCode(state.momentum, grads, dst, resolved.beta1, plan);
+    },
+    encodeQuant(grads, quant, dst, plan) {
+      checkPlan(plan);
+      encodeQuantCode(state.momentum, grads, dst, resolved.beta1, layout, quant, plan);
+    },
+    applySignCode(params, grads, code, plan) {
+      checkPlan(plan);
+      checkClipped(plan);
+      const momentum = state.momentum;
+      for (const run of runs) {
+        const weightDecay = run.decayed ? resolved.weightDecay : 0;
+        lionApplySign(params, momentum, grads, code, { lr: plan.lr, weightDecay, beta2: resolved.beta2 }, { offset: run.start, length: run.end - run.start });
+      }
       state.step = plan.step + 1;
       return report(plan);
     },

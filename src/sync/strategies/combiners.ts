@@ -1,18 +1,14 @@
 // How each compressed strategy encodes and combines: 1-bit votes, p-bit quantised votes, the paper's int8 ring,
 // Distributed Lion's allgather vote and average of signs.
 
-import { lionEncodeQuant } from '../../codec/quant.js';
 import type { QuantBits, QuantMethod } from '../../codec/quant-options.js';
 import { int8LevelsFor, quantizeInt8 } from '../../codec/int8-quant.js';
-import { lionEncodeSign } from '../../codec/lion-sign.js';
 import { packedWordCount } from '../../codec/quant-options.js';
 import { signCodeWords } from '../../codec/sign-code-checks.js';
 import type { ProcessGroup } from '../../comm/process-group.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
 import { kernelMemory } from '../../kernels/load.js';
-import { lionUpdateVector } from '../../optim/lion-fused.js';
 import type { Lion, LionStepPlan } from '../../optim/lion.js';
-import { lionCoefficients } from '../../optim/lion-numerics.js';
 import { Int8Ring } from '../collectives/int8-ring.js';
 import { PbitAllreduce } from '../collectives/pbit-allreduce.js';
 import { TallyAllreduce } from '../collectives/tally-allreduce.js';
@@ -48,9 +44,8 @@ export class SignVoteCombiner implements UpdateCombiner {
     this.collective = algorithm === 'allreduce' ? new VoteAllreduce(group, n) : new VoteAllgather(group, n);
   }
 
-  async combine(momentum: Float32Array, grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
-    const code = this.code.u32();
-    watch.time('encodeMs', () => lionEncodeSign(momentum, grads, this.lion.options.beta1, code, plan.step));
+  async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
+    watch.time('encodeMs', () => this.lion.encodeSign(grads, this.code.u32(), plan));
     await watch.timeAsync('commMs', () => this.collective.run(this.code.u32(), plan.step, { output: this.voted.u32() }));
     return { kind: 'code', code: this.voted.u32() };
   }
@@ -77,10 +72,8 @@ export class QuantVoteCombiner implements UpdateCombiner {
     this.collective = new PbitAllreduce(group, n, quant.bits);
   }
 
-  async combine(momentum: Float32Array, grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
-    const code = this.code.u32();
-    watch.time('encodeMs', () => lionEncodeQuant(momentum, grads, this.lion.options.beta1, this.lion.layout.segments,
-      { bits: this.quant.bits, method: this.quant.method, seed: this.seed, step: plan.step }, code));
+  async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
+    watch.time('encodeMs', () => this.lion.encodeQuant(grads, { ...this.quant, seed: this.seed }, this.code.u32(), plan));
     await watch.timeAsync('commMs', () => this.collective.run(this.code.u32(), plan.step, { output: this.voted.u32() }));
     return { kind: 'code', code: this.voted.u32() };
   }
@@ -109,10 +102,9 @@ export class Int8RingCombiner implements UpdateCombiner {
     this.levels = int8LevelsFor(method, group.worldSize);
   }
 
-  async combine(momentum: Float32Array, grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
+  async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
     watch.time('encodeMs', () => {
-      const { beta1, beta2 } = this.lion.options;
-      lionUpdateVector(momentum, grads, this.c.f32(), lionCoefficients({ lr: plan.lr, beta1, beta2, weightDecay: 0, decayed: false }));
+      this.lion.updateVector(grads, this.c.f32(), plan);
       quantizeInt8(this.c.f32(), this.lion.layout.segments, { method: this.method, levels: this.levels, seed: this.seed, step: plan.step }, this.q.i8());
     });
     await watch.timeAsync('commMs', () => this.collective.run(this.q.i8(), plan.step, { output: this.voted.u32() }));
@@ -139,9 +131,8 @@ export class SignAverageCombiner implements UpdateCombiner {
     this.collective = new TallyAllreduce(group, n);
   }
 
-  async combine(momentum: Float32Array, grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
-    const code = this.code.u32();
-    watch.time('encodeMs', () => lionEncodeSign(momentum, grads, this.lion.options.beta1, code, plan.step));
+  async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
+    watch.time('encodeMs', () => this.lion.encodeSign(grads, this.code.u32(), plan));
     const tally = await watch.timeAsync('commMs', () => this.collective.run(this.code.u32()));
     const direction = this.direction.f32();
     watch.time('decodeMs', () => {

@@ -6,10 +6,7 @@
 // to communicate and the strategy runs plain Lion, so N = 1 reproduces single-process Lion bit for bit (a 1-bit
 // code cannot hold sign(0) = 0; docs/wire-format.md).
 
-import { lionApplySign } from '../../codec/lion-sign.js';
-import { lionApplyDirection } from '../../optim/lion-fused.js';
-import { decayRuns, type DecayRun, type LionStepPlan } from '../../optim/lion.js';
-import { lionCoefficients } from '../../optim/lion-numerics.js';
+import type { LionStepPlan } from '../../optim/lion.js';
 import { MomentumSynchronizer } from '../momentum-sync.js';
 import { Stopwatch } from '../stopwatch.js';
 import type { StrategyContext, SyncStepStats, SyncStrategy } from '../strategy.js';
@@ -20,19 +17,20 @@ import { pick, stepIfFinite } from './gradient-allreduce.js';
 /** What the ranks agreed on: a 1-bit code of Δ ∈ {−1, +1}, or a float direction (e.g. the average of signs). */
 export type Combined = { kind: 'code'; code: Uint32Array } | { kind: 'direction'; direction: Float32Array };
 
-/** Encodes this rank's update from (momentum, clipped gradient) and combines it across ranks. */
+/**
+ * Encodes this rank's update with the optimizer's own encode operations (lion.encodeSign, lion.encodeQuant,
+ * lion.updateVector) from the clipped gradient and the plan for it, and combines it across ranks.
+ */
 export interface UpdateCombiner {
-  combine(momentum: Float32Array, grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined>;
+  combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined>;
   dispose(): void;
 }
 
 export class CompressedStrategy implements SyncStrategy {
-  private readonly runs: DecayRun[];
   private readonly momentumSync: MomentumSynchronizer;
   private readonly finite: FiniteAgreement;
 
   constructor(readonly name: string, private readonly ctx: StrategyContext, private readonly combiner: UpdateCombiner) {
-    this.runs = decayRuns(ctx.lion.layout, ctx.lion.options.decayed);
     this.momentumSync = new MomentumSynchronizer(ctx.group, ctx.lion, ctx.momentumPolicy, ctx.seed);
     this.finite = new FiniteAgreement(ctx.group);
   }
@@ -46,39 +44,24 @@ export class CompressedStrategy implements SyncStrategy {
       return { step, lr: report.lr, ...pick(watch), bytesSent: 0, bytesReceived: 0, momentumSyncedValues: 0, skipped: !report.gradsFinite };
     }
     const before = trafficOf(group);
-    const plan = watch.time('encodeMs', () => lion.planStep(grads));
+    const planned = watch.time('encodeMs', () => lion.planStep(grads));
     // Queued on the group before the combine's collective, so every rank runs the two in the same order.
-    const allFinite = this.finite.start(plan.gradsFinite);
-    watch.time('encodeMs', () => {
-      // A non-finite gradient is replaced by zeros so that the encode runs on numbers; the step is skipped anyway.
-      if (!plan.gradsFinite) grads.fill(0);
-      // The codec kernels take the gradient as is, so clipping scales it in place once, up front.
-      else if (plan.gradScale !== 1) scaleInPlace(grads, Math.fround(plan.gradScale));
-    });
-    const combined = await this.combiner.combine(lion.state.momentum, grads, plan, watch);
+    const allFinite = this.finite.start(planned.gradsFinite);
+    // A non-finite gradient is replaced by zeros so that the encode runs on numbers; the step is skipped anyway.
+    if (!planned.gradsFinite) grads.fill(0);
+    // The code kernels take the gradient as given, so clipping scales it in place once, up front.
+    const plan = watch.time('encodeMs', () => lion.clipInPlace(grads, planned));
+    const combined = await this.combiner.combine(grads, plan, watch);
     if (!(await watch.timeAsync('commMs', () => allFinite))) {
       lion.skip(plan);
       return { step, lr: plan.lr, ...pick(watch), ...trafficSince(group, before), momentumSyncedValues: 0, skipped: true };
     }
-    watch.time('decodeMs', () => this.apply(params, grads, combined, plan));
-    lion.state.step = plan.step + 1;
+    watch.time('decodeMs', () => {
+      if (combined.kind === 'code') lion.applySignCode(params, grads, combined.code, plan);
+      else lion.applyDirection(params, grads, combined.direction, plan);
+    });
     const momentumSyncedValues = await watch.timeAsync('commMs', () => this.momentumSync.syncAt(plan.step));
     return { step, lr: plan.lr, ...pick(watch), ...trafficSince(group, before), momentumSyncedValues, skipped: false };
-  }
-
-  private apply(params: Float32Array, grads: Float32Array, combined: Combined, plan: LionStepPlan): void {
-    const { lion } = this.ctx;
-    const momentum = lion.state.momentum;
-    const { beta1, beta2, weightDecay } = lion.options;
-    for (const run of this.runs) {
-      const wd = run.decayed ? weightDecay : 0;
-      if (combined.kind === 'code') {
-        lionApplySign(params, momentum, grads, combined.code, { lr: plan.lr, weightDecay: wd, beta2 }, { offset: run.start, length: run.end - run.start });
-      } else {
-        const k = lionCoefficients({ lr: plan.lr, beta1, beta2, weightDecay, decayed: run.decayed });
-        lionApplyDirection(params, momentum, grads, combined.direction, k, run.start, run.end);
-      }
-    }
   }
 
   /** Divergence per layer at the last adaptive momentum check (null unless the policy is adaptive). */
@@ -90,8 +73,4 @@ export class CompressedStrategy implements SyncStrategy {
     this.combiner.dispose();
     this.momentumSync.dispose();
   }
-}
-
-function scaleInPlace(values: Float32Array, scale: number): void {
-  for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i] * scale);
 }

@@ -1,0 +1,58 @@
+// Lion's half-steps on wire codes, for data-parallel strategies: encode this worker's c as a 1-bit or p-bit code
+// and apply a combined 1-bit code, with the fused kernels of src/codec, under the coefficients of one step plan.
+//
+// These kernels take the gradient as given (they have no clipping factor), so the plan they get must be one for
+// the clipped gradient g̃: clipInPlace scales the buffer once and returns it.
+
+import { lionEncodeSign } from '../codec/lion-sign.js';
+import { lionEncodeQuant } from '../codec/quant.js';
+import type { QuantBits, QuantMethod } from '../codec/quant-options.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { LionCoefficients } from './lion-numerics.js';
+import type { ParamLayout } from './param-layout.js';
+
+/** What a p-bit encode quantises with (docs/wire-format.md); `seed` is this worker's stream for `stochastic`. */
+export interface QuantCode {
+  bits: QuantBits;
+  method: QuantMethod;
+  seed?: number;
+}
+
+/** The coefficients of a plan, for segments with and without weight decay. */
+export interface PlanCoefficients {
+  readonly step: number;
+  readonly decayedCoefficients: LionCoefficients;
+  readonly undecayedCoefficients: LionCoefficients;
+}
+
+/** The plan's coefficients for an already clipped gradient: the same step, with gradScale 1. */
+export function forClippedGradient<P extends PlanCoefficients>(plan: P): P {
+  const unit = (k: LionCoefficients): LionCoefficients => ({ ...k, gradScale: 1 });
+  return { ...plan, decayedCoefficients: unit(plan.decayedCoefficients), undecayedCoefficients: unit(plan.undecayedCoefficients) };
+}
+
+/** g ← f32(g·s) in place. */
+export function scaleInPlace(values: Float32Array, scale: number): void {
+  const s = Math.fround(scale);
+  for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i] * s);
+}
+
+/** Throws unless the plan is one for a clipped gradient (the code kernels cannot scale it). */
+export function checkClipped(plan: PlanCoefficients): void {
+  if (plan.undecayedCoefficients.gradScale !== 1) {
+    throw new InvalidArgumentError('plan', `gradScale ${plan.undecayedCoefficients.gradScale}`, 'the plan returned by clipInPlace (the code kernels take the clipped gradient as given)');
+  }
+}
+
+/** dst ← the 1-bit code of c = f32(f32(b1·m) + f32(omb1·g̃)); zeros by the parity rule at the plan's step. */
+export function encodeSignCode(momentum: Float32Array, grads: Float32Array, dst: Uint32Array, beta1: number, plan: PlanCoefficients): void {
+  checkClipped(plan);
+  lionEncodeSign(momentum, grads, beta1, dst, plan.step);
+}
+
+/** dst ← the p-bit code of c, quantised per layer of `layout`. */
+export function encodeQuantCode(momentum: Float32Array, grads: Float32Array, dst: Uint32Array, beta1: number, layout: ParamLayout,
+  quant: QuantCode, plan: PlanCoefficients): void {
+  checkClipped(plan);
+  lionEncodeQuant(momentum, grads, beta1, layout.segments, { bits: quant.bits, method: quant.method, seed: quant.seed, step: plan.step }, dst);
+}
