@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CompressedStrategy, FINITE_AGREEMENT_OP, ProcessGroup, TallyAllreduce, createLion, createMemoryTransports, createStrategy, kernelMemory, kernelOp,
-  layoutFromLengths, lionEncodeSign, parseMomentumPolicy, registerStrategy, resolveStrategySpec, signCodeWords, stepTraffic,
+  layoutFromLengths, parseMomentumPolicy, registerStrategy, resolveStrategySpec, signCodeWords, stepTraffic,
   strategyNames, type Combined, type KernelRegion, type Lion, type LionStepPlan, type StepWork, type Stopwatch, type UpdateCombiner,
 } from 'lion-cub';
 import { predictStep, BUILTIN_CONSTANTS } from 'lion-cub/costmodel';
@@ -24,8 +24,8 @@ class TallyMajorityCombiner implements UpdateCombiner {
     this.tally = new TallyAllreduce(group, d);
   }
 
-  async combine(momentum: Float32Array, grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
-    watch.time('encodeMs', () => lionEncodeSign(momentum, grads, this.lion.options.beta1, this.code.u32(), plan.step));
+  async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
+    watch.time('encodeMs', () => this.lion.encodeSign(grads, this.code.u32(), plan));
     const tally = await watch.timeAsync('commMs', () => this.tally.run(this.code.u32()));
     const direction = this.direction.f32();
     watch.time('decodeMs', () => { for (let i = 0; i < direction.length; i++) direction[i] = Math.sign(tally[i]); });
