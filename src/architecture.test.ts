@@ -55,6 +55,7 @@ const rules: Record<string, string[]> = {
   cli: ['errors', 'codec', 'comm', 'netem', 'launch', 'sync', 'costmodel', 'workloads', 'train', 'bench'],
   index: ['errors', 'kernels', 'codec', 'optim', 'comm', 'netem', 'launch', 'sync'],
   'architecture.test': [],
+  'errors.test': ['errors'],
   types: [],
 };
 

@@ -1,4 +1,4 @@
-// The one base error class of lion-cub and the user-input error; subsystems derive their own.
+// The one base error class of lion-cub, the user-input error, and the check every time limit goes through; subsystems derive their own errors.
 
 /** Base class of every error lion-cub throws on purpose. `code` is stable and safe to switch on. */
 export class LionCubError extends Error {
@@ -22,6 +22,20 @@ export class InvalidArgumentError extends LionCubError {
     this.field = field;
     this.value = value;
   }
+}
+
+/** The longest delay a Node timer can hold (about 24.8 days): a longer one fires at once instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A time limit in milliseconds given by a user (option, flag, config): a number > 0 (>= 0 with `allowZero`),
+ * cut to MAX_TIMER_MS, so that a huge value or Infinity means "as long as a timer can wait" instead of "now".
+ * Throws InvalidArgumentError naming `field` for anything else (NaN, negative, not a number).
+ */
+export function checkTimeoutMs(field: string, value: unknown, options: { allowZero?: boolean } = {}): number {
+  const valid = typeof value === 'number' && (options.allowZero ? value >= 0 : value > 0);
+  if (!valid) throw new InvalidArgumentError(field, value, `a number of milliseconds ${options.allowZero ? '>= 0' : '> 0'} (limits above ${MAX_TIMER_MS} are cut to it)`);
+  return Math.min(value, MAX_TIMER_MS);
 }
 
 function formatValue(value: unknown): string {

@@ -99,6 +99,25 @@ describe('initProcessGroup', () => {
     await assert.rejects(initTransport({ ...o, env: { ...o.env, LION_CUB_TRANSPORT_SECURITY: 'tls' } }), { code: 'invalid_argument', field: 'LION_CUB_TRANSPORT_SECURITY' });
   });
 
+  it('a rendezvous limit beyond what a timer can hold waits (cut to 2^31 − 1 ms) instead of expiring at once', async () => {
+    const options = await jobOptions(2, () => ({ rendezvousTimeoutMs: 2 ** 40 }));
+    // Rank 0 starts late: rank 1 must keep dialing the store, which it cannot do once its deadline has "passed".
+    const late = new Promise((r) => setTimeout(r, 300)).then(() => initProcessGroup(options[0]));
+    const groups = await Promise.all([late, initProcessGroup(options[1])]);
+    try {
+      assert.deepEqual(await Promise.all(groups.map((g) => g.allreduce(Int32Array.of(g.rank + 1)))), [Int32Array.of(3), Int32Array.of(3)]);
+    } finally {
+      await Promise.all(groups.map((g) => g.close()));
+    }
+  });
+
+  it('refuses a rendezvous limit that is not a positive number, naming it', async () => {
+    const [o] = await jobOptions(2);
+    for (const bad of [Number.NaN, -5, 0, '100' as unknown as number]) {
+      await assert.rejects(initTransport({ ...o, rendezvousTimeoutMs: bad }), { code: 'invalid_argument', field: 'rendezvousTimeoutMs' });
+    }
+  });
+
   it('names the ranks that never arrived', async () => {
     const options = await jobOptions(4, () => ({ rendezvousTimeoutMs: 600 }));
     const results = await Promise.allSettled([initProcessGroup(options[0]), initProcessGroup(options[2])]);

@@ -1,6 +1,7 @@
 // Joining a job: launch environment → rendezvous store → address exchange → fingerprint check → TCP mesh → ProcessGroup.
 
 import { DEFAULT_CHUNK_BYTES } from './collectives/context.js';
+import { checkTimeoutMs } from '../errors.js';
 import { CommError } from './errors.js';
 import { DEFAULT_SMALL_MESSAGE_BYTES, ProcessGroup, type ProcessGroupOptions } from './process-group.js';
 import { assertFingerprintsAgree, makeFingerprint, type FingerprintValue } from './rendezvous/fingerprint.js';
@@ -84,11 +85,12 @@ export async function initTransport(options: InitTransportOptions = {}): Promise
   const env = options.env ?? process.env;
   const launch = resolveLaunchEnv(options, env);
   const { rank, worldSize, masterAddr, masterPort } = launch;
+  const rendezvousTimeoutMs = checkTimeoutMs('rendezvousTimeoutMs', options.rendezvousTimeoutMs ?? 120_000);
   if (worldSize === 1) return { transport: new TcpTransport(0, 1, [], options.transport), launch };
 
   const jobToken = resolveJobToken(options.jobToken, env);
   const security = resolveTransportSecurity(options.transportSecurity, env);
-  const { rendezvousTimeoutMs = 120_000, onWarning } = options;
+  const { onWarning } = options;
   if (security === 'none' && rank === 0) onWarning?.(SECURITY_NONE_WARNING);
   const deadline = Date.now() + rendezvousTimeoutMs;
   const remaining = (): number => Math.max(1, deadline - Date.now());

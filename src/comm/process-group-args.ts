@@ -1,6 +1,6 @@
 // Validation of the arguments a process group's collectives take: every bad input becomes an InvalidArgumentError.
 
-import { InvalidArgumentError } from '../errors.js';
+import { checkTimeoutMs, InvalidArgumentError } from '../errors.js';
 import { DTYPE_BYTES, DTYPE_CODES, type DType } from './codes.js';
 import { dtypeOfArray, type ElementArray } from './reduce-ops.js';
 
@@ -38,11 +38,9 @@ export function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
+/** A collective's time limit: > 0, cut to the longest a timer can wait (checkTimeoutMs). */
 export function checkTimeout(timeoutMs: unknown, field = 'timeoutMs'): number {
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 2 ** 31 - 1) {
-    throw new InvalidArgumentError(field, timeoutMs, 'a number of milliseconds > 0 and < 2^31');
-  }
-  return timeoutMs;
+  return checkTimeoutMs(field, timeoutMs);
 }
 
 export function checkPositiveInteger(field: string, value: unknown): number {

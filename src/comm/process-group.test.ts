@@ -226,6 +226,18 @@ test('bad arguments are refused with InvalidArgumentError and take no sequence n
   await closeAll(groups);
 });
 
+test('a time limit beyond what a timer can hold waits instead of expiring at once', async () => {
+  const groups = groupsOf(2, { timeoutMs: 2 ** 40, stallWarningMs: Infinity });
+  try {
+    // Rank 1 joins the barrier later: a timer set above 2^31 − 1 ms would have failed rank 0 by then.
+    const first = groups[0].barrier({ timeoutMs: Infinity });
+    await new Promise((r) => setTimeout(r, 100));
+    await Promise.all([first, groups[1].barrier()]);
+  } finally {
+    await closeAll(groups);
+  }
+});
+
 test('close rejects the running and queued calls with code closed, then every later call', async () => {
   const [a, b] = groupsOf(2);
   const running = settle(a.allreduce(new Float32Array(4)));

@@ -1,6 +1,6 @@
 // Starts the local workers of a job (optionally inside an emulated network), watches them, and stops them all together.
 
-import { InvalidArgumentError } from '../errors.js';
+import { checkTimeoutMs, InvalidArgumentError } from '../errors.js';
 import { checkNetemSupport } from '../netem/commands.js';
 import { parseRate } from '../netem/rate.js';
 import { sweepStaleNamespaces } from '../netem/sweep.js';
@@ -80,8 +80,7 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
   const startedAt = performance.now();
   const plan = planLaunch(options);
   if (typeof options.script !== 'string' || options.script.length === 0) throw new InvalidArgumentError('script', options.script, 'the path of the worker script');
-  const stopGraceMs = options.stopGraceMs ?? 5000;
-  if (!(stopGraceMs >= 0)) throw new InvalidArgumentError('stopGraceMs', stopGraceMs, 'a non-negative number of milliseconds');
+  const stopGraceMs = checkTimeoutMs('stopGraceMs', options.stopGraceMs ?? 5000, { allowZero: true });
   const heartbeatTimeoutMs = checkHeartbeatTimeout('heartbeatTimeoutMs', options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS);
   const inherited = options.inheritEnv === false ? {} : process.env;
   const jobToken = resolveJobToken(options.jobToken ?? options.env?.[JOB_TOKEN_ENV] ?? inherited[JOB_TOKEN_ENV], plan.nnodes);

@@ -46,3 +46,9 @@ test('weight decay: vectors excluded by default, an explicit list replaces the r
   assert.deepEqual(segments.map((s) => mask(s.name)), [true, false, false]);
   assert.deepEqual(weightDecayMask({ weightDecayExclude: ['*bias'] }, segments), { exclude: ['*bias'] });
 });
+
+test('a collective time limit beyond what a timer can hold is cut to 2^31 − 1 ms; a bad one names the field', () => {
+  assert.equal(resolveTrainConfig({ timeoutMs: 10 ** 13 }).timeoutMs, 2 ** 31 - 1);
+  assert.equal(resolveTrainConfig({ timeoutMs: 5000 }).timeoutMs, 5000);
+  assert.throws(() => resolveTrainConfig({ timeoutMs: 0 }, () => '--timeout-ms'), { code: 'invalid_argument', message: /^--timeout-ms: got 0/ });
+});

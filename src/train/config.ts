@@ -1,6 +1,6 @@
 // The training configuration: every knob of a run, its default, and its validation.
 
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, MAX_TIMER_MS } from '../errors.js';
 import { parseMomentumPolicy } from '../sync/momentum-policy.js';
 import { validateStrategySpec } from '../sync/registry.js';
 import { isWorkloadModulePath, workloadModuleRef } from '../workloads/module.js';
@@ -168,6 +168,7 @@ export function resolveTrainConfig(input: Partial<TrainConfig> = {}, label: Fiel
   if (typeof c.batchAccuracy !== 'boolean') fail('batchAccuracy', 'true or false');
   if (!(TRAIN_BACKENDS as readonly string[]).includes(c.backend)) fail('backend', `one of ${TRAIN_BACKENDS.join(', ')}`);
   if (!isInt(c.timeoutMs, 1)) fail('timeoutMs', 'a positive integer number of milliseconds');
+  c.timeoutMs = Math.min(c.timeoutMs, MAX_TIMER_MS); // a longer timer would fire at once
   if (!isInt(c.maxConsecutiveSkips, 1)) fail('maxConsecutiveSkips', 'a positive integer (skipped steps in a row before the run ends)');
   return c;
 }

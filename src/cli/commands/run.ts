@@ -1,7 +1,7 @@
 // `lion-cub run`: starts the workers of a job on this node, prefixes their output with the rank, and exits with their outcome.
 
 import { Command, Option } from 'commander';
-import { InvalidArgumentError } from '../../errors.js';
+import { checkTimeoutMs, InvalidArgumentError } from '../../errors.js';
 import { describeFailure, launch } from '../../launch/launch.js';
 import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
 import { transportSecurityEnv, transportSecurityFromFlag, transportSecurityOption } from '../transport-security-flag.js';
@@ -65,7 +65,7 @@ async function runCommand(script: string, args: string[], flags: RunFlags): Prom
       jobToken: process.env[JOB_TOKEN_ENV],
       env: transportSecurityEnv(transportSecurityFromFlag(flags.transportSecurity)),
       netem: flags.netem === undefined ? undefined : { rate: flags.netem, measureLink: flags.measureLink === true },
-      stopGraceMs: parseInteger('--grace-ms', flags.graceMs),
+      stopGraceMs: checkTimeoutMs('--grace-ms', parseInteger('--grace-ms', flags.graceMs), { allowZero: true }),
       heartbeatTimeoutMs: resilience.heartbeatTimeoutMs,
       signal: interrupt.signal,
       onEvent: printEvent,

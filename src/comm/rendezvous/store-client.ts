@@ -1,6 +1,7 @@
 // The client of the rendezvous store: connects (retrying until rank 0 is up), authenticates, sends requests.
 
 import type { Socket } from 'node:net';
+import { MAX_TIMER_MS } from '../../errors.js';
 import { CommError, CommTimeoutError, PeerClosedError, type CommErrorFields } from '../errors.js';
 import { FrameDecoder } from '../transport/frame-decoder.js';
 import { CONTROL_OPS, FRAME_HEADER_BYTES } from '../transport/frame.js';
@@ -167,7 +168,7 @@ export class StoreClient {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new CommTimeoutError(`the rendezvous store did not answer a ${request.kind} within ${clientTimeoutMs} ms`, { op: 'rendezvous', rank, peer: 0 }));
-      }, clientTimeoutMs);
+      }, Math.min(clientTimeoutMs, MAX_TIMER_MS)); // the server's limit plus its grace may pass what a timer holds
       this.pending.set(id, { resolve, reject, timer });
       this.channel!.write([frame]);
     }).then((reply) => {

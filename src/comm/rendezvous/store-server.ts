@@ -1,6 +1,7 @@
 // The rendezvous key-value store served by rank 0: set, get, add, wait over authenticated TCP connections.
 
 import net from 'node:net';
+import { MAX_TIMER_MS } from '../../errors.js';
 import { ProtocolError, type CommError } from '../errors.js';
 import { FrameDecoder } from '../transport/frame-decoder.js';
 import type { FrameHeader } from '../transport/frame.js';
@@ -263,7 +264,8 @@ export class StoreServer {
     const waiter: Waiter = {
       keys,
       client: client.socket,
-      timer: setTimeout(() => waiter.expire(), timeoutMs),
+      // The wire allows up to 2^32 − 1 ms; a timer above MAX_TIMER_MS would expire at once.
+      timer: setTimeout(() => waiter.expire(), Math.min(timeoutMs, MAX_TIMER_MS)),
       done: () => {
         clearTimeout(waiter.timer);
         this.waiters.delete(waiter);

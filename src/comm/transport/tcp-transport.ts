@@ -1,7 +1,7 @@
 // The TCP implementation of Transport: one authenticated socket per peer, frames in order, fail-fast on loss.
 
 import type { Socket } from 'node:net';
-import { InvalidArgumentError } from '../../errors.js';
+import { checkTimeoutMs, InvalidArgumentError } from '../../errors.js';
 import { CommError, PeerClosedError, ProtocolError } from '../errors.js';
 import { FrameReceiver } from './frame-receiver.js';
 import { decodeAbort, encodeAbort } from './tcp-abort.js';
@@ -102,7 +102,7 @@ export class TcpTransport implements Transport {
     } = options;
     if (!Number.isInteger(worldSize) || worldSize < 1) throw new InvalidArgumentError('worldSize', worldSize, 'an integer >= 1');
     if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new InvalidArgumentError('rank', rank, `an integer in [0, ${worldSize})`);
-    this.closeTimeoutMs = closeTimeoutMs;
+    this.closeTimeoutMs = checkTimeoutMs('closeTimeoutMs', closeTimeoutMs, { allowZero: true });
     this.onWarning = onWarning;
     this.security = security;
     this.links = new Array<Link | undefined>(worldSize).fill(undefined);
