@@ -6,6 +6,7 @@ import { ProtocolError, type CommError } from '../errors.js';
 import { FrameDecoder } from '../transport/frame-decoder.js';
 import type { FrameHeader } from '../transport/frame.js';
 import { authenticate } from '../transport/handshake.js';
+import { HandshakeGate, type HandshakeGateOptions } from '../transport/handshake-gate.js';
 import { openRecordChannel, type RecordChannel } from '../transport/record-channel.js';
 import { decodeRequest, encodeF64, encodeReply, type StoreReply, type StoreRequest } from './store-protocol.js';
 
@@ -26,6 +27,8 @@ export interface StoreServerOptions {
   maxWaitersPerClient?: number;
   /** Reply bytes queued for a client that does not read them before the store stops reading its requests. Default 4 MiB. */
   maxQueuedReplyBytes?: number;
+  /** Caps on connections still in their handshake (defaults 64 in total, 8 per source address). */
+  handshakeGate?: HandshakeGateOptions;
   /** Refused or broken client connections; the store keeps serving the others. */
   onWarning?: (message: string) => void;
 }
@@ -68,6 +71,7 @@ export class StoreServer {
   private readonly waiters = new Set<Waiter>();
   private readonly clients = new Set<net.Socket>();
   private closing: Promise<void> | null = null;
+  private readonly gate: HandshakeGate;
 
   private constructor(
     private readonly server: net.Server,
@@ -75,6 +79,7 @@ export class StoreServer {
     /** The bound address (port filled in when 0 was asked for). */
     readonly address: { host: string; port: number },
   ) {
+    this.gate = new HandshakeGate(options.handshakeGate);
     server.on('connection', (socket) => this.onConnection(socket));
   }
 
@@ -90,6 +95,13 @@ export class StoreServer {
         resolve(new StoreServer(server, options, { host: options.host, port }));
       });
     });
+  }
+
+  /** Reply bytes written but not yet taken by the kernel, over all clients (diagnostics, tests). */
+  get queuedReplyBytes(): number {
+    let bytes = 0;
+    for (const c of this.clients) bytes += c.writableLength;
+    return bytes;
   }
 
   /**
@@ -130,8 +142,15 @@ export class StoreServer {
       }
     });
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const release = this.gate.admit(socket);
+    if (typeof release === 'string') {
+      onWarning(`rendezvous store refused a connection from ${remote}: ${release}`);
+      socket.destroy();
+      return;
+    }
     authenticate(socket, { side: 'acceptor', role: 'store-server', acceptRoles: ['store-client'], rank: 0, jobToken, timeoutMs: handshakeTimeoutMs }).then(
       (connection) => {
+        release();
         const rank = connection.peerRank;
         const drop = (reason: string): void => {
           if (socket.destroyed) return;
@@ -173,7 +192,10 @@ export class StoreServer {
         if (connection.leftover.byteLength > 0) feed(connection.leftover);
         socket.resume();
       },
-      (error: CommError) => onWarning(`rendezvous store refused a connection from ${remote}: ${error.message}`),
+      (error: CommError) => {
+        release();
+        onWarning(`rendezvous store refused a connection from ${remote}: ${error.message}`);
+      },
     );
   }
 

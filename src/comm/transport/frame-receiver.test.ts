@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MismatchError, type CommError } from '../errors.js';
-import { FrameReceiver, type FrameReceiverOptions } from './frame-receiver.js';
+import { FrameReceiver, QUEUED_FRAME_OVERHEAD_BYTES, type FrameReceiverOptions } from './frame-receiver.js';
 import { FRAME_HEADER_BYTES, frameHeaderBytes, type FrameHeader } from './frame.js';
 import type { FrameTag } from './transport.js';
 
@@ -76,8 +76,8 @@ describe('FrameReceiver', () => {
     assert.deepEqual(into, p);
   });
 
-  it('pauses above maxPendingBytes and resumes once the frames are taken', async () => {
-    const { r, events } = setup({ maxPendingBytes: 100 });
+  it('pauses above maxPendingBytes (payload plus a fixed cost per frame) and resumes once the frames are taken', async () => {
+    const { r, events } = setup({ maxPendingBytes: 100 + 2 * QUEUED_FRAME_OVERHEAD_BYTES });
     r.push(wire(tag(0), payload(80, 1)));
     assert.deepEqual(events.pressure, []);
     r.push(wire(tag(1), payload(80, 2)));
@@ -86,6 +86,27 @@ describe('FrameReceiver', () => {
     assert.deepEqual(events.pressure, [true, false]);
     await r.recv(tag(1), new Uint8Array(80));
     assert.deepEqual(events.pressure, [true, false]);
+  });
+
+  it('one million empty frames nobody receives: the socket is paused after maxQueuedFrames, memory stays bounded', () => {
+    const { r, events } = setup({ maxQueuedFrames: 1000 });
+    // 2048 empty frames per 64 KiB chunk, as a socket delivers them; a paused socket delivers no more.
+    const chunk = Buffer.concat(Array.from({ length: 2048 }, (_, i) => wire(tag(i), new Uint8Array(0))));
+    let pushed = 0;
+    while (pushed < 1_000_000 && events.pressure.at(-1) !== true) {
+      r.push(chunk);
+      pushed += 2048;
+    }
+    assert.deepEqual(events.pressure, [true], 'paused once, by frame count alone (no payload at all)');
+    assert.ok(pushed <= 2048, `stopped after ${pushed} frames, one chunk past the cap`);
+    assert.equal(r.pendingBytes, 0);
+  });
+
+  it('counts each queued frame\'s overhead toward maxPendingBytes, so small frames cannot hide from it', () => {
+    const { r, events } = setup({ maxPendingBytes: 64 * 1024 });
+    const frames = Math.ceil((64 * 1024) / (QUEUED_FRAME_OVERHEAD_BYTES + 1)) + 1;
+    for (let i = 0; i < frames && events.pressure.length === 0; i++) r.push(wire(tag(i), payload(1, i)));
+    assert.deepEqual(events.pressure, [true]);
   });
 
   it('rejects a frame whose tag differs from the posted recv, naming both ranks', async () => {

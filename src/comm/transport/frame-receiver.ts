@@ -13,8 +13,13 @@ export interface FrameReceiverOptions {
   peer: number;
   /** Largest payload a data frame may declare; a larger one fails the link with ProtocolError. */
   maxFrameBytes: number;
-  /** Payload bytes kept for frames nobody has posted a recv for yet; above it `onPressure(true)`. */
+  /**
+   * Bytes kept for frames nobody has posted a recv for yet, each frame counted as its payload plus
+   * QUEUED_FRAME_OVERHEAD_BYTES; above it `onPressure(true)`.
+   */
   maxPendingBytes: number;
+  /** Frames kept without a posted recv; at this many `onPressure(true)`, whatever their size. Default 4096. */
+  maxQueuedFrames?: number;
   /** Largest payload a control frame may declare. */
   maxControlBytes: number;
   /** A complete control frame (op >= 64); `payload` is owned by the callee. */
@@ -26,6 +31,12 @@ export interface FrameReceiverOptions {
   /** The link is unusable (malformed frame, mismatch): called once with the error. */
   onFatal(error: CommError): void;
 }
+
+/**
+ * What a queued frame costs besides its payload (its header and the objects tracking it), so that a
+ * flood of empty frames fills the budget like payload does.
+ */
+export const QUEUED_FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + 96;
 
 interface PostedRecv {
   tag: FrameTag;
@@ -49,8 +60,9 @@ interface PendingFrame {
  * if the recv is posted while that frame is still arriving, the received prefix is copied and the rest
  * goes straight into the recv buffer.
  *
- * Buffered bytes above `maxPendingBytes` pause the socket (TCP then pushes back on the sender); the
- * cap is soft by at most one socket chunk, since a chunk already read is always parsed.
+ * Buffered bytes above `maxPendingBytes` (payload plus a fixed overhead per frame), or `maxQueuedFrames`
+ * frames, pause the socket (TCP then pushes back on the sender); the caps are soft by at most one
+ * socket chunk, since a chunk already read is always parsed.
  *
  * A frame whose tag or length differs from the recv is a MismatchError naming both ranks; it fails the
  * link (reported through `onFatal`), as does a frame claiming another sender rank.
@@ -63,6 +75,8 @@ export class FrameReceiver implements FrameSink {
   private current: PendingFrame | null = null;
   private controlPayload: Uint8Array | null = null;
   private pending = 0;
+  /** Payload plus per-frame overhead of the queued frames: what backpressure is decided on. */
+  private held = 0;
   private paused = false;
   private failure: CommError | null = null;
 
@@ -115,7 +129,7 @@ export class FrameReceiver implements FrameSink {
     }
     copyPieces(head.pieces, into);
     this.queue.shift();
-    this.release(head.received);
+    this.release(head.received + QUEUED_FRAME_OVERHEAD_BYTES);
     if (head.complete) return Promise.resolve();
     // Still arriving: it is the frame being parsed, the rest goes straight into `into`.
     this.current = null;
@@ -134,6 +148,7 @@ export class FrameReceiver implements FrameSink {
     this.queue.length = 0;
     this.current = null;
     this.pending = 0;
+    this.held = 0;
     posted?.reject(error);
     this.options.onFatal(error);
   }
@@ -164,6 +179,8 @@ export class FrameReceiver implements FrameSink {
     const frame: PendingFrame = { header, pieces: [], received: 0, complete: false };
     this.queue.push(frame);
     this.current = frame;
+    this.held += QUEUED_FRAME_OVERHEAD_BYTES;
+    this.updatePressure();
     return null;
   }
 
@@ -173,10 +190,8 @@ export class FrameReceiver implements FrameSink {
     frame.pieces.push(piece);
     frame.received += piece.byteLength;
     this.pending += piece.byteLength;
-    if (!this.paused && this.pending > this.options.maxPendingBytes) {
-      this.paused = true;
-      this.options.onPressure(true);
-    }
+    this.held += piece.byteLength;
+    this.updatePressure();
   }
 
   onFrameEnd(header: FrameHeader): void {
@@ -198,11 +213,20 @@ export class FrameReceiver implements FrameSink {
     posted.resolve();
   }
 
-  private release(byteLength: number): void {
-    this.pending -= byteLength;
-    if (this.paused && this.pending <= this.options.maxPendingBytes) {
-      this.paused = false;
-      this.options.onPressure(false);
+  /** Takes a frame off the queue: its payload and overhead (`heldBytes`) no longer count. */
+  private release(heldBytes: number): void {
+    this.pending -= heldBytes - QUEUED_FRAME_OVERHEAD_BYTES;
+    this.held -= heldBytes;
+    this.updatePressure();
+  }
+
+  /** Pauses the socket while the queue is over its byte or frame budget, resumes once it is under both. */
+  private updatePressure(): void {
+    const { maxPendingBytes, maxQueuedFrames = 4096 } = this.options;
+    const over = this.held > maxPendingBytes || this.queue.length >= maxQueuedFrames;
+    if (over !== this.paused) {
+      this.paused = over;
+      this.options.onPressure(over);
     }
   }
 

@@ -66,6 +66,8 @@ export interface HandshakeOptions {
   jobToken: Uint8Array;
   /** Bound on the whole exchange. */
   timeoutMs: number;
+  /** Bound on the other end's HELLO, the first message (a short one keeps idle strangers from holding a slot). Default 3000 ms. */
+  helloTimeoutMs?: number;
 }
 
 /** A socket that passed the handshake, paused, with the facts the other end proved. */
@@ -100,7 +102,7 @@ export interface AuthenticatedConnection {
  * or `peer_closed` (socket error).
  */
 export function authenticate(socket: Socket, options: HandshakeOptions): Promise<AuthenticatedConnection> {
-  const { side, role, acceptRoles, rank, jobToken, timeoutMs } = options;
+  const { side, role, acceptRoles, rank, jobToken, timeoutMs, helloTimeoutMs = 3000 } = options;
   const ownHello = encodeHello(role, rank);
   const fields = { op: 'handshake', rank: rank >= 0 ? rank : undefined };
   return new Promise((resolve, reject) => {
@@ -112,6 +114,7 @@ export function authenticate(socket: Socket, options: HandshakeOptions): Promise
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(helloTimer);
       socket.off('data', onData);
       socket.off('end', onEnd);
       socket.off('close', onEnd);
@@ -142,6 +145,7 @@ export function authenticate(socket: Socket, options: HandshakeOptions): Promise
       if (peerHello === null) {
         if (pending.length < HELLO_BYTES) return;
         peerHello = Buffer.from(pending.subarray(0, HELLO_BYTES));
+        clearTimeout(helloTimer);
         pending = pending.subarray(HELLO_BYTES);
         checkHello(peerHello, acceptRoles, socket);
         if (side === 'dialer') socket.write(proof(jobToken, 'dialer', ownHello, peerHello));
@@ -175,6 +179,9 @@ export function authenticate(socket: Socket, options: HandshakeOptions): Promise
     const timer = setTimeout(() => {
       finish(new CommTimeoutError(`handshake with ${describeRemote(socket)} did not complete within ${timeoutMs} ms`, fields));
     }, timeoutMs);
+    const helloTimer = setTimeout(() => {
+      finish(new CommTimeoutError(`${describeRemote(socket)} sent no lion-cub hello within ${helloTimeoutMs} ms`, fields));
+    }, Math.min(helloTimeoutMs, timeoutMs));
 
     socket.setNoDelay(true);
     socket.on('data', onData);

@@ -24,4 +24,14 @@ describe('abort payload', () => {
     assert.equal(garbled.peer, 5);
     assert.equal(decodeAbort(Buffer.from(JSON.stringify({ code: 'weird' })), 5, 0).code, 'peer_closed');
   });
+
+  it('neutralises control characters of the peer-supplied text and drops fields that are not ranks or names', () => {
+    const payload = Buffer.from(JSON.stringify({ code: 'protocol', message: 'bad\u001b[2J\u001b]0;owned\u0007\r\nrank 0: all good\u202e', peer: -1, op: 'x\u001b[31m', seq: 1.5 }));
+    const error = decodeAbort(payload, 3, 0);
+    assert.doesNotMatch(error.message, /[\u0000-\u001f\u007f-\u009f\u202e]/);
+    assert.match(error.message, /^rank 3 failed and aborted the job: bad\ufffd\[2J/);
+    assert.equal(error.peer, 3, 'a peer field that is not a rank is replaced by the authenticated sender');
+    assert.equal(error.op, undefined);
+    assert.equal(error.seq, undefined);
+  });
 });

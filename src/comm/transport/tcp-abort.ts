@@ -14,8 +14,11 @@ export function encodeAbort(error: CommError): Uint8Array {
 
 /**
  * The error a rank reports when `sender` aborted: same class and code as the sender's failure, naming
- * the rank that failure named (e.g. the killed rank) or else the sender. Garbled payloads still abort,
- * as a peer_closed error naming the sender.
+ * the rank that failure named (e.g. the killed rank) or else the sender. The text is attributed to
+ * `sender`, the rank authenticated on the link it came from, and is peer-supplied: control and
+ * bidirectional-formatting characters are replaced and it is cut at 2000 characters, so it cannot
+ * drive the terminal it is printed on; fields that are not plain ranks, numbers or names are dropped.
+ * Garbled payloads still abort, as a peer_closed error naming the sender.
  */
 export function decodeAbort(payload: Uint8Array, sender: number, rank: number): CommError {
   let reason: { code?: unknown; message?: unknown; peer?: unknown; op?: unknown; seq?: unknown } = {};
@@ -27,11 +30,12 @@ export function decodeAbort(payload: Uint8Array, sender: number, rank: number): 
   const code = typeof reason.code === 'string' && CODES.has(reason.code) ? (reason.code as CommErrorCode) : 'peer_closed';
   const fields: CommErrorFields = {
     rank,
-    peer: typeof reason.peer === 'number' ? reason.peer : sender,
-    op: typeof reason.op === 'string' ? reason.op : undefined,
-    seq: typeof reason.seq === 'number' ? reason.seq : undefined,
+    peer: isRank(reason.peer) ? reason.peer : sender,
+    op: typeof reason.op === 'string' && /^[\w-]{1,40}$/.test(reason.op) ? reason.op : undefined,
+    seq: isRank(reason.seq) ? reason.seq : undefined,
   };
-  const message = `rank ${sender} failed and aborted the job: ${typeof reason.message === 'string' ? reason.message : '(no reason given)'}`;
+  const text = typeof reason.message === 'string' ? printable(reason.message).slice(0, 2000) : '(no reason given)';
+  const message = `rank ${sender} failed and aborted the job: ${text}`;
   switch (code) {
     case 'peer_closed': return new PeerClosedError(message, fields);
     case 'protocol': return new ProtocolError(message, fields);
@@ -40,4 +44,14 @@ export function decodeAbort(payload: Uint8Array, sender: number, rank: number): 
     case 'integrity': return new IntegrityError(message, fields);
     default: return new CommError(code, message, fields);
   }
+}
+
+/** A non-negative integer that fits 32 bits: what a rank or a sequence number can be. */
+function isRank(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xffff_ffff;
+}
+
+/** `text` with C0/C1 control characters, DEL and bidirectional-formatting marks replaced by U+FFFD. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 }

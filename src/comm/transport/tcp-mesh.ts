@@ -7,6 +7,7 @@ import net from 'node:net';
 import { InvalidArgumentError } from '../../errors.js';
 import { CommError, ProtocolError } from '../errors.js';
 import { authenticate, type AuthenticatedConnection } from './handshake.js';
+import { HandshakeGate, type HandshakeGateOptions } from './handshake-gate.js';
 import { dialWithRetry } from './tcp-dial.js';
 import { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
 
@@ -27,6 +28,8 @@ export interface PeerListenerOptions {
   port?: number;
   /** Bound on each incoming handshake. Default 10000 ms. */
   handshakeTimeoutMs?: number;
+  /** Caps on connections still in their handshake (defaults 64 in total, 8 per source address). */
+  handshakeGate?: HandshakeGateOptions;
   /** Rejected connections (wrong token, garbage, unexpected rank) are reported here; the job goes on. */
   onWarning?: (message: string) => void;
 }
@@ -39,6 +42,7 @@ export interface PeerListenerOptions {
 export class PeerListener {
   private readonly accepted = new Map<number, AuthenticatedConnection>();
   private readonly inHandshake = new Set<net.Socket>();
+  private readonly gate: HandshakeGate;
   private waiter: (() => void) | null = null;
   private closed = false;
 
@@ -48,6 +52,7 @@ export class PeerListener {
     /** The bound address (port filled in when 0 was asked for). */
     readonly address: PeerAddress,
   ) {
+    this.gate = new HandshakeGate(options.handshakeGate);
     server.on('connection', (socket) => this.onConnection(socket));
   }
 
@@ -111,9 +116,16 @@ export class PeerListener {
       return;
     }
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const release = this.gate.admit(socket);
+    if (typeof release === 'string') {
+      onWarning(`rank ${rank} refused a connection from ${remote}: ${release}`);
+      socket.destroy();
+      return;
+    }
     this.inHandshake.add(socket);
     authenticate(socket, { side: 'acceptor', role: 'peer', acceptRoles: ['peer'], rank, jobToken, timeoutMs: handshakeTimeoutMs }).then(
       (connection) => {
+        release();
         this.inHandshake.delete(socket);
         const peer = connection.peerRank;
         if (this.closed || peer <= rank || peer >= worldSize || this.accepted.has(peer)) {
@@ -126,6 +138,7 @@ export class PeerListener {
         this.waiter?.();
       },
       (error: CommError) => {
+        release();
         this.inHandshake.delete(socket);
         onWarning(`rank ${rank} rejected a connection from ${remote}: ${error.message}`);
       },

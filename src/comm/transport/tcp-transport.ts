@@ -16,6 +16,8 @@ export interface TcpTransportOptions {
   maxFrameBytes?: number;
   /** Bytes buffered per peer for frames that arrived before their recv; above it that socket is paused. Default 64 MiB. */
   maxPendingBytes?: number;
+  /** Frames held per peer before their recv is posted; at this many that socket is paused. Default 4096. */
+  maxQueuedFrames?: number;
   /** Largest control frame payload (abort reasons). Default 64 KiB. */
   maxControlBytes?: number;
   /** How long close() waits for peers to acknowledge before destroying the sockets. Default 2000 ms. */
@@ -94,6 +96,7 @@ export class TcpTransport implements Transport {
     const {
       maxFrameBytes = 2 ** 30,
       maxPendingBytes = 64 * 2 ** 20,
+      maxQueuedFrames = 4096,
       maxControlBytes = 64 * 1024,
       closeTimeoutMs = 2000,
       keepAliveInitialDelayMs = 10_000,
@@ -111,7 +114,7 @@ export class TcpTransport implements Transport {
       if (!Number.isInteger(peer) || peer < 0 || peer >= worldSize || peer === rank || this.links[peer] !== undefined) {
         throw new InvalidArgumentError('connections', `a connection from rank ${peer}`, `exactly one connection per rank other than ${rank}, ranks in [0, ${worldSize})`);
       }
-      this.links[peer] = this.attach(connection, { maxFrameBytes, maxPendingBytes, maxControlBytes, keepAliveInitialDelayMs });
+      this.links[peer] = this.attach(connection, { maxFrameBytes, maxPendingBytes, maxQueuedFrames, maxControlBytes, keepAliveInitialDelayMs });
     }
     const missing = this.links.flatMap((l, r) => (l === undefined && r !== rank ? [r] : []));
     if (missing.length > 0) throw new InvalidArgumentError('connections', `none for ranks ${missing.join(', ')}`, 'one connection per other rank');
@@ -218,13 +221,14 @@ export class TcpTransport implements Transport {
     this.timers.clear();
   }
 
-  private attach(connection: AuthenticatedConnection, limits: { maxFrameBytes: number; maxPendingBytes: number; maxControlBytes: number; keepAliveInitialDelayMs: number }): Link {
+  private attach(connection: AuthenticatedConnection, limits: { maxFrameBytes: number; maxPendingBytes: number; maxQueuedFrames: number; maxControlBytes: number; keepAliveInitialDelayMs: number }): Link {
     const { socket, peerRank: peer } = connection;
     const receiver: FrameReceiver = new FrameReceiver({
       rank: this.rank,
       peer,
       maxFrameBytes: limits.maxFrameBytes,
       maxPendingBytes: limits.maxPendingBytes,
+      maxQueuedFrames: limits.maxQueuedFrames,
       maxControlBytes: limits.maxControlBytes,
       onControl: (header, payload) => this.onControl(link, header, payload),
       onPressure: (paused) => (paused ? socket.pause() : socket.resume()),
