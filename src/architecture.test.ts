@@ -43,7 +43,7 @@ const rules: Record<string, string[]> = {
   kernels: ['errors'],
   codec: ['errors', 'random', 'kernels'],
   optim: ['errors', 'random', 'kernels', 'codec'],
-  comm: ['errors', 'random'],
+  comm: ['errors', 'random', 'kernels'],
   netem: ['errors'],
   launch: ['errors', 'comm', 'netem'],
   sync: ['errors', 'random', 'kernels', 'codec', 'optim', 'comm'],

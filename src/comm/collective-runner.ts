@@ -54,7 +54,7 @@ const noop = (): void => {};
  */
 export class CollectiveRunner {
   readonly rank: number;
-  readonly scratch = new Scratch();
+  readonly scratch: Scratch;
   private nextSeq = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private running: Running | undefined;
@@ -67,6 +67,7 @@ export class CollectiveRunner {
 
   constructor(private readonly transport: Transport, private readonly chunkBytes: number, private readonly stall: StallWarningOptions = {}) {
     this.rank = transport.rank;
+    this.scratch = new Scratch({ kernelChunkBytes: chunkBytes });
     transport.onFailure((error) => this.onTransportFailure(error));
     this.unregisterProbe = registerActivityProbe(() => this.activity());
   }

@@ -2,6 +2,7 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import type { DType, DTypeArray } from './codes.js';
+import { combineWasm } from './reduce-wasm.js';
 
 /** Reductions a collective can apply. `mean` is `sum` followed by one division by the world size. */
 export type ReduceOp = 'sum' | 'max' | 'mean';
@@ -73,6 +74,25 @@ export function roundBitsToBf16(bits: number): number {
 }
 
 /**
+ * dst[dstStart + i] = op(dst[dstStart + i], src[srcStart + i]) for i < count, in wasm SIMD when both arrays
+ * live in kernel memory (reduce-wasm.ts), else by the JS reference combineIntoJs; both follow the rules below
+ * and give the same bits (NaN payloads of float32 aside: any NaN stays a NaN). Arguments as combineIntoJs.
+ */
+export function combineInto(
+  dtype: DType,
+  op: 'sum' | 'max',
+  dst: ElementArray,
+  dstStart: number,
+  src: ElementArray,
+  srcStart: number,
+  count: number,
+  divisor = 1,
+): void {
+  if (!combineWasm(dtype, op, dst, dstStart, src, srcStart, count, divisor)) combineIntoJs(dtype, op, dst, dstStart, src, srcStart, count, divisor);
+}
+
+/**
+ * The JS reference of combineInto:
  * dst[dstStart + i] = op(dst[dstStart + i], src[srcStart + i]) for i < count; with op `sum`, the sum is then
  * divided by `divisor` when it is not 1 (used by `mean`: the rank that completes a sum divides it before
  * rounding; `max` ignores the divisor). `dst` and `src` must both be arrays of `dtype`.
@@ -84,7 +104,7 @@ export function roundBitsToBf16(bits: number): number {
  * - integer types: sum wraps around modulo 2^width (two's complement for signed types), as the hardware does.
  * `op` must be `sum` or `max`; `mean` is `sum` with divisor = world size.
  */
-export function combineInto(
+export function combineIntoJs(
   dtype: DType,
   op: 'sum' | 'max',
   dst: ElementArray,

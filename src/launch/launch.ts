@@ -11,7 +11,7 @@ import { findFreePort } from './free-port.js';
 import { checkHeartbeatTimeout, DEFAULT_HEARTBEAT_TIMEOUT_MS, HEARTBEAT_INTERVAL_ENV, HeartbeatMonitor, heartbeatIntervalMs } from './heartbeat.js';
 import { resolveJobToken } from './job-token.js';
 import { JOB_TOKEN_ENV, checkPort, planLaunch, workerEnv, type LaunchPlan } from './launch-plan.js';
-import { workerCommand } from './worker-command.js';
+import { cpuProfileFlags, workerCommand } from './worker-command.js';
 import { WorkerProcess, type WorkerExit } from './worker-process.js';
 
 export { describeFailure };
@@ -59,6 +59,8 @@ export interface LaunchOptions {
   /** Aborting stops every worker (the CLI aborts on SIGINT/SIGTERM); the result then has kind 'interrupted'. */
   signal?: AbortSignal;
   onEvent?: (event: LaunchEvent) => void;
+  /** Write a V8 CPU profile of every worker into this directory (`rank-<rank>.cpuprofile`, written at exit). */
+  cpuProfileDir?: string;
 }
 
 /**
@@ -173,7 +175,8 @@ async function runWorkers(
   // Built up-front so a missing tsx fails before any process starts.
   const commands = plan.ranks.map((_, localRank) => {
     const s = setup(localRank);
-    return { ...s, command: workerCommand(options.script, options.args ?? [], s.netns) };
+    const nodeFlags = options.cpuProfileDir === undefined ? [] : cpuProfileFlags(options.cpuProfileDir, plan.ranks[localRank]);
+    return { ...s, command: workerCommand(options.script, options.args ?? [], s.netns, nodeFlags) };
   });
   for (let localRank = 0; localRank < plan.nproc && !failure; localRank++) {
     const rank = plan.ranks[localRank];

@@ -56,14 +56,22 @@ function tsxLoaderSpecifier(script: string): string {
 }
 
 /**
- * `node [--import tsx] --import <watchdog> --import <heartbeat> script ...args`, prefixed with `ip netns exec <netns>` when a
- * namespace is given. Throws TypeScriptLoaderMissingError for a .ts script without tsx installed.
+ * `node [relaxed SIMD flag] [...nodeFlags] [--import tsx] --import <watchdog> --import <heartbeat> script ...args`, prefixed with `ip netns exec <netns>`
+ * when a namespace is given. Throws TypeScriptLoaderMissingError for a .ts script without tsx installed.
  */
-export function workerCommand(script: string, scriptArgs: readonly string[], netns?: string): WorkerCommand {
+export function workerCommand(script: string, scriptArgs: readonly string[], netns?: string, nodeFlags: readonly string[] = []): WorkerCommand {
   // Relaxed SIMD lets the dense-layer kernels (src/kernels/gemm.ts) use fused multiply-adds.
-  const nodeArgs: string[] = nodeNeedsRelaxedSimdFlag() ? [RELAXED_SIMD_FLAG] : [];
+  const nodeArgs: string[] = nodeNeedsRelaxedSimdFlag() ? [RELAXED_SIMD_FLAG, ...nodeFlags] : [...nodeFlags];
   if (isTypeScriptScript(script)) nodeArgs.push('--import', tsxLoaderSpecifier(script));
   nodeArgs.push('--import', PARENT_WATCHDOG_IMPORT, '--import', HEARTBEAT_PRELOAD_IMPORT, script, ...scriptArgs);
   if (netns === undefined) return { command: process.execPath, args: nodeArgs };
   return { command: 'ip', args: ['netns', 'exec', netns, process.execPath, ...nodeArgs] };
+}
+
+/**
+ * Node flags that write a V8 CPU profile of one worker when it exits: `<dir>/rank-<rank>.cpuprofile`
+ * (open it in Chrome DevTools or speedscope). Node refuses --cpu-prof in NODE_OPTIONS, hence a flag per worker.
+ */
+export function cpuProfileFlags(dir: string, rank: number): string[] {
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=rank-${rank}.cpuprofile`];
 }

@@ -1,6 +1,7 @@
 // `lion-cub bench comm`: launches N ranks running the collective benchmark and prints rank 0's rows (table or JSON lines).
 
 import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from '../../bench/harness.js';
 import { COMPRESSED_OPS, isCompressedOp, maxWorldSize } from '../../bench/comm/compressed-ops.js';
@@ -33,6 +34,7 @@ export interface BenchCommFlags {
   netem?: string;
   transportSecurity?: string;
   json?: boolean;
+  cpuProf?: string;
 }
 
 type Row = CommBenchRow & { linkGbit: number | null; transportSecurity: TransportSecurity };
@@ -64,6 +66,7 @@ export function registerBenchComm(program: Command): void {
     .option('--netem <rate>', 'every rank in its own network namespace, each NIC shaped to RATE (needs root and iproute2)')
     .option('--transport-security <modes>', `comma-separated ${TRANSPORT_SECURITY_MODES.join(', ')}: one launch per mode, in this order, rows side by side (default $${TRANSPORT_SECURITY_ENV}, else encrypt)`)
     .option('--json', 'one JSON object per line')
+    .option('--cpu-prof <dir>', 'write a V8 CPU profile of every rank to <dir>/rank-<r>.cpuprofile (where host time goes)')
     .addHelpText('after', COMPRESSED_HELP)
     .action(async (flags: BenchCommFlags, command: Command) => {
       process.exitCode = await benchComm(flags, command.getOptionValueSource('sizes') === 'cli');
@@ -95,6 +98,8 @@ async function benchComm(flags: BenchCommFlags, sizesGiven: boolean): Promise<nu
         env: { [TRANSPORT_SECURITY_ENV]: transportSecurity },
         netem: flags.netem === undefined ? undefined : { rate: flags.netem, measureLink: true },
         signal: interrupt.signal,
+        // One profile directory per mode when several run, so a later launch does not overwrite the first.
+        cpuProfileDir: flags.cpuProf === undefined ? undefined : resolve(flags.cpuProf, modes.length > 1 ? transportSecurity : '.'),
         onEvent: (event) => {
           if (event.type === 'netem-ready') {
             linkGbit = event.linkGbit ?? null;

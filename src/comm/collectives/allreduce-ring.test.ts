@@ -2,12 +2,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DTYPE_CODES, OP_CODES } from '../codes.js';
+import { kernelMemory } from '../../kernels/load.js';
+import { seededRandom } from '../../random.js';
+import { DTYPE_BYTES, DTYPE_CODES, OP_CODES, type DType } from '../codes.js';
+import type { ElementArray, ReduceOp } from '../reduce-ops.js';
 import { createMemoryTransports } from '../transport/memory-transport.js';
 import type { Transport } from '../transport/transport.js';
 import { allreduceRing } from './allreduce-ring.js';
 import { CollectiveLink } from './link.js';
-import { Scratch } from './views.js';
+import { Scratch, elementView } from './views.js';
 
 /** Wraps a transport to log, in order, every receive posted and every send issued. */
 function logged(t: Transport, log: string[]): Transport {
@@ -62,4 +65,44 @@ test('scratch memory is allocated once and reused by later calls', async () => {
   await run(1);
   assert.equal(scratches[0].bytes('chunkA', 64).buffer, first.buffer, 'same chunk buffer on the next call');
   assert.equal(scratches[0].byteLength, held);
+});
+
+/** Runs one ring allreduce over N in-memory ranks on the given arrays with the given scratches. */
+async function ringOn(bufs: ElementArray[], scratches: Scratch[], dtype: DType, op: ReduceOp, chunkBytes: number): Promise<void> {
+  const transports = createMemoryTransports(bufs.length);
+  await Promise.all(transports.map((t, r) => {
+    const link = new CollectiveLink(t, { op: OP_CODES.allreduce, seq: 0, dtype: DTYPE_CODES[dtype] });
+    return allreduceRing({ link, chunkBytes, scratch: scratches[r] }, bufs[r], dtype, op);
+  }));
+}
+
+test('arrays in kernel memory reduce through kernel-memory slots to the same bits as ordinary arrays', async () => {
+  const inUse = kernelMemory.bytesInUse;
+  const n = 3;
+  const length = 1001;
+  for (const [dtype, op] of [['float32', 'mean'], ['float32', 'max'], ['bfloat16', 'mean'], ['int32', 'sum'], ['int8', 'sum']] as const) {
+    const bytes = length * DTYPE_BYTES[dtype];
+    const rand = seededRandom(7);
+    // Any bits, but no float32 NaN (whose sign and payload are not part of the contract): top byte below 0x7f / 0xff.
+    const inputs = Array.from({ length: n }, () => Uint8Array.from({ length: bytes }, (_, i) => (rand() * 256) & (dtype === 'float32' && i % 4 === 3 ? 0xbf : 0xff)));
+    const plain = inputs.map((b) => elementView(dtype, b.slice()));
+    await ringOn(plain, [new Scratch(), new Scratch(), new Scratch()], dtype, op, 256);
+
+    const scratches = [0, 1, 2].map(() => new Scratch({ kernelChunkBytes: 256 }));
+    const regions = inputs.map((b) => {
+      const region = kernelMemory.alloc(bytes);
+      region.u8().set(b);
+      return region;
+    });
+    const inKernel = regions.map((region) => elementView(dtype, region.u8()));
+    assert.equal(scratches[0].chunk('chunkA', 256, inKernel[0]).buffer, kernelMemory.memory.buffer, 'receive slot beside the array');
+    assert.notEqual(scratches[0].chunk('chunkA', 256, plain[0]).buffer, kernelMemory.memory.buffer, 'ordinary slot for an ordinary array');
+    await ringOn(inKernel, scratches, dtype, op, 256);
+    for (let r = 0; r < n; r++) {
+      assert.deepEqual(new Uint8Array(inKernel[r].buffer, inKernel[r].byteOffset, bytes), new Uint8Array(plain[r].buffer, plain[r].byteOffset, bytes), `${dtype} ${op} rank ${r}`);
+    }
+    regions.forEach((region) => kernelMemory.release(region));
+    scratches.forEach((s) => s.release());
+  }
+  assert.equal(kernelMemory.bytesInUse, inUse, 'released scratch returns its kernel memory');
 });

@@ -91,7 +91,7 @@ export async function ringReduceScatterPhase(
   sendBlock(ctx, right, work, elementBytes, mod(r - 1, n));
 
   const capacity = Math.min(perChunk, Math.ceil(work.length / n)) * elementBytes;
-  const slots = [ctx.scratch.bytes('chunkA', capacity), ctx.scratch.bytes('chunkB', capacity)];
+  const slots = [ctx.scratch.chunk('chunkA', capacity, work), ctx.scratch.chunk('chunkB', capacity, work)];
   const typed = [elementView(dtype, slots[0]), elementView(dtype, slots[1])];
   const into = (slot: number, length: number): Uint8Array =>
     length * elementBytes === capacity ? slots[slot] : slots[slot].subarray(0, length * elementBytes);

@@ -1,5 +1,7 @@
 // Typed views over element ranges and reusable scratch memory for collectives.
 
+import { kernelMemory, wasmKernelsEnabled } from '../../kernels/load.js';
+import type { KernelRegion } from '../../kernels/kernel-memory.js';
 import { DTYPE_BYTES, type DType } from '../codes.js';
 import type { ElementArray } from '../reduce-ops.js';
 
@@ -25,6 +27,12 @@ export function elementView(dtype: DType, bytes: Uint8Array, length = bytes.byte
 /** Named scratch areas a collective may use; each grows to the largest size asked for and is then reused. */
 export type ScratchSlot = 'chunkA' | 'chunkB' | 'work';
 
+/** The two receive slots of a pipelined reduction. */
+export type ChunkSlot = 'chunkA' | 'chunkB';
+
+/** Largest chunk for which receive slots are reserved in kernel memory (bigger chunks reduce in JS). */
+const MAX_KERNEL_CHUNK_BYTES = 4 * 2 ** 20;
+
 /**
  * Per-group scratch memory, reused by every collective the group runs (one at a time), so that steady-state
  * calls allocate no buffers. Returned views alias the same memory on every call: a collective owns them
@@ -32,6 +40,31 @@ export type ScratchSlot = 'chunkA' | 'chunkB' | 'work';
  */
 export class Scratch {
   private readonly buffers = new Map<ScratchSlot, ArrayBuffer>();
+  private readonly kernelChunks = new Map<ChunkSlot, KernelRegion>();
+
+  /**
+   * With `kernelChunkBytes` (at most 4 MiB) and wasm kernels on, reserves the two chunk slots in kernel memory
+   * now, so that chunks received for an array in kernel memory are reduced into it by the wasm kernels. They
+   * are reserved up front because growing kernel memory detaches every view of it, the caller's arrays
+   * included: it must never happen inside a collective.
+   */
+  constructor(options: { kernelChunkBytes?: number } = {}) {
+    const size = options.kernelChunkBytes;
+    if (size !== undefined && size > 0 && size <= MAX_KERNEL_CHUNK_BYTES && wasmKernelsEnabled()) {
+      this.kernelChunks.set('chunkA', kernelMemory.alloc(size));
+      this.kernelChunks.set('chunkB', kernelMemory.alloc(size));
+    }
+  }
+
+  /**
+   * A receive slot of exactly `byteLength` bytes: in kernel memory when `beside` is there too (so combineInto
+   * runs in wasm) and the reserved slot is large enough, otherwise ordinary scratch memory.
+   */
+  chunk(slot: ChunkSlot, byteLength: number, beside: ArrayBufferView): Uint8Array {
+    const region = this.kernelChunks.get(slot);
+    if (region !== undefined && byteLength <= region.byteLength && wasmKernelsEnabled() && kernelMemory.contains(beside)) return region.u8().subarray(0, byteLength);
+    return this.bytes(slot, byteLength);
+  }
 
   /** A view of exactly `byteLength` bytes at the start of `slot` (grown, never shrunk, on demand). */
   bytes(slot: ScratchSlot, byteLength: number): Uint8Array {
@@ -51,8 +84,10 @@ export class Scratch {
     return total;
   }
 
-  /** Drops every buffer (the group is closing). */
+  /** Drops every buffer and returns the kernel-memory slots (the group is closing). */
   release(): void {
     this.buffers.clear();
+    for (const region of this.kernelChunks.values()) kernelMemory.release(region);
+    this.kernelChunks.clear();
   }
 }

@@ -92,10 +92,10 @@ test('arguments are checked before anything is sent; a second run while one is i
 });
 
 test('kernel memory growing while runs are in flight does not disturb them; dispose returns every buffer', async () => {
-  const inUse = kernelMemory.bytesInUse;
   const n = 4;
   const d = 5000;
   const groups = memoryGroups(n, { chunkBytes: 256 });
+  const inUse = kernelMemory.bytesInUse; // the groups' own receive slots stay until they close
   const collectives = groups.map((g) => new VoteAllreduce(g, d));
   // Inputs in kernel memory, as the fused Lion encoder leaves them.
   const inputs = groups.map((_, r) => {
@@ -122,8 +122,8 @@ test('kernel memory growing while runs are in flight does not disturb them; disp
 });
 
 test('dispose during a run: the run makes all its group calls, then rejects; buffers are released after it', async () => {
-  const inUse = kernelMemory.bytesInUse;
   const groups = memoryGroups(2);
+  const inUse = kernelMemory.bytesInUse; // the groups' own receive slots stay until they close
   const collectives = groups.map((g) => new VoteAllreduce(g, 3000));
   const runs = collectives.map((c) => c.run(new Uint32Array(c.words), 0).then(() => undefined, (e: Error) => e));
   collectives[0].dispose();
