@@ -66,7 +66,7 @@ export function registerBenchComm(program: Command): void {
     .option('--netem <rate>', 'every rank in its own network namespace, each NIC shaped to RATE (needs root and iproute2)')
     .option('--transport-security <modes>', `comma-separated ${TRANSPORT_SECURITY_MODES.join(', ')}: one launch per mode, in this order, rows side by side (default $${TRANSPORT_SECURITY_ENV}, else encrypt)`)
     .option('--json', 'one JSON object per line')
-    .option('--cpu-prof <dir>', 'write a V8 CPU profile of every rank to <dir>/rank-<r>.cpuprofile (where host time goes)')
+    .option('--cpu-prof <dir>', 'write a V8 CPU profile of every rank to <dir>/rank-<r>.cpuprofile (<dir>/<mode>/ with several --transport-security modes)')
     .addHelpText('after', COMPRESSED_HELP)
     .action(async (flags: BenchCommFlags, command: Command) => {
       process.exitCode = await benchComm(flags, command.getOptionValueSource('sizes') === 'cli');
