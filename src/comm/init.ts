@@ -10,6 +10,7 @@ import { exchangePeerRecords, leaveRendezvous } from './rendezvous/rendezvous.js
 import { StoreClient } from './rendezvous/store-client.js';
 import { StoreServer } from './rendezvous/store-server.js';
 import { resolveJobToken } from './transport/handshake.js';
+import { jobSalt, stretchJobToken } from './transport/job-key.js';
 import { PeerListener, connectTcpMesh } from './transport/tcp-mesh.js';
 import { TcpTransport, type TcpTransportOptions } from './transport/tcp-transport.js';
 import { SECURITY_NONE_WARNING, resolveTransportSecurity, type TransportSecurity } from './transport/security-mode.js';
@@ -88,7 +89,7 @@ export async function initTransport(options: InitTransportOptions = {}): Promise
   const rendezvousTimeoutMs = checkTimeoutMs('rendezvousTimeoutMs', options.rendezvousTimeoutMs ?? 120_000);
   if (worldSize === 1) return { transport: new TcpTransport(0, 1, [], options.transport), launch };
 
-  const jobToken = resolveJobToken(options.jobToken, env);
+  const jobToken = stretchJobToken(resolveJobToken(options.jobToken, env), jobSalt(worldSize, masterPort));
   const security = resolveTransportSecurity(options.transportSecurity, env);
   const { onWarning } = options;
   if (security === 'none' && rank === 0) onWarning?.(SECURITY_NONE_WARNING);

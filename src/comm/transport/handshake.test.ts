@@ -5,6 +5,7 @@ import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { CommError } from '../errors.js';
 import { HELLO_BYTES, JOB_TOKEN_ENV, authenticate, generateJobToken, resolveJobToken, type HandshakeOptions } from './handshake.js';
+import { jobSalt, stretchJobToken, tokenWeakness } from './job-key.js';
 
 const token = Buffer.from(generateJobToken());
 const sockets: net.Socket[] = [];
@@ -91,14 +92,31 @@ describe('authenticate', () => {
 
 describe('resolveJobToken', () => {
   it('prefers the explicit token, else the environment variable', () => {
-    const env = { [JOB_TOKEN_ENV]: 'x'.repeat(16) };
-    assert.equal(resolveJobToken('y'.repeat(20), env).toString(), 'y'.repeat(20));
-    assert.equal(resolveJobToken(undefined, env).toString(), 'x'.repeat(16));
+    const env = { [JOB_TOKEN_ENV]: 'c0ffee1234567890abcdef42' };
+    assert.equal(resolveJobToken('Yq3-v9Lm2+Wz7pK8', env).toString(), 'Yq3-v9Lm2+Wz7pK8');
+    assert.equal(resolveJobToken(undefined, env).toString(), 'c0ffee1234567890abcdef42');
   });
 
   it('names the variable or option when the token is missing or too short', () => {
     assert.throws(() => resolveJobToken(undefined, {}), (e: Error & { field: string }) => e.field === JOB_TOKEN_ENV && /openssl rand/.test(e.message));
     assert.throws(() => resolveJobToken('short', {}), (e: Error & { field: string; code: string }) => e.field === 'jobToken' && e.code === 'invalid_argument');
+  });
+
+  it('refuses tokens that are easy to guess: a 16-letter word run, few distinct characters', () => {
+    for (const weak of ['correcthorsebatt', 'x'.repeat(40), 'abababababababababab1']) {
+      assert.throws(() => resolveJobToken(weak, {}), (e: Error & { field: string; code: string }) => e.field === 'jobToken' && /cannot be guessed/.test(e.message), weak);
+    }
+    assert.equal(tokenWeakness(generateJobToken()), null);
+  });
+
+  it('stretches a token with scrypt under a per-job salt: other job, other key', () => {
+    const token = Buffer.from(generateJobToken());
+    const a = stretchJobToken(token, jobSalt(4, 29500));
+    assert.equal(a.length, 32);
+    assert.ok(!a.equals(token.subarray(0, 32)));
+    assert.ok(a.equals(stretchJobToken(token, jobSalt(4, 29500))));
+    assert.ok(!a.equals(stretchJobToken(token, jobSalt(4, 29501))));
+    assert.ok(!a.equals(stretchJobToken(token, jobSalt(2, 29500))));
   });
 
   it('generates distinct 43-character tokens', () => {

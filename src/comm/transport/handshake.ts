@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { InvalidArgumentError } from '../../errors.js';
 import { CommError, CommTimeoutError, PeerClosedError, ProtocolError } from '../errors.js';
 import { PROTOCOL_VERSION } from './frame.js';
+import { tokenWeakness } from './job-key.js';
 import type { RecordKeys } from './record-layer.js';
 import type { TransportSecurity } from './security-mode.js';
 
@@ -36,9 +37,9 @@ export function generateJobToken(): string {
 }
 
 /**
- * The HMAC key of the job: `explicit` when given, else the LION_CUB_JOB_TOKEN variable of `env`.
- * Throws InvalidArgumentError naming the option or variable when the token is missing or shorter than
- * MIN_JOB_TOKEN_LENGTH characters.
+ * The job token: `explicit` when given, else the LION_CUB_JOB_TOKEN variable of `env` (stretch it
+ * with job-key.ts before use). Throws InvalidArgumentError naming the option or variable when the token
+ * is missing, shorter than MIN_JOB_TOKEN_LENGTH characters, or easy to guess (tokenWeakness).
  */
 export function resolveJobToken(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): Buffer {
   const [field, token] = explicit !== undefined ? ['jobToken', explicit] : [JOB_TOKEN_ENV, env[JOB_TOKEN_ENV]];
@@ -49,6 +50,10 @@ export function resolveJobToken(explicit: string | undefined, env: NodeJS.Proces
       `a secret of at least ${MIN_JOB_TOKEN_LENGTH} characters shared by every rank (lion-cub run sets ${JOB_TOKEN_ENV}; ` +
         `otherwise export ${JOB_TOKEN_ENV}=$(openssl rand -hex 16) on every node)`,
     );
+  }
+  const weakness = tokenWeakness(token);
+  if (weakness !== null) {
+    throw new InvalidArgumentError(field, `a token with ${weakness}`, `a random secret that cannot be guessed, e.g. $(openssl rand -hex 16), the same on every node`);
   }
   return Buffer.from(token, 'utf8');
 }
