@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QUANT_METHODS, type QuantBits } from '../codec/quant-options.js';
 import { wasmDispatchCount } from '../kernels/load.js';
+import { createLion } from '../optim/lion.js';
 import { layoutFromLengths } from '../optim/param-layout.js';
 import { warmupCosineSchedule } from '../optim/schedules.js';
 import { randomFloat32 } from '../random.js';
@@ -79,4 +80,22 @@ test('clipping and a warm-up cosine schedule at N = 3: each rank clips its own g
   await holdsToBruteForce('cub-pbit:bits=4,quant=l1', pbitVote(LAYOUT.segments, 4, 'l1', seedOf), [3], run, reference, 5);
   await holdsToBruteForce('cub-1bit', majorityVote, [3], run, reference, 5);
   await holdsToBruteForce('cub-int8:quant=l1', int8Vote(LAYOUT.segments, 'l1', seedOf), [3], run, reference, 5);
+});
+
+test('lion at N = 2 equals single-process Lion on the mean gradient, bit for bit, on the kernel path', async () => {
+  // With two ranks the sum a + b is the same whichever rank adds, and halving it is exact: no rounding-order slack.
+  const before = wasmDispatchCount();
+  const runs = await withRanks(2, (g) => kernelRun(g, 'lion', 3, options(0.01)));
+  const lion = createLion(LAYOUT, { ...HP, lr: 0.01, weightDecayMask: { exclude: ['b*'] } });
+  const expected = PARAMS0.slice();
+  for (let s = 0; s < 3; s++) {
+    const a = grads(0, s);
+    const b = grads(1, s);
+    lion.step(expected, a.map((v, i) => Math.fround(Math.fround(v + b[i]) / 2)));
+  }
+  for (const run of runs) {
+    assert.deepEqual(run.params, expected);
+    assert.deepEqual(run.momentum, lion.state.momentum);
+  }
+  assert.ok(wasmDispatchCount() > before, 'the wasm kernels ran');
 });

@@ -1,11 +1,9 @@
 // Every strategy against brute force: N = 1 is plain Lion bit for bit; compressed strategies apply the vote of the
-// ranks' codes (with the parity rule) identically everywhere (bytes per step: step-work.test.ts).
+// ranks' codes (with the parity rule) identically everywhere, here with parameters and gradients on the heap (the
+// JS kernels); strategies-kernel.test.ts runs the kernel-memory path. Bytes per step: step-work.test.ts.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { quantize } from '../codec/quant.js';
-import { unpackSigned } from '../codec/pbit-pack.js';
-import { packedWordCount } from '../codec/quant-options.js';
 import type { ProcessGroup } from '../comm/process-group.js';
 import { createLion, type Lion } from '../optim/lion.js';
 import { layoutFromLengths } from '../optim/param-layout.js';
@@ -13,7 +11,7 @@ import { randomFloat32 } from '../random.js';
 import { parseMomentumPolicy } from './momentum-policy.js';
 import { createStrategy, strategyNames } from './registry.js';
 import type { SyncStepStats } from './strategy.js';
-import { applyDelta, oneBitVote, signWithParity, updateVector } from './test-support/reference.js';
+import { averageVote, bruteForceRun, majorityVote, pbitVote, type BruteForceSetup, type Combine } from './test-support/brute-force.js';
 import { withRanks } from './test-support/ranks.js';
 
 const LENGTHS = [{ name: 'w1', length: 700 }, { name: 'b1', length: 33 }, { name: 'w2', length: 267 }];
@@ -57,65 +55,26 @@ test('with one rank every strategy is single-process Lion, bit for bit', async (
   }
 });
 
-/** The brute-force run: each rank's c, the combination rule, the same Δ applied by all. */
-function referenceRun(worldSize: number, steps: number, combine: (cs: Float32Array[], step: number) => ArrayLike<number>): RankRun[] {
-  const params = PARAMS0.slice();
-  const moms = Array.from({ length: worldSize }, () => new Float32Array(D));
-  for (let s = 0; s < steps; s++) {
-    const gs = moms.map((_, r) => grads(r, s));
-    const cs = moms.map((m, r) => updateVector(m, gs[r], HP.beta1));
-    const delta = combine(cs, s);
-    const before = params.slice();
-    moms.forEach((m, r) => {
-      const p = before.slice();
-      applyDelta(p, m, gs[r], delta, HP, isDecayed);
-      if (r === 0) params.set(p);
-    });
-  }
-  return moms.map((momentum) => ({ params, momentum, stats: [] }));
-}
+const reference: BruteForceSetup = { params0: PARAMS0, grads, ...HP, decayed: isDecayed, lrAt: () => HP.lr, maxGradNorm: null };
+const segments = layoutFromLengths(LENGTHS).segments;
+const noSeed = () => 0;
 
-const majority = (cs: Float32Array[], step: number) => {
-  const sums = new Int32Array(D);
-  for (const c of cs) oneBitVote(c, step).forEach((v, i) => { sums[i] += v; });
-  return signWithParity(sums, step);
-};
-
-const average = (cs: Float32Array[], step: number) => {
-  const sums = new Float64Array(D);
-  for (const c of cs) oneBitVote(c, step).forEach((v, i) => { sums[i] += v; });
-  return Float32Array.from(sums, (v) => Math.fround(v * (1 / cs.length)));
-};
-
-const quantisedVote = (bits: 2 | 4 | 8) => (cs: Float32Array[], step: number) => {
-  const sums = new Int32Array(D);
-  const segments = makeLion().layout.segments;
-  for (const c of cs) {
-    const words = new Uint32Array(packedWordCount(D, bits));
-    quantize(c, segments, { bits, method: 'l1' }, words);
-    const q = new Int32Array(D);
-    unpackSigned(words, bits, D, q);
-    q.forEach((v, i) => { sums[i] += v; });
-  }
-  return signWithParity(sums, step);
-};
-
-const CASES: Array<[string, (cs: Float32Array[], step: number) => ArrayLike<number>]> = [
-  ['cub-1bit', majority],
-  ['dlion-mavo', majority],
-  ['dlion-avg', average],
-  ['cub-pbit:bits=4,quant=l1', quantisedVote(4)],
-  ['cub-pbit:bits=2,quant=l1', quantisedVote(2)],
+const CASES: Array<[string, Combine]> = [
+  ['cub-1bit', majorityVote],
+  ['dlion-mavo', majorityVote],
+  ['dlion-avg', averageVote],
+  ['cub-pbit:bits=4,quant=l1', pbitVote(segments, 4, 'l1', noSeed)],
+  ['cub-pbit:bits=2,quant=l1', pbitVote(segments, 2, 'l1', noSeed)],
 ];
 
 for (const [spec, combine] of CASES) {
   test(`${spec} equals the brute-force vote on every rank, N = 2, 3, 4, 5, 8`, async () => {
     for (const n of [2, 3, 4, 5, 8]) {
       const runs = await withRanks(n, (g) => train(g, spec, 3));
-      const ref = referenceRun(n, 3, combine);
+      const ref = bruteForceRun(reference, n, 3, combine);
       for (let r = 0; r < n; r++) {
-        assert.deepEqual(runs[r].params, ref[r].params, `${spec} N=${n} rank ${r} params`);
-        assert.deepEqual(runs[r].momentum, ref[r].momentum, `${spec} N=${n} rank ${r} momentum`);
+        assert.deepEqual(runs[r].params, ref.params, `${spec} N=${n} rank ${r} params`);
+        assert.deepEqual(runs[r].momentum, ref.momenta[r], `${spec} N=${n} rank ${r} momentum`);
       }
     }
   });
