@@ -1,8 +1,9 @@
 // Momentum synchronisation checked by value on the kernel path: after a sync every rank holds the mean of the
 // ranks' momenta (bf16-rounded with @bf16), and schedule:k fires at the documented steps.
 
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { wasmDispatchCount } from '../kernels/load.js';
 import { layoutFromLengths } from '../optim/param-layout.js';
 import { randomFloat32 } from '../random.js';
 import { bruteForceRun, majorityVote, type BruteForceSetup } from './test-support/brute-force.js';
@@ -19,6 +20,10 @@ const reference: BruteForceSetup = { params0: PARAMS0, grads, beta1: 0.9, beta2:
 
 /** Each rank's momentum after one step, before any sync (m does not depend on the combined direction). */
 const unsynced = bruteForceRun(reference, N, 1, majorityVote).momenta;
+
+let dispatchesBefore = 0;
+before(() => { dispatchesBefore = wasmDispatchCount(); });
+after(() => { assert.ok(wasmDispatchCount() > dispatchesBefore, 'the wasm kernels ran'); });
 
 function expectMean(actual: Float32Array, ulp: number, what: string): void {
   for (let i = 0; i < D; i++) {
