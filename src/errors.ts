@@ -1,9 +1,38 @@
-// The one base error class of lion-cub, the user-input error, and the check every time limit goes through; subsystems derive their own errors.
+// The one base error class of lion-cub and the catalogue of its codes, the user-input error, and the check every time
+// limit goes through; subsystems derive their own errors.
 
-/** Base class of every error lion-cub throws on purpose. `code` is stable and safe to switch on. */
+/**
+ * Every code a LionCubError can carry, grouped by where it comes from; docs/errors.md says what each means and
+ * what to do. Subsystems narrow it: CommError's CommErrorCode, CheckpointError's CheckpointErrorCode.
+ */
+export const LION_CUB_ERROR_CODES = [
+  // Input and state
+  'invalid_argument', 'invalid_state', 'aborted',
+  // Wasm kernels
+  'kernels_missing', 'kernel_abort', 'kernel_view_detached',
+  // Communication (CommError)
+  'timeout', 'peer_closed', 'protocol', 'mismatch', 'auth', 'integrity', 'closed', 'rendezvous',
+  // Compressed collectives and sync strategies
+  'collective_busy', 'collective_disposed', 'payload_disposed',
+  // Training
+  'non_finite_gradient', 'non_scalar_loss', 'backend_unavailable', 'fit_callback_missing', 'fit_optimizer_missing',
+  // Checkpoints (CheckpointError)
+  'checkpoint_corrupt', 'checkpoint_version', 'checkpoint_mismatch', 'checkpoint_missing', 'checkpoint_exists',
+  // Data sets
+  'dataset_missing', 'dataset_corrupt', 'corpus_missing',
+  // Launching and network emulation
+  'tsx_missing', 'netem_unavailable', 'netem_failed', 'link_probe_failed',
+  // Cost model
+  'invalid_constants', 'calibration_failed',
+] as const;
+
+/** A stable error code (see LION_CUB_ERROR_CODES and docs/errors.md). */
+export type LionCubErrorCode = (typeof LION_CUB_ERROR_CODES)[number];
+
+/** Base class of every error lion-cub throws on purpose. `code` is stable and safe to switch on (docs/errors.md). */
 export class LionCubError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: LionCubErrorCode;
+  constructor(code: LionCubErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

@@ -1,4 +1,4 @@
-// Public surface of the codec module: 1-bit sign codes, votes, p-bit quantisers, sums and the fused Lion encoders.
+// Everything the codec module offers the rest of lion-cub (sign codes, votes, quantisers, sums, fused Lion encoders); src/index.ts chooses the public part.
 
 export { parityWord, parityBit } from './parity.js';
 export { packSigns, unpackSigns } from './sign-code.js';

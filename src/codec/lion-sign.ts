@@ -10,6 +10,7 @@ import { checkCodeLength, checkSameLength, checkStep } from './sign-code-checks.
 import { signKernels } from './sign-code-kernels.js';
 import { lionApplySignJs, lionEncodeSignJs, lionSignConstants, lionStepSignJs } from './lion-sign-js.js';
 
+/** Hyperparameters lionApplySign needs: learning rate, weight decay and β2. */
 export interface LionApplyHyperparams {
   /** Learning rate η (≥ 0). */
   lr: number;

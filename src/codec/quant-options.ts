@@ -12,8 +12,10 @@ export interface Segment {
 /** How each segment's values are mapped to integers in [−s, s] (docs/wire-format.md, p-bit code). */
 export type QuantMethod = 'sign' | 'l1' | 'l0' | 'linf' | 'stochastic' | 'ternary';
 
+/** Every quantiser of cub-pbit, by name (`quant=`). */
 export const QUANT_METHODS: readonly QuantMethod[] = ['sign', 'l1', 'l0', 'linf', 'stochastic', 'ternary'];
 
+/** Bits per quantised value: 2, 4 or 8. */
 export type QuantBits = 2 | 4 | 8;
 
 /** Options of `quantize` and `lionEncodeQuant`. */

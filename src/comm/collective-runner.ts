@@ -11,6 +11,7 @@ import type { Transport } from './transport/transport.js';
 
 export type { StallReport };
 
+/** Name of a ProcessGroup collective, as its counters (opTotals) and errors report it. */
 export type CollectiveName = 'allreduce' | 'reduceScatter' | 'allgather' | 'alltoall' | 'alltoallv' | 'allgatherv' | 'broadcast' | 'barrier';
 
 /** Traffic and time of one collective call, from the transport's counters (frame headers included). */

@@ -13,6 +13,7 @@ export type CommErrorCode =
   | 'closed'         // the local process group was closed
   | 'rendezvous';    // could not reach the store or gather the peers in time
 
+/** Where a communication error happened; every field is optional and filled when known. */
 export interface CommErrorFields {
   /** Collective or step that failed, e.g. "allreduce" or "rendezvous". */
   op?: string;
@@ -26,6 +27,7 @@ export interface CommErrorFields {
   elapsedMs?: number;
 }
 
+/** A communication failure with a stable CommErrorCode and the operation, ranks and sequence number involved. */
 export class CommError extends LionCubError implements CommErrorFields {
   declare readonly code: CommErrorCode;
   readonly op?: string;
@@ -39,18 +41,23 @@ export class CommError extends LionCubError implements CommErrorFields {
   }
 }
 
+/** An operation did not complete within its timeout (`timeout`). */
 export class CommTimeoutError extends CommError {
   constructor(message: string, fields: CommErrorFields) { super('timeout', message, fields); }
 }
+/** A peer's connection closed or errored (`peer_closed`). */
 export class PeerClosedError extends CommError {
   constructor(message: string, fields: CommErrorFields, options?: { cause?: unknown }) { super('peer_closed', message, fields, options); }
 }
+/** A malformed frame or handshake (`protocol`). */
 export class ProtocolError extends CommError {
   constructor(message: string, fields: CommErrorFields = {}) { super('protocol', message, fields); }
 }
+/** Ranks disagree on the operation, sequence, dtype, size or configuration (`mismatch`). */
 export class MismatchError extends CommError {
   constructor(message: string, fields: CommErrorFields = {}) { super('mismatch', message, fields); }
 }
+/** A record failed authentication: altered, replayed, reordered or truncated in transit (`integrity`). */
 export class IntegrityError extends CommError {
   constructor(message: string, fields: CommErrorFields = {}) { super('integrity', message, fields); }
 }

@@ -15,6 +15,7 @@ import { PeerListener, connectTcpMesh } from './transport/tcp-mesh.js';
 import { TcpTransport, type TcpTransportOptions } from './transport/tcp-transport.js';
 import { SECURITY_NONE_WARNING, resolveTransportSecurity, type TransportSecurity } from './transport/security-mode.js';
 
+/** Options of initTransport: where the launcher variables are read, the job token, time limits and warnings. */
 export interface InitTransportOptions extends LaunchOptions {
   /** Where launcher variables are read. Default process.env. */
   env?: NodeJS.ProcessEnv;
@@ -43,6 +44,7 @@ export interface InitTransportOptions extends LaunchOptions {
   onWarning?: (message: string) => void;
 }
 
+/** Options of initProcessGroup: where the rendezvous is, and the process group options. */
 export interface InitProcessGroupOptions extends InitTransportOptions, ProcessGroupOptions {}
 
 /** A connected transport and where this process sits in the job. */

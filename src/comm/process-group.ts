@@ -24,12 +24,14 @@ import type { Transport } from './transport/transport.js';
 
 export type { CollectiveName, OpStats, OpTotals, StallReport };
 
+/** Default time a collective may take before it fails with CommTimeoutError, ms. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Horovod's stall inspector warns after 60 s; half that still leaves a training run's 120 s limit room to report first. */
 export const DEFAULT_STALL_WARNING_MS = 30_000;
 /** Arrays up to this size use the latency-optimal algorithms (see docs/algorithms.md for the α–β reasoning). */
 export const DEFAULT_SMALL_MESSAGE_BYTES = 64 * 1024;
 
+/** Options of a ProcessGroup; every rank must pass the same values. */
 export interface ProcessGroupOptions {
   /** Default time limit of one collective, from when it starts running (not when queued). Default 60 000. */
   timeoutMs?: number;
@@ -50,10 +52,12 @@ export interface ProcessGroupOptions {
   onStall?: (report: StallReport) => void;
 }
 
+/** Per-call options of a collective. */
 export interface CallOptions {
   /** Overrides the group's timeoutMs for this call. */
   timeoutMs?: number;
 }
+/** Per-call options of allreduce: the reduction and the options of every call. */
 export interface AllreduceOptions extends CallOptions {
   /** Default 'sum'. 'mean' only for float32 and bfloat16. */
   op?: ReduceOp;

@@ -14,6 +14,7 @@ export type LaunchFailure =
   /** The caller aborted (Ctrl-C): every worker was stopped. `reason` is the abort reason as text. */
   | { kind: 'interrupted'; reason: string };
 
+/** What launch reports while it runs: the emulated network, each worker starting, printing and exiting, and stopping. */
 export type LaunchEvent =
   /** The emulated network is up (only with `netem`); `linkGbit` when the link was measured first. */
   | { type: 'netem-ready'; jobId: string; namespaces: string[]; addresses: string[]; rateBitsPerSec: number; linkGbit?: number }
@@ -29,6 +30,7 @@ export type LaunchEvent =
   /** The emulated network was deleted; `leftover` lists namespaces that could not be. */
   | { type: 'netem-removed'; leftover: string[] };
 
+/** How a launch ended: every worker succeeded, or the first failure and what the others did. */
 export interface LaunchResult {
   ok: boolean;
   /** Set when ok is false. */

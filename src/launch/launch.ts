@@ -19,6 +19,7 @@ export { describeFailure };
 /** Port rank 0 listens on inside an emulated network: the namespace is new, so nothing else can hold it. */
 const NETEM_MASTER_PORT = 29500;
 
+/** Emulated Ethernet between the workers: each in its own network namespace behind a shaped link. */
 export interface NetemOptions {
   /** Rate of every emulated NIC, e.g. "1gbit" (see parseRate). */
   rate: string;
@@ -28,6 +29,7 @@ export interface NetemOptions {
   measureLinkMs?: number;
 }
 
+/** Options of launch: the script, the number of workers, their arguments and environment, and network emulation. */
 export interface LaunchOptions {
   /** Workers on this node. */
   nproc: number;

@@ -1,4 +1,4 @@
-// Public surface of the optimizer module (Lion, schedules, layouts); src/index.ts re-exports it.
+// Everything the optimizer module offers the rest of lion-cub; the package's public part is chosen in src/index.ts.
 
 export { MAX_NUM_PARAMS, createParamLayout, layoutFromLengths, layoutFromShapes, findSegment, segmentView, checkBufferLength } from './param-layout.js';
 export type { Segment, ParamLayout } from './param-layout.js';

@@ -23,6 +23,7 @@ export interface LionCoefficients {
   readonly gradScale: number;
 }
 
+/** Hyperparameters of one Lion step for one run of parameters, from which lionCoefficients derives the float32 factors. */
 export interface LionCoefficientInputs {
   lr: number;
   beta1: number;

@@ -5,6 +5,7 @@ import type { ParamLayout } from './param-layout.js';
 import { constantSchedule, type LearningRateSchedule } from './schedules.js';
 import { resolveWeightDecayMask, type WeightDecayMask } from './weight-decay-mask.js';
 
+/** Lion hyperparameters as given by the user; resolveLionOptions fills defaults and checks ranges. */
 export interface LionOptions {
   /** Learning rate η: a number (constant) or a schedule read at EVERY step. */
   lr: number | LearningRateSchedule;
@@ -35,6 +36,7 @@ export interface ResolvedLionOptions {
   readonly maxGradNorm: number | null;
 }
 
+/** Default hyperparameters of the Lion paper: β1 = 0.9, β2 = 0.99, no weight decay. */
 export const LION_DEFAULTS = Object.freeze({ beta1: 0.9, beta2: 0.99, weightDecay: 0 });
 
 const KNOWN_KEYS = new Set(['lr', 'beta1', 'beta2', 'weightDecay', 'weightDecayMask', 'maxGradNorm']);

@@ -18,6 +18,7 @@ import { resolveLionOptions, type LionOptions, type ResolvedLionOptions } from '
 import { checkBufferLength, type ParamLayout } from './param-layout.js';
 import { learningRateAt } from './schedules.js';
 
+/** Options of createLion: the Lion hyperparameters plus where the state lives. */
 export interface CreateLionOptions extends LionOptions {
   /**
    * Where the momentum lives: 'heap' (default, a plain Float32Array) or 'kernel' (the shared
@@ -26,6 +27,7 @@ export interface CreateLionOptions extends LionOptions {
   stateMemory?: 'heap' | 'kernel';
 }
 
+/** The optimizer's mutable state: momentum (one value per parameter) and the step counter. */
 export interface LionState {
   /** The momentum m (live view; write into it to restore a checkpoint). */
   readonly momentum: Float32Array;
@@ -57,6 +59,7 @@ export interface LionStepPlan extends LionStepReport {
   readonly undecayedCoefficients: LionCoefficients;
 }
 
+/** A Lion optimizer over one flat parameter layout (createLion): hyperparameters, state, and the step. */
 export interface Lion {
   readonly layout: ParamLayout;
   readonly options: ResolvedLionOptions;

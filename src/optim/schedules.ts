@@ -17,6 +17,7 @@ export function constantSchedule(lr: number): LearningRateSchedule {
   };
 }
 
+/** Linear warm-up from 0 to peakLr over warmupSteps, then constant. */
 export interface LinearWarmupOptions {
   /** η reached at the end of warm-up and kept afterwards. */
   peakLr: number;
@@ -38,6 +39,7 @@ export function linearWarmupSchedule({ peakLr, warmupSteps }: LinearWarmupOption
   };
 }
 
+/** Linear warm-up, then cosine decay from peakLr to minLr at totalSteps. */
 export interface WarmupCosineOptions extends LinearWarmupOptions {
   /** Total length T of warm-up plus cosine decay, in steps (T ≥ W). */
   totalSteps: number;

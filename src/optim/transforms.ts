@@ -79,6 +79,7 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<null> 
   };
 }
 
+/** State of scaleByLion: the momentum. */
 export interface ScaleByLionState {
   /** The momentum m, one float32 per parameter (zeros at init). */
   momentum: Float32Array;
@@ -129,6 +130,7 @@ export function addDecayedWeights(weightDecay: number, mask?: WeightDecayMask): 
   };
 }
 
+/** State of scaleByLearningRate: the step counter its schedule reads. */
 export interface ScaleByLearningRateState {
   /** Steps taken so far: the schedule is read at this index on the next update. */
   count: number;

@@ -2,8 +2,10 @@
 
 import { InvalidArgumentError } from '../errors.js';
 
+/** How synchronised momentum travels: float32, or bfloat16 for half the bytes. */
 export type MomentumPayload = 'f32' | 'bf16';
 
+/** When and what momentum the compressed strategies average across ranks (`--momentum-sync`, parseMomentumPolicy). */
 export type MomentumPolicy =
   | { kind: 'none' }
   | { kind: 'every'; everySteps: number; payload: MomentumPayload }

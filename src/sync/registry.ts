@@ -25,6 +25,7 @@ export function strategyNames(): string[] {
   return [...strategies.keys()];
 }
 
+/** The registration of a strategy name, or undefined. */
 export function strategyInfo(name: string): StrategyInfo | undefined {
   return strategies.get(name);
 }

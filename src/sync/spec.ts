@@ -2,6 +2,7 @@
 
 import { InvalidArgumentError } from '../errors.js';
 
+/** A spec split into its name and its key=value parameters. */
 export interface ParsedSpec {
   name: string;
   params: Map<string, string>;

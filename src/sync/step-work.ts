@@ -26,6 +26,7 @@ export type CompressedOp =
   | { kind: 'vote-allreduce' | 'vote-allgather' | 'tally-allreduce' | 'int8-ring'; numValues: number }
   | { kind: 'pbit-allreduce'; numValues: number; bits: QuantBits };
 
+/** One call of a step: a kernel, a plain allreduce, or a compressed collective. */
 export type StepOp = KernelOp | AllreduceOp | CompressedOp;
 
 /**
@@ -42,6 +43,7 @@ export interface StepWork {
   momentumPolicyApplies: boolean;
 }
 
+/** A KernelOp: `units` of the cost-model kernel `kernel`, shown as `label`. */
 export function kernelOp(label: string, kernel: string, units: number): KernelOp {
   return { kind: 'kernel', label, kernel, units };
 }

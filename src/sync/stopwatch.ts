@@ -1,7 +1,9 @@
 // Accumulates the phases of one step (encode, communication, decode) for SyncStepStats.
 
+/** A part of a step a Stopwatch times. */
 export type Phase = 'encodeMs' | 'commMs' | 'decodeMs';
 
+/** Adds up a step's encode, communication and decode time for SyncStepStats. */
 export class Stopwatch {
   encodeMs = 0;
   commMs = 0;

@@ -46,6 +46,7 @@ export interface SyncStrategy {
   dispose(): void;
 }
 
+/** What a strategy is built with: the group, the optimizer, the momentum policy and the job seed. */
 export interface StrategyContext {
   group: ProcessGroup;
   /** The optimizer: hyperparameters, schedule, mask, momentum and step counter. */

@@ -9,7 +9,7 @@
 // checkpoint (parameters, this rank's momentum, step) continues exactly as if never interrupted.
 
 import type { ProcessGroup } from '../comm/process-group.js';
-import { LionCubError } from '../errors.js';
+import { InvalidArgumentError, LionCubError } from '../errors.js';
 import type { TrainableModel } from '../tfjs/model.js';
 import { tf } from '../tfjs/tf.js';
 import { loadWorkload } from '../workloads/module.js';
@@ -72,7 +72,7 @@ export class Trainer {
     this.signal = options.signal;
     this.onWarning = options.onWarning;
     if (config.checkpointEvery > 0 && this.outDir === null) {
-      throw new LionCubError('invalid_argument', 'checkpointEvery needs an output directory (outDir / --out) to write checkpoints to');
+      throw new InvalidArgumentError('outDir', null, `an output directory (outDir / --out) to write checkpoints to, because checkpointEvery is ${config.checkpointEvery}`);
     }
     this.workload = options.workload;
     const workloadOptions = { ...config.workloadOptions, seed: config.seed };
@@ -113,7 +113,7 @@ export class Trainer {
         else await ensureFreshOutput(dir);
         if (trainer.resumedFrom !== null) trainer.lastCheckpointStep = trainer.step;
       } else if (options.resume) {
-        throw new LionCubError('invalid_argument', 'resume needs the output directory (outDir / --out) of the run to resume');
+        throw new InvalidArgumentError('outDir', null, 'the output directory (outDir / --out) of the run to resume');
       }
       // No rank may write a checkpoint before every rank has looked at the directory (a fast rank under `noop`
       // could otherwise make a slow one see its fresh file as an old run's).
@@ -221,7 +221,7 @@ export class Trainer {
 
   /** Writes this rank's checkpoint of the current step (all ranks must call it together); emits a `checkpoint` event. */
   async checkpoint(): Promise<CheckpointEvent> {
-    if (this.outDir === null) throw new LionCubError('invalid_argument', 'checkpoint() needs an output directory (outDir / --out)');
+    if (this.outDir === null) throw new InvalidArgumentError('outDir', null, 'an output directory (outDir / --out) for checkpoint()');
     const startedAt = performance.now();
     const saved = await saveRankCheckpoint(this, checkpointDir(this.outDir));
     this.lastCheckpointStep = this.step;

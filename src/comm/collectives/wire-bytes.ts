@@ -27,6 +27,7 @@ interface Dense extends Common {
   elementBytes: number;
 }
 
+/** One call of a collective algorithm whose traffic predictTraffic computes. */
 export type TrafficSpec =
   | ({ algorithm: 'allreduce-ring' | 'allreduce-recursive-doubling' | 'reduce-scatter-ring' | 'allgather-ring' | 'alltoall-pairwise' } & Dense)
   | ({ algorithm: 'broadcast-chain' | 'broadcast-binomial'; root: number } & Dense)

@@ -16,6 +16,7 @@ export interface LaunchOptions {
 /** Which launcher the values came from. */
 export type LaunchSource = 'explicit' | 'torchrun' | 'openmpi' | 'pmi' | 'slurm' | 'single';
 
+/** Rank, world size and rendezvous address read from the environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). */
 export interface LaunchEnv {
   rank: number;
   worldSize: number;

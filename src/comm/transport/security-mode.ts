@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../../errors.js';
  * `none` (plain frames, for trusted fabrics only).
  */
 export type TransportSecurity = 'encrypt' | 'integrity' | 'none';
+/** Values of LION_CUB_TRANSPORT_SECURITY, the protection of the wire. */
 export const TRANSPORT_SECURITY_MODES: readonly TransportSecurity[] = ['encrypt', 'integrity', 'none'];
 
 /** Environment variable a launcher sets for every worker (the CLI's --transport-security). */

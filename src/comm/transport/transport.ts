@@ -19,6 +19,7 @@ export interface FrameTag {
   part: number;
 }
 
+/** Messages and bytes a transport has sent and received, frame headers included. */
 export interface TransportCounters {
   /** Bytes written to peers, frame headers included. */
   bytesSent: number;
@@ -26,6 +27,7 @@ export interface TransportCounters {
   bytesReceived: number;
 }
 
+/** Sends and receives tagged byte frames between the ranks of a job; the collectives see nothing else. */
 export interface Transport {
   readonly rank: number;
   readonly worldSize: number;

@@ -10,6 +10,7 @@ import type { KernelRegion } from '../../kernels/kernel-memory.js';
 import { checkStep, CompressedCollective, type RunOptions } from './compressed-collective.js';
 import { zeroTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 
+/** Options of Int8Ring.run. */
 export interface Int8RingRunOptions extends RunOptions {
   /** Receives the 1-bit sign code of the sum (⌈d/32⌉ words); default: a kernel-memory buffer of the instance. */
   output?: Uint32Array;

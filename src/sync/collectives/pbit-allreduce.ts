@@ -8,6 +8,7 @@ import { checkStep, CompressedCollective, placeBlocks, wordBytes, type RunOption
 import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
+/** Options of PbitAllreduce.run. */
 export interface PbitAllreduceRunOptions extends RunOptions {
   /** Receives the 1-bit sign code of the sum (⌈d/32⌉ words); default: a kernel-memory buffer of the instance. */
   output?: Uint32Array;

@@ -8,8 +8,10 @@ import { CompressedCollective, placeBlocks, wordBytes, type RunOptions } from '.
 import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
+/** Tallies of TallyAllreduce: int8 for N ≤ 127, int16 above. */
 export type TallyArray = Int8Array | Int16Array;
 
+/** Options of TallyAllreduce.run. */
 export interface TallyAllreduceRunOptions extends RunOptions {
   /** Receives the d tallies (an Int8Array when N ≤ 127, else Int16Array); default: a buffer of the instance. */
   output?: TallyArray;

@@ -7,6 +7,7 @@ import type { KernelRegion } from '../../kernels/kernel-memory.js';
 import { CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
 import { allgathervTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 
+/** Options of VoteAllgather.run. */
 export interface VoteAllgatherRunOptions extends RunOptions {
   /** Receives the voted code (⌈d/32⌉ words); default: a kernel-memory buffer of the instance. */
   output?: Uint32Array;

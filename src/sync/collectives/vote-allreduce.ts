@@ -8,6 +8,7 @@ import { CompressedCollective, placeBlocks, wordBytes, type RunOptions } from '.
 import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
+/** Options of VoteAllreduce.run. */
 export interface VoteAllreduceRunOptions extends RunOptions {
   /** Receives the voted code (W words); default: a kernel-memory buffer owned by the instance (see run). */
   output?: Uint32Array;

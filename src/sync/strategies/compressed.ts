@@ -26,6 +26,7 @@ export interface UpdateCombiner {
   dispose(): void;
 }
 
+/** A strategy that exchanges codes, not gradients: its UpdateCombiner encodes and combines; this class applies the agreed direction on every rank, keeps N = 1 plain Lion, skips non-finite steps and synchronises momentum by policy. */
 export class CompressedStrategy implements SyncStrategy {
   private readonly momentumSync: MomentumSynchronizer;
   private readonly finite: FiniteAgreement;
