@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { ConfigMismatchError } from '../comm/rendezvous/fingerprint.js';
+import { generateJobToken, JOB_TOKEN_ENV } from '../comm/transport/handshake.js';
 import { preflightCheckpoints } from './checkpoint-preflight.js';
 import { InvalidArgumentError } from '../errors.js';
 import { initBackend } from '../tfjs/backend.js';
@@ -13,6 +16,7 @@ import { loadWorkload, workloadModuleRef } from '../workloads/module.js';
 import { CheckpointError } from './checkpoint-errors.js';
 import { resolveTrainConfig, type TrainConfig } from './config.js';
 import { trajectoryOf } from './fingerprint.js';
+import { runTrainingJob } from './job.js';
 import { withRanks } from './test-support/ranks.js';
 import { Trainer } from './trainer.js';
 
@@ -84,5 +88,33 @@ test('a rank whose module file differs from the configured one, or a module with
     assert.equal((await loadWorkload('synthetic', null)).name, 'synthetic');
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+test('ranks whose workload modules hash differently fail at rendezvous, every rank naming workloadSha256', async () => {
+  const port = String(await freePort());
+  const token = generateJobToken();
+  const results = await Promise.allSettled([0, 1].map((rank) => runTrainingJob({
+    // Rank 1 holds another version of the module (as after an edit on one machine).
+    config: rank === 0 ? blobsConfig() : { ...blobsConfig(), workloadSha256: 'ab'.repeat(32) },
+    processGroup: { env: { RANK: String(rank), WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port, [JOB_TOKEN_ENV]: token }, rendezvousTimeoutMs: 10_000 },
+  })));
+  for (const result of results) {
+    assert.equal(result.status, 'rejected');
+    const error = (result as PromiseRejectedResult).reason as ConfigMismatchError;
+    assert.ok(error instanceof ConfigMismatchError, String(error));
+    assert.ok(error.differences.some((d) => d.field === 'workloadSha256'), error.message);
+    assert.match(error.message, /workloadSha256/);
   }
 });
