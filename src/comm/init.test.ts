@@ -1,23 +1,12 @@
 // Tests of initProcessGroup with several ranks in one process over loopback: success, mismatch, missing ranks.
 
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { describe, it } from 'node:test';
 import type { CommError } from './errors.js';
 import { initProcessGroup, initTransport, type InitProcessGroupOptions } from './init.js';
 import { ConfigMismatchError } from './rendezvous/fingerprint.js';
+import { freePort } from './test-support/free-port.js';
 import { generateJobToken } from './transport/handshake.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function jobOptions(worldSize: number, extra: (rank: number) => Partial<InitProcessGroupOptions> = () => ({})): Promise<InitProcessGroupOptions[]> {
   const masterPort = await freePort();

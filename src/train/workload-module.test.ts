@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ConfigMismatchError } from '../comm/rendezvous/fingerprint.js';
+import { freePort } from '../comm/test-support/free-port.js';
 import { generateJobToken, JOB_TOKEN_ENV } from '../comm/transport/handshake.js';
 import { preflightCheckpoints } from './checkpoint-preflight.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -90,17 +90,6 @@ test('a rank whose module file differs from the configured one, or a module with
     await rm(dir, { recursive: true, force: true });
   }
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test('ranks whose workload modules hash differently fail at rendezvous, every rank naming workloadSha256', async () => {
   const port = String(await freePort());

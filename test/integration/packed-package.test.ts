@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { checkpointDir, checkpointFileName, loadCheckpoint } from '../../src/train/checkpoint-store.js';
+import { runNode } from './run-node.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const examplesDir = join(repo, 'examples', 'your-own-model');
@@ -24,24 +25,8 @@ const EXAMPLES = ['make-blobs.mjs', 'fit-own-data.mjs', 'my-workload.mjs'];
 let project = '';
 let cli = '';
 
-interface Outcome { status: number | null; stdout: string; stderr: string }
-
-/** Runs node with `args` in the project directory; never hangs (killed after 3 minutes). */
-function node(args: string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RANK: undefined, WORLD_SIZE: undefined } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('error', reject);
-    child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
-  });
-}
-
 async function succeed(args: string[]): Promise<string> {
-  const outcome = await node(args);
+  const outcome = await runNode(args, { cwd: project });
   assert.equal(outcome.status, 0, `node ${args.join(' ')} exited with ${outcome.status}:\n${outcome.stdout}\n${outcome.stderr}`);
   return outcome.stdout;
 }
@@ -66,7 +51,7 @@ async function assertSameCheckpoints(a: string, b: string, step: number): Promis
 before(async () => {
   assert.ok(existsSync(join(repo, 'dist', 'src', 'cli', 'main.js')), 'dist/ is missing: run `npm run build` first');
   const newestSource = Math.max(...(await readdir(join(repo, 'src'), { recursive: true }))
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => statSync(join(repo, 'src', f)).mtimeMs));
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.includes('test-support')).map((f) => statSync(join(repo, 'src', f)).mtimeMs));
   assert.ok(statSync(join(repo, 'dist', 'src', 'index.js')).mtimeMs >= newestSource - 1000, 'dist/ is older than src/: run `npm run build:ts` first');
   project = await mkdtemp(join(tmpdir(), 'lion-cub-user-'));
   const { stdout } = await promisify(execFile)('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project], { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
@@ -135,7 +120,7 @@ test('lion-cub train --workload ./my-workload.mjs, 2 workers: resumed equals uni
   assert.notDeepEqual(seed1.params, seed0.params, 'another seed, another run');
 
   await appendFile(join(project, 'my-workload.mjs'), '// edited\n');
-  const refused = await node([cli, ...base, '--steps', '18', '--out', 'train-split', '--resume']);
+  const refused = await runNode([cli, ...base, '--steps', '18', '--out', 'train-split', '--resume'], { cwd: project });
   assert.equal(refused.status, 2, refused.stderr);
   assert.match(refused.stderr, /workloadSha256/);
 });

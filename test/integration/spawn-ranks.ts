@@ -1,8 +1,8 @@
 // Starts N real worker processes of tcp-worker.ts with launcher variables and collects their JSON output lines.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/comm/test-support/free-port.js';
 import { generateJobToken } from '../../src/comm/transport/handshake.js';
 
 export const WORKER = fileURLToPath(new URL('./tcp-worker.ts', import.meta.url));
@@ -14,17 +14,7 @@ export interface Rank {
   stderr: string[];
 }
 
-/** A port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../src/comm/test-support/free-port.js';
 
 /** Spawns `worldSize` workers running `scenario`; `onLine` sees every JSON line as it arrives. */
 export async function spawnRanks(worldSize: number, scenario: string, onLine: (rank: number, line: Record<string, unknown>) => void = () => {}, extraEnv: NodeJS.ProcessEnv = {}): Promise<Rank[]> {

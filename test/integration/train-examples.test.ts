@@ -2,8 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runNode } from './run-node.js';
 
 const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const example = (name: string): string => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
@@ -11,20 +11,12 @@ const example = (name: string): string => fileURLToPath(new URL(`../../examples/
 /** `lion-cub run --nproc 2 <example> …args`; resolves to rank 0's final JSON object. */
 function runExample(name: string, args: string[]): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cliMain, 'run', '--nproc', '2', example(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
+    runNode(['--import', 'tsx', cliMain, 'run', '--nproc', '2', example(name), ...args]).then(({ status, stdout, stderr }) => {
       if (status !== 0) return reject(new Error(`${name} exited with ${status}: ${stderr}`));
       const line = stdout.split('\n').find((l) => l.startsWith('[rank 0] {"final":true'));
       if (!line) return reject(new Error(`${name} printed no final object:\n${stdout}\n${stderr}`));
       resolve(JSON.parse(line.slice('[rank 0] '.length)) as Record<string, unknown>);
-    });
+    }, reject);
   });
 }
 
