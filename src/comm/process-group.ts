@@ -75,7 +75,15 @@ export interface GatherOptions<T> extends CallOptions {
 export interface VariableOptions extends CallOptions {
   /** Element type carried in frame tags; block lengths must be whole elements. Default 'uint8'. */
   dtype?: DType;
+  /**
+   * Without the expected lengths, the largest block a peer may announce (bytes): a longer one fails the
+   * call with a ProtocolError before anything is allocated. Default 256 MiB.
+   */
+  maxByteLength?: number;
 }
+
+/** Default VariableOptions.maxByteLength. */
+export const DEFAULT_MAX_VARIABLE_BLOCK_BYTES = 256 * 2 ** 20;
 
 
 /**
@@ -176,7 +184,8 @@ export class ProcessGroup {
   /**
    * Variable-size alltoall of raw bytes: `blocks[p]` goes to rank p; resolves to the N blocks received
    * (index = sender; each a new Uint8Array). With `recvByteLengths`, a peer sending another length fails
-   * the call with a MismatchError; without, lengths travel in a 4-byte frame per block.
+   * the call with a MismatchError; without, lengths travel in a 4-byte frame per block and may not
+   * exceed `maxByteLength`.
    */
   alltoallv(blocks: readonly Uint8Array[], options: VariableOptions & { recvByteLengths?: readonly number[] } = {}): Promise<Uint8Array[]> {
     return this.submit('alltoallv', options, () => {
@@ -189,13 +198,15 @@ export class ProcessGroup {
       if (expected && expected[this.rank] !== blocks[this.rank].byteLength) {
         throw new InvalidArgumentError(`recvByteLengths[${this.rank}]`, expected[this.rank], `${blocks[this.rank].byteLength}, the length of this rank's own block`);
       }
-      return { dtype, body: (ctx) => alltoallvPairwise(ctx, blocks, DTYPE_BYTES[dtype], expected) };
+      const limits = { expected, maxByteLength: checkMaxByteLength(options.maxByteLength) };
+      return { dtype, body: (ctx) => alltoallvPairwise(ctx, blocks, DTYPE_BYTES[dtype], limits) };
     });
   }
 
   /**
    * Variable-size allgather of raw bytes: resolves to every rank's `block` (index = rank; each a new Uint8Array).
-   * With `byteLengths`, a block of another length fails the call with a MismatchError. `algorithm`: `ring`
+   * With `byteLengths`, a block of another length fails the call with a MismatchError; without, no block may
+   * exceed `maxByteLength`. `algorithm`: `ring`
    * (default; one connection per rank busy, blocks forwarded hop by hop) or `pairwise` (every rank sends its
    * block straight to every peer: the same bytes per rank for equal blocks, but no rank waits for a block to
    * pass through others; the compressed collectives use it). Every rank must pass the same algorithm.
@@ -210,7 +221,8 @@ export class ProcessGroup {
         throw new InvalidArgumentError(`byteLengths[${this.rank}]`, expected[this.rank], `${block.byteLength}, the length of this rank's block`);
       }
       const gather = algorithm === 'pairwise' ? allgathervPairwise : allgathervRing;
-      return { dtype, body: (ctx) => gather(ctx, block, DTYPE_BYTES[dtype], expected) };
+      const limits = { expected, maxByteLength: checkMaxByteLength(options.maxByteLength) };
+      return { dtype, body: (ctx) => gather(ctx, block, DTYPE_BYTES[dtype], limits) };
     });
   }
 
@@ -288,4 +300,10 @@ export class ProcessGroup {
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) throw new InvalidArgumentError(field, value, `one of ${allowed.join(', ')}`);
   return value as T;
+}
+
+function checkMaxByteLength(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_VARIABLE_BLOCK_BYTES;
+  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError('maxByteLength', value, 'a non-negative integer number of bytes');
+  return value;
 }

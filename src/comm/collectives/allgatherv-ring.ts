@@ -3,20 +3,20 @@
 import { alignedChunkBytes, recvChunks, sendChunks } from './chunked.js';
 import { ALGORITHM_IDS, type CollectiveContext } from './context.js';
 import { mod } from './partition.js';
-import { recvBlockLength, wordBytes } from './variable-blocks.js';
+import { recvBlockLength, wordBytes, type BlockLengthLimits } from './variable-blocks.js';
 
 /**
  * Returns blocks[i] = rank i's `block` (blocks[r] is a copy). Ring of N−1 steps: at step s rank r sends
  * block (r−s) to the right and receives block (r−s−1) from the left, each as a length frame (uint32 byte
  * length) followed by its chunks; a received chunk is forwarded at once, so blocks pipeline through the ring.
- * Payload bytes sent per rank: Σ_{b≠r+1} (4 + |block_b|). When `expectedByteLengths` is given, a block of
+ * Payload bytes sent per rank: Σ_{b≠r+1} (4 + |block_b|). When `limits.expected` is given, a block of
  * another length fails the call with a MismatchError. Each returned block is a fresh Uint8Array.
  */
 export async function allgathervRing(
   ctx: CollectiveContext,
   block: Uint8Array,
   elementBytes: number,
-  expectedByteLengths?: readonly number[],
+  limits: BlockLengthLimits,
 ): Promise<Uint8Array[]> {
   const { link } = ctx;
   link.useAlgorithm(ALGORITHM_IDS.allgathervRing);
@@ -35,7 +35,7 @@ export async function allgathervRing(
   sendChunks(link, right, blocks[r], chunkBytes);
   for (let s = 0; s < n - 1; s++) {
     const b = mod(r - s - 1, n);
-    const byteLength = await recvBlockLength(link, left, incomingLengths, b, elementBytes, expectedByteLengths?.[b], 'allgatherv');
+    const byteLength = await recvBlockLength(link, left, incomingLengths, b, elementBytes, limits, 'allgatherv');
     const target = new Uint8Array(byteLength);
     blocks[b] = target;
     const forward = s < n - 2;

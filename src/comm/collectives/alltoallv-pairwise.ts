@@ -3,12 +3,12 @@
 import { alignedChunkBytes, recvChunks, sendChunks } from './chunked.js';
 import { ALGORITHM_IDS, type CollectiveContext } from './context.js';
 import { mod } from './partition.js';
-import { recvBlockLength, wordBytes } from './variable-blocks.js';
+import { recvBlockLength, wordBytes, type BlockLengthLimits } from './variable-blocks.js';
 
 /**
  * Returns blocks[i] = what rank i sent to this rank (blocks[r] is a copy of sendBlocks[r]).
  * To each peer p ≠ r, in pairwise order (p = r+1, r+2, …): one length frame (uint32 byte length), then the
- * block in chunks. Receives from all peers run concurrently. When `expectedByteLengths` is given, a peer
+ * block in chunks. Receives from all peers run concurrently. When `limits.expected` is given, a peer
  * announcing another length fails the call with a MismatchError naming it. Payload bytes sent per rank:
  * Σ_{p≠r} (4 + |block_p|). Each returned block is a fresh Uint8Array owned by the caller.
  * The caller validates sendBlocks.length = N and that every length is a whole number of elements.
@@ -17,9 +17,9 @@ export function alltoallvPairwise(
   ctx: CollectiveContext,
   sendBlocks: readonly Uint8Array[],
   elementBytes: number,
-  expectedByteLengths?: readonly number[],
+  limits: BlockLengthLimits,
 ): Promise<Uint8Array[]> {
-  return exchangePairwise(ctx, ALGORITHM_IDS.alltoallvPairwise, 'alltoallv', (p) => sendBlocks[p], elementBytes, expectedByteLengths);
+  return exchangePairwise(ctx, ALGORITHM_IDS.alltoallvPairwise, 'alltoallv', (p) => sendBlocks[p], elementBytes, limits);
 }
 
 /**
@@ -32,9 +32,9 @@ export function allgathervPairwise(
   ctx: CollectiveContext,
   block: Uint8Array,
   elementBytes: number,
-  expectedByteLengths?: readonly number[],
+  limits: BlockLengthLimits,
 ): Promise<Uint8Array[]> {
-  return exchangePairwise(ctx, ALGORITHM_IDS.allgathervPairwise, 'allgatherv', () => block, elementBytes, expectedByteLengths);
+  return exchangePairwise(ctx, ALGORITHM_IDS.allgathervPairwise, 'allgatherv', () => block, elementBytes, limits);
 }
 
 async function exchangePairwise(
@@ -43,7 +43,7 @@ async function exchangePairwise(
   op: string,
   blockFor: (peer: number) => Uint8Array,
   elementBytes: number,
-  expectedByteLengths: readonly number[] | undefined,
+  limits: BlockLengthLimits,
 ): Promise<Uint8Array[]> {
   const { link } = ctx;
   link.useAlgorithm(algorithmId);
@@ -66,7 +66,7 @@ async function exchangePairwise(
   for (let s = 1; s < n; s++) {
     const from = mod(r - s, n);
     receiving.push((async () => {
-      const byteLength = await recvBlockLength(link, from, incomingLengths, from, elementBytes, expectedByteLengths?.[from], op);
+      const byteLength = await recvBlockLength(link, from, incomingLengths, from, elementBytes, limits, op);
       received[from] = new Uint8Array(byteLength);
       await recvChunks(link, from, received[from], chunkBytes);
     })());

@@ -6,6 +6,12 @@ import type { CollectiveLink } from './link.js';
 /** Largest block a length frame may announce (2 GiB − 1): a garbled length fails here instead of in an allocation. */
 export const MAX_VARIABLE_BLOCK_BYTES = 0x7fffffff;
 
+/** What a receiver accepts as block lengths: the exact ones when the caller knows them, else at most `maxByteLength`. */
+export interface BlockLengthLimits {
+  expected?: readonly number[];
+  maxByteLength: number;
+}
+
 /** Bytes of one length frame's payload (a little-endian uint32). */
 export const LENGTH_FRAME_BYTES = 4;
 
@@ -16,8 +22,9 @@ export function wordBytes(words: Uint32Array, index: number): Uint8Array {
 
 /**
  * Receives the length frame of the block `from` sends next into words[index] and checks it: a whole number of
- * elements, at most MAX_VARIABLE_BLOCK_BYTES, and equal to `expected` when the caller knows the length.
- * Throws MismatchError (expected length differs) or ProtocolError (impossible length), naming `from`.
+ * elements, equal to `limits.expected[index]` when the caller knows the length, else at most
+ * `limits.maxByteLength`, so that a peer cannot make this rank allocate what it likes.
+ * Throws MismatchError (expected length differs) or ProtocolError (impossible or too long), naming `from`.
  */
 export async function recvBlockLength(
   link: CollectiveLink,
@@ -25,13 +32,17 @@ export async function recvBlockLength(
   words: Uint32Array,
   index: number,
   elementBytes: number,
-  expected: number | undefined,
+  limits: BlockLengthLimits,
   op: string,
 ): Promise<number> {
   await link.recv(from, wordBytes(words, index));
   const byteLength = words[index];
+  const expected = limits.expected?.[index];
   if (byteLength % elementBytes !== 0 || byteLength > MAX_VARIABLE_BLOCK_BYTES) {
     throw new ProtocolError(`rank ${from} announced a block of ${byteLength} bytes, not a whole number of ${elementBytes}-byte elements below 2 GiB`, { op, rank: link.rank, peer: from });
+  }
+  if (expected === undefined && byteLength > limits.maxByteLength) {
+    throw new ProtocolError(`rank ${from} announced a block of ${byteLength} bytes, over this call's maxByteLength of ${limits.maxByteLength}`, { op, rank: link.rank, peer: from });
   }
   if (expected !== undefined && expected !== byteLength) {
     throw new MismatchError(`rank ${link.rank} expected a block of ${expected} bytes from rank ${from}, which sent ${byteLength}`, { op, rank: link.rank, peer: from });
