@@ -4,16 +4,29 @@
 //   gemm_nt: Y = A·Bᵀ    (dX = dY·Wᵀ; A m×k, B n×k: W read in its stored layout, rows as dot products)
 //   gemm_tn: Y = Aᵀ·B    (dW = Xᵀ·dY; A k×m, B k×n)
 //
-// Nothing is packed or transposed: every operand is read where it lies. Pointers are byte offsets into the
-// memory the module imports (the tfjs wasm heap or lion-cub's kernel memory); no static data, no allocation.
+// No operand is transposed. gemm_nn and gemm_tn copy the columns a register tile reads into contiguous panels
+// in a caller-provided scratch buffer first (one sequential pass over the operand, at memory speed): read in
+// place, a tile's column strip of a row-major matrix whose rows are a multiple of 4 KiB apart falls into one
+// cache set and is evicted between the tiles that share it. Pointers are byte offsets into the memory the
+// module imports (the tfjs wasm heap or lion-cub's kernel memory); no static data, no allocation.
 //
 // The same source is compiled twice (scripts/build-wasm.mjs): build/gemm.wasm with plain SIMD (one multiply,
 // then one add per term, so the JS references in src/kernels/gemm-reference.ts give the same bits) and
 // build/gemm-relaxed.wasm with relaxed SIMD, where every multiply-add is f32x4.relaxed_madd (fused on CPUs
 // with FMA: one rounding instead of two, so results differ from the plain kernel in the last bits).
 
-/** Rows of W one pass over a strip of columns covers (gemm_nn, gemm_tn): the strip stays in L1 between row tiles. */
-const K_BLOCK = 128;
+/** Rows of W one packed block holds (gemm_nn): a strip of 8 columns of it (2 KiB) stays in L1 across row tiles. */
+const K_BLOCK = 64;
+
+/** Floats of scratch gemm_nn needs: one block of K_BLOCK rows of W in strips of 8 columns. */
+export function gemm_nn_scratch(k: i32, n: i32): i32 {
+  return min(k, K_BLOCK) * (n & ~7);
+}
+
+/** Floats of scratch gemm_tn needs: all of a in tiles of 4 columns and all of b in strips of 8 columns. */
+export function gemm_tn_scratch(m: i32, k: i32, n: i32): i32 {
+  return k * ((m & ~3) + (n & ~7));
+}
 
 /** c + a·b: fused where relaxed SIMD is compiled in and the CPU has FMA, else a multiply then an add. */
 @inline
@@ -32,11 +45,12 @@ function maddScalar(a: f32, b: f32, c: f32): f32 {
 // gemm_nn
 
 /**
- * y[m×n] = x[m×k]·w[k×n] (+ bias[n] per column when bias != 0, then max(·, 0) when relu). Tiles of 4 rows ×
- * 8 columns keep 8 accumulators in registers over a block of K_BLOCK rows of w; partial sums wait in y between
- * blocks, so each element is one ascending sum over k. Bias and ReLU are applied when the last block is stored.
+ * y[m×n] = x[m×k]·w[k×n] (+ bias[n] per column when bias != 0, then max(·, 0) when relu). For each block of
+ * K_BLOCK rows of w, its full 8-column strips are packed into `scratch` (gemm_nn_scratch floats), then tiles
+ * of 4 rows × 8 columns keep 8 accumulators in registers over the block; partial sums wait in y between
+ * blocks, so each element is one ascending sum over k. Bias and ReLU are applied after the last block.
  */
-export function gemm_nn(x: usize, w: usize, y: usize, bias: usize, relu: bool, m: i32, k: i32, n: i32): void {
+export function gemm_nn(x: usize, w: usize, y: usize, bias: usize, relu: bool, m: i32, k: i32, n: i32, scratch: usize): void {
   const rowBytes = <usize>n << 2;
   const nBlocked = n & ~7;
   const mBlocked = m & ~3;
@@ -44,18 +58,36 @@ export function gemm_nn(x: usize, w: usize, y: usize, bias: usize, relu: bool, m
   for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
     const p1 = min(k, p0 + K_BLOCK);
     const first = p0 == 0;
+    const stripBytes = <usize>(p1 - p0) << 5;
+    packStrips(w + <usize>p0 * rowBytes, scratch, p1 - p0, nBlocked, rowBytes, stripBytes);
     for (let j = 0; j < nBlocked; j += 8) {
+      const strip = scratch + <usize>(j >> 3) * stripBytes;
       let i = 0;
-      for (; i < mBlocked; i += 4) nnTile4x8(x, w, y, i, j, p0, p1, k, rowBytes, first);
-      for (; i < m; i++) nnTile1x8(x, w, y, i, j, p0, p1, k, rowBytes, first);
+      for (; i < mBlocked; i += 4) nnTile4x8(x, strip, y, i, j, p0, p1, k, rowBytes, first);
+      for (; i < m; i++) nnTile1x8(x, strip, y, i, j, p0, p1, k, rowBytes, first);
     }
     for (let i = 0; i < m; i++) nnScalarColumns(x, w, y, i, nBlocked, p0, p1, k, n, first);
   }
   if (bias != 0 || relu) biasRelu(y, bias, relu, m, n);
 }
 
+/** rows × cols (cols a multiple of 8) of a row-major matrix at src → strips of 8 columns, each rows × 8 contiguous. */
 @inline
-function nnTile4x8(x: usize, w: usize, y: usize, i: i32, j: i32, p0: i32, p1: i32, k: i32, rowBytes: usize, first: bool): void {
+function packStrips(src: usize, dst: usize, rows: i32, cols: i32, rowBytes: usize, stripBytes: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const from = src + <usize>r * rowBytes;
+    let to = dst + (<usize>r << 5);
+    for (let c = 0; c < cols; c += 8) {
+      v128.store(to, v128.load(from + (<usize>c << 2)));
+      v128.store(to, v128.load(from + (<usize>c << 2), 16), 16);
+      to += stripBytes;
+    }
+  }
+}
+
+/** Rows [i, i+4) × the 8 columns at j, over the block [p0, p1) whose strip is packed at `strip` (32 bytes per row). */
+@inline
+function nnTile4x8(x: usize, strip: usize, y: usize, i: i32, j: i32, p0: i32, p1: i32, k: i32, rowBytes: usize, first: bool): void {
   const y0 = y + (<usize>i * rowBytes) + (<usize>j << 2);
   const y1 = y0 + rowBytes;
   const y2 = y1 + rowBytes;
@@ -72,7 +104,7 @@ function nnTile4x8(x: usize, w: usize, y: usize, i: i32, j: i32, p0: i32, p1: i3
   }
   const kBytes = <usize>k << 2;
   let x0 = x + (<usize>(i * k) << 2) + (<usize>p0 << 2);
-  let wp = w + (<usize>p0 * rowBytes) + (<usize>j << 2);
+  let wp = strip;
   const end = x0 + (<usize>(p1 - p0) << 2);
   while (x0 < end) {
     const w0 = v128.load(wp);
@@ -85,7 +117,7 @@ function nnTile4x8(x: usize, w: usize, y: usize, i: i32, j: i32, p0: i32, p1: i3
     a10 = madd(s1, w0, a10); a11 = madd(s1, w1, a11);
     a20 = madd(s2, w0, a20); a21 = madd(s2, w1, a21);
     a30 = madd(s3, w0, a30); a31 = madd(s3, w1, a31);
-    wp += rowBytes;
+    wp += 32;
     x0 += 4;
   }
   v128.store(y0, a00); v128.store(y0, a01, 16);
@@ -95,17 +127,17 @@ function nnTile4x8(x: usize, w: usize, y: usize, i: i32, j: i32, p0: i32, p1: i3
 }
 
 @inline
-function nnTile1x8(x: usize, w: usize, y: usize, i: i32, j: i32, p0: i32, p1: i32, k: i32, rowBytes: usize, first: bool): void {
+function nnTile1x8(x: usize, strip: usize, y: usize, i: i32, j: i32, p0: i32, p1: i32, k: i32, rowBytes: usize, first: bool): void {
   const yr = y + (<usize>i * rowBytes) + (<usize>j << 2);
   let a0 = f32x4.splat(0); let a1 = f32x4.splat(0);
   if (!first) { a0 = v128.load(yr); a1 = v128.load(yr, 16); }
   const xr = x + (<usize>(i * k) << 2);
-  let wp = w + (<usize>p0 * rowBytes) + (<usize>j << 2);
+  let wp = strip;
   for (let p = p0; p < p1; p++) {
     const s = v128.load32_splat(xr + (<usize>p << 2));
     a0 = madd(s, v128.load(wp), a0);
     a1 = madd(s, v128.load(wp, 16), a1);
-    wp += rowBytes;
+    wp += 32;
   }
   v128.store(yr, a0); v128.store(yr, a1, 16);
 }
@@ -230,48 +262,53 @@ function ntDot(a: usize, b: usize, y: usize, i: i32, j: i32, k: i32, n: i32): vo
 // gemm_tn
 
 /**
- * y[m×n] = a[k×m]ᵀ·b[k×n]: the weight gradient Xᵀ·dY with k = the batch. Tiles of 4 rows × 8 columns of y;
- * per term, one load of 4 consecutive values of a's row p gives the 4 rows' multipliers (lane splats) and two
- * loads of b's row p the 8 columns. Each element is one ascending sum over k (blocks of K_BLOCK wait in y).
+ * y[m×n] = a[k×m]ᵀ·b[k×n]: the weight gradient Xᵀ·dY with k = the batch. a is packed into tiles of 4 columns
+ * and b into strips of 8 (each k rows, contiguous) in `scratch` (gemm_tn_scratch floats); then per 4 rows × 8
+ * columns of y, one load of a tile row gives the 4 rows' multipliers (lane splats) and two loads of a strip row
+ * the 8 columns. Each element is one ascending sum over k, written once.
  */
-export function gemm_tn(a: usize, b: usize, y: usize, m: i32, k: i32, n: i32): void {
+export function gemm_tn(a: usize, b: usize, y: usize, m: i32, k: i32, n: i32, scratch: usize): void {
   const rowBytes = <usize>n << 2;
   const nBlocked = n & ~7;
   const mBlocked = m & ~3;
-  if (k == 0) memory.fill(y, 0, <usize>(m * n) << 2);
-  for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
-    const p1 = min(k, p0 + K_BLOCK);
-    const first = p0 == 0;
-    for (let i = 0; i < mBlocked; i += 4) {
-      for (let j = 0; j < nBlocked; j += 8) tnTile4x8(a, b, y, i, j, p0, p1, m, rowBytes, first);
-    }
-    for (let i = 0; i < m; i++) {
-      const from = i < mBlocked ? nBlocked : 0;
-      for (let j = from; j < n; j++) tnScalar(a, b, y, i, j, p0, p1, m, n, first);
+  const tileBytes = <usize>k << 4;
+  const stripBytes = <usize>k << 5;
+  const strips = scratch + <usize>(mBlocked >> 2) * tileBytes;
+  packTiles4(a, scratch, k, mBlocked, <usize>m << 2, tileBytes);
+  packStrips(b, strips, k, nBlocked, rowBytes, stripBytes);
+  for (let i = 0; i < mBlocked; i += 4) {
+    const tile = scratch + <usize>(i >> 2) * tileBytes;
+    for (let j = 0; j < nBlocked; j += 8) tnTile4x8(tile, strips + <usize>(j >> 3) * stripBytes, y, i, j, k, rowBytes);
+  }
+  for (let i = 0; i < m; i++) {
+    const from = i < mBlocked ? nBlocked : 0;
+    for (let j = from; j < n; j++) tnScalar(a, b, y, i, j, 0, k, m, n, true);
+  }
+}
+
+/** rows × cols (cols a multiple of 4) of a row-major matrix at src → tiles of 4 columns, each rows × 4 contiguous. */
+@inline
+function packTiles4(src: usize, dst: usize, rows: i32, cols: i32, rowBytes: usize, tileBytes: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const from = src + <usize>r * rowBytes;
+    let to = dst + (<usize>r << 4);
+    for (let c = 0; c < cols; c += 4) {
+      v128.store(to, v128.load(from + (<usize>c << 2)));
+      to += tileBytes;
     }
   }
 }
 
 @inline
-function tnTile4x8(a: usize, b: usize, y: usize, i: i32, j: i32, p0: i32, p1: i32, m: i32, rowBytes: usize, first: bool): void {
-  const y0 = y + (<usize>i * rowBytes) + (<usize>j << 2);
-  const y1 = y0 + rowBytes;
-  const y2 = y1 + rowBytes;
-  const y3 = y2 + rowBytes;
+function tnTile4x8(tile: usize, strip: usize, y: usize, i: i32, j: i32, k: i32, rowBytes: usize): void {
   let a00 = f32x4.splat(0); let a01 = f32x4.splat(0);
   let a10 = f32x4.splat(0); let a11 = f32x4.splat(0);
   let a20 = f32x4.splat(0); let a21 = f32x4.splat(0);
   let a30 = f32x4.splat(0); let a31 = f32x4.splat(0);
-  if (!first) {
-    a00 = v128.load(y0); a01 = v128.load(y0, 16);
-    a10 = v128.load(y1); a11 = v128.load(y1, 16);
-    a20 = v128.load(y2); a21 = v128.load(y2, 16);
-    a30 = v128.load(y3); a31 = v128.load(y3, 16);
-  }
-  const aRowBytes = <usize>m << 2;
-  let ap = a + (<usize>p0 * aRowBytes) + (<usize>i << 2);
-  let bp = b + (<usize>p0 * rowBytes) + (<usize>j << 2);
-  for (let p = p0; p < p1; p++) {
+  let ap = tile;
+  let bp = strip;
+  const end = tile + (<usize>k << 4);
+  while (ap < end) {
     const av = v128.load(ap);
     const w0 = v128.load(bp);
     const w1 = v128.load(bp, 16);
@@ -283,9 +320,13 @@ function tnTile4x8(a: usize, b: usize, y: usize, i: i32, j: i32, p0: i32, p1: i3
     a10 = madd(s1, w0, a10); a11 = madd(s1, w1, a11);
     a20 = madd(s2, w0, a20); a21 = madd(s2, w1, a21);
     a30 = madd(s3, w0, a30); a31 = madd(s3, w1, a31);
-    ap += aRowBytes;
-    bp += rowBytes;
+    ap += 16;
+    bp += 32;
   }
+  const y0 = y + (<usize>i * rowBytes) + (<usize>j << 2);
+  const y1 = y0 + rowBytes;
+  const y2 = y1 + rowBytes;
+  const y3 = y2 + rowBytes;
   v128.store(y0, a00); v128.store(y0, a01, 16);
   v128.store(y1, a10); v128.store(y1, a11, 16);
   v128.store(y2, a20); v128.store(y2, a21, 16);

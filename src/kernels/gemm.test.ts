@@ -8,7 +8,7 @@ import { KernelMemory } from './kernel-memory.js';
 import { gemmKernels, RELAXED_SIMD_FLAG, relaxedSimdSupported, type GemmVariant } from './gemm.js';
 import { gemmNnReference, gemmNtReference, gemmTnReference } from './gemm-reference.js';
 
-const SHAPES: Array<[number, number, number]> = [[1, 1, 1], [3, 5, 7], [4, 9, 8], [5, 17, 19], [8, 64, 40], [13, 33, 70], [4, 0, 9], [6, 130, 17], [9, 260, 12]];
+const SHAPES: Array<[number, number, number]> = [[1, 1, 1], [3, 5, 7], [4, 9, 8], [5, 17, 19], [8, 64, 40], [13, 33, 70], [4, 0, 9], [6, 130, 17], [9, 260, 12], [8, 64, 2048], [33, 20, 24]];
 
 function lcg(seed: number): () => number {
   let state = seed;
@@ -32,6 +32,7 @@ function compare(variant: GemmVariant, product: Product, m: number, k: number, n
   const b = memory.allocF32(Math.max(bLen, 1));
   const bias = memory.allocF32(Math.max(n, 1));
   const y = memory.allocF32(Math.max(m * n, 1));
+  const pad = memory.allocF32(Math.max(1, kernels.gemm_nn_scratch(k, n), kernels.gemm_tn_scratch(m, k, n)));
   const aData = Float32Array.from({ length: aLen }, random);
   const bData = Float32Array.from({ length: bLen }, random);
   const biasData = Float32Array.from({ length: n }, random);
@@ -45,11 +46,11 @@ function compare(variant: GemmVariant, product: Product, m: number, k: number, n
     kernels.gemm_nt(a.offset, b.offset, y.offset, m, k, n);
     gemmNtReference(aData, bData, expected, m, k, n, fused);
   } else if (product === 'tn') {
-    kernels.gemm_tn(a.offset, b.offset, y.offset, m, k, n);
+    kernels.gemm_tn(a.offset, b.offset, y.offset, m, k, n, pad.offset);
     gemmTnReference(aData, bData, expected, m, k, n, fused);
   } else {
     const withBias = product === 'nn+bias+relu';
-    kernels.gemm_nn(a.offset, b.offset, y.offset, withBias ? bias.offset : 0, withBias, m, k, n);
+    kernels.gemm_nn(a.offset, b.offset, y.offset, withBias ? bias.offset : 0, withBias, m, k, n, pad.offset);
     gemmNnReference(aData, bData, expected, m, k, n, withBias ? { bias: biasData, relu: true, fused } : { fused });
   }
   return [y.f32().slice(0, m * n), expected];

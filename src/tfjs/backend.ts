@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf.js';
 import { installTransposedMatMulOverride, uninstallTransposedMatMulOverride } from './matmul-override.js';
+import { installAliasingIdentity, uninstallAliasingIdentity } from './wasm-identity.js';
 import { InvalidArgumentError, LionCubError } from '../errors.js';
 
 export const BACKEND_NAMES = ['wasm', 'cpu'] as const;
@@ -16,7 +17,10 @@ export interface BackendOptions {
   backend?: BackendName;
   /** When the wasm backend fails to initialise, use cpu instead of throwing. Default true. */
   fallbackToCpu?: boolean;
-  /** Re-register the wasm matmul kernels so transposed products run at plain-matmul speed (matmul-override.ts). Default true. */
+  /**
+   * Re-register the wasm matmul kernels so every product of a dense layer runs on lion-cub's kernels
+   * (matmul-override.ts), and Identity shares its input instead of copying it (wasm-identity.ts). Default true.
+   */
   fastTransposedMatMul?: boolean;
   /**
    * tfjs production mode: skips tfjs's per-op debug checks and its console banner about tfjs-node.
@@ -70,8 +74,13 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   if (backend === 'wasm') {
     const failure = await tryWasm(wasmDirectory);
     if (failure === null) {
-      if (fastTransposedMatMul) installTransposedMatMulOverride('wasm');
-      else uninstallTransposedMatMulOverride('wasm');
+      if (fastTransposedMatMul) {
+        installTransposedMatMulOverride('wasm');
+        installAliasingIdentity('wasm');
+      } else {
+        uninstallTransposedMatMulOverride('wasm');
+        uninstallAliasingIdentity('wasm');
+      }
       const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
       return { name: 'wasm', fastTransposedMatMul, simd };
     }

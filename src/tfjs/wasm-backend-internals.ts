@@ -10,6 +10,8 @@ export interface WasmModule {
   tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
   /** The module's heap as float32; replaced by the module when its memory grows, so read it after allocating. */
   HEAPF32: Float32Array;
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
   /** The module's raw exports; `memory` is its heap, which lion-cub's own kernels are instantiated on. */
   asm?: { memory?: unknown };
 }
@@ -33,7 +35,7 @@ export function wasmHeapMemory(be: WasmBackendInternals): WebAssembly.Memory | n
 export function wasmInternals(backend: unknown): WasmBackendInternals | null {
   const b = backend as Partial<WasmBackendInternals> | null;
   if (!b || typeof b.makeOutput !== 'function' || typeof b.refCount !== 'function' || typeof b.dataIdNextNumber !== 'number' || !b.dataIdMap || !b.wasm) return null;
-  if (typeof b.wasm.cwrap !== 'function' || typeof b.wasm.tfjs?.registerTensor !== 'function' || typeof b.wasm.tfjs?.disposeData !== 'function') return null;
+  if (typeof b.wasm.cwrap !== 'function' || typeof b.wasm._malloc !== 'function' || typeof b.wasm._free !== 'function' || typeof b.wasm.tfjs?.registerTensor !== 'function' || typeof b.wasm.tfjs?.disposeData !== 'function') return null;
   if (!(b.wasm.HEAPF32 instanceof Float32Array)) return null;
   return b as WasmBackendInternals;
 }

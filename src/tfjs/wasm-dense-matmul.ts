@@ -8,7 +8,22 @@
 
 import { gemmKernels, type GemmKernels } from '../kernels/gemm.js';
 import { wasmKernelsEnabled } from '../kernels/load.js';
-import { wasmHeapMemory, wasmInternals, type TensorInfo } from './wasm-backend-internals.js';
+import { wasmHeapMemory, wasmInternals, type TensorInfo, type WasmBackendInternals } from './wasm-backend-internals.js';
+
+/** Scratch for the kernels' packed panels on each backend's heap: kept between products, only grown. */
+const scratchByBackend = new WeakMap<object, { pointer: number; bytes: number }>();
+
+/** A pointer to at least `floats` float32 values of scratch on `be`'s heap (0 when none are needed). */
+function scratch(be: WasmBackendInternals, floats: number): number {
+  if (floats === 0) return 0;
+  const current = scratchByBackend.get(be);
+  if (current && current.bytes >= 4 * floats) return current.pointer;
+  if (current) be.wasm._free(current.pointer);
+  const bytes = 4 * floats;
+  const pointer = be.wasm._malloc(bytes);
+  scratchByBackend.set(be, { pointer, bytes });
+  return pointer;
+}
 
 export interface DenseMatMulAttrs {
   transposeA: boolean;
@@ -51,11 +66,13 @@ export function denseMatMul(backend: unknown, a: TensorInfo, b: TensorInfo, attr
   const bData = be.dataIdMap.get(b.dataId);
   if (!aData || !bData || aData.memoryOffset == null || bData.memoryOffset == null) return null;
   const outShape = [...a.shape.slice(0, -2), transposeA ? aCols : aRows, n];
+  const kernels: GemmKernels = gemmKernels(memory);
+  // Scratch and output first: allocating may grow the heap, and the offsets read below stay valid across it.
+  const pad = transposeA ? scratch(be, kernels.gemm_tn_scratch(m, k, n)) : transposeB ? 0 : scratch(be, kernels.gemm_nn_scratch(k, n));
   const out = be.makeOutput(outShape, 'float32');
   const y = be.dataIdMap.get(out.dataId)!.memoryOffset;
-  const kernels: GemmKernels = gemmKernels(memory);
-  if (transposeA) kernels.gemm_tn(aData.memoryOffset, bData.memoryOffset, y, m, k, n);
+  if (transposeA) kernels.gemm_tn(aData.memoryOffset, bData.memoryOffset, y, m, k, n, pad);
   else if (transposeB) kernels.gemm_nt(aData.memoryOffset, bData.memoryOffset, y, m, k, n);
-  else kernels.gemm_nn(aData.memoryOffset, bData.memoryOffset, y, biasData?.memoryOffset ?? 0, relu, m, k, n);
+  else kernels.gemm_nn(aData.memoryOffset, bData.memoryOffset, y, biasData?.memoryOffset ?? 0, relu, m, k, n, pad);
   return out;
 }
