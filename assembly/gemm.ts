@@ -4,10 +4,11 @@
 //   gemm_nt: Y = A·Bᵀ    (dX = dY·Wᵀ; A m×k, B n×k: W read in its stored layout, rows as dot products)
 //   gemm_tn: Y = Aᵀ·B    (dW = Xᵀ·dY; A k×m, B k×n)
 //
-// No operand is transposed. gemm_nn and gemm_tn copy the columns a register tile reads into contiguous panels
-// in a caller-provided scratch buffer first (one sequential pass over the operand, at memory speed): read in
+// No operand is transposed. gemm_tn copies the columns a register tile reads into contiguous panels in a
+// caller-provided scratch buffer first (one sequential pass over its small operands, at memory speed): read in
 // place, a tile's column strip of a row-major matrix whose rows are a multiple of 4 KiB apart falls into one
-// cache set and is evicted between the tiles that share it. Pointers are byte offsets into the memory the
+// cache set and is evicted between the tiles that share it. gemm_nn reads the weights in place: packing them
+// (a pass over all of W per product) measured no faster (bench compute, 784×2048 and 2048×1024 at batch 32). Pointers are byte offsets into the memory the
 // module imports (the tfjs wasm heap or lion-cub's kernel memory); no static data, no allocation.
 //
 // The same source is compiled twice (scripts/build-wasm.mjs): build/gemm.wasm with plain SIMD (one multiply,
@@ -15,13 +16,8 @@
 // build/gemm-relaxed.wasm with relaxed SIMD, where every multiply-add is f32x4.relaxed_madd (fused on CPUs
 // with FMA: one rounding instead of two, so results differ from the plain kernel in the last bits).
 
-/** Rows of W one packed block holds (gemm_nn): a strip of 8 columns of it (2 KiB) stays in L1 across row tiles. */
+/** Rows of W one pass over a strip of 8 columns covers (gemm_nn); partial sums wait in y between blocks. */
 const K_BLOCK = 64;
-
-/** Floats of scratch gemm_nn needs: one block of K_BLOCK rows of W in strips of 8 columns. */
-export function gemm_nn_scratch(k: i32, n: i32): i32 {
-  return min(k, K_BLOCK) * (n & ~7);
-}
 
 /** Floats of scratch gemm_tn needs: all of a in tiles of 4 columns and all of b in strips of 8 columns. */
 export function gemm_tn_scratch(m: i32, k: i32, n: i32): i32 {
@@ -45,12 +41,11 @@ function maddScalar(a: f32, b: f32, c: f32): f32 {
 // gemm_nn
 
 /**
- * y[m×n] = x[m×k]·w[k×n] (+ bias[n] per column when bias != 0, then max(·, 0) when relu). For each block of
- * K_BLOCK rows of w, its full 8-column strips are packed into `scratch` (gemm_nn_scratch floats), then tiles
- * of 4 rows × 8 columns keep 8 accumulators in registers over the block; partial sums wait in y between
+ * y[m×n] = x[m×k]·w[k×n] (+ bias[n] per column when bias != 0, then max(·, 0) when relu). Tiles of 4 rows ×
+ * 8 columns keep 8 accumulators in registers over a block of K_BLOCK rows of w; partial sums wait in y between
  * blocks, so each element is one ascending sum over k. Bias and ReLU are applied after the last block.
  */
-export function gemm_nn(x: usize, w: usize, y: usize, bias: usize, relu: bool, m: i32, k: i32, n: i32, scratch: usize): void {
+export function gemm_nn(x: usize, w: usize, y: usize, bias: usize, relu: bool, m: i32, k: i32, n: i32): void {
   const rowBytes = <usize>n << 2;
   const nBlocked = n & ~7;
   const mBlocked = m & ~3;
@@ -58,10 +53,8 @@ export function gemm_nn(x: usize, w: usize, y: usize, bias: usize, relu: bool, m
   for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
     const p1 = min(k, p0 + K_BLOCK);
     const first = p0 == 0;
-    const stripBytes = <usize>(p1 - p0) << 5;
-    packStrips(w + <usize>p0 * rowBytes, scratch, p1 - p0, nBlocked, rowBytes, stripBytes);
     for (let j = 0; j < nBlocked; j += 8) {
-      const strip = scratch + <usize>(j >> 3) * stripBytes;
+      const strip = w + <usize>p0 * rowBytes + (<usize>j << 2);
       let i = 0;
       for (; i < mBlocked; i += 4) nnTile4x8(x, strip, y, i, j, p0, p1, k, rowBytes, first);
       for (; i < m; i++) nnTile1x8(x, strip, y, i, j, p0, p1, k, rowBytes, first);
@@ -85,7 +78,7 @@ function packStrips(src: usize, dst: usize, rows: i32, cols: i32, rowBytes: usiz
   }
 }
 
-/** Rows [i, i+4) × the 8 columns at j, over the block [p0, p1) whose strip is packed at `strip` (32 bytes per row). */
+/** Rows [i, i+4) × the 8 columns at j, over the block [p0, p1) of w's rows, whose 8 columns start at `strip`. */
 @inline
 function nnTile4x8(x: usize, strip: usize, y: usize, i: i32, j: i32, p0: i32, p1: i32, k: i32, rowBytes: usize, first: bool): void {
   const y0 = y + (<usize>i * rowBytes) + (<usize>j << 2);
@@ -117,7 +110,7 @@ function nnTile4x8(x: usize, strip: usize, y: usize, i: i32, j: i32, p0: i32, p1
     a10 = madd(s1, w0, a10); a11 = madd(s1, w1, a11);
     a20 = madd(s2, w0, a20); a21 = madd(s2, w1, a21);
     a30 = madd(s3, w0, a30); a31 = madd(s3, w1, a31);
-    wp += 32;
+    wp += rowBytes;
     x0 += 4;
   }
   v128.store(y0, a00); v128.store(y0, a01, 16);
@@ -137,7 +130,7 @@ function nnTile1x8(x: usize, strip: usize, y: usize, i: i32, j: i32, p0: i32, p1
     const s = v128.load32_splat(xr + (<usize>p << 2));
     a0 = madd(s, v128.load(wp), a0);
     a1 = madd(s, v128.load(wp, 16), a1);
-    wp += 32;
+    wp += rowBytes;
   }
   v128.store(yr, a0); v128.store(yr, a1, 16);
 }

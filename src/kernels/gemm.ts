@@ -6,12 +6,10 @@ import { instantiateKernelModule, readKernelFile } from './load.js';
 
 /** The raw exports: pointers are byte offsets into the memory the instance was made on. */
 export interface GemmKernels {
-  /** `scratch`: gemm_nn_scratch(k, n) floats the kernel packs panels of w into (may be 0 when that is 0). */
-  gemm_nn(x: number, w: number, y: number, bias: number, relu: boolean, m: number, k: number, n: number, scratch: number): void;
+  gemm_nn(x: number, w: number, y: number, bias: number, relu: boolean, m: number, k: number, n: number): void;
   gemm_nt(a: number, b: number, y: number, m: number, k: number, n: number): void;
   /** `scratch`: gemm_tn_scratch(m, k, n) floats. */
   gemm_tn(a: number, b: number, y: number, m: number, k: number, n: number, scratch: number): void;
-  gemm_nn_scratch(k: number, n: number): number;
   gemm_tn_scratch(m: number, k: number, n: number): number;
 }
 
