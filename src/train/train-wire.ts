@@ -11,6 +11,8 @@ export interface TrainWorkerPayload {
   resume: boolean;
   /** Report a collective still waiting after this long (ProcessGroupOptions.stallWarningMs). */
   stallWarningMs?: number;
+  /** Every rank, not only rank 0, writes its step events (bench train reports compute per rank). */
+  stepEventsFromEveryRank?: boolean;
 }
 
 /** Rank 0 writes each event as a tagged line on stdout. */

@@ -19,7 +19,9 @@ try {
     resume: payload.resume,
     processGroup: { stallWarningMs: payload.stallWarningMs, onStall: (report) => { process.stderr.write(`lion-cub: stall: ${describeStall(report)}\n`); } },
     onJoined: (info) => { rank = info.rank; },
-    onEvent: (event) => { if (rank === 0) process.stdout.write(`${encodeEvent(event)}\n`); },
+    onEvent: (event) => {
+      if (rank === 0 || (payload.stepEventsFromEveryRank && event.type === 'step')) process.stdout.write(`${encodeEvent(event)}\n`);
+    },
     onWarning: rateLimitedWarnings((message) => { process.stderr.write(`lion-cub: warning: ${message}\n`); }),
   });
 } catch (error) {

@@ -66,6 +66,16 @@ test('per-step medians ignore the warm-up steps; codec = encode + decode; bytes 
   for (const field of ['speedupVsLion', 'speedupVsBf16', 'timeToTargetSeconds', 'speedupToTargetVsLion', 'predictedStepMs'] as const) assert.equal(run[field], null);
 });
 
+test('compute per rank: each rank\'s own median after warm-up; rank 0 alone when other ranks sent no steps', () => {
+  const rank0: StepSpec[] = [{ stepMs: 100, computeMs: 90 }, { stepMs: 10, computeMs: 4 }, { stepMs: 10, computeMs: 6 }, { stepMs: 10, computeMs: 5 }];
+  const rank1: StepSpec[] = [{ stepMs: 100, computeMs: 80 }, { stepMs: 10, computeMs: 9 }, { stepMs: 10, computeMs: 7 }, { stepMs: 10, computeMs: 8 }];
+  const events = collectRunEvents(stream('noop', rank0, [[4, 0.5]]));
+  const stepsOf = (specs: StepSpec[]) => collectRunEvents(stream('noop', specs, [[specs.length, 0.5]])).steps;
+  assert.deepEqual(summariseRun(events, link, 1, [stepsOf(rank0), stepsOf(rank1)]).computeMsPerRank, [5, 8]);
+  assert.deepEqual(summariseRun(events, link, 1).computeMsPerRank, [5]);
+  assert.equal(summariseRun(events, link, 1, [stepsOf(rank0), []]).computeMsPerRank, undefined);
+});
+
 test('curve and eval points sit at cumulative training time; the final eval appears once', () => {
   const events = stream('lion', [{ stepMs: 100 }, { stepMs: 200 }, { stepMs: 300 }, { stepMs: 400 }], [[2, 0.3], [4, 0.6]]);
   const run = summariseRun(collectRunEvents(events), link, 0);

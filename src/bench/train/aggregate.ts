@@ -77,11 +77,18 @@ export function expectedMaximum(samples: readonly number[], n: number): number {
  * are cumulative TRAINING time (the sum of stepMs up to and including that step), so evaluation pauses do not count
  * against a strategy. finalLoss is the last step's training loss, finalMetric the final full-test-set accuracy.
  */
-export function summariseRun(events: RunEvents, link: { rate: string; linkGbit: number | null }, warmupSteps = WARMUP_STEPS): MeasuredRun {
+export function summariseRun(
+  events: RunEvents, link: { rate: string; linkGbit: number | null }, warmupSteps = WARMUP_STEPS, stepsByRank?: readonly StepEvent[][],
+): MeasuredRun {
   const { start, steps, evals, done } = events;
   if (steps.length === 0) throw new InvalidArgumentError('events', 'no step events', 'at least one training step');
   const timed = steps.slice(warmupSkipped(steps.length, warmupSteps));
   const med = (pick: (s: StepEvent) => number): number => median(timed.map(pick));
+  // Each rank's median compute, when every rank reported its steps.
+  const perRank = stepsByRank ?? [steps];
+  const computeMsPerRank = perRank.every((r) => r.length > 0)
+    ? perRank.map((r) => median(r.slice(warmupSkipped(r.length, warmupSteps)).map((s) => s.computeMs)))
+    : undefined;
   const encodeMs = med((s) => s.sync.encodeMs);
   const decodeMs = med((s) => s.sync.decodeMs);
 
@@ -106,6 +113,7 @@ export function summariseRun(events: RunEvents, link: { rate: string; linkGbit: 
     stepMsMedian: med((s) => s.stepMs),
     computeMs: med((s) => s.computeMs),
     computeMsSlowest: expectedMaximum(timed.map((s) => s.computeMs), start.worldSize),
+    ...(computeMsPerRank ? { computeMsPerRank } : {}),
     encodeMs,
     commMs: med((s) => s.sync.commMs),
     decodeMs,

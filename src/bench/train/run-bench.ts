@@ -64,7 +64,7 @@ export async function runBenchTrain(plan: BenchTrainPlan, options: RunBenchOptio
           failure = { sync: plan.syncs[i], rate, interrupted: result.interrupted, message: result.message };
           break outer;
         }
-        const run = summariseRun(collectRunEvents(result.events), { rate, linkGbit: result.linkGbit });
+        const run = summariseRun(collectRunEvents(result.events), { rate, linkGbit: result.linkGbit }, undefined, result.stepsByRank);
         repetitions.push(run);
         options.onProgress?.({ sync: plan.syncs[i], rate, repetition, run });
       }

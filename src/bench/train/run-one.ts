@@ -5,7 +5,7 @@ import { decodeError, decodeEvent, trainWorkerScriptUrl, type TrainWorkerPayload
 import { describeFailure, launch } from '../../launch/launch.js';
 import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
 import type { TrainConfig } from '../../train/config.js';
-import type { TrainEvent } from '../../train/events.js';
+import type { StepEvent, TrainEvent } from '../../train/events.js';
 import { UNSHAPED } from './plan.js';
 
 export interface TrainRunOptions {
@@ -23,21 +23,22 @@ export interface TrainRunOptions {
 }
 
 export type TrainRunResult =
-  | { ok: true; events: TrainEvent[]; linkGbit: number | null }
+  | { ok: true; events: TrainEvent[]; linkGbit: number | null; stepsByRank?: StepEvent[][] }
   | { ok: false; interrupted: boolean; message: string; events: TrainEvent[]; linkGbit: number | null };
 
 /**
  * Launches `nproc` train workers (src/train/train-worker.ts) with `config`, nothing written to disk. With a shaped
  * rate every rank gets its own namespace behind a tbf-shaped switch and the link's single-stream throughput is
- * measured first (ranks 0 → 1); the launcher removes the namespaces however the run ends. A failing worker or an
+ * measured first (ranks 0 → 1); every rank's step events are kept (stepsByRank), rank 0's full stream in events; the launcher removes the namespaces however the run ends. A failing worker or an
  * abort is a result (ok: false, with the worker's own error message when it sent one), not an exception; the
  * launcher's exceptions (bad options, netem unavailable) propagate.
  */
 export async function runTrainJob(options: TrainRunOptions): Promise<TrainRunResult> {
   const events: TrainEvent[] = [];
+  const stepsByRank: StepEvent[][] = Array.from({ length: options.nproc }, () => []);
   const errors = new Map<number, WorkerErrorReport>();
   let linkGbit: number | null = null;
-  const payload: TrainWorkerPayload = { config: options.config, outDir: null, resume: false };
+  const payload: TrainWorkerPayload = { config: options.config, outDir: null, resume: false, stepEventsFromEveryRank: true };
   const result = await launch({
     nproc: options.nproc,
     script: fileURLToPath(trainWorkerScriptUrl()),
@@ -48,7 +49,9 @@ export async function runTrainJob(options: TrainRunOptions): Promise<TrainRunRes
     onEvent: (event) => {
       if (event.type === 'netem-ready') linkGbit = event.linkGbit ?? null;
       if (event.type !== 'output') return;
-      const trainEvent = event.rank === 0 && event.stream === 'stdout' ? decodeEvent(event) : undefined;
+      const trainEvent = event.stream === 'stdout' ? decodeEvent(event) : undefined;
+      if (trainEvent?.type === 'step') stepsByRank[event.rank]?.push(trainEvent);
+      if (trainEvent && event.rank !== 0) return;
       if (trainEvent) {
         events.push(trainEvent);
         return options.onEvent?.(trainEvent);
@@ -58,7 +61,7 @@ export async function runTrainJob(options: TrainRunOptions): Promise<TrainRunRes
       options.onLog?.(event.rank, event.line);
     },
   });
-  if (result.ok) return { ok: true, events, linkGbit };
+  if (result.ok) return { ok: true, events, linkGbit, stepsByRank };
   const failure = result.failure!;
   const report = failure.kind === 'worker-failed' ? errors.get(failure.rank) : undefined;
   return {

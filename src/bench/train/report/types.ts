@@ -41,6 +41,8 @@ export interface StrategyRun {
    * prices for every strategy that communicates.
    */
   computeMsSlowest: number;
+  /** Each rank's own median compute per step after warm-up (rank order); absent in reports from before it was measured. */
+  computeMsPerRank?: number[];
   /** Building what is sent (clip, pre-sign update, pack, quantise). */
   encodeMs: number;
   /** Waiting for collectives. */

@@ -56,6 +56,9 @@ function strategyRun(value: unknown, path: string): StrategyRun {
     computeMs: num(o, 'computeMs', path),
     // Reports written before the field existed price the median compute.
     computeMsSlowest: o.computeMsSlowest === undefined ? num(o, 'computeMs', path) : num(o, 'computeMsSlowest', path),
+    ...(o.computeMsPerRank === undefined ? {} : {
+      computeMsPerRank: array(o.computeMsPerRank, `${path}.computeMsPerRank`).map((_, i) => num(o.computeMsPerRank as Record<string, unknown>, String(i), `${path}.computeMsPerRank`)),
+    }),
     encodeMs: num(o, 'encodeMs', path),
     commMs: num(o, 'commMs', path),
     decodeMs: num(o, 'decodeMs', path),
