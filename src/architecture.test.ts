@@ -35,11 +35,12 @@ function target(file: string, spec: string): string {
 
 /**
  * Which top-level folders (or root files) each one may import, bottom layer first. Tests and test-support follow
- * their folder's rule. `random` (seeded data) and `errors` sit below everything.
+ * their folder's rule. `random` (seeded data), `stats` (medians) and `errors` sit below everything.
  */
 const rules: Record<string, string[]> = {
   errors: [],
   random: [],
+  stats: [],
   kernels: ['errors'],
   codec: ['errors', 'random', 'kernels'],
   optim: ['errors', 'random', 'kernels', 'codec'],
@@ -47,11 +48,11 @@ const rules: Record<string, string[]> = {
   netem: ['errors'],
   launch: ['errors', 'comm', 'netem'],
   sync: ['errors', 'random', 'kernels', 'codec', 'optim', 'comm'],
-  costmodel: ['errors', 'codec', 'comm', 'netem', 'sync'],
+  costmodel: ['errors', 'stats', 'codec', 'comm', 'netem', 'sync'],
   tfjs: ['errors', 'random', 'kernels'],
   workloads: ['errors', 'tfjs'],
-  train: ['errors', 'kernels', 'optim', 'comm', 'launch', 'sync', 'tfjs', 'workloads'],
-  bench: ['errors', 'random', 'kernels', 'codec', 'optim', 'comm', 'netem', 'launch', 'sync', 'costmodel', 'tfjs', 'workloads', 'train'],
+  train: ['errors', 'stats', 'kernels', 'optim', 'comm', 'launch', 'sync', 'tfjs', 'workloads'],
+  bench: ['errors', 'stats', 'random', 'kernels', 'codec', 'optim', 'comm', 'netem', 'launch', 'sync', 'costmodel', 'tfjs', 'workloads', 'train'],
   cli: ['errors', 'codec', 'comm', 'netem', 'launch', 'sync', 'costmodel', 'workloads', 'train', 'bench'],
   index: ['errors', 'kernels', 'codec', 'optim', 'comm', 'netem', 'launch', 'sync'],
   architecture: [],

@@ -1,6 +1,7 @@
 // Timing helpers shared by every benchmark: repeated runs, min/median/max, and the machine they ran on.
 
 import os from 'node:os';
+import { median } from '../stats.js';
 
 export interface TimingSummary {
   minMs: number;
@@ -27,23 +28,9 @@ export function measureSync(fn: () => void, { warmup = 3, repeats = 11 }: Measur
   return summarize(samples);
 }
 
-export async function measureAsync(fn: () => Promise<void>, { warmup = 3, repeats = 11 }: MeasureOptions = {}): Promise<TimingSummary> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await fn();
-    samples.push(performance.now() - start);
-  }
-  return summarize(samples);
-}
-
 export function summarize(samples: number[]): TimingSummary {
   if (samples.length === 0) throw new Error('summarize: no samples');
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { minMs: sorted[0], medianMs: median, maxMs: sorted[sorted.length - 1], repeats: sorted.length };
+  return { minMs: Math.min(...samples), medianMs: median(samples), maxMs: Math.max(...samples), repeats: samples.length };
 }
 
 export interface MachineInfo {

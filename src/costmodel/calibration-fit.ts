@@ -8,6 +8,7 @@ import { allgatherPhase, allreducePhase } from './plain-phases.js';
 import { allgathervPhase } from './compressed-phases.js';
 import type { CommPhase } from './phases.js';
 import { CONSTANTS_SCHEMA, type CostConstants } from './constants.js';
+import { median } from '../stats.js';
 
 /** One timed call: S bytes, the median over iterations of the slowest rank's time, and the fastest iteration. */
 export interface TimedCall {
@@ -205,8 +206,3 @@ function linkEntry(rate: string | null, rateGbit: number | null, streamGbit: num
   return { rate, rateGbit, streamGbit, alphaUs, allreduceBytes: big?.bytes ?? 0, allreduceMs: big ? ms(big) : 0, busbwGbit };
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}

@@ -101,7 +101,3 @@ export function pricePhases(phases: readonly Phase[], ctx: CostContext, bucket: 
   });
 }
 
-/** Σ pricePhases: the time of one call made of these phases, after the link idled `idleMs` (default: long enough to fill the bucket). */
-export function phasesMs(phases: readonly Phase[], ctx: CostContext, idleMs = Infinity): number {
-  return pricePhases(phases, ctx, bucketAfterIdle(ctx, idleMs)).reduce((a, b) => a + b, 0);
-}

@@ -22,7 +22,7 @@ import { evaluateSharded } from './evaluate.js';
 import { TrainEvents, type CheckpointEvent, type DoneEvent, type EvalEvent, type StartEvent, type StepEvent, type TrainEvent, type TrainEventOf, type TrainEventType } from './events.js';
 import { trajectoryHash, trajectoryOf, type Trajectory } from './fingerprint.js';
 import { lionOptionsFor } from './lion-setup.js';
-import { median } from './stats.js';
+import { median } from '../stats.js';
 import { SyncedParams } from './synced-params.js';
 
 export interface TrainerOptions {

@@ -1,5 +1,7 @@
 // Turns per-rank, per-iteration timings of one case into the reported row (nccl-tests definitions).
 
+import { median } from '../../stats.js';
+
 /** What one rank measured for one case. */
 export interface RankSample {
   /** Duration of each timed iteration on this rank. */
@@ -50,12 +52,6 @@ export interface CommBenchRow {
   wireBytesPerRank: number;
   /** Wrong values summed over ranks. */
   wrong: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** GB/s of `bytes` moved in `ms`. */

@@ -2,7 +2,7 @@
 
 import { InvalidArgumentError } from '../../errors.js';
 import type { DoneEvent, EvalEvent, StartEvent, StepEvent, TrainEvent } from '../../train/events.js';
-import { median } from '../../train/stats.js';
+import { median } from '../../stats.js';
 import type { EvalPoint, StrategyRun, TrainCurvePoint } from './report/types.js';
 
 /**

@@ -20,11 +20,6 @@ export function chunkElements(chunkBytes: number, elementBytes: number): number 
   return Math.max(1, Math.floor(chunkBytes / elementBytes));
 }
 
-/** Messages needed to carry `length` elements in chunks of `perChunk` (0 for an empty block: nothing is sent). */
-export function chunkCount(length: number, perChunk: number): number {
-  return Math.ceil(length / perChunk);
-}
-
 /** Non-negative remainder: the ring arithmetic of ranks and blocks. */
 export function mod(a: number, n: number): number {
   return ((a % n) + n) % n;

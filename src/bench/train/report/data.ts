@@ -2,6 +2,7 @@
 
 import { rateLabel } from './palette.js';
 import type { StrategyRun, TrainCurvePoint } from './types.js';
+import { median } from '../../../stats.js';
 
 /** Most points drawn per curve: beyond this an SVG grows without showing more (a panel is ~320 px wide). */
 export const MAX_CURVE_POINTS = 400;
@@ -120,11 +121,5 @@ export function modelRows(runs: readonly StrategyRun[]): ModelRow[] {
   return runs
     .filter((r) => r.predictedStepMs !== null && r.predictedStepMs > 0 && r.stepMsMedian > 0)
     .map((r) => ({ strategy: r.sync, link: rateLabel(r.rate), measuredMs: r.stepMsMedian, predictedMs: r.predictedStepMs as number }));
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 

@@ -1,4 +1,4 @@
-// Small order statistics for step-time summaries.
+// Small order statistics of measurements (step times, benchmark samples, calibration fits).
 
 /** Median of `values` (mean of the middle two for an even count); NaN for an empty list. Does not modify the input. */
 export function median(values: readonly number[]): number {
