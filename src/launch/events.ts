@@ -1,5 +1,6 @@
 // The typed events and results of a launch; the CLI (or any caller) decides how to show them.
 
+import { describeExitStatus, describeSignal } from './exit-status.js';
 import { describeWaiting, type HungWorker } from './heartbeat.js';
 import type { OutputStream, WorkerExit } from './worker-process.js';
 
@@ -45,8 +46,12 @@ export interface LaunchResult {
   elapsedMs: number;
 }
 
-/** "rank 2 exited with status 3" / "… was killed by SIGSEGV" / "… could not start: …" / "… sent no heartbeat for …" / "interrupted (SIGINT)". */
-export function describeFailure(failure: LaunchFailure): string {
+/**
+ * "rank 2 exited with status 7 (an uncaught error whose handler threw again …)" / "… was killed by SIGSEGV: a crash in
+ * native code …" / "… could not start: …" / "… sent no heartbeat for …" / "interrupted (SIGINT)". `statusMeanings`
+ * gives the worker script's own exit statuses (exit-status.ts), which take precedence over Node's.
+ */
+export function describeFailure(failure: LaunchFailure, statusMeanings?: Readonly<Record<number, string>>): string {
   if (failure.kind === 'interrupted') return `interrupted (${failure.reason})`;
   if (failure.kind === 'worker-hung') {
     const where = failure.lastSeenIn.length > 0 ? ` (last seen in ${failure.lastSeenIn.map((a) => `${a.op} #${a.seq}`).join(', ')})` : '';
@@ -55,6 +60,7 @@ export function describeFailure(failure: LaunchFailure): string {
       + `${others ? `; ${others}` : ''}`;
   }
   if (failure.spawnError !== undefined) return `rank ${failure.rank} could not start: ${failure.spawnError}`;
-  if (failure.signal !== null) return `rank ${failure.rank} was killed by ${failure.signal}`;
-  return `rank ${failure.rank} exited with status ${failure.exitCode}`;
+  if (failure.signal !== null) return `rank ${failure.rank} was killed by ${describeSignal(failure.signal)}`;
+  const meaning = failure.exitCode === null ? undefined : describeExitStatus(failure.exitCode, statusMeanings);
+  return `rank ${failure.rank} exited with status ${failure.exitCode}${meaning === undefined ? '' : ` (${meaning})`}`;
 }

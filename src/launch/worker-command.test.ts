@@ -30,7 +30,7 @@ test('relaxed SIMD needs its option before Node 22 only', () => {
 
 test('failures read as what happened to which rank', () => {
   assert.equal(describeFailure({ kind: 'worker-failed', rank: 2, exitCode: 3, signal: null }), 'rank 2 exited with status 3');
-  assert.equal(describeFailure({ kind: 'worker-failed', rank: 0, exitCode: null, signal: 'SIGSEGV' }), 'rank 0 was killed by SIGSEGV');
+  assert.equal(describeFailure({ kind: 'worker-failed', rank: 0, exitCode: null, signal: 'SIGSEGV' }), 'rank 0 was killed by SIGSEGV: a crash in native code (invalid memory access)');
   assert.equal(describeFailure({ kind: 'worker-failed', rank: 1, exitCode: null, signal: null, spawnError: 'spawn ip ENOENT' }), 'rank 1 could not start: spawn ip ENOENT');
   assert.equal(describeFailure({ kind: 'interrupted', reason: 'SIGINT' }), 'interrupted (SIGINT)');
 });

@@ -112,9 +112,31 @@ async function tryWasm(dir: string): Promise<string | null> {
     wasmPathsSet = true;
   }
   try {
-    return (await activate('wasm')) ? null : 'tf.setBackend("wasm") returned false';
+    return (await withoutProcessHandlersAdded(() => activate('wasm'))) ? null : 'tf.setBackend("wasm") returned false';
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
+  }
+}
+
+const PROCESS_ERROR_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Runs `body`, then removes the uncaughtException / unhandledRejection listeners it added. The wasm module's
+ * Emscripten glue installs listeners that rethrow every uncaught error from inside its one-line minified file:
+ * Node then prints that ~30 KB line before the error and exits with status 7 instead of 1. Without them an
+ * uncaught error is reported (and the process exits) the way Node normally does.
+ */
+async function withoutProcessHandlersAdded<T>(body: () => Promise<T>): Promise<T> {
+  const listeners = (event: string): unknown[] => process.listeners(event as 'uncaughtException');
+  const before = new Map(PROCESS_ERROR_EVENTS.map((event) => [event, new Set(listeners(event))]));
+  try {
+    return await body();
+  } finally {
+    for (const event of PROCESS_ERROR_EVENTS) {
+      for (const listener of listeners(event)) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener as () => void);
+      }
+    }
   }
 }
 

@@ -22,9 +22,19 @@ const errorLines = taggedJsonLine<WorkerErrorReport>('@lion-cub-train-error ');
 
 export interface WorkerErrorReport {
   rank: number | null;
+  /** The error's type (its class name, e.g. InvalidArgumentError). */
+  name?: string;
   code: string;
   message: string;
+  /** The stack of an unexpected error (code `internal`), for a bug report; lion-cub's own errors have none. */
+  stack?: string;
 }
+
+/** What a training worker's exit statuses mean (train-worker.ts). */
+export const TRAIN_WORKER_EXIT_STATUSES: Readonly<Record<number, string>> = {
+  1: 'a runtime failure: a peer or the network, a timeout, I/O, or an unexpected error',
+  2: 'a configuration or checkpoint error',
+};
 
 export const encodeEvent = eventLines.encode;
 /** The event carried by a worker's stdout line, or undefined for any other line. */

@@ -25,9 +25,11 @@ try {
     onWarning: rateLimitedWarnings((message) => { process.stderr.write(`lion-cub: warning: ${message}\n`); }),
   });
 } catch (error) {
+  // One tagged line carries everything: the launcher prints the error that started a failure once, not each rank's.
   const code = error instanceof LionCubError ? error.code : 'internal';
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${encodeError({ rank, code, message })}\n`);
-  if (!(error instanceof LionCubError)) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  const name = error instanceof Error ? error.name : typeof error;
+  const stack = error instanceof LionCubError || !(error instanceof Error) ? undefined : error.stack;
+  process.stderr.write(`${encodeError({ rank, name, code, message, stack })}\n`);
   process.exitCode = isUsageErrorCode(code) ? 2 : 1;
 }

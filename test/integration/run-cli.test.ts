@@ -94,6 +94,17 @@ for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 12
   });
 }
 
+test('an uncaught error after the wasm backend started is short (no minified source) and its exit status is explained', async () => {
+  const script = fileURLToPath(new URL('./fixtures/throw-after-backend.ts', import.meta.url));
+  const cli = startCli(['run', '--nproc', '2', '--grace-ms', '2000', script]);
+  assert.equal((await cli.exited).code, 1);
+  const stderr = cli.stderr.join('\n');
+  assert.ok(stderr.length < 4000, `${stderr.length} characters of stderr`);
+  assert.ok(cli.stderr.every((line) => line.length < 500), 'no line of minified library source');
+  assert.match(stderr, /Error: a mistake in the script on rank \d/);
+  assert.match(stderr, /lion-cub: rank \d exited with status 1 \(Node's status for an uncaught error; its message is above\); the other workers were stopped/);
+});
+
 test('workers end themselves when the launcher is killed with SIGKILL (no orphans)', async () => {
   const readyDir = mkdtempSync(join(tmpdir(), 'lc-cli-'));
   try {

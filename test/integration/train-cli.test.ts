@@ -126,6 +126,14 @@ test('lion-cub train rejects bad flags with exit status 2 before starting worker
   assert.match(noOut.stderr, /--checkpoint-every: got 10, expected an --out directory/);
 });
 
+test('a configuration error found by the workers is printed once and short: type, message, code, rank, and what the exit status means', async () => {
+  const bad = await train(['--workload', 'synthetic', '--workload-options', '{"numParams":-5}', '--nproc', '2', '--steps', '2']);
+  assert.equal(bad.status, 2);
+  assert.ok(bad.stderr.length < 1000, `${bad.stderr.length} characters: ${bad.stderr.slice(0, 2000)}`);
+  assert.equal(bad.stderr.match(/numParams: got -5/g)?.length, 1, bad.stderr);
+  assert.match(bad.stderr, /^lion-cub: training failed on rank \d: InvalidArgumentError: numParams: got -5, expected a positive integer \[invalid_argument\]; rank \d exited with status 2 \(a configuration or checkpoint error\); the other workers were stopped\n$/);
+});
+
 test('lion-cub train --netem runs the workers behind an emulated switch', { skip: netemSkip }, async () => {
   const run = await train([...TINY, '--steps', '2', '--netem', '100mbit', '--json']);
   assert.equal(run.status, 0, run.stderr);

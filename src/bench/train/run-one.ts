@@ -1,7 +1,7 @@
 // Runs one training job of the benchmark: the same workers `lion-cub train` starts, optionally on an emulated link.
 
 import { fileURLToPath } from 'node:url';
-import { decodeError, decodeEvent, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../train/train-wire.js';
+import { decodeError, decodeEvent, TRAIN_WORKER_EXIT_STATUSES, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../train/train-wire.js';
 import { describeFailure, launch } from '../../launch/launch.js';
 import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
 import type { TrainConfig } from '../../train/config.js';
@@ -67,7 +67,7 @@ export async function runTrainJob(options: TrainRunOptions): Promise<TrainRunRes
   return {
     ok: false,
     interrupted: failure.kind === 'interrupted',
-    message: `${describeFailure(failure)}${report ? `: ${report.message} [${report.code}]` : ''}`,
+    message: `${describeFailure(failure, TRAIN_WORKER_EXIT_STATUSES)}${report ? `: ${report.name ? `${report.name}: ` : ''}${report.message} [${report.code}]` : ''}`,
     events,
     linkGbit,
   };

@@ -18,6 +18,7 @@ import { EXIT_FAILURE, EXIT_USAGE } from '../run-cli.js';
 import { DEFAULT_NPROC, parseTrainInvocation, type TrainFlags, type TrainInvocation } from '../train-flags.js';
 import { preflightCheckpoints } from '../../train/checkpoint-preflight.js';
 import { ProgressRenderer } from '../train-progress.js';
+import { describeTrainFailure } from '../train-failure.js';
 import { describeSummary, trainSummary } from '../train-summary.js';
 import { decodeError, decodeEvent, isUsageErrorCode, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../train/train-wire.js';
 import { interruptedExitStatus, onInterrupt } from '../interrupt.js';
@@ -126,11 +127,9 @@ async function runParent(inv: TrainInvocation, resilience: Resilience): Promise<
         process.stderr.write(`lion-cub: ${describeFailure(failure)}\n`);
         return interruptedExitStatus(failure.reason, EXIT_FAILURE);
       }
-      // A hung worker reports nothing itself: the launcher's account of the silence is the cause.
-      const cause = failure.kind === 'worker-failed' ? rootCause(errors, failure.rank) : undefined;
-      const origin = cause ? ` on rank ${cause.rank}: ${cause.report.message} [${cause.report.code}] (${describeFailure(failure)})` : `: ${describeFailure(failure)}`;
-      process.stderr.write(`lion-cub: training failed${origin}; the other workers were stopped\n`);
-      return cause && isUsageErrorCode(cause.report.code) ? EXIT_USAGE : EXIT_FAILURE;
+      const { lines, cause } = describeTrainFailure(failure, errors);
+      for (const line of lines) process.stderr.write(`${line}\n`);
+      return cause && isUsageErrorCode(cause.code) ? EXIT_USAGE : EXIT_FAILURE;
     }
     return view.summarise();
   } finally {
@@ -199,23 +198,8 @@ class RunView {
   }
 }
 
-/** Codes a rank reports when ANOTHER rank went away first: consequences, not causes. */
-const CONSEQUENCE_CODES = new Set(['peer_closed', 'closed']);
-
-/**
- * The error that started a failure. The first process to exit is not always the origin: a rank that fails
- * closes its connections on the way out, and a peer may notice and exit before it. So a report that is not
- * the consequence of a lost peer wins (the lowest such rank); otherwise the first rank to exit.
- */
-function rootCause(errors: ReadonlyMap<number, WorkerErrorReport>, firstExited: number): { rank: number; report: WorkerErrorReport } | undefined {
-  const causes = [...errors.entries()].filter(([, r]) => !CONSEQUENCE_CODES.has(r.code)).sort(([a], [b]) => a - b);
-  if (causes.length > 0) return { rank: causes[0][0], report: causes[0][1] };
-  const report = errors.get(firstExited);
-  return report ? { rank: firstExited, report } : undefined;
-}
-
 function reportError(error: unknown, rank: number | null): number {
   if (!(error instanceof LionCubError)) throw error;
-  process.stderr.write(`lion-cub: ${rank === null ? '' : `rank ${rank}: `}${error.message} [${error.code}]\n`);
+  process.stderr.write(`lion-cub: ${rank === null ? '' : `rank ${rank}: ${error.name}: `}${error.message} [${error.code}]\n`);
   return isUsageErrorCode(error.code) ? EXIT_USAGE : EXIT_FAILURE;
 }

@@ -1,0 +1,36 @@
+// How `lion-cub train` tells a person why its workers failed: the error that started it, once, with its type, code and rank.
+
+import { describeFailure, type LaunchFailure } from '../launch/events.js';
+import { TRAIN_WORKER_EXIT_STATUSES, type WorkerErrorReport } from '../train/train-wire.js';
+
+/** Codes a rank reports when ANOTHER rank went away first: consequences, not causes. */
+const CONSEQUENCE_CODES = new Set(['peer_closed', 'closed']);
+
+/**
+ * The error that started a failure. The first process to exit is not always the origin: a rank that fails
+ * closes its connections on the way out, and a peer may notice and exit before it. So a report that is not
+ * the consequence of a lost peer wins (the lowest such rank); otherwise the first rank to exit.
+ */
+export function rootCause(errors: ReadonlyMap<number, WorkerErrorReport>, firstExited: number): { rank: number; report: WorkerErrorReport } | undefined {
+  const causes = [...errors.entries()].filter(([, r]) => !CONSEQUENCE_CODES.has(r.code)).sort(([a], [b]) => a - b);
+  if (causes.length > 0) return { rank: causes[0][0], report: causes[0][1] };
+  const report = errors.get(firstExited);
+  return report ? { rank: firstExited, report } : undefined;
+}
+
+/**
+ * The lines that explain a failed launch (interruptions aside): "training failed on rank R: Type: message [code];
+ * rank F exited with status S (what S means); the other workers were stopped", then the stack of an unexpected
+ * error (a bug: code `internal`) once. The other ranks' reports of the same error are not repeated.
+ */
+export function describeTrainFailure(failure: LaunchFailure, errors: ReadonlyMap<number, WorkerErrorReport>): { lines: string[]; cause?: WorkerErrorReport } {
+  const exit = describeFailure(failure, TRAIN_WORKER_EXIT_STATUSES);
+  // A hung worker reports nothing itself: the launcher's account of the silence is the cause.
+  const cause = failure.kind === 'worker-failed' ? rootCause(errors, failure.rank) : undefined;
+  if (!cause) return { lines: [`lion-cub: training failed: ${exit}; the other workers were stopped`] };
+  const { rank, report } = cause;
+  const type = report.name && report.name !== 'Error' ? `${report.name}: ` : '';
+  const lines = [`lion-cub: training failed on rank ${rank}: ${type}${report.message} [${report.code}]; ${exit}; the other workers were stopped`];
+  if (report.stack) lines.push(...report.stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, 20));
+  return { lines, cause: report };
+}
