@@ -13,6 +13,7 @@ import { preflightCheckpoints } from './checkpoint-preflight.js';
 import { InvalidArgumentError } from '../errors.js';
 import { initBackend } from '../tfjs/backend.js';
 import { loadWorkload, workloadModuleRef } from '../workloads/module.js';
+import { getWorkload, registerWorkload } from '../workloads/registry.js';
 import { CheckpointError } from './checkpoint-errors.js';
 import { resolveTrainConfig, type TrainConfig } from './config.js';
 import { trajectoryOf } from './fingerprint.js';
@@ -106,4 +107,17 @@ test('ranks whose workload modules hash differently fail at rendezvous, every ra
     assert.ok(error.differences.some((d) => d.field === 'workloadSha256'), error.message);
     assert.match(error.message, /workloadSha256/);
   }
+});
+
+test('a workload object registered in this process is accepted by name by the configuration and the Trainer', async () => {
+  assert.throws(() => resolveTrainConfig({ workload: 'fashion-like' }), InvalidArgumentError);
+  registerWorkload({ ...getWorkload('synthetic'), name: 'fashion-like' });
+  const config = resolveTrainConfig({ workload: 'fashion-like', workloadOptions: { numParams: 1000, numExamples: 64 }, sync: 'lion', steps: 2, batchSize: 16, evalEvery: 0, timeoutMs: 20_000 });
+  const [name] = await withRanks(1, async (group) => {
+    const trainer = await Trainer.create({ config, group });
+    await trainer.run();
+    trainer.dispose();
+    return trainer.workload.name;
+  });
+  assert.equal(name, 'fashion-like');
 });

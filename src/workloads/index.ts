@@ -1,7 +1,7 @@
 // Public surface of the workloads: models, datasets, sharding.
 
 export type { Batch, Dataset, WorkloadData, EvalResult, EvaluateOptions, MetricCounts, Workload } from './workload.js';
-export { getWorkload, workloadNames } from './registry.js';
+export { getWorkload, registerWorkload, workloadNames } from './registry.js';
 export { loadWorkload, isWorkloadModulePath, workloadModuleRef } from './module.js';
 export type { WorkloadModuleRef } from './module.js';
 export { classifierWorkload, classifierLoss, classifierMetric, evaluateClassifier, softmaxCrossEntropy, correctCount } from './classification.js';
