@@ -22,6 +22,7 @@ export interface BenchTrainFlags {
   baselines?: boolean;
   out?: string;
   json?: boolean;
+  cpuProf?: string;
 }
 
 /**

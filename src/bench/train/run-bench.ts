@@ -1,6 +1,7 @@
 // The benchmark loop: every strategy at every link rate (R times each), summarised into a BenchTrainReport.
 
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { machineInfo } from '../harness.js';
 import type { TrainEvent } from '../../train/events.js';
 import { collectRunEvents, medianRun, summariseRun, type MeasuredRun, type RepeatedRun } from './aggregate.js';
@@ -30,6 +31,8 @@ export interface RunBenchOptions {
   runJob?: (options: TrainRunOptions) => Promise<TrainRunResult>;
   /** Called after each (strategy, rate) is finished with the report so far (e.g. to save it before the next run). */
   onPartial?: (report: BenchTrainReport) => Promise<void> | void;
+  /** Write V8 CPU profiles of every rank under this directory, one subdirectory `<sync>-<rate>-<repetition>` per run. */
+  cpuProfileDir?: string;
   /** Fills predictedStepMs of a row (the cost model); rows keep null without it. */
   predict?: (run: StrategyRun, plan: BenchTrainPlan) => number | null;
 }
@@ -59,7 +62,8 @@ export async function runBenchTrain(plan: BenchTrainPlan, options: RunBenchOptio
         options.onProgress?.({ sync: plan.syncs[i], rate, repetition });
         const current = { sync: plan.syncs[i], rate, repetition };
         const onEvent = options.onTrainEvent && ((event: TrainEvent) => options.onTrainEvent!(event, current));
-        const result = await runJob({ config: plan.configs[i], nproc: plan.nproc, rate, signal: options.signal, onLog: options.onLog, onEvent });
+        const cpuProfileDir = options.cpuProfileDir === undefined ? undefined : join(options.cpuProfileDir, `${plan.syncs[i].replace(/[^\w.=-]+/g, '_')}-${rate}-${repetition}`);
+        const result = await runJob({ config: plan.configs[i], nproc: plan.nproc, rate, signal: options.signal, onLog: options.onLog, onEvent, cpuProfileDir });
         if (!result.ok) {
           failure = { sync: plan.syncs[i], rate, interrupted: result.interrupted, message: result.message };
           break outer;

@@ -20,6 +20,8 @@ export interface TrainRunOptions {
   onLog?: (rank: number, line: string) => void;
   /** Each of rank 0's events as it arrives (progress display). */
   onEvent?: (event: TrainEvent) => void;
+  /** Write a V8 CPU profile of every rank into this directory (`rank-<r>.cpuprofile`). */
+  cpuProfileDir?: string;
 }
 
 export type TrainRunResult =
@@ -46,6 +48,7 @@ export async function runTrainJob(options: TrainRunOptions): Promise<TrainRunRes
     jobToken: process.env[JOB_TOKEN_ENV],
     netem: options.rate === UNSHAPED ? undefined : { rate: options.rate, measureLink: options.nproc >= 2, measureLinkMs: options.measureLinkMs },
     signal: options.signal,
+    cpuProfileDir: options.cpuProfileDir,
     onEvent: (event) => {
       if (event.type === 'netem-ready') linkGbit = event.linkGbit ?? null;
       if (event.type !== 'output') return;

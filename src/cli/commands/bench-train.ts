@@ -44,6 +44,7 @@ export function registerBenchTrain(program: Command): void {
     .option('--seed <n>', 'seed of weights, data order and strategy randomness')
     .option('--out <dir>', 'directory for results.json, index.html and the charts (required)')
     .option('--json', 'one JSON object per (strategy, rate) on stdout instead of the table')
+    .option('--cpu-prof <dir>', 'write a V8 CPU profile of every rank of every run to <dir>/<sync>-<rate>-<run>/rank-<r>.cpuprofile')
     .addHelpText('after', HELP)
     .action(async (flags: BenchTrainFlags) => {
       process.exitCode = await benchTrain(flags);
@@ -72,6 +73,7 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
       // Saved after every finished pair, so even a killed benchmark leaves what it measured.
       onPartial: saveResults,
       signal: interrupt.signal,
+      cpuProfileDir: flags.cpuProf === undefined ? undefined : resolve(flags.cpuProf),
       command: ['lion-cub', ...process.argv.slice(2)].join(' '),
       onLog: (rank, line) => process.stderr.write(`[rank ${rank}] ${line}\n`),
       onTrainEvent: (event, p) => {
