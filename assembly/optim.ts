@@ -1,4 +1,4 @@
-// WebAssembly SIMD kernels of the Lion optimizer (module "optim"): fused step, external direction, update vector, sum of squares.
+// WebAssembly SIMD kernels of the Lion optimizer (module "optim"): fused step, external direction, update vector, sum of squares, finiteness check.
 //
 // Every pointer is a byte offset into the shared kernel memory; lengths count float32 elements.
 // The arithmetic is the float32 order written in docs/optimizer.md, one IEEE operation per
@@ -152,4 +152,24 @@ export function sumOfSquares(ptr: usize, n: i32): f64 {
   if (rest > 5) { const x = <f64>load<f32>(tail, 20); s5 += x * x; }
   if (rest > 6) { const x = <f64>load<f32>(tail, 24); s6 += x * x; }
   return ((((((s0 + s1) + s2) + s3) + s4) + s5) + s6) + s7;
+}
+
+/** 1 when no element of x[0, n) is NaN or ±∞ (its exponent bits all set), else 0. Reads only. */
+export function allFinite(ptr: usize, n: i32): i32 {
+  const exponent = i32x4.splat(0x7f800000);
+  let bad = i32x4.splat(0);
+  const n16 = n & ~15;
+  let i = 0;
+  for (; i < n16; i += 16) {
+    const p = ptr + ((<usize>i) << 2);
+    bad = v128.or(bad, i32x4.eq(v128.and(v128.load(p), exponent), exponent));
+    bad = v128.or(bad, i32x4.eq(v128.and(v128.load(p, 16), exponent), exponent));
+    bad = v128.or(bad, i32x4.eq(v128.and(v128.load(p, 32), exponent), exponent));
+    bad = v128.or(bad, i32x4.eq(v128.and(v128.load(p, 48), exponent), exponent));
+  }
+  if (v128.any_true(bad)) return 0;
+  for (; i < n; i++) {
+    if ((load<i32>(ptr + ((<usize>i) << 2)) & 0x7f800000) == 0x7f800000) return 0;
+  }
+  return 1;
 }

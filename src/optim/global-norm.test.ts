@@ -1,10 +1,10 @@
-// Tests of the global-norm sum of squares (JS and wasm agree bit for bit) and the clipping factor.
+// Tests of the global-norm sum of squares (JS and wasm agree bit for bit) the clipping factor and the finiteness check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
-import { kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
+import { kernelMemory, setWasmKernelsEnabled, wasmDispatchCount } from '../kernels/load.js';
 import { randomFloat32 } from '../random.js';
-import { clipScale, globalNorm, sumOfSquares, sumOfSquaresJs, sumOfSquaresWasm } from './global-norm.js';
+import { allFinite, allFiniteJs, clipScale, globalNorm, sumOfSquares, sumOfSquaresJs, sumOfSquaresWasm } from './global-norm.js';
 
 // These tests run the wasm path next to the JS one, whatever LION_CUB_KERNELS says.
 setWasmKernelsEnabled(true);
@@ -47,4 +47,31 @@ test('clip scale: 1 at or below the cap, maxNorm/norm (float32) above, 1 for a n
   assert.equal(clipScale(3, 1), Math.fround(1 / 3));
   assert.equal(clipScale(Number.NaN, 1), 1);
   assert.equal(clipScale(Infinity, 1), 1);
+});
+
+test('allFinite: JS and wasm agree at every tail length, for NaN, ±∞ and extreme finite values at any position', () => {
+  const before = wasmDispatchCount();
+  for (const n of [0, 1, 15, 16, 17, 33, 1000]) {
+    const region = kernelMemory.allocF32(n);
+    try {
+      const x = randomFloat32(n, 50 + n);
+      if (n > 0) x[0] = 3.4e38; // the largest float32s and subnormals are finite
+      if (n > 1) x[1] = -1e-45;
+      region.f32().set(x);
+      assert.equal(allFinite(region.f32()), true, `n=${n} finite (wasm)`);
+      assert.equal(allFiniteJs(x), true, `n=${n} finite (JS)`);
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+        for (const at of new Set([0, n >> 1, n - 1].filter((i) => i >= 0 && i < n))) {
+          const view = region.f32();
+          view.set(x);
+          view[at] = bad;
+          assert.equal(allFinite(view), false, `n=${n} ${bad} at ${at} (wasm)`);
+          assert.equal(allFiniteJs(view.slice()), false, `n=${n} ${bad} at ${at} (JS)`);
+        }
+      }
+    } finally {
+      kernelMemory.release(region);
+    }
+  }
+  assert.ok(wasmDispatchCount() > before, 'the wasm kernel ran');
 });

@@ -1,4 +1,4 @@
-// Global L2 norm of a flat gradient buffer and the clipping factor derived from it.
+// Global L2 norm of a flat gradient buffer, the clipping factor derived from it, and its finiteness check.
 //
 // The sum of squares runs in float64 in a fixed order (eight interleaved accumulators) so the
 // JS reference and the wasm SIMD kernel return the same bits, hence the same clipping factor.
@@ -36,6 +36,17 @@ export function sumOfSquaresJs(x: Float32Array): number {
 export function sumOfSquaresWasm(x: Float32Array): number {
   if (!canUseWasm(x)) throw new InvalidArgumentError('x', x, 'a view of kernel memory with wasm kernels enabled');
   return optimKernels().sumOfSquares(x.byteOffset, x.length);
+}
+
+/** True when no element of `x` is NaN or ±∞. Runs in wasm (a SIMD test of the exponent bits) when `x` lives in kernel memory. */
+export function allFinite(x: Float32Array): boolean {
+  return canUseWasm(x) ? optimKernels().allFinite(x.byteOffset, x.length) === 1 : allFiniteJs(x);
+}
+
+/** Plain-JS reference of allFinite. */
+export function allFiniteJs(x: Float32Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
 }
 
 /** ‖x‖₂ = sqrt(sumOfSquares(x)). */

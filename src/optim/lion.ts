@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { KernelRegion } from '../kernels/kernel-memory.js';
 import { kernelMemory } from '../kernels/load.js';
 import { lionApplySign } from '../codec/lion-sign.js';
-import { clipScale, sumOfSquares } from './global-norm.js';
+import { allFinite, clipScale, sumOfSquares } from './global-norm.js';
 import { checkClipped, encodeQuantCode, encodeSignCode, forClippedGradient, scaleInPlace, type QuantCode } from './lion-codes.js';
 import { lionApplyDirection, lionFusedStep, lionUpdateVector } from './lion-fused.js';
 import { lionCoefficients, type LionCoefficients } from './lion-numerics.js';
@@ -127,18 +127,21 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
     checkBufferLength('grads', grads, layout.numParams);
     const step = state.step;
     const lr = learningRateAt(resolved.schedule, step);
-    // Σ g² is finite exactly when every element is (float32 squares cannot overflow a float64 sum), so one
-    // pass gives both the norm for clipping and the finiteness check.
-    const squares = sumOfSquares(grads);
     let gradNorm: number | null = null;
     let gradScale = 1;
+    let gradsFinite: boolean;
     if (resolved.maxGradNorm !== null) {
-      gradNorm = Math.sqrt(squares);
+      // Σ g² is finite exactly when every element is (float32 squares cannot overflow a float64 sum), so the
+      // norm's pass is also the finiteness check.
+      gradNorm = Math.sqrt(sumOfSquares(grads));
       gradScale = clipScale(gradNorm, resolved.maxGradNorm);
+      gradsFinite = Number.isFinite(gradNorm);
+    } else {
+      gradsFinite = allFinite(grads);
     }
     const base = { lr, beta1: resolved.beta1, beta2: resolved.beta2, weightDecay: resolved.weightDecay, gradScale };
     return {
-      step, lr, gradNorm, gradScale, gradsFinite: Number.isFinite(squares),
+      step, lr, gradNorm, gradScale, gradsFinite,
       decayedCoefficients: lionCoefficients({ ...base, decayed: true }),
       undecayedCoefficients: lionCoefficients({ ...base, decayed: false }),
     };

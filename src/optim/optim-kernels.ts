@@ -14,6 +14,7 @@ export interface OptimKernels {
   ): void;
   lionUpdateVector(momentumPtr: number, gradsPtr: number, outPtr: number, n: number, b1: number, omb1: number, gradScale: number): void;
   sumOfSquares(ptr: number, n: number): number;
+  allFinite(ptr: number, n: number): number;
 }
 
 let kernels: OptimKernels | null = null;

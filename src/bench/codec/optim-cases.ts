@@ -1,5 +1,7 @@
-// Benchmark cases for the plain Lion kernels of src/optim (no codes): fused step and apply-direction.
+// Benchmark cases for the plain Lion kernels of src/optim (no codes): fused step, apply-direction, and the
+// gradient checks of planStep: the sum of squares (clipping norm) and the finiteness test without clipping.
 
+import { allFinite, sumOfSquares } from '../../optim/global-norm.js';
 import { lionApplyDirection, lionFusedStep, lionFusedStepJs } from '../../optim/lion-fused.js';
 import { lionCoefficients } from '../../optim/lion-numerics.js';
 import { randomFloat32 } from '../../random.js';
@@ -34,6 +36,24 @@ export const optimKernelCases: CodecBenchCase[] = [
       d.f32().set(randomFloat32(n, 34));
       const [params, momentum, grads, direction] = [p.f32(), m.f32(), g.f32(), d.f32()];
       return () => lionApplyDirection(params, momentum, grads, direction, K);
+    }),
+  },
+  {
+    kernel: 'sum-of-squares',
+    path: 'wasm',
+    setup: (n, memory) => withRegions(memory, [n * 4], ([g]) => {
+      g.f32().set(randomFloat32(n, 41));
+      const grads = g.f32();
+      return () => { sumOfSquares(grads); };
+    }),
+  },
+  {
+    kernel: 'all-finite',
+    path: 'wasm',
+    setup: (n, memory) => withRegions(memory, [n * 4], ([g]) => {
+      g.f32().set(randomFloat32(n, 42));
+      const grads = g.f32();
+      return () => { allFinite(grads); };
     }),
   },
 ];
