@@ -67,6 +67,16 @@ export function checkTimeoutMs(field: string, value: unknown, options: { allowZe
   return Math.min(value, MAX_TIMER_MS);
 }
 
+/**
+ * A training step index (the parity rule's tie-break, stochastic rounding streams, learning-rate schedules): a
+ * non-negative safe integer. Throws InvalidArgumentError naming `field` otherwise.
+ */
+export function checkStep(step: unknown, field = 'step'): asserts step is number {
+  if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
+    throw new InvalidArgumentError(field, step, 'a non-negative integer (the training step)');
+  }
+}
+
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);

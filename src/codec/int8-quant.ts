@@ -1,10 +1,10 @@
 // The paper's int8 variant: one quantised value per byte with s = ⌊127/N⌋, and the sign of the int8 sum.
 
-import { InvalidArgumentError } from '../errors.js';
+import { checkStep, InvalidArgumentError } from '../errors.js';
 import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import { parityWord } from './parity.js';
 import { quantKernels } from './quant-kernels.js';
-import { checkLength, checkSegments, checkStep, resolveQuantOptions, type Int8QuantizeOptions, type QuantMethod, type Segment } from './quant-options.js';
+import { checkLength, checkSegments, resolveQuantOptions, type Int8QuantizeOptions, type QuantMethod, type Segment } from './quant-options.js';
 import { encodeSegments } from './quant.js';
 import { plainSource } from './quant-source.js';
 
@@ -47,7 +47,7 @@ export function quantizeInt8(c: Float32Array, segments: readonly Segment[], opti
  * Throws InvalidArgumentError on a bad step or length.
  */
 export function signOfInt8Sum(sums: Int8Array, dst: Uint32Array, step: number): void {
-  checkStep('step', step);
+  checkStep(step);
   kernelMemory.checkLive('sums', sums);
   const n = sums.length;
   checkLength('dst', dst, Math.ceil(n / 32), `ceil(${n}/32) words`);

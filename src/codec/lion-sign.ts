@@ -4,9 +4,9 @@
 // apply reads Δ from bits. Float32 operation order matches src/optim's Lion, so a
 // step through here and a step there agree bit for bit wherever c ≠ 0.
 
-import { InvalidArgumentError } from '../errors.js';
+import { checkStep, InvalidArgumentError } from '../errors.js';
 import { canUseWasm, kernelMemory } from '../kernels/load.js';
-import { checkCodeLength, checkSameLength, checkStep } from './sign-code-checks.js';
+import { checkCodeLength, checkSameLength } from './sign-code-checks.js';
 import { signKernels } from './sign-code-kernels.js';
 import { lionApplySignJs, lionEncodeSignJs, lionSignConstants, lionStepSignJs } from './lion-sign-js.js';
 

@@ -1,11 +1,11 @@
 // Exact integer sums of N p-bit codes stacked in one buffer (the p-bit reduce-scatter's receive buffer) and their 1-bit sign.
 
-import { InvalidArgumentError } from '../errors.js';
+import { checkStep, InvalidArgumentError } from '../errors.js';
 import { canUseWasm, kernelMemory } from '../kernels/load.js';
 import { parityWord } from './parity.js';
 import { signOfSumPackedJs, sumPackedJs } from './pbit-sum-js.js';
 import { quantKernels } from './quant-kernels.js';
-import { checkBits, checkLength, checkStep, packedWordCount, type QuantBits } from './quant-options.js';
+import { checkBits, checkLength, packedWordCount, type QuantBits } from './quant-options.js';
 
 /**
  * Most vectors whose sum is exact in int32 for any p-bit fields: N·2^(p−1) ≤ 2^31 − 1
@@ -54,7 +54,7 @@ export function sumPacked(stacked: Uint32Array, numVectors: number, wordsPerVect
 export function signOfSumPacked(stacked: Uint32Array, numVectors: number, wordsPerVector: number, bits: QuantBits, numValues: number,
   dst: Uint32Array, step: number): void {
   checkStack(stacked, numVectors, wordsPerVector, bits, numValues);
-  checkStep('step', step);
+  checkStep(step);
   checkLength('dst', dst, Math.ceil(numValues / 32), `ceil(${numValues}/32) words`);
   if (numValues === 0) return;
   const parity = parityWord(step);

@@ -1,6 +1,6 @@
 // Options, segment lists and argument checks shared by the p-bit and int8 quantisers.
 
-import { InvalidArgumentError } from '../errors.js';
+import { checkStep, InvalidArgumentError } from '../errors.js';
 import { kernelMemory } from '../kernels/load.js';
 
 /** One layer (parameter tensor) of the flat update vector: values [offset, offset + length). */
@@ -68,12 +68,6 @@ export function checkBits(bits: unknown): asserts bits is QuantBits {
   if (bits !== 2 && bits !== 4 && bits !== 8) throw new InvalidArgumentError('bits', bits, '2, 4 or 8 bits per value');
 }
 
-export function checkStep(field: string, step: unknown): asserts step is number {
-  if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
-    throw new InvalidArgumentError(field, step, 'a non-negative integer (the training step)');
-  }
-}
-
 export function checkLength(field: string, view: { length: number }, expected: number, what: string): void {
   if (ArrayBuffer.isView(view)) kernelMemory.checkLive(field, view);
   if (view.length !== expected) throw new InvalidArgumentError(`${field}.length`, view.length, `${expected} (${what})`);
@@ -103,7 +97,7 @@ export function resolveQuantOptions(options: QuantizeOptions | (Int8QuantizeOpti
     if (typeof options.seed !== 'number' || !Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) {
       throw new InvalidArgumentError('seed', options.seed, 'an integer from 0 to 2^32 − 1 (stochastic rounding needs a seed per rank)');
     }
-    checkStep('step', options.step);
+    checkStep(options.step);
     seed = options.seed;
     step = options.step;
   }

@@ -8,11 +8,6 @@ export function signCodeWords(numValues: number): number {
   return Math.ceil(numValues / 32);
 }
 
-/** The step selects the parity-rule pattern; it must be a non-negative safe integer. */
-export function checkStep(step: number): void {
-  if (!Number.isSafeInteger(step) || step < 0) throw new InvalidArgumentError('step', step, 'a non-negative integer (the training step)');
-}
-
 /** A 1-bit code buffer must hold exactly ceil(numValues / 32) words. */
 export function checkCodeLength(field: string, code: Uint32Array, numValues: number): void {
   kernelMemory.checkLive(field, code);

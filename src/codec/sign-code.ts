@@ -1,8 +1,8 @@
 // The 1-bit sign code (docs/wire-format.md): pack floats to sign bits and unpack bits to ±1, in wasm or plain JS.
 
-import { InvalidArgumentError } from '../errors.js';
+import { checkStep, InvalidArgumentError } from '../errors.js';
 import { canUseWasm, kernelMemory } from '../kernels/load.js';
-import { checkCodeLength, checkSameLength, checkStep } from './sign-code-checks.js';
+import { checkCodeLength, checkSameLength } from './sign-code-checks.js';
 import { signKernels } from './sign-code-kernels.js';
 import { packSignsJs, unpackSignsJs } from './sign-code-js.js';
 

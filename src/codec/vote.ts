@@ -1,8 +1,8 @@
 // Majority vote and vote tally of N packed 1-bit codes (the receive buffer of the 1-bit allreduce).
 
-import { InvalidArgumentError } from '../errors.js';
+import { checkStep, InvalidArgumentError } from '../errors.js';
 import { canUseWasm, kernelMemory } from '../kernels/load.js';
-import { checkCount, checkSameLength, checkStep, signCodeWords } from './sign-code-checks.js';
+import { checkCount, checkSameLength, signCodeWords } from './sign-code-checks.js';
 import { signKernels } from './sign-code-kernels.js';
 import { tallySignsJs, voteSignsJs } from './vote-js.js';
 

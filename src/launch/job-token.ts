@@ -9,7 +9,7 @@ import { JOB_TOKEN_ENV, MIN_JOB_TOKEN_LENGTH, generateJobToken } from '../comm/t
  * on a random one, so there it throws InvalidArgumentError telling the user to set LION_CUB_JOB_TOKEN on
  * all nodes. A given token shorter than the handshake accepts is refused here, before any worker starts.
  */
-export function resolveJobToken(given: string | undefined, nnodes: number): string {
+export function jobTokenForLaunch(given: string | undefined, nnodes: number): string {
   const expectation = `a secret of at least ${MIN_JOB_TOKEN_LENGTH} characters, the same on every node (e.g. export ${JOB_TOKEN_ENV}=$(openssl rand -hex 16) and use that value on all nodes)`;
   if (given !== undefined && given.length > 0) {
     if (given.length < MIN_JOB_TOKEN_LENGTH) throw new InvalidArgumentError(JOB_TOKEN_ENV, `a ${given.length}-character token`, expectation);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
 import { planLaunch, workerEnv, checkPort } from './launch-plan.js';
-import { resolveJobToken } from './job-token.js';
+import { jobTokenForLaunch } from './job-token.js';
 
 test('ranks are nodeRank·nproc + localRank and the world is nnodes·nproc', () => {
   const plan = planLaunch({ nproc: 4, nnodes: 3, nodeRank: 2 });
@@ -32,11 +32,11 @@ test('bad counts are rejected naming the field', () => {
 });
 
 test('job token: given one is kept, a single node gets a fresh one, several nodes must pass one', () => {
-  assert.equal(resolveJobToken('a-shared-secret-of-some-length', 4), 'a-shared-secret-of-some-length');
-  const a = resolveJobToken(undefined, 1);
-  const b = resolveJobToken('', 1);
+  assert.equal(jobTokenForLaunch('a-shared-secret-of-some-length', 4), 'a-shared-secret-of-some-length');
+  const a = jobTokenForLaunch(undefined, 1);
+  const b = jobTokenForLaunch('', 1);
   assert.ok(a.length >= 16);
   assert.notEqual(a, b);
-  assert.throws(() => resolveJobToken(undefined, 2), (err: unknown) => err instanceof InvalidArgumentError && /same on every node/.test(err.message));
-  assert.throws(() => resolveJobToken('short', 1), (err: unknown) => err instanceof InvalidArgumentError && err.field === 'LION_CUB_JOB_TOKEN');
+  assert.throws(() => jobTokenForLaunch(undefined, 2), (err: unknown) => err instanceof InvalidArgumentError && /same on every node/.test(err.message));
+  assert.throws(() => jobTokenForLaunch('short', 1), (err: unknown) => err instanceof InvalidArgumentError && err.field === 'LION_CUB_JOB_TOKEN');
 });

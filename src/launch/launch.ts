@@ -9,7 +9,7 @@ import { createTopology, destroyTopology, type NetemTopology } from '../netem/to
 import { describeFailure, type LaunchEvent, type LaunchFailure, type LaunchResult } from './events.js';
 import { findFreePort } from './free-port.js';
 import { checkHeartbeatTimeout, DEFAULT_HEARTBEAT_TIMEOUT_MS, HEARTBEAT_INTERVAL_ENV, HeartbeatMonitor, heartbeatIntervalMs } from './heartbeat.js';
-import { resolveJobToken } from './job-token.js';
+import { jobTokenForLaunch } from './job-token.js';
 import { JOB_TOKEN_ENV, checkPort, planLaunch, workerEnv, type LaunchPlan } from './launch-plan.js';
 import { cpuProfileFlags, workerCommand } from './worker-command.js';
 import { WorkerProcess, type WorkerExit } from './worker-process.js';
@@ -87,7 +87,7 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
   const stopGraceMs = checkTimeoutMs('stopGraceMs', options.stopGraceMs ?? 5000, { allowZero: true });
   const heartbeatTimeoutMs = checkHeartbeatTimeout('heartbeatTimeoutMs', options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS);
   const inherited = options.inheritEnv === false ? {} : process.env;
-  const jobToken = resolveJobToken(options.jobToken ?? options.env?.[JOB_TOKEN_ENV] ?? inherited[JOB_TOKEN_ENV], plan.nnodes);
+  const jobToken = jobTokenForLaunch(options.jobToken ?? options.env?.[JOB_TOKEN_ENV] ?? inherited[JOB_TOKEN_ENV], plan.nnodes);
   // A throwing event handler (a bug, or output it did not expect) must not crash past the cleanup below: the
   // workers are stopped like on an abort, netem is deleted, and then the handler's error is thrown.
   let handlerError: { error: unknown } | undefined;

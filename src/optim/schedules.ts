@@ -3,7 +3,7 @@
 // Steps count from 0 (the first optimizer step is step 0). The optimizer calls its schedule
 // at every step; a schedule never keeps state, so replaying step t gives the same η.
 
-import { InvalidArgumentError } from '../errors.js';
+import { checkStep, InvalidArgumentError } from '../errors.js';
 
 /** η for step `step` (0-based integer). Must return a finite, non-negative number. */
 export type LearningRateSchedule = (step: number) => number;
@@ -32,7 +32,7 @@ export interface LinearWarmupOptions {
  */
 export function linearWarmupSchedule({ peakLr, warmupSteps }: LinearWarmupOptions): LearningRateSchedule {
   checkRate('peakLr', peakLr);
-  checkSteps('warmupSteps', warmupSteps);
+  checkStepCount('warmupSteps', warmupSteps);
   return (step) => {
     checkStep(step);
     return step < warmupSteps ? warmupValue(peakLr, step, warmupSteps) : peakLr;
@@ -59,8 +59,8 @@ export function warmupCosineSchedule({ peakLr, warmupSteps, totalSteps, minLr = 
   checkRate('peakLr', peakLr);
   checkRate('minLr', minLr);
   if (minLr > peakLr) throw new InvalidArgumentError('minLr', minLr, `at most peakLr (${peakLr})`);
-  checkSteps('warmupSteps', warmupSteps);
-  checkSteps('totalSteps', totalSteps);
+  checkStepCount('warmupSteps', warmupSteps);
+  checkStepCount('totalSteps', totalSteps);
   if (totalSteps < warmupSteps) throw new InvalidArgumentError('totalSteps', totalSteps, `at least warmupSteps (${warmupSteps})`);
   const decaySteps = totalSteps - warmupSteps;
   return (step) => {
@@ -97,10 +97,7 @@ function checkRate(field: string, value: number): void {
   }
 }
 
-function checkSteps(field: string, value: number): void {
+function checkStepCount(field: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(field, value, 'a non-negative integer number of steps');
 }
 
-function checkStep(step: number): void {
-  if (!Number.isSafeInteger(step) || step < 0) throw new InvalidArgumentError('step', step, 'a non-negative integer step index');
-}

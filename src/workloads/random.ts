@@ -3,8 +3,9 @@
 // Every rank must derive the same initial weights and the same epoch order from
 // the same seed, on any backend, so nothing here uses Math.random or tfjs RNGs.
 
-/** A 32-bit integer mixer (bijective, good avalanche): the core of every generator here. */
-export function mix32(x: number): number {
+/** lowbias32 (C. Wellons's hash-prospector constants), a bijective 32-bit mixer: the core of every generator here.
+ * Not the stochastic-rounding hash of codec/counter-hash.ts (mix32), whose constants the wasm kernels share. */
+export function lowbias32(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
   x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
   return (x ^ (x >>> 16)) >>> 0;
@@ -12,12 +13,12 @@ export function mix32(x: number): number {
 
 /** Combines a seed with stream identifiers (epoch, purpose, layer …) into one well-mixed 32-bit key. */
 export function deriveSeed(seed: number, ...streams: number[]): number {
-  let key = mix32((seed >>> 0) ^ 0x5bd1e995);
-  for (const s of streams) key = mix32((key + Math.imul(s >>> 0, 0x9e3779b9) + 0x632be5ab) >>> 0);
+  let key = lowbias32((seed >>> 0) ^ 0x5bd1e995);
+  for (const s of streams) key = lowbias32((key + Math.imul(s >>> 0, 0x9e3779b9) + 0x632be5ab) >>> 0);
   return key;
 }
 
-/** A seeded stream of uniform numbers: the i-th draw is mix32(key + i·golden), so streams are cheap to fork. */
+/** A seeded stream of uniform numbers: the i-th draw is lowbias32(key + i·golden), so streams are cheap to fork. */
 export class SeededRandom {
   private counter = 0;
   private spareNormal: number | null = null;
@@ -30,7 +31,7 @@ export class SeededRandom {
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
     this.counter = (this.counter + 1) >>> 0;
-    return mix32((this.key + Math.imul(this.counter, 0x9e3779b9)) >>> 0);
+    return lowbias32((this.key + Math.imul(this.counter, 0x9e3779b9)) >>> 0);
   }
 
   /** Uniform in [0, 1) with 32 bits of resolution. */

@@ -82,14 +82,14 @@ export class DistributedSampler {
 
   /** Indices of the whole global batch `step` of `epoch` (a new array). */
   globalBatch(epoch: number, step: number): Uint32Array {
-    this.checkStep(step);
+    this.checkStepInEpoch(step);
     const start = step * this.globalBatchSize;
     return this.epochOrder(epoch).slice(start, start + this.globalBatchSize);
   }
 
   /** Indices of this rank's part of global batch `step` of `epoch` (a new array of localBatchSize). */
   localBatch(epoch: number, step: number): Uint32Array {
-    this.checkStep(step);
+    this.checkStepInEpoch(step);
     const [from, to] = shardRange(this.globalBatchSize, this.worldSize, this.rank);
     const start = step * this.globalBatchSize;
     return this.epochOrder(epoch).slice(start + from, start + to);
@@ -101,7 +101,7 @@ export class DistributedSampler {
     return { epoch: Math.floor(globalStep / this.stepsPerEpoch), step: globalStep % this.stepsPerEpoch };
   }
 
-  private checkStep(step: number): void {
+  private checkStepInEpoch(step: number): void {
     if (!Number.isInteger(step) || step < 0 || step >= this.stepsPerEpoch) {
       throw new InvalidArgumentError('step', step, `an integer in [0, ${this.stepsPerEpoch}) (steps per epoch)`);
     }

@@ -1,7 +1,7 @@
 // What every compressed collective shares: argument checks, one run at a time, kernel buffers, measured traffic.
 
 import type { CollectiveName, OpStats, ProcessGroup } from '../../comm/process-group.js';
-import { InvalidArgumentError, LionCubError } from '../../errors.js';
+import { checkStep, InvalidArgumentError, LionCubError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
 import { kernelMemory } from '../../kernels/load.js';
 import { zeroTraffic, type MeasuredTraffic } from './traffic.js';
@@ -79,10 +79,6 @@ export abstract class CompressedCollective {
     if (actual !== length) throw new InvalidArgumentError(`${field}.length`, actual, `${length} (${what})`);
   }
 
-  /**
-   * Runs `body` as this instance's only run in flight, recording the traffic of every group call it makes.
-   * Checks happen before any communication, so a rejected argument never leaves peers half-way into a run.
-   */
   /** Checks a run's 1-bit `code` (W words), `step` and optional `output` (W words); throws InvalidArgumentError. */
   protected checkSignCodeArgs(code: unknown, words: number, step: unknown, output: unknown): void {
     this.checkArray('code', code, Uint32Array, words, `⌈${this.numValues}/32⌉ words of the 1-bit code`);
@@ -90,6 +86,10 @@ export abstract class CompressedCollective {
     if (output !== undefined) this.checkArray('output', output, Uint32Array, words, 'words of the voted code');
   }
 
+  /**
+   * Runs `body` as this instance's only run in flight, recording the traffic of every group call it makes.
+   * Checks happen before any communication, so a rejected argument never leaves peers half-way into a run.
+   */
   protected async exclusive<T>(body: (phase: PhaseRecorder) => Promise<T>): Promise<T> {
     if (this.disposed) throw new CollectiveStateError('collective_disposed', `${this.name}.run: the collective was disposed; create a new one`);
     if (this.running) {
@@ -129,13 +129,6 @@ export abstract class CompressedCollective {
   private releaseRegions(): void {
     for (const region of this.regions) kernelMemory.release(region);
     this.regions.length = 0;
-  }
-}
-
-/** Throws InvalidArgumentError unless `step` is a non-negative safe integer (the parity rule's step). */
-export function checkStep(step: unknown): asserts step is number {
-  if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
-    throw new InvalidArgumentError('step', step, 'a non-negative integer (the training step, for the parity rule)');
   }
 }
 

@@ -5,9 +5,9 @@ import { blockLength, mod } from '../../comm/collectives/partition.js';
 import { DEFAULT_SMALL_MESSAGE_BYTES, type ProcessGroup } from '../../comm/process-group.js';
 import { FRAME_HEADER_BYTES } from '../../comm/transport/frame.js';
 import { int8Levels, signCodeWords, signOfInt8Sum } from '../../codec/index.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { checkStep, InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { checkStep, CompressedCollective, type RunOptions } from './compressed-collective.js';
+import { CompressedCollective, type RunOptions } from './compressed-collective.js';
 import { zeroTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 
 /** Options of Int8Ring.run. */

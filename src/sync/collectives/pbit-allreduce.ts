@@ -2,9 +2,9 @@
 
 import type { ProcessGroup } from '../../comm/process-group.js';
 import { maxSummableVectors, packedWordCount, signCodeWords, signOfSumPacked, type QuantBits } from '../../codec/index.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { checkStep, InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { checkStep, CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
+import { CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
 import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
