@@ -21,6 +21,7 @@ export type { TrainEvent, TrainEventType, TrainEventOf, StartEvent, StepEvent, E
 export { evaluateSharded, datasetSlice } from './evaluate.js';
 export type { ShardedEvalOptions } from './evaluate.js';
 export { CheckpointError } from './checkpoint-errors.js';
+export { NonFiniteGradientError } from './skip-guard.js';
 export type { CheckpointErrorCode } from './checkpoint-errors.js';
 export { encodeCheckpoint, decodeCheckpoint, decodeHeader, CHECKPOINT_MAGIC, CHECKPOINT_VERSION } from './checkpoint-format.js';
 export type { CheckpointHeader, CheckpointMeta, CheckpointPayload, CheckpointSection } from './checkpoint-format.js';
