@@ -56,7 +56,13 @@ def step():
 print(json.dumps({'what': 'blas', 'libraries': blas_libraries(), 'torch': torch.__version__, 'threads': torch.get_num_threads()}))
 params = sum(p.numel() for p in model.parameters())
 med, lo, hi = timed(step, args.repeats)
-print(json.dumps({'what': 'step', 'batch': b, 'msMedian': med, 'msMin': lo, 'msMax': hi, 'gflops': 6 * params * b / med / 1e6}))
+cpu = []
+for _ in range(args.repeats):
+    t = time.process_time()
+    step()
+    cpu.append((time.process_time() - t) * 1000)
+print(json.dumps({'what': 'step', 'batch': b, 'msMedian': med, 'msMin': lo, 'msMax': hi, 'cpuMsMedian': statistics.median(cpu),
+                  'gflops': 6 * params * b / med / 1e6}))
 
 # The three products of each dense layer, in the layout a framework stores them: W is [in, out] here so that
 # X·W, dY·Wᵀ and Xᵀ·dY are the same products the TF.js kernels run (torch's own Linear stores W as [out, in]).

@@ -13,7 +13,7 @@ import { machineInfo, summarize } from '../../src/bench/harness.js';
 import { runComputeBench } from '../../src/bench/compute/step.js';
 import { gemmVariantsToBench, runGemmBench, type GemmBenchRow } from '../../src/bench/compute/gemm.js';
 
-interface TorchRow { what: 'blas' | 'step' | 'gemm'; product?: string; layer?: number; msMedian?: number; msMin?: number; gflopsBest?: number; libraries?: string[]; torch?: string }
+interface TorchRow { what: 'blas' | 'step' | 'gemm'; product?: string; layer?: number; msMedian?: number; msMin?: number; cpuMsMedian?: number; gflopsBest?: number; libraries?: string[]; torch?: string }
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
@@ -48,6 +48,8 @@ const ours: number[] = [];
 const theirs: number[] = [];
 const oursMin: number[] = [];
 const theirsMin: number[] = [];
+const oursCpu: number[] = [];
+const theirsCpu: number[] = [];
 const ourGemm = new Map<string, number[]>();
 const theirGemm = new Map<string, number[]>();
 let blas: TorchRow | undefined;
@@ -57,6 +59,7 @@ for (let round = 0; round < rounds; round++) {
   kernels = step.kernels;
   ours.push(step.msMedian);
   oursMin.push(step.msMin);
+  oursCpu.push(step.cpuMsMedian);
   for (const v of variants) {
     for (const r of runGemmBench(widths, batch, repeats, v)) push(ourGemm, `${v} ${r.product} ${r.layer}`, r.gflopsBest);
   }
@@ -66,6 +69,7 @@ for (let round = 0; round < rounds; round++) {
   const torchStep = torch.find((r) => r.what === 'step')!;
   theirs.push(torchStep.msMedian!);
   theirsMin.push(torchStep.msMin!);
+  theirsCpu.push(torchStep.cpuMsMedian!);
   for (const r of torch.filter((t) => t.what === 'gemm')) push(theirGemm, `${r.product} ${r.layer}`, r.gflopsBest!);
 }
 
@@ -87,6 +91,8 @@ const stepRow = {
   ratio: theirs.length ? median(ours) / median(theirs) : null,
   lionCubMinMs: least(oursMin), torchMinMs: least(theirsMin),
   ratioOfMins: theirsMin.length ? least(oursMin)! / least(theirsMin)! : null,
+  lionCubCpuMs: median(oursCpu), torchCpuMs: theirsCpu.length ? median(theirsCpu) : null,
+  ratioOfCpu: theirsCpu.length ? median(oursCpu) / median(theirsCpu) : null,
   lionCubRoundsMs: ours, torchRoundsMs: theirs, torchBlas: blas?.libraries ?? null, torchVersion: blas?.torch ?? null,
 };
 if (json) {
@@ -97,6 +103,7 @@ if (json) {
   process.stdout.write(`mnist-mlp forward+backward, batch ${batch}, medians of ${rounds} alternating rounds (each a median of ${repeats} steps):\n`);
   process.stdout.write(`  lion-cub (${kernels} kernels) ${f(stepRow.lionCubMs)} ms [${ours.map((x) => x.toFixed(1)).join(', ')}], ` +
     `PyTorch ${f(stepRow.torchMs)} ms [${theirs.map((x) => x.toFixed(1)).join(', ')}], lion-cub / PyTorch = ${f(stepRow.ratio, 2)}×\n`);
+  process.stdout.write(`  CPU time per step (medians): lion-cub ${f(stepRow.lionCubCpuMs)} ms, PyTorch ${f(stepRow.torchCpuMs)} ms, ratio ${f(stepRow.ratioOfCpu, 2)}×\n`);
   process.stdout.write(`  fastest single steps: lion-cub ${f(stepRow.lionCubMinMs)} ms, PyTorch ${f(stepRow.torchMinMs)} ms, ratio ${f(stepRow.ratioOfMins, 2)}×\n`);
   process.stdout.write('dense products, GFLOP/s of the fastest repeat over all rounds (lion-cub / PyTorch):\n');
   for (const r of gemmRows) {

@@ -5,7 +5,7 @@
 // multiply-adds of the step's matrix products (2·m·k·n each, read from the profiled kernels' shapes), the work
 // the dense kernels do; the split by op type comes from one extra step under tf.profile (each kernel's time).
 
-import { measureSync } from '../harness.js';
+import { measureSync, summarize } from '../harness.js';
 import { gemmVariant } from '../../kernels/gemm.js';
 import { wasmKernelsEnabled } from '../../kernels/load.js';
 import { initBackend, type BackendName } from '../../tfjs/backend.js';
@@ -34,6 +34,8 @@ export interface ComputeBenchRow {
   msMedian: number;
   msMin: number;
   msMax: number;
+  /** Median CPU time of this process per step (user + system): on a loaded machine, the work without the waiting. */
+  cpuMsMedian: number;
   /** Matrix-product FLOPs of one step. */
   matmulGflop: number;
   /** matmulGflop per second of the median step. */
@@ -68,6 +70,13 @@ export async function runComputeBench(options: ComputeBenchOptions): Promise<Com
   };
   try {
     const timing = measureSync(step, { warmup: 2, repeats: options.repeats });
+    const cpuMs: number[] = [];
+    for (let i = 0; i < options.repeats; i++) {
+      const before = process.cpuUsage();
+      step();
+      const used = process.cpuUsage(before);
+      cpuMs.push((used.user + used.system) / 1000);
+    }
     const wallStart = performance.now();
     const profile = await tf.profile(step);
     const wallMs = performance.now() - wallStart;
@@ -85,7 +94,7 @@ export async function runComputeBench(options: ComputeBenchOptions): Promise<Com
     return {
       what: 'step', workload: workload.name, batch: options.batch, backend: info.name,
       kernels: info.name !== 'wasm' ? 'none' : wasmKernelsEnabled() ? gemmVariant() : 'xnnpack', numParams: countParams(model),
-      msMedian: timing.medianMs, msMin: timing.minMs, msMax: timing.maxMs,
+      msMedian: timing.medianMs, msMin: timing.minMs, msMax: timing.maxMs, cpuMsMedian: summarize(cpuMs).medianMs,
       matmulGflop: flops / 1e9, gflops: flops / timing.medianMs / 1e6, split,
     };
   } finally {
