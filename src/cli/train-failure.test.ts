@@ -31,3 +31,10 @@ test('without a report, the exit status is the explanation', () => {
   assert.deepEqual(lines, ['lion-cub: training failed: rank 0 was killed by SIGKILL: killed outright: out of memory (the kernel\'s OOM killer) or kill -9; the other workers were stopped']);
   assert.equal(cause, undefined);
 });
+
+test('control characters in a worker\'s report never reach the terminal', () => {
+  const { lines } = describeTrainFailure(failed, new Map([[1, { rank: 1, name: 'Error\u001b[2J', code: 'x\u0007', message: 'bad\u001b]0;title\u0007 input' }]]));
+  assert.equal(lines.length, 1);
+  assert.doesNotMatch(lines[0], /[\u0000-\u001f\u007f-\u009f]/);
+  assert.match(lines[0], /bad\ufffd\]0;title\ufffd input \[x\ufffd\]/);
+});

@@ -1,5 +1,6 @@
 // How `lion-cub train` tells a person why its workers failed: the error that started it, once, with its type, code and rank.
 
+import { printable } from '../comm/transport/tcp-abort.js';
 import { describeFailure, type LaunchFailure } from '../launch/events.js';
 import { TRAIN_WORKER_EXIT_STATUSES, type WorkerErrorReport } from '../train/train-wire.js';
 
@@ -29,8 +30,9 @@ export function describeTrainFailure(failure: LaunchFailure, errors: ReadonlyMap
   const cause = failure.kind === 'worker-failed' ? rootCause(errors, failure.rank) : undefined;
   if (!cause) return { lines: [`lion-cub: training failed: ${exit}; the other workers were stopped`] };
   const { rank, report } = cause;
-  const type = report.name && report.name !== 'Error' ? `${report.name}: ` : '';
-  const lines = [`lion-cub: training failed on rank ${rank}: ${type}${report.message} [${report.code}]; ${exit}; the other workers were stopped`];
-  if (report.stack) lines.push(...report.stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, 20));
+  // Worker text reaches a terminal: control characters (escape sequences) are replaced, never passed on.
+  const type = report.name && report.name !== 'Error' ? `${printable(String(report.name))}: ` : '';
+  const lines = [`lion-cub: training failed on rank ${rank}: ${type}${printable(String(report.message))} [${printable(String(report.code))}]; ${exit}; the other workers were stopped`];
+  if (typeof report.stack === 'string') lines.push(...report.stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, 20).map(printable));
   return { lines, cause: report };
 }

@@ -52,6 +52,6 @@ function isRank(value: unknown): value is number {
 }
 
 /** `text` with C0/C1 control characters, DEL and bidirectional-formatting marks replaced by U+FFFD. */
-function printable(text: string): string {
+export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 }
