@@ -71,7 +71,10 @@ export interface HandshakeOptions {
   jobToken: Uint8Array;
   /** Bound on the whole exchange. */
   timeoutMs: number;
-  /** Bound on the other end's HELLO, the first message (a short one keeps idle strangers from holding a slot). Default 3000 ms. */
+  /**
+   * Bound on the other end's HELLO, the first message: a short one keeps idle strangers from holding an
+   * acceptor's handshake slot. Default 3000 ms for the acceptor; the dialer waits `timeoutMs`.
+   */
   helloTimeoutMs?: number;
 }
 
@@ -107,7 +110,7 @@ export interface AuthenticatedConnection {
  * or `peer_closed` (socket error).
  */
 export function authenticate(socket: Socket, options: HandshakeOptions): Promise<AuthenticatedConnection> {
-  const { side, role, acceptRoles, rank, jobToken, timeoutMs, helloTimeoutMs = 3000 } = options;
+  const { side, role, acceptRoles, rank, jobToken, timeoutMs, helloTimeoutMs = side === 'acceptor' ? 3000 : timeoutMs } = options;
   const ownHello = encodeHello(role, rank);
   const fields = { op: 'handshake', rank: rank >= 0 ? rank : undefined };
   return new Promise((resolve, reject) => {
@@ -185,7 +188,11 @@ export function authenticate(socket: Socket, options: HandshakeOptions): Promise
       finish(new CommTimeoutError(`handshake with ${describeRemote(socket)} did not complete within ${timeoutMs} ms`, fields));
     }, timeoutMs);
     const helloTimer = setTimeout(() => {
-      finish(new CommTimeoutError(`${describeRemote(socket)} sent no lion-cub hello within ${helloTimeoutMs} ms`, fields));
+      // Timers run before socket reads in an event-loop turn: after a long synchronous stretch the hello may
+      // be waiting unread, so look once more after this turn's reads before refusing.
+      setImmediate(() => {
+        if (peerHello === null) finish(new CommTimeoutError(`${describeRemote(socket)} sent no lion-cub hello within ${helloTimeoutMs} ms`, fields));
+      });
     }, Math.min(helloTimeoutMs, timeoutMs));
 
     socket.setNoDelay(true);
