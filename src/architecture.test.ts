@@ -1,4 +1,4 @@
-// Holds the dependency direction of architecture.md for every folder of src/, and keeps test code out of product code.
+// Holds the dependency direction (CONTRIBUTING.md, "Layout") for every folder of src/, and keeps test code out of product code.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

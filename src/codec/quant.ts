@@ -1,4 +1,4 @@
-// The p-bit quantisers of the pre-sign update c (lion-cub.md §4): per-segment scale, round, clamp, pack; plain or fused with Lion.
+// The p-bit quantisers of the pre-sign update c (docs/wire-format.md, "Quantisers"): per-segment scale, round, clamp, pack; plain or fused with Lion.
 
 import { InvalidArgumentError } from '../errors.js';
 import { canUseWasm, kernelMemory } from '../kernels/load.js';

@@ -1,4 +1,4 @@
-// When, which layers, and in what precision the workers' momenta are averaged (lion-cub.md §5).
+// When, which layers, and in what precision the workers' momenta are averaged (docs/strategies.md, "Momentum synchronisation").
 
 import { InvalidArgumentError } from '../errors.js';
 
@@ -61,7 +61,7 @@ function positiveInt(arg: string, text: string): number {
 }
 
 /**
- * Steps of the dense-then-sparse schedule: t₀ = 0, t_{j+1} = t_j + ⌊2^(j/k)⌋, over the WHOLE run (lion-cub.md §7: not
+ * Steps of the dense-then-sparse schedule: t₀ = 0, t_{j+1} = t_j + ⌊2^(j/k)⌋, over the WHOLE run (docs/strategies.md: not
  * restarted every epoch). Larger k keeps syncs dense for longer. Returns the sync steps below `totalSteps`.
  */
 export function scheduleSyncSteps(k: number, totalSteps: number): number[] {

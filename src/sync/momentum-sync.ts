@@ -1,4 +1,4 @@
-// Averages the workers' momenta across ranks when the momentum policy says so (lion-cub.md §5).
+// Averages the workers' momenta across ranks when the momentum policy says so (docs/strategies.md, "Momentum synchronisation").
 //
 // Under compressed strategies each rank's momentum sees only its local gradient, so momenta drift apart;
 // a mean allreduce of m (all of it, or selected layers) pulls them back together. `adaptive` decides per
@@ -15,6 +15,14 @@ import { MomentumSchedule, type MomentumPolicy } from './momentum-policy.js';
 
 interface Range { start: number; end: number }
 
+/** What one call of MomentumSynchronizer.syncAt did. */
+export interface MomentumSyncReport {
+  /** Momentum values averaged across ranks (0 when nothing was synced). */
+  syncedValues: number;
+  /** The largest per-layer divergence the adaptive policy measured at this step; null when it measured none. */
+  divergence: number | null;
+}
+
 export class MomentumSynchronizer {
   private readonly schedule: MomentumSchedule;
   /** Ranges the policy may sync (every layer, or those matching `layers:GLOB`), neighbours merged. */
@@ -22,9 +30,6 @@ export class MomentumSynchronizer {
   private readonly divergence: MomentumDivergence | null;
   /** Converts bf16 momentum payloads (policies with @bf16): room for the longest range. */
   private readonly bf16: Bf16Payload | null;
-  /** Divergence per segment measured at the last adaptive check (for reporting). */
-  lastDivergence: Float64Array | null = null;
-
   constructor(private readonly group: ProcessGroup, private readonly lion: Lion, private readonly policy: MomentumPolicy, seed: number) {
     this.schedule = new MomentumSchedule(policy);
     const segments = lion.layout.segments;
@@ -47,25 +52,28 @@ export class MomentumSynchronizer {
   }
 
   /**
-   * Runs the policy for global step `step` (0-based, asked in increasing order). Resolves to the number of momentum
-   * values averaged (0 when nothing was synced). After it resolves the synced values are identical on every rank.
+   * Runs the policy for global step `step` (0-based, asked in increasing order). After it resolves the synced
+   * values are identical on every rank.
    */
-  async syncAt(step: number): Promise<number> {
-    if (this.group.worldSize === 1 || this.policy.kind === 'none') return 0;
-    if (!this.schedule.syncAt(step)) return 0;
+  async syncAt(step: number): Promise<MomentumSyncReport> {
+    const none: MomentumSyncReport = { syncedValues: 0, divergence: null };
+    if (this.group.worldSize === 1 || this.policy.kind === 'none') return none;
+    if (!this.schedule.syncAt(step)) return none;
     let ranges = this.ranges;
+    let divergence: number | null = null;
     if (this.divergence) {
       const threshold = (this.policy as { threshold: number }).threshold;
-      this.lastDivergence = await this.divergence.measure(this.group, this.lion.state.momentum);
+      const perLayer = await this.divergence.measure(this.group, this.lion.state.momentum);
+      divergence = Math.max(...perLayer);
       const segments = this.lion.layout.segments;
-      ranges = mergeRanges(segments.filter((_, j) => this.lastDivergence![j] > threshold).map((s) => ({ start: s.offset, end: s.offset + s.length })));
+      ranges = mergeRanges(segments.filter((_, j) => perLayer[j] > threshold).map((s) => ({ start: s.offset, end: s.offset + s.length })));
     }
-    let values = 0;
+    let syncedValues = 0;
     for (const r of ranges) {
       await this.average(r);
-      values += r.end - r.start;
+      syncedValues += r.end - r.start;
     }
-    return values;
+    return { syncedValues, divergence };
   }
 
   private async average(r: Range): Promise<void> {

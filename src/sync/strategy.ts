@@ -6,7 +6,7 @@ import type { MomentumPolicy } from './momentum-policy.js';
 import type { ParsedSpec } from './spec.js';
 import type { StepWork } from './step-work.js';
 
-/** Time and traffic of one step, split the way benchmarks.md asks. */
+/** Time and traffic of one step, split the way `lion-cub bench train` reports it (encode, communication, decode). */
 export interface SyncStepStats {
   /** Step index the learning rate was read at. */
   step: number;
@@ -22,6 +22,11 @@ export interface SyncStepStats {
   bytesReceived: number;
   /** Momentum values averaged across ranks in this step (0 when no momentum sync ran). */
   momentumSyncedValues: number;
+  /**
+   * Under `--momentum-sync adaptive:T`, at the steps it checks: the largest per-layer divergence of the ranks'
+   * momenta (0 when they agree, about 1 when uncorrelated; layers above T were synced). Null at every other step.
+   */
+  momentumDivergence: number | null;
   /**
    * True when the step was skipped because the gradient of some rank (of this rank under `noop`) held a NaN or
    * ±∞: parameters and momentum are untouched and the step counter advanced (docs/strategies.md).

@@ -12,7 +12,7 @@ export function metricsRecord(event: TrainEvent): MetricsRecord {
   switch (event.type) {
     case 'step': {
       const { sync, ...rest } = event;
-      return { ...rest, lr: sync.lr, encodeMs: sync.encodeMs, commMs: sync.commMs, decodeMs: sync.decodeMs, bytesSent: sync.bytesSent, bytesReceived: sync.bytesReceived, momentumSyncedValues: sync.momentumSyncedValues, skipped: sync.skipped };
+      return { ...rest, lr: sync.lr, encodeMs: sync.encodeMs, commMs: sync.commMs, decodeMs: sync.decodeMs, bytesSent: sync.bytesSent, bytesReceived: sync.bytesReceived, momentumSyncedValues: sync.momentumSyncedValues, momentumDivergence: sync.momentumDivergence, skipped: sync.skipped };
     }
     case 'done': {
       const { finalEval, ...rest } = event;

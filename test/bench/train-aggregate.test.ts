@@ -19,7 +19,7 @@ function stream(strategy: string, steps: StepSpec[], evals: Array<[step: number,
     const step = i + 1;
     events.push({
       type: 'step', step, totalSteps: steps.length, epoch: 0, loss: s.loss ?? 1 / step, accuracy: null, stepMs: s.stepMs, computeMs: s.computeMs ?? 0,
-      sync: { step, lr: 1e-3, encodeMs: s.encodeMs ?? 0, commMs: s.commMs ?? 0, decodeMs: s.decodeMs ?? 0, bytesSent: s.bytes ?? 0, bytesReceived: 0, momentumSyncedValues: 0, skipped: false },
+      sync: { step, lr: 1e-3, encodeMs: s.encodeMs ?? 0, commMs: s.commMs ?? 0, decodeMs: s.decodeMs ?? 0, bytesSent: s.bytes ?? 0, bytesReceived: 0, momentumSyncedValues: 0, momentumDivergence: null, skipped: false },
     });
     const accuracy = evalAt.get(step);
     if (accuracy !== undefined) {

@@ -42,7 +42,7 @@ export class CompressedStrategy implements SyncStrategy {
     const step = lion.state.step;
     if (group.worldSize === 1) {
       const report = watch.time('decodeMs', () => stepIfFinite(lion, params, grads));
-      return { step, lr: report.lr, ...pick(watch), bytesSent: 0, bytesReceived: 0, momentumSyncedValues: 0, skipped: !report.gradsFinite };
+      return { step, lr: report.lr, ...pick(watch), bytesSent: 0, bytesReceived: 0, momentumSyncedValues: 0, momentumDivergence: null, skipped: !report.gradsFinite };
     }
     const before = trafficOf(group);
     const planned = watch.time('encodeMs', () => lion.planStep(grads));
@@ -55,19 +55,17 @@ export class CompressedStrategy implements SyncStrategy {
     const combined = await this.combiner.combine(grads, plan, watch);
     if (!(await watch.timeAsync('commMs', () => allFinite))) {
       lion.skip(plan);
-      return { step, lr: plan.lr, ...pick(watch), ...trafficSince(group, before), momentumSyncedValues: 0, skipped: true };
+      return { step, lr: plan.lr, ...pick(watch), ...trafficSince(group, before), momentumSyncedValues: 0, momentumDivergence: null, skipped: true };
     }
     watch.time('decodeMs', () => {
       if (combined.kind === 'code') lion.applySignCode(params, grads, combined.code, plan);
       else lion.applyDirection(params, grads, combined.direction, plan);
     });
-    const momentumSyncedValues = await watch.timeAsync('commMs', () => this.momentumSync.syncAt(plan.step));
-    return { step, lr: plan.lr, ...pick(watch), ...trafficSince(group, before), momentumSyncedValues, skipped: false };
-  }
-
-  /** Divergence per layer at the last adaptive momentum check (null unless the policy is adaptive). */
-  get lastMomentumDivergence(): Float64Array | null {
-    return this.momentumSync.lastDivergence;
+    const momentum = await watch.timeAsync('commMs', () => this.momentumSync.syncAt(plan.step));
+    return {
+      step, lr: plan.lr, ...pick(watch), ...trafficSince(group, before),
+      momentumSyncedValues: momentum.syncedValues, momentumDivergence: momentum.divergence, skipped: false,
+    };
   }
 
   dispose(): void {

@@ -37,7 +37,7 @@ export class GradientAllreduceStrategy implements SyncStrategy {
     // The reduced gradient is the same on every rank, so every rank takes the same decision on it.
     const report = watch.time('decodeMs', () => stepIfFinite(lion, params, grads));
     const traffic = trafficSince(group, before);
-    return { step, lr: report.lr, ...pick(watch), ...traffic, momentumSyncedValues: 0, skipped: !report.gradsFinite };
+    return { step, lr: report.lr, ...pick(watch), ...traffic, momentumSyncedValues: 0, momentumDivergence: null, skipped: !report.gradsFinite };
   }
 
   dispose(): void {
@@ -55,7 +55,7 @@ export class NoopStrategy implements SyncStrategy {
     const step = this.ctx.lion.state.step;
     // Nothing is exchanged, so each rank decides on its own gradient (the ranks drift apart anyway).
     const report = watch.time('decodeMs', () => stepIfFinite(this.ctx.lion, params, grads));
-    return { step, lr: report.lr, ...pick(watch), bytesSent: 0, bytesReceived: 0, momentumSyncedValues: 0, skipped: !report.gradsFinite };
+    return { step, lr: report.lr, ...pick(watch), bytesSent: 0, bytesReceived: 0, momentumSyncedValues: 0, momentumDivergence: null, skipped: !report.gradsFinite };
   }
 
   dispose(): void {}
