@@ -76,3 +76,23 @@ test('bench train: Ctrl-C during the second strategy exits 130 and still writes 
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('bench train runs a workload module like a built-in', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'lion-cub-bench-train-module-'));
+  try {
+    const modulePath = fileURLToPath(new URL('../../src/train/test-support/blobs-workload.ts', import.meta.url));
+    const r = spawnSync(process.execPath, [
+      '--import', 'tsx', cliMain, 'bench', 'train', '--workload', modulePath, '--nproc', '2', '--sync', 'cub-pbit', '--no-baselines',
+      '--netem', 'none', '--steps', '4', '--batch', '16', '--out', out, '--json',
+    ], { encoding: 'utf8', timeout: 240_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const rows = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(rows.length, 1);
+    assert.equal(typeof rows[0].finalMetric, 'number');
+    const report = await readBenchTrainReport(join(out, 'results.json'));
+    assert.equal(report.runs.length, 1);
+    assert.match(String(report.workload), /blobs-workload\.ts$/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
