@@ -23,6 +23,18 @@ function stepCase(kernel: string, path: 'wasm' | 'js', step: typeof lionFusedSte
   };
 }
 
+/** A kernel that only reads a gradient (planStep's checks). */
+function gradientCheckCase(kernel: string, check: (grads: Float32Array) => unknown): CodecBenchCase {
+  return {
+    kernel, path: 'wasm',
+    setup: (n, memory) => withRegions(memory, [n * 4], ([g]) => {
+      g.f32().set(randomFloat32(n, 41));
+      const grads = g.f32();
+      return () => { check(grads); };
+    }),
+  };
+}
+
 export const optimKernelCases: CodecBenchCase[] = [
   stepCase('lion-step-plain', 'wasm', lionFusedStep),
   stepCase('lion-step-plain-js', 'js', lionFusedStepJs),
@@ -38,22 +50,6 @@ export const optimKernelCases: CodecBenchCase[] = [
       return () => lionApplyDirection(params, momentum, grads, direction, K);
     }),
   },
-  {
-    kernel: 'sum-of-squares',
-    path: 'wasm',
-    setup: (n, memory) => withRegions(memory, [n * 4], ([g]) => {
-      g.f32().set(randomFloat32(n, 41));
-      const grads = g.f32();
-      return () => { sumOfSquares(grads); };
-    }),
-  },
-  {
-    kernel: 'all-finite',
-    path: 'wasm',
-    setup: (n, memory) => withRegions(memory, [n * 4], ([g]) => {
-      g.f32().set(randomFloat32(n, 42));
-      const grads = g.f32();
-      return () => { allFinite(grads); };
-    }),
-  },
+  gradientCheckCase('sum-of-squares', sumOfSquares),
+  gradientCheckCase('all-finite', allFinite),
 ];
