@@ -1,0 +1,84 @@
+// `bench/comm/vs-gloo.ts`: lion-cub's float32 ring allreduce beside torch.distributed's gloo allreduce, same ranks,
+// same size, plain loopback, alternating in one run, and the ratio of their bus bandwidths.
+//
+// Each round runs gloo (gloo_allreduce.py beside this file, N Python processes, one thread each) and then
+// `lion-cub bench comm --op allreduce` once per --transport-security mode (gloo's sockets carry plain bytes: `none`
+// is the same condition, `encrypt` is lion-cub's default). busbw = S/t · 2(N−1)/N with t the median over
+// iterations of the slowest rank's time, on both sides. Needs `python3-torch` and a built package (npm run build).
+//
+// `--kernels wasm,js` also runs lion-cub with LION_CUB_KERNELS=js (the JS reference reductions) for comparison.
+//
+// Run: npx tsx bench/comm/vs-gloo.ts [--nproc 4] [--mib 64] [--iters 5] [--rounds 3] [--security none,encrypt]
+//      [--kernels wasm] [--python /usr/bin/python3]
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { machineInfo } from '../../src/bench/harness.js';
+import { findFreePort } from '../../src/launch/free-port.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: string): string => {
+  const i = argv.indexOf(name);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
+};
+const nproc = Number(flag('--nproc', '4'));
+const mib = Number(flag('--mib', '64'));
+const iters = Number(flag('--iters', '5'));
+const rounds = Number(flag('--rounds', '3'));
+const modes = flag('--security', 'none,encrypt').split(',');
+const kernels = flag('--kernels', 'wasm').split(',');
+if (kernels.some((k) => k !== 'wasm' && k !== 'js')) throw new Error(`--kernels: a comma list of wasm and js, got ${kernels.join(',')}`);
+const python = flag('--python', '/usr/bin/python3');
+for (const [name, v, max] of [['--nproc', nproc, 64], ['--mib', mib, 1024], ['--iters', iters, 1000], ['--rounds', rounds, 100]] as const) {
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new Error(`${name}: an integer in 1..${max}, got ${v}`);
+}
+const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+
+/** gloo's median busbw (GB/s) over `iters`, from rank 0's JSON line. */
+async function runGloo(): Promise<number> {
+  const script = fileURLToPath(new URL('./gloo_allreduce.py', import.meta.url));
+  const port = await findFreePort('127.0.0.1');
+  const ranks = Array.from({ length: nproc }, (_, rank) => new Promise<string>((resolve, reject) => {
+    const env = { ...process.env, RANK: String(rank), WORLD_SIZE: String(nproc), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), GLOO_SOCKET_IFNAME: 'lo', OMP_NUM_THREADS: '1' };
+    const child = spawn(python, [script, String(mib), String(iters), '2'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`gloo rank ${rank} exited with ${code} (is python3-torch installed?)`))));
+  }));
+  const outputs = await Promise.all(ranks);
+  return (JSON.parse(outputs[0].trim()) as { busbw: number }).busbw;
+}
+
+/** lion-cub's busbw (GB/s) for one transport security mode and reduction kernels. */
+function runLionCub(mode: string, kernel: string): number {
+  const args = [cli, 'bench', 'comm', '--nproc', String(nproc), '--op', 'allreduce', '--sizes', `${mib}M`, '--iters', String(iters), '--transport-security', mode, '--json'];
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, LION_CUB_KERNELS: kernel } });
+  if (child.status !== 0) throw new Error(`lion-cub bench comm failed: ${child.stderr}`);
+  const row = JSON.parse(child.stdout.trim().split('\n').pop()!) as { busbw: number; wrong: number };
+  if (row.wrong !== 0) throw new Error(`lion-cub allreduce gave ${row.wrong} wrong elements`);
+  return row.busbw;
+}
+
+const stats = (xs: number[]): string => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `min ${s[0].toFixed(2)} median ${s[Math.floor((s.length - 1) / 2)].toFixed(2)} max ${s[s.length - 1].toFixed(2)}`;
+};
+
+const machine = machineInfo();
+process.stdout.write(`machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}; ${nproc} ranks, ${mib} MiB float32, loopback\n`);
+const cases = modes.flatMap((mode) => kernels.map((kernel) => ({ mode, kernel, label: `${mode}, ${kernel}` })));
+const ratios = new Map<string, number[]>(cases.map((c) => [c.label, []]));
+for (let round = 1; round <= rounds; round++) {
+  const gloo = await runGloo();
+  const line = [`round ${round}: gloo busbw ${gloo.toFixed(3)} GB/s`];
+  for (const { mode, kernel, label } of cases) {
+    const ours = runLionCub(mode, kernel);
+    ratios.get(label)!.push(ours / gloo);
+    line.push(`lion-cub (${label}) ${ours.toFixed(3)} GB/s = ${(ours / gloo).toFixed(2)}x`);
+  }
+  process.stdout.write(`${line.join(', ')}\n`);
+}
+for (const [label, r] of ratios) process.stdout.write(`lion-cub (${label}) / gloo busbw over ${rounds} rounds: ${stats(r)}\n`);
