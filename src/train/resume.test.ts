@@ -21,6 +21,13 @@ async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'lion-cub-resume-'));
 }
 
+/** Damages a checkpoint's payload: its checksum no longer matches. */
+async function flipLastByte(file: string): Promise<void> {
+  const bytes = await readFile(file);
+  bytes[bytes.length - 1] ^= 1;
+  await writeFile(file, bytes);
+}
+
 interface RankState { params: Float32Array; momentum: Float32Array; step: number; resumedFrom: string | null }
 
 /** Runs `config` on `worldSize` in-process ranks; returns each rank's final state. */
@@ -99,9 +106,7 @@ test('a damaged newest checkpoint on one rank moves every rank back to the newes
     await train(2, tinyConfig({ checkpointEvery: 1, steps: 3 }), out);
     const dir = checkpointDir(out);
     const damaged = join(dir, checkpointFileName(3, 1));
-    const bytes = await readFile(damaged);
-    bytes[bytes.length - 1] ^= 1;
-    await writeFile(damaged, bytes);
+    await flipLastByte(damaged);
     const warnings: Array<{ rank: number; message: string }> = [];
     const resumed = await train(2, tinyConfig({ checkpointEvery: 1, steps: 5 }), out, true, (message, rank) => warnings.push({ rank, message }));
     assert.deepEqual(resumed.map((r) => r.resumedFrom), [0, 1].map((r) => join(dir, checkpointFileName(2, r))));
@@ -123,9 +128,7 @@ test('when every common step is damaged somewhere, resume fails with checkpoint_
     const dir = checkpointDir(out);
     for (const [step, rank] of [[3, 1], [2, 0]]) {
       const file = join(dir, checkpointFileName(step, rank));
-      const bytes = await readFile(file);
-      bytes[bytes.length - 1] ^= 1;
-      await writeFile(file, bytes);
+      await flipLastByte(file);
     }
     await assert.rejects(train(2, tinyConfig({ checkpointEvery: 1, steps: 5 }), out, true), { code: 'checkpoint_corrupt' });
   } finally {
@@ -161,9 +164,7 @@ test('a damaged checkpoint is an error naming it, never a silent restart', async
   try {
     await train(1, tinyConfig({ steps: 2 }), out);
     const file = join(checkpointDir(out), checkpointFileName(2, 0));
-    const bytes = await readFile(file);
-    bytes[bytes.length - 1] ^= 1;
-    await writeFile(file, bytes);
+    await flipLastByte(file);
     await assert.rejects(train(1, tinyConfig({ steps: 4 }), out, true), { code: 'checkpoint_corrupt', message: new RegExp(`${file}: sha256 mismatch`) });
   } finally {
     await rm(out, { recursive: true, force: true });
