@@ -15,7 +15,7 @@ export interface LionSignConstants {
 
 const f = Math.fround;
 
-/** Rounds the hyperparameters the way src/optim's Lion does, so both agree bit for bit. */
+/** The one derivation of Lion's float32 scalars (docs/optimizer.md §3): src/optim's lionCoefficients and every codec kernel use it. */
 export function lionSignConstants(hp: { lr: number; beta1?: number; beta2?: number; weightDecay?: number }): LionSignConstants {
   const beta1 = hp.beta1 ?? 0;
   const beta2 = hp.beta2 ?? 0;

@@ -1,5 +1,7 @@
 // What a quantiser reads: the update c itself, or (m, g, β1) from which c is formed on the fly in float32.
 
+import { lionSignConstants } from './lion-sign-js.js';
+
 /** c given as floats. */
 export interface PlainSource {
   fused: false;
@@ -22,7 +24,8 @@ export function plainSource(c: Float32Array): PlainSource {
 }
 
 export function lionSource(m: Float32Array, g: Float32Array, beta1: number): LionSource {
-  return { fused: true, m, g, b1: Math.fround(beta1), omb1: Math.fround(1 - beta1) };
+  const k = lionSignConstants({ lr: 0, beta1 });
+  return { fused: true, m, g, b1: k.beta1, omb1: k.oneMinusBeta1 };
 }
 
 /** Both arrays to read: for a plain source `g` aliases `c` and is never read. */

@@ -3,6 +3,7 @@
 // Kernels elsewhere (fused sign packing, vote-and-apply) must reproduce the optimizer bit for
 // bit, so the rounding of every scalar is fixed here once and documented in docs/optimizer.md.
 
+import { lionSignConstants } from '../codec/lion-sign-js.js';
 import { InvalidArgumentError } from '../errors.js';
 
 /** Float32 scalars of one step over one segment (JS numbers holding float32 values). */
@@ -54,15 +55,9 @@ export function lionCoefficients({ lr, beta1, beta2, weightDecay, decayed, gradS
   if (typeof gradScale !== 'number' || !Number.isFinite(gradScale) || gradScale < 0) {
     throw new InvalidArgumentError('gradScale', gradScale, 'a finite number ≥ 0');
   }
-  return {
-    b1: Math.fround(beta1),
-    omb1: Math.fround(1 - beta1),
-    b2: Math.fround(beta2),
-    omb2: Math.fround(1 - beta2),
-    lrf: Math.fround(lr),
-    decay: decayed ? Math.fround(1 - lr * weightDecay) : 1,
-    gradScale: Math.fround(gradScale),
-  };
+  // The codec's fused kernels round the same scalars; one function derives them for both.
+  const k = lionSignConstants({ lr, beta1, beta2, weightDecay: decayed ? weightDecay : 0 });
+  return { b1: k.beta1, omb1: k.oneMinusBeta1, b2: k.beta2, omb2: k.oneMinusBeta2, lrf: k.lr, decay: k.decay, gradScale: Math.fround(gradScale) };
 }
 
 /** sign(c) as Lion uses it: +1, −1, and +0 for +0, −0 and NaN (a zero update moves nothing). */
