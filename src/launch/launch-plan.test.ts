@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
 import { planLaunch, workerEnv, checkPort } from './launch-plan.js';
 import { jobTokenForLaunch } from './job-token.js';
+import { resolveJobToken } from '../comm/transport/handshake.js';
 
 test('ranks are nodeRank·nproc + localRank and the world is nnodes·nproc', () => {
   const plan = planLaunch({ nproc: 4, nnodes: 3, nodeRank: 2 });
@@ -39,4 +40,18 @@ test('job token: given one is kept, a single node gets a fresh one, several node
   assert.notEqual(a, b);
   assert.throws(() => jobTokenForLaunch(undefined, 2), (err: unknown) => err instanceof InvalidArgumentError && /same on every node/.test(err.message));
   assert.throws(() => jobTokenForLaunch('short', 1), (err: unknown) => err instanceof InvalidArgumentError && err.field === 'LION_CUB_JOB_TOKEN');
+});
+
+test('job token: a given token the ranks would refuse as guessable is refused by the launcher with the same error', () => {
+  for (const weak of ['correcthorsebatt', 'x'.repeat(40), 'abababababababababab1']) {
+    assert.throws(() => resolveJobToken(undefined, { LION_CUB_JOB_TOKEN: weak }), InvalidArgumentError);
+    assert.throws(
+      () => jobTokenForLaunch(weak, 1),
+      (err: unknown) => err instanceof InvalidArgumentError && err.field === 'LION_CUB_JOB_TOKEN' && /cannot be guessed/.test(err.message),
+      weak,
+    );
+  }
+  const strong = 'Yq3-v9Lm2+Wz7pK8';
+  assert.equal(jobTokenForLaunch(strong, 2), strong);
+  assert.equal(resolveJobToken(undefined, { LION_CUB_JOB_TOKEN: strong }).toString(), strong);
 });

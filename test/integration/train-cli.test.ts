@@ -16,9 +16,9 @@ const TINY = ['--workload', 'synthetic', '--workload-options', '{"numParams":200
 interface Outcome { status: number | null; stdout: string; stderr: string }
 
 /** Runs `lion-cub train …` in a child process (asynchronously, so the test runner stays responsive). */
-function train(args: string[]): Promise<Outcome> {
+function train(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cliMain, 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RANK: undefined, WORLD_SIZE: undefined } });
+    const child = spawn(process.execPath, ['--import', 'tsx', cliMain, 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RANK: undefined, WORLD_SIZE: undefined, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -124,6 +124,12 @@ test('lion-cub train rejects bad flags with exit status 2 before starting worker
   const noOut = await train(['--checkpoint-every', '10']);
   assert.equal(noOut.status, 2);
   assert.match(noOut.stderr, /--checkpoint-every: got 10, expected an --out directory/);
+});
+
+test('lion-cub train refuses a guessable LION_CUB_JOB_TOKEN before starting workers, with the error the ranks would give', async () => {
+  const weak = await train([...TINY, '--steps', '1'], { LION_CUB_JOB_TOKEN: 'correcthorsebatt' });
+  assert.equal(weak.status, 2);
+  assert.match(weak.stderr, /^lion-cub: LION_CUB_JOB_TOKEN: got "a token with only 9 distinct characters", expected a random secret that cannot be guessed.*\[invalid_argument\]\n$/);
 });
 
 test('a configuration error found by the workers is printed once and short: type, message, code, rank, and what the exit status means', async () => {

@@ -36,26 +36,34 @@ export function generateJobToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** What a job token must be, in the words of every refusal (launcher and ranks alike). */
+export const JOB_TOKEN_EXPECTATION =
+  `a random secret that cannot be guessed, at least ${MIN_JOB_TOKEN_LENGTH} characters, the same on every node ` +
+  `(e.g. export ${JOB_TOKEN_ENV}=$(openssl rand -hex 16) and use that value on all nodes; ` +
+  'on a single node lion-cub run and train generate one when it is unset)';
+
+/**
+ * Refuses a job token that the handshake would not accept: missing, shorter than MIN_JOB_TOKEN_LENGTH
+ * characters, or easy to guess (tokenWeakness). Throws InvalidArgumentError naming `field` (the option or
+ * variable the token came from). The one check shared by the launcher, which refuses a user's token
+ * before starting any worker, and every rank (resolveJobToken).
+ */
+export function checkJobToken(field: string, token: string | undefined): string {
+  if (token === undefined || token.length < MIN_JOB_TOKEN_LENGTH) {
+    throw new InvalidArgumentError(field, token === undefined ? '(unset)' : `a ${token.length}-character token`, JOB_TOKEN_EXPECTATION);
+  }
+  const weakness = tokenWeakness(token);
+  if (weakness !== null) throw new InvalidArgumentError(field, `a token with ${weakness}`, JOB_TOKEN_EXPECTATION);
+  return token;
+}
+
 /**
  * The job token: `explicit` when given, else the LION_CUB_JOB_TOKEN variable of `env` (stretch it
- * with job-key.ts before use). Throws InvalidArgumentError naming the option or variable when the token
- * is missing, shorter than MIN_JOB_TOKEN_LENGTH characters, or easy to guess (tokenWeakness).
+ * with job-key.ts before use), checked by checkJobToken.
  */
 export function resolveJobToken(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): Buffer {
   const [field, token] = explicit !== undefined ? ['jobToken', explicit] : [JOB_TOKEN_ENV, env[JOB_TOKEN_ENV]];
-  if (token === undefined || token.length < MIN_JOB_TOKEN_LENGTH) {
-    throw new InvalidArgumentError(
-      field,
-      token === undefined ? '(unset)' : `a ${token.length}-character token`,
-      `a secret of at least ${MIN_JOB_TOKEN_LENGTH} characters shared by every rank (lion-cub run sets ${JOB_TOKEN_ENV}; ` +
-        `otherwise export ${JOB_TOKEN_ENV}=$(openssl rand -hex 16) on every node)`,
-    );
-  }
-  const weakness = tokenWeakness(token);
-  if (weakness !== null) {
-    throw new InvalidArgumentError(field, `a token with ${weakness}`, `a random secret that cannot be guessed, e.g. $(openssl rand -hex 16), the same on every node`);
-  }
-  return Buffer.from(token, 'utf8');
+  return Buffer.from(checkJobToken(field, token), 'utf8');
 }
 
 export interface HandshakeOptions {
