@@ -11,7 +11,7 @@ export const LION_CUB_ERROR_CODES = [
   // Wasm kernels
   'kernels_missing', 'kernel_abort', 'kernel_view_detached',
   // Communication (CommError)
-  'timeout', 'peer_closed', 'protocol', 'mismatch', 'auth', 'integrity', 'closed', 'rendezvous',
+  'timeout', 'peer_closed', 'protocol', 'mismatch', 'auth', 'integrity', 'generation', 'closed', 'rendezvous',
   // Compressed collectives and sync strategies
   'collective_busy', 'collective_disposed', 'payload_disposed',
   // Training

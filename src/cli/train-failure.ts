@@ -24,15 +24,29 @@ export function rootCause(errors: ReadonlyMap<number, WorkerErrorReport>, firstE
  * rank F exited with status S (what S means); the other workers were stopped", then the stack of an unexpected
  * error (a bug: code `internal`) once. The other ranks' reports of the same error are not repeated.
  */
-export function describeTrainFailure(failure: LaunchFailure, errors: ReadonlyMap<number, WorkerErrorReport>): { lines: string[]; cause?: WorkerErrorReport } {
+export function describeTrainFailure(failure: LaunchFailure, errors: ReadonlyMap<number, WorkerErrorReport>, restarts = 0): { lines: string[]; cause?: WorkerErrorReport } {
+  const after = restarts > 0 ? ` after ${restarts} restart${restarts > 1 ? 's' : ''}` : '';
+  const cause = failureCause(failure, errors);
+  const origin = describeFailureOrigin(failure, errors);
+  if (!cause) return { lines: [`lion-cub: training failed${after}: ${origin}; the other workers were stopped`] };
+  const lines = [`lion-cub: training failed${after} on ${origin}; the other workers were stopped`];
+  const report = cause.report;
+  if (typeof report.stack === 'string') lines.push(...report.stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, 20).map(printable));
+  return { lines, cause: report };
+}
+
+/** "rank R: Type: message [code]; rank F exited with status S (…)" when a worker said why, else the launcher's account. */
+export function describeFailureOrigin(failure: LaunchFailure, errors: ReadonlyMap<number, WorkerErrorReport>): string {
   const exit = describeFailure(failure, TRAIN_WORKER_EXIT_STATUSES);
-  // A hung worker reports nothing itself: the launcher's account of the silence is the cause.
-  const cause = failure.kind === 'worker-failed' ? rootCause(errors, failure.rank) : undefined;
-  if (!cause) return { lines: [`lion-cub: training failed: ${exit}; the other workers were stopped`] };
+  const cause = failureCause(failure, errors);
+  if (!cause) return exit;
   const { rank, report } = cause;
   // Worker text reaches a terminal: control characters (escape sequences) are replaced, never passed on.
   const type = report.name && report.name !== 'Error' ? `${printable(String(report.name))}: ` : '';
-  const lines = [`lion-cub: training failed on rank ${rank}: ${type}${printable(String(report.message))} [${printable(String(report.code))}]; ${exit}; the other workers were stopped`];
-  if (typeof report.stack === 'string') lines.push(...report.stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, 20).map(printable));
-  return { lines, cause: report };
+  return `rank ${rank}: ${type}${printable(String(report.message))} [${printable(String(report.code))}]; ${exit}`;
+}
+
+/** A hung worker reports nothing itself: the launcher's account of the silence is the cause. */
+function failureCause(failure: LaunchFailure, errors: ReadonlyMap<number, WorkerErrorReport>): { rank: number; report: WorkerErrorReport } | undefined {
+  return failure.kind === 'worker-failed' ? rootCause(errors, failure.rank) : undefined;
 }

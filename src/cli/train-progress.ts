@@ -1,6 +1,6 @@
 // Shows a training run's events: a live bar on a terminal, periodic plain lines otherwise, or JSON lines.
 
-import type { EvalEvent, StartEvent, StepEvent, TrainEvent } from '../train/events.js';
+import type { EvalEvent, RestartEvent, StartEvent, StepEvent, TrainEvent } from '../train/events.js';
 import { metricsRecord } from '../train/metrics.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json';
@@ -35,7 +35,7 @@ export class ProgressRenderer {
 
   event(event: TrainEvent): void {
     if (this.options.mode === 'json') {
-      if (event.type === 'step' || event.type === 'eval') this.options.out.write(`${JSON.stringify(metricsRecord(event))}\n`);
+      if (event.type === 'step' || event.type === 'eval' || event.type === 'restart') this.options.out.write(`${JSON.stringify(metricsRecord(event))}\n`);
       if (event.type === 'start') this.start = event;
       return;
     }
@@ -59,6 +59,9 @@ export class ProgressRenderer {
       case 'eval':
         this.lastEval = event;
         this.line(`eval at step ${event.step}: test loss ${event.loss.toFixed(4)}, test accuracy ${event.accuracy.toFixed(4)} (${event.numTargets} targets, ${Math.round(event.evalMs)} ms)`);
+        break;
+      case 'restart':
+        this.line(describeRestart(event));
         break;
       case 'checkpoint':
         this.line(`checkpoint at step ${event.step}: ${event.path} (${(event.byteLength / 1e6).toFixed(1)} MB, ${Math.round(event.saveMs)} ms)`);
@@ -117,4 +120,10 @@ export class ProgressRenderer {
   private plainInterval(totalSteps: number): number {
     return Math.max(1, Math.round(totalSteps / 20));
   }
+}
+
+/** "restart 1 (generation 1) after rank 1 was killed by SIGKILL: resuming at step 150 from …/step-000000150.rank-0.ckpt". */
+export function describeRestart(e: RestartEvent): string {
+  const from = e.resumedFrom ? `resuming at step ${e.step} from ${e.resumedFrom}` : 'starting again from step 0 (no checkpoint every rank holds)';
+  return `restart ${e.generation} (generation ${e.generation})${e.cause ? ` after ${e.cause}` : ''}: ${from}`;
 }

@@ -10,6 +10,7 @@ export type CommErrorCode =
   | 'mismatch'       // ranks disagree: different operation, sequence number, dtype, size or configuration
   | 'auth'           // a connection failed the job-token handshake
   | 'integrity'      // a record failed authentication: altered, replayed, reordered or truncated in transit
+  | 'generation'     // a process of an older (or newer) restart generation than the job's tried to join it
   | 'closed'         // the local process group was closed
   | 'rendezvous';    // could not reach the store or gather the peers in time
 
@@ -56,6 +57,10 @@ export class ProtocolError extends CommError {
 /** Ranks disagree on the operation, sequence, dtype, size or configuration (`mismatch`). */
 export class MismatchError extends CommError {
   constructor(message: string, fields: CommErrorFields = {}) { super('mismatch', message, fields); }
+}
+/** A process of another restart generation than the job's tried to join it (`generation`). */
+export class GenerationMismatchError extends CommError {
+  constructor(message: string, fields: CommErrorFields = {}) { super('generation', message, fields); }
 }
 /** A record failed authentication: altered, replayed, reordered or truncated in transit (`integrity`). */
 export class IntegrityError extends CommError {

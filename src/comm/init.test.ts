@@ -133,6 +133,26 @@ describe('initProcessGroup', () => {
     assert.ok(warnings.some((w) => /refused a connection/.test(w)), warnings.join('\n'));
   });
 
+  it('refuses a process of an older restart generation, naming both, while the job of the current generation forms', async () => {
+    const options = await jobOptions(2, () => ({ rendezvousTimeoutMs: 10_000 }));
+    const current = options.map((o) => ({ ...o, env: { ...o.env, TORCHELASTIC_RESTART_COUNT: '1' } }));
+    const host = initProcessGroup(current[0]);
+    // A rank 1 left over from generation 0 arrives first and is turned away before it publishes anything.
+    await assert.rejects(initProcessGroup(options[1]), (e: CommError) => {
+      assert.equal(e.code, 'generation');
+      assert.equal(e.rank, 1);
+      assert.match(e.message, /rank 1 belongs to restart generation 0, but the job at the rendezvous is at generation 1: a process left over from before a restart is refused/);
+      return true;
+    });
+    const groups = await Promise.all([host, initProcessGroup(current[1])]);
+    try {
+      const sums = await Promise.all(groups.map((g) => g.allreduce(Int32Array.from([g.rank + 1]))));
+      assert.deepEqual(sums.map((v) => v[0]), [3, 3]);
+    } finally {
+      await Promise.all(groups.map((g) => g.close()));
+    }
+  });
+
   it('runs alone without any launcher variable or token', async () => {
     const group = await initProcessGroup({ env: {} });
     assert.equal(group.worldSize, 1);

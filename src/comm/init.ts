@@ -6,7 +6,7 @@ import { CommError } from './errors.js';
 import { DEFAULT_SMALL_MESSAGE_BYTES, ProcessGroup, type ProcessGroupOptions } from './process-group.js';
 import { assertFingerprintsAgree, makeFingerprint, type FingerprintValue } from './rendezvous/fingerprint.js';
 import { resolveLaunchEnv, type LaunchEnv, type LaunchOptions } from './rendezvous/launch-env.js';
-import { exchangePeerRecords, leaveRendezvous } from './rendezvous/rendezvous.js';
+import { checkGeneration, exchangePeerRecords, leaveRendezvous } from './rendezvous/rendezvous.js';
 import { StoreClient } from './rendezvous/store-client.js';
 import { StoreServer } from './rendezvous/store-server.js';
 import { resolveJobToken } from './transport/handshake.js';
@@ -57,14 +57,16 @@ export interface InitializedTransport {
  * Joins the job described by `options` and the launcher environment, and returns its ProcessGroup.
  *
  * Steps: resolveLaunchEnv → rank 0 starts the rendezvous store on MASTER_ADDR:MASTER_PORT → every rank
- * connects to it (retrying until rank 0 is up) → listens on an ephemeral port → publishes its address
+ * connects to it (retrying until rank 0 is up) → checks that the store serves its restart generation →
+ * listens on an ephemeral port → publishes its address
  * and configuration fingerprint → gathers all of them → leaves the store (rank 0 shuts it once every
  * rank has left) → checks the fingerprints → connects the authenticated TCP mesh.
  *
  * Throws InvalidArgumentError for a bad launch environment or token; CommError code `rendezvous` when
  * the store or some rank cannot be reached in time (naming the ranks that never arrived); `auth` when
- * a peer holds another token; ConfigMismatchError (code `mismatch`), on every rank alike, when the
- * ranks' configurations differ.
+ * a peer holds another token; `generation` (GenerationMismatchError) when this process belongs to another
+ * restart generation than the store's host; ConfigMismatchError (code `mismatch`), on every rank alike, when
+ * the ranks' configurations differ.
  */
 export async function initProcessGroup(options: InitProcessGroupOptions = {}): Promise<ProcessGroup> {
   const fingerprint = {
@@ -104,6 +106,7 @@ export async function initTransport(options: InitTransportOptions = {}): Promise
   try {
     if (rank === 0) server = await startStore(options.storeBindAddress ?? masterAddr, masterPort, jobToken, onWarning);
     store = await StoreClient.connect({ host: masterAddr, port: masterPort, rank, jobToken, connectTimeoutMs: remaining() });
+    await checkGeneration(store, rank, launch.generation, rank === 0, remaining());
     const advertise = options.advertiseAddress ?? store.localAddress;
     listener = await PeerListener.listen({ rank, worldSize, jobToken, host: options.bindAddress ?? advertise, onWarning });
     const records = await exchangePeerRecords({

@@ -26,6 +26,8 @@ export type LaunchEvent =
    */
   | { type: 'output'; rank: number; stream: OutputStream; line: string; cut: boolean }
   | ({ type: 'worker-exited' } & WorkerExit)
+  /** Every worker of the failed generation has exited; generation `generation` (1 = first restart) starts now. */
+  | { type: 'restarting'; generation: number; failure: LaunchFailure; maxRestarts: number }
   /** The launcher is stopping the remaining workers (SIGTERM, then SIGKILL after the grace period). */
   | { type: 'stopping'; failure: LaunchFailure }
   /** The emulated network was deleted; `leftover` lists namespaces that could not be. */
@@ -36,8 +38,10 @@ export interface LaunchResult {
   ok: boolean;
   /** Set when ok is false. */
   failure?: LaunchFailure;
-  /** One entry per started worker, in local-rank order (a failure while starting stops the rest from starting). */
+  /** One entry per started worker of the last generation, in local-rank order (a failure while starting stops the rest from starting). */
   exits: WorkerExit[];
+  /** Each restart: the generation it started and the failure that caused it (empty without restarts). */
+  restarts: { generation: number; failure: LaunchFailure }[];
   worldSize: number;
   masterAddr: string;
   masterPort: number;

@@ -6,13 +6,13 @@ import { parseRate } from '../netem/rate.js';
 import { sweepStaleNamespaces } from '../netem/sweep.js';
 import { measureLinkThroughput } from './link-throughput.js';
 import { createTopology, destroyTopology, type NetemTopology } from '../netem/topology.js';
-import { describeFailure, type LaunchEvent, type LaunchFailure, type LaunchResult } from './events.js';
+import { describeFailure, type LaunchFailure, type LaunchEvent, type LaunchResult } from './events.js';
 import { findFreePort } from './free-port.js';
-import { checkHeartbeatTimeout, DEFAULT_HEARTBEAT_TIMEOUT_MS, HEARTBEAT_INTERVAL_ENV, HeartbeatMonitor, heartbeatIntervalMs } from './heartbeat.js';
+import { RESTART_CAUSE_ENV, RESTART_COUNT_ENV } from '../comm/rendezvous/launch-env.js';
+import { checkHeartbeatTimeout, DEFAULT_HEARTBEAT_TIMEOUT_MS, HEARTBEAT_INTERVAL_ENV, heartbeatIntervalMs } from './heartbeat.js';
 import { jobTokenForLaunch } from './job-token.js';
-import { JOB_TOKEN_ENV, checkPort, planLaunch, workerEnv, type LaunchPlan } from './launch-plan.js';
-import { cpuProfileFlags, workerCommand } from './worker-command.js';
-import { WorkerProcess, type WorkerExit } from './worker-process.js';
+import { JOB_TOKEN_ENV, checkPort, planLaunch, workerEnv } from './launch-plan.js';
+import { abortReason, runWorkers } from './run-workers.js';
 
 export { describeFailure };
 
@@ -58,6 +58,12 @@ export interface LaunchOptions {
    * the launch fails naming it (kind 'worker-hung'). Default 15 000 ms (DEFAULT_HEARTBEAT_TIMEOUT_MS); 0 turns it off.
    */
   heartbeatTimeoutMs?: number;
+  /**
+   * After a failure (not an interrupt), stop every worker and start them all again, up to this many times
+   * (torchrun's --max-restarts). Generation g's workers get TORCHELASTIC_RESTART_COUNT=g and, from g = 1,
+   * LION_CUB_RESTART_CAUSE describing the failure; resuming from a checkpoint is the workers' job. Default 0.
+   */
+  maxRestarts?: number;
   /** Aborting stops every worker (the CLI aborts on SIGINT/SIGTERM); the result then has kind 'interrupted'. */
   signal?: AbortSignal;
   onEvent?: (event: LaunchEvent) => void;
@@ -69,8 +75,10 @@ export interface LaunchOptions {
  * Runs one node's share of a job: `nproc` workers with RANK = nodeRank·nproc + LOCAL_RANK,
  * WORLD_SIZE = nnodes·nproc, MASTER_ADDR/PORT and LION_CUB_JOB_TOKEN set.
  *
- * When a worker exits non-zero, by a signal, or cannot start, the others get SIGTERM and, after
- * `stopGraceMs`, SIGKILL; the result names that first rank. Workers lead their own process groups,
+ * When a worker exits non-zero, by a signal, cannot start, or sends no heartbeat for `heartbeatTimeoutMs`,
+ * the others get SIGTERM and, after `stopGraceMs`, SIGKILL; the result names that first rank. With
+ * `maxRestarts`, all workers are then started again as the next generation (on the same master address and
+ * port), until one generation succeeds or the restarts are used up. Workers lead their own process groups,
  * which are killed as each worker exits, and preload a watchdog that ends them if the launcher dies,
  * so none outlives the launch. With `netem`, namespaces are swept for dead jobs first and always
  * deleted before the promise settles (success, failure, abort, or an exception).
@@ -86,6 +94,8 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
   if (typeof options.script !== 'string' || options.script.length === 0) throw new InvalidArgumentError('script', options.script, 'the path of the worker script');
   const stopGraceMs = checkTimeoutMs('stopGraceMs', options.stopGraceMs ?? 5000, { allowZero: true });
   const heartbeatTimeoutMs = checkHeartbeatTimeout('heartbeatTimeoutMs', options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS);
+  const maxRestarts = options.maxRestarts ?? 0;
+  if (!Number.isSafeInteger(maxRestarts) || maxRestarts < 0) throw new InvalidArgumentError('maxRestarts', maxRestarts, 'a non-negative integer');
   const inherited = options.inheritEnv === false ? {} : process.env;
   const jobToken = jobTokenForLaunch(options.jobToken ?? options.env?.[JOB_TOKEN_ENV] ?? inherited[JOB_TOKEN_ENV], plan.nnodes);
   // A throwing event handler (a bug, or output it did not expect) must not crash past the cleanup below: the
@@ -130,98 +140,26 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
     const base = { worldSize: plan.worldSize, masterAddr, masterPort, linkGbit };
     if (signal.aborted) {
       if (handlerError) throw handlerError.error;
-      return { ...base, ok: false, failure: { kind: 'interrupted', reason: abortReason(signal) }, exits: [], elapsedMs: performance.now() - startedAt };
+      return { ...base, ok: false, failure: { kind: 'interrupted', reason: abortReason(signal) }, exits: [], restarts: [], elapsedMs: performance.now() - startedAt };
     }
     const env = { ...inherited, ...options.env };
     const heartbeat = heartbeatTimeoutMs > 0 ? { [HEARTBEAT_INTERVAL_ENV]: String(heartbeatIntervalMs(heartbeatTimeoutMs)) } : {};
-    const outcome = await runWorkers(plan, { ...options, signal, stopGraceMs, heartbeatTimeoutMs }, emit, (localRank) => ({
-      env: { ...env, ...workerEnv({ plan, localRank, masterAddr, masterPort, jobToken }), ...heartbeat },
-      netns: topology?.rankNamespaces[plan.ranks[localRank]],
-    }));
-    if (handlerError) throw handlerError.error;
-    return { ...base, ...outcome, elapsedMs: performance.now() - startedAt };
+    const restarts: { generation: number; failure: LaunchFailure }[] = [];
+    for (let generation = 0; ; generation++) {
+      const restart = { [RESTART_COUNT_ENV]: String(generation), [RESTART_CAUSE_ENV]: generation === 0 ? '' : describeFailure(restarts.at(-1)!.failure) };
+      const outcome = await runWorkers(plan, { ...options, signal, stopGraceMs, heartbeatTimeoutMs }, emit, (localRank) => ({
+        env: { ...env, ...workerEnv({ plan, localRank, masterAddr, masterPort, jobToken }), ...heartbeat, ...restart },
+        netns: topology?.rankNamespaces[plan.ranks[localRank]],
+      }));
+      if (handlerError) throw handlerError.error;
+      const failure = outcome.failure;
+      if (!failure || failure.kind === 'interrupted' || generation >= maxRestarts || signal.aborted) {
+        return { ...base, ...outcome, restarts, elapsedMs: performance.now() - startedAt };
+      }
+      restarts.push({ generation: generation + 1, failure });
+      emit({ type: 'restarting', generation: generation + 1, failure, maxRestarts });
+    }
   } finally {
     if (topology) emit({ type: 'netem-removed', leftover: await destroyTopology(topology) });
   }
-}
-
-interface WorkerSetup {
-  env: NodeJS.ProcessEnv;
-  netns?: string;
-}
-
-async function runWorkers(
-  plan: LaunchPlan,
-  options: LaunchOptions & { stopGraceMs: number; heartbeatTimeoutMs: number },
-  emit: (event: LaunchEvent) => void,
-  setup: (localRank: number) => WorkerSetup,
-): Promise<{ ok: boolean; failure?: LaunchFailure; exits: WorkerExit[] }> {
-  const workers: WorkerProcess[] = [];
-  let failure: LaunchFailure | undefined;
-  let killTimer: NodeJS.Timeout | undefined;
-  let heartbeatTimer: NodeJS.Timeout | undefined;
-  const monitor = new HeartbeatMonitor(options.heartbeatTimeoutMs);
-
-  const stopAll = (cause: LaunchFailure): void => {
-    if (failure) return;
-    failure = cause;
-    clearInterval(heartbeatTimer);
-    emit({ type: 'stopping', failure: cause });
-    // A stopped process acts on SIGTERM only once continued; a hung one gets no grace period.
-    if (cause.kind === 'worker-hung') workers.find((w) => w.rank === cause.rank)?.stop('SIGKILL');
-    for (const w of workers) w.stop('SIGTERM');
-    killTimer = setTimeout(() => { for (const w of workers) w.stop('SIGKILL'); }, options.stopGraceMs);
-  };
-  const onAbort = (): void => stopAll({ kind: 'interrupted', reason: abortReason(options.signal!) });
-
-  // Built up-front so a missing tsx fails before any process starts.
-  const commands = plan.ranks.map((_, localRank) => {
-    const s = setup(localRank);
-    const nodeFlags = options.cpuProfileDir === undefined ? [] : cpuProfileFlags(options.cpuProfileDir, plan.ranks[localRank]);
-    return { ...s, command: workerCommand(options.script, options.args ?? [], s.netns, nodeFlags) };
-  });
-  for (let localRank = 0; localRank < plan.nproc && !failure; localRank++) {
-    const rank = plan.ranks[localRank];
-    const worker = new WorkerProcess(
-      { rank, localRank, command: commands[localRank].command, env: commands[localRank].env, cwd: options.cwd },
-      {
-        onOutput: (stream, line, cut) => emit({ type: 'output', rank, stream, line, cut }),
-        onHeartbeat: (beat) => monitor.beat(rank, beat, performance.now()),
-        onExit: (exit) => {
-          monitor.exited(rank);
-          emit({ type: 'worker-exited', ...exit });
-          if (!exit.stoppedByLauncher && (exit.exitCode !== 0 || exit.signal !== null || exit.spawnError !== undefined)) {
-            stopAll({ kind: 'worker-failed', rank, exitCode: exit.exitCode, signal: exit.signal, spawnError: exit.spawnError });
-          }
-        },
-      },
-    );
-    workers.push(worker);
-    monitor.started(rank, performance.now());
-    emit({ type: 'worker-started', rank, localRank, pid: worker.pid });
-  }
-  // Checked ten times per timeout, so a hang is reported at most a tenth of the timeout late.
-  if (options.heartbeatTimeoutMs > 0 && !failure) {
-    heartbeatTimer = setInterval(() => {
-      const hung = monitor.check(performance.now());
-      if (hung) stopAll({ kind: 'worker-hung', ...hung });
-    }, heartbeatIntervalMs(options.heartbeatTimeoutMs));
-  }
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
-  try {
-    const exits = await Promise.all(workers.map((w) => w.done));
-    return failure ? { ok: false, failure, exits } : { ok: true, exits };
-  } finally {
-    clearTimeout(killTimer);
-    clearInterval(heartbeatTimer);
-    options.signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-function abortReason(signal: AbortSignal): string {
-  const r: unknown = signal.reason;
-  if (typeof r === 'string') return r;
-  if (r instanceof Error) return r.message;
-  return 'aborted';
 }

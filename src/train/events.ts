@@ -84,7 +84,20 @@ export interface DoneEvent {
   skippedSteps: number;
 }
 
-export type TrainEvent = StartEvent | StepEvent | EvalEvent | CheckpointEvent | DoneEvent;
+/** Emitted before `start` by a run the launcher restarted after a failure (generation ≥ 1). */
+export interface RestartEvent {
+  type: 'restart';
+  /** Restart generation: 1 for the first restart. */
+  generation: number;
+  /** The launcher's description of the failure, when it gave one. */
+  cause: string | null;
+  /** The step training continues from (0 when no checkpoint was held by every rank). */
+  step: number;
+  /** The checkpoint file restored, or null. */
+  resumedFrom: string | null;
+}
+
+export type TrainEvent = StartEvent | StepEvent | EvalEvent | CheckpointEvent | DoneEvent | RestartEvent;
 export type TrainEventType = TrainEvent['type'];
 export type TrainEventOf<K extends TrainEventType> = Extract<TrainEvent, { type: K }>;
 

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { initProcessGroup, type InitProcessGroupOptions } from '../comm/init.js';
+import { resolveLaunchEnv } from '../comm/rendezvous/launch-env.js';
 import type { ProcessGroup } from '../comm/process-group.js';
 import { initBackend, type BackendInfo } from '../tfjs/backend.js';
 import type { TrainConfig } from './config.js';
@@ -45,7 +46,12 @@ export interface TrainJobResult {
  * CommError, NonFiniteGradientError, LionCubError `aborted`.
  */
 export async function runTrainingJob(options: TrainJobOptions): Promise<TrainJobResult> {
-  const { config, outDir = null, resume = false } = options;
+  const { config, outDir = null } = options;
+  // A job its launcher restarted (TORCHELASTIC_RESTART_COUNT ≥ 1) continues from the newest checkpoint every
+  // rank holds intact, or from step 0 when the failure came before the first one.
+  const launchEnv = resolveLaunchEnv(options.processGroup, options.processGroup?.env ?? process.env);
+  const restart = launchEnv.generation > 0 ? { generation: launchEnv.generation, cause: launchEnv.restartCause ?? null } : undefined;
+  const resume = restart && outDir !== null ? 'latest-if-any' : options.resume ?? false;
   const backend = await initBackend({ backend: config.backend });
   const group: ProcessGroup = await initProcessGroup({
     onWarning: options.onWarning,
@@ -60,14 +66,14 @@ export async function runTrainingJob(options: TrainJobOptions): Promise<TrainJob
   });
   try {
     options.onJoined?.({ rank: group.rank, worldSize: group.worldSize, backend });
-    const trainer = await Trainer.create({ config, group, outDir, resume, signal: options.signal, onWarning: options.onWarning });
+    const trainer = await Trainer.create({ config, group, outDir, resume, restart, signal: options.signal, onWarning: options.onWarning });
     let metrics: MetricsWriter | undefined;
     try {
       if (options.onEvent) trainer.onAny(options.onEvent);
       if (outDir !== null && group.rank === 0) {
         await makePrivateDir(outDir);
         await writeFileAtomic(join(outDir, 'config.json'), [`${JSON.stringify(runDescription(trainer, backend), null, 2)}\n`]);
-        const writer = new MetricsWriter(join(outDir, 'metrics.jsonl'), { append: resume });
+        const writer = new MetricsWriter(join(outDir, 'metrics.jsonl'), { append: resume !== false });
         metrics = writer;
         trainer.onAny((event) => writer.write(event));
       }

@@ -50,12 +50,32 @@ export async function saveRankCheckpoint(t: CheckpointSubject, dir: string): Pro
  * is none, or when it belongs to another run (naming every differing field).
  */
 export async function restoreLatest(t: CheckpointSubject, dir: string): Promise<string> {
-  const step = await agreeOnResumeStep(t.group, dir, t.onWarning);
+  return restoreStep(t, dir, await agreeOnResumeStep(t.group, dir, t.onWarning));
+}
+
+async function restoreStep(t: CheckpointSubject, dir: string, step: number): Promise<string> {
   const loaded = await loadResumeCheckpoint(dir, step, {
     rank: t.group.rank, worldSize: t.group.worldSize, numParams: t.synced.numParams, trajectory: t.trajectory,
   });
   t.synced.restore({ params: loaded.params, momentum: loaded.momentum, step: loaded.header.step });
   return loaded.path;
+}
+
+/**
+ * After a restart: restores the newest checkpoint every rank holds intact like restoreLatest, or resolves to null
+ * (start from step 0) when the ranks hold no checkpoint step in common (the job failed before its first complete
+ * checkpoint). A damaged or foreign checkpoint still throws. The decision comes from the agreement every rank
+ * shares, so no rank starts afresh while another resumes.
+ */
+export async function restoreLatestIfAny(t: CheckpointSubject, dir: string): Promise<string | null> {
+  let step: number;
+  try {
+    step = await agreeOnResumeStep(t.group, dir, t.onWarning);
+  } catch (error) {
+    if (error instanceof CheckpointError && error.code === 'checkpoint_missing') return null;
+    throw error;
+  }
+  return restoreStep(t, dir, step);
 }
 
 /** Throws CheckpointError checkpoint_exists when `dir` already holds checkpoints (a fresh run would prune them). */

@@ -17,9 +17,9 @@ import { DistributedSampler } from '../workloads/sharding.js';
 import type { Workload, WorkloadData } from '../workloads/workload.js';
 import { totalStepsOf, type TrainConfig } from './config.js';
 import { checkpointDir } from './checkpoint-store.js';
-import { ensureFreshOutput, restoreLatest, saveRankCheckpoint } from './trainer-checkpoints.js';
+import { ensureFreshOutput, restoreLatest, restoreLatestIfAny, saveRankCheckpoint } from './trainer-checkpoints.js';
 import { evaluateSharded } from './evaluate.js';
-import { TrainEvents, type CheckpointEvent, type DoneEvent, type EvalEvent, type StartEvent, type StepEvent, type TrainEvent, type TrainEventOf, type TrainEventType } from './events.js';
+import { TrainEvents, type CheckpointEvent, type DoneEvent, type EvalEvent, type RestartEvent, type StartEvent, type StepEvent, type TrainEvent, type TrainEventOf, type TrainEventType } from './events.js';
 import { trajectoryHash, trajectoryOf, type Trajectory } from './fingerprint.js';
 import { lionOptionsFor } from './lion-setup.js';
 import { median } from '../stats.js';
@@ -33,7 +33,9 @@ export interface TrainerOptions {
   /** Run directory: checkpoints go to <outDir>/checkpoints. Without it no checkpoint is written. */
   outDir?: string | null;
   /** Continue from the newest checkpoint all ranks hold in <outDir>/checkpoints. */
-  resume?: boolean;
+  resume?: boolean | 'latest-if-any';
+  /** Set when the launcher restarted the job after a failure: the run emits a `restart` event before `start`. */
+  restart?: { generation: number; cause: string | null };
   /** Use this workload object instead of loading config.workload (a built-in name or a module path). */
   workload?: Workload<object>;
   /** Stops the run between steps (the promise of run() rejects with code `aborted`). */
@@ -62,6 +64,7 @@ export class Trainer {
   private readonly signal: AbortSignal | undefined;
   readonly onWarning: ((message: string) => void) | undefined;
   private resumedFrom: string | null = null;
+  private readonly restart: TrainerOptions['restart'];
   private lastCheckpointStep = -1;
 
   private constructor(options: TrainerOptions & { workload: Workload<object> }) {
@@ -71,6 +74,7 @@ export class Trainer {
     this.outDir = options.outDir ?? null;
     this.signal = options.signal;
     this.onWarning = options.onWarning;
+    this.restart = options.restart;
     if (config.checkpointEvery > 0 && this.outDir === null) {
       throw new InvalidArgumentError('outDir', null, `an output directory (outDir / --out) to write checkpoints to, because checkpointEvery is ${config.checkpointEvery}`);
     }
@@ -98,7 +102,8 @@ export class Trainer {
 
   /**
    * Loads the workload (importing a workload module), builds model, data, optimizer and strategy; with `resume`,
-   * restores the newest checkpoint all ranks hold. Throws InvalidArgumentError for bad settings (a workload
+   * restores the newest checkpoint all ranks hold ('latest-if-any': or starts from step 0 when they hold none in
+   * common, for a restarted job). Throws InvalidArgumentError for bad settings (a workload
    * module that changed since the configuration was resolved or exports no workload, a batch larger than the
    * data, a weight-decay glob matching nothing, …), CheckpointError when resuming fails or when not resuming into a directory that already
    * holds checkpoints (it would be overwritten), CommError when peers fail during the resume agreement.
@@ -109,7 +114,8 @@ export class Trainer {
     try {
       if (trainer.outDir !== null) {
         const dir = checkpointDir(trainer.outDir);
-        if (options.resume) trainer.resumedFrom = await restoreLatest(trainer, dir);
+        if (options.resume === 'latest-if-any') trainer.resumedFrom = await restoreLatestIfAny(trainer, dir);
+        else if (options.resume) trainer.resumedFrom = await restoreLatest(trainer, dir);
         else await ensureFreshOutput(dir);
         if (trainer.resumedFrom !== null) trainer.lastCheckpointStep = trainer.step;
       } else if (options.resume) {
@@ -148,6 +154,7 @@ export class Trainer {
    */
   async run(): Promise<DoneEvent> {
     const startStep = this.step;
+    if (this.restart) this.emit({ type: 'restart', ...this.restart, step: startStep, resumedFrom: this.resumedFrom } satisfies RestartEvent);
     this.emit({
       type: 'start', rank: this.rank, worldSize: this.worldSize, workload: this.workload.name, strategy: this.synced.strategy.name,
       numParams: this.numParams, totalSteps: this.totalSteps, stepsPerEpoch: this.sampler.stepsPerEpoch,

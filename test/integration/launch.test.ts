@@ -178,3 +178,21 @@ test('an onEvent handler that throws stops the workers and the launch rejects wi
     rmSync(readyDir, { recursive: true, force: true });
   }
 });
+
+test('--max-restarts: after a failure every worker starts again as the next generation, told the count and the cause', async () => {
+  const { result, events, lines } = await run({ nproc: 2, script: worker, args: ['--fail-until', '2'], maxRestarts: 2 });
+  assert.equal(result.ok, true);
+  assert.deepEqual(result.restarts.map((r) => [r.generation, r.failure.kind === 'worker-failed' && r.failure.rank]), [[1, 1], [2, 1]]);
+  assert.deepEqual(events.flatMap((e) => (e.type === 'restarting' ? [[e.generation, e.maxRestarts]] : [])), [[1, 2], [2, 2]]);
+  // Rank 1 printed only in the last generation; rank 0 in that one too (earlier ones may have been stopped before it printed).
+  const last = [0, 1].map((r) => JSON.parse(lines(r).at(-1)!) as Record<string, string>);
+  assert.deepEqual(last.map((e) => [e.TORCHELASTIC_RESTART_COUNT, e.LION_CUB_RESTART_CAUSE]), [['2', 'rank 1 exited with status 3'], ['2', 'rank 1 exited with status 3']]);
+  assert.equal(lines(1).length, 1);
+  assert.ok(lines(0).every((l) => (JSON.parse(l) as Record<string, string>).MASTER_PORT === String(result.masterPort)), 'every generation meets at the same port');
+
+  const exhausted = await run({ nproc: 2, script: worker, args: ['--fail-until', '5'], maxRestarts: 1 });
+  assert.equal(exhausted.result.ok, false);
+  assert.equal(exhausted.result.restarts.length, 1);
+  assert.deepEqual(exhausted.result.failure, { kind: 'worker-failed', rank: 1, exitCode: 3, signal: null, spawnError: undefined });
+  await assert.rejects(launch({ nproc: 1, script: worker, maxRestarts: -1 }), (err: unknown) => err instanceof InvalidArgumentError && err.field === 'maxRestarts');
+});

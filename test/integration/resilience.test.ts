@@ -1,9 +1,14 @@
-// Failures of `lion-cub train` workers: a stopped worker is found by its missing heartbeats, and a stalled collective is reported.
+// Failures of `lion-cub train` workers: a stopped worker is found by its missing heartbeats, a stalled collective is
+// reported, and --max-restarts brings a killed or stopped job back from its last checkpoint, bit for bit.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkpointDir, checkpointFileName, loadCheckpoint } from '../../src/train/checkpoint-store.js';
 import { childRanks, waitForExit } from './process-checks.js';
 
 const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -56,4 +61,62 @@ test('a SIGSTOPped worker: its peer prints a stall warning, then the launcher st
   assert.match(run.stderr, /\[rank 0\] lion-cub: stall: rank 0: \w+ #\d+ has waited 1\.\d s for rank 1 \(it fails at its 120 s time limit\)/);
   assert.match(run.stderr, /lion-cub: training failed: rank 1 sent no heartbeat for [45]\.\d s: stopped, frozen or blocked.*; rank 0 is waiting in \w+ #\d+; the other workers were stopped/);
   assert.equal(run.stderr.match(/stall: rank 0/g)?.length, 1, 'the stall is reported once');
+});
+
+interface Restart { type: 'restart'; generation: number; cause: string; step: number; resumedFrom: string | null }
+
+function restartRecords(stdout: string): Restart[] {
+  return stdout.trim().split('\n').map((l) => JSON.parse(l) as { type?: string }).filter((r): r is Restart => r.type === 'restart');
+}
+
+test('--max-restarts: a worker SIGKILLed mid-run is restarted from the last checkpoint and the run ends bit-identical to an uninterrupted one', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lion-cub-restart-'));
+  try {
+    const run = (out: string, extra: string[], onStep: (step: number, cli: ChildProcess) => void = () => {}) =>
+      trainWatching([...TINY, '--steps', '300', '--checkpoint-every', '50', '--out', out, ...extra], onStep);
+    let killed: number | undefined;
+    const interrupted = await run(join(root, 'killed'), ['--max-restarts', '1'], (step, cli) => {
+      if (killed === undefined && step >= 120) killed = signalRank(cli, 1, 'SIGKILL');
+    });
+    assert.ok(killed !== undefined, 'rank 1 was killed');
+    assert.equal(interrupted.status, 0, interrupted.stderr);
+    assert.match(interrupted.stderr, /lion-cub: rank 1 was killed by SIGKILL; every worker was stopped, restarting the job as generation 1 \(restart 1 of at most 1\)/);
+    const [restart, ...more] = restartRecords(interrupted.stdout);
+    assert.equal(more.length, 0);
+    assert.equal(restart.generation, 1);
+    assert.equal(restart.cause, 'rank 1 was killed by SIGKILL');
+    assert.ok(restart.step >= 100 && restart.step % 50 === 0, `resumed at step ${restart.step}`);
+    assert.match(restart.resumedFrom!, new RegExp(`step-0*${restart.step}\\.rank-0\\.ckpt$`));
+    const metrics = (await readFile(join(root, 'killed', 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; generation?: number });
+    assert.deepEqual(metrics.filter((m) => m.type === 'restart').map((m) => m.generation), [1], 'the restart is in metrics.jsonl');
+
+    const whole = await run(join(root, 'whole'), []);
+    assert.equal(whole.status, 0, whole.stderr);
+    for (const rank of [0, 1]) {
+      const a = await loadCheckpoint(join(checkpointDir(join(root, 'killed')), checkpointFileName(300, rank)));
+      const b = await loadCheckpoint(join(checkpointDir(join(root, 'whole')), checkpointFileName(300, rank)));
+      assert.ok(Buffer.from(a.params.buffer, a.params.byteOffset, a.params.byteLength).equals(Buffer.from(b.params.buffer, b.params.byteOffset, b.params.byteLength)), `rank ${rank} parameters are bit-identical`);
+      assert.ok(Buffer.from(a.momentum.buffer, a.momentum.byteOffset, a.momentum.byteLength).equals(Buffer.from(b.momentum.buffer, b.momentum.byteOffset, b.momentum.byteLength)), `rank ${rank} momentum is bit-identical`);
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('--max-restarts with a SIGSTOPped worker: the hang is reported, the job restarts and completes', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lion-cub-restart-'));
+  try {
+    let stopped: number | undefined;
+    const run = await trainWatching([...TINY, '--steps', '200', '--checkpoint-every', '40', '--out', root, '--max-restarts', '1', '--heartbeat-timeout', '3'], (step, cli) => {
+      if (stopped === undefined && step >= 60) stopped = signalRank(cli, 0, 'SIGSTOP');
+    });
+    assert.ok(stopped !== undefined, 'rank 0 was stopped');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /lion-cub: rank 0 sent no heartbeat for 3\.\d s: stopped, frozen or blocked.*rank 1 is waiting in \w+ #\d+; every worker was stopped, restarting the job as generation 1/);
+    const [restart] = restartRecords(run.stdout);
+    assert.ok(restart.step >= 40 && restart.step % 40 === 0, `resumed at step ${restart.step}`);
+    assert.equal(JSON.parse(run.stdout.trim().split('\n').at(-1)!).steps, 200);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });

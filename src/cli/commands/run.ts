@@ -5,6 +5,7 @@ import { checkTimeoutMs, InvalidArgumentError } from '../../errors.js';
 import { describeFailure, launch } from '../../launch/launch.js';
 import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
 import { transportSecurityEnv, transportSecurityFromFlag, transportSecurityOption } from '../transport-security-flag.js';
+import { RESTART_COUNT_ENV } from '../../comm/rendezvous/launch-env.js';
 import type { LaunchEvent } from '../../launch/events.js';
 import { formatRate, parseRate } from '../../netem/rate.js';
 import { EXIT_FAILURE } from '../run-cli.js';
@@ -67,12 +68,14 @@ async function runCommand(script: string, args: string[], flags: RunFlags): Prom
       netem: flags.netem === undefined ? undefined : { rate: flags.netem, measureLink: flags.measureLink === true },
       stopGraceMs: checkTimeoutMs('--grace-ms', parseInteger('--grace-ms', flags.graceMs), { allowZero: true }),
       heartbeatTimeoutMs: resilience.heartbeatTimeoutMs,
+      maxRestarts: resilience.maxRestarts,
       signal: interrupt.signal,
       onEvent: printEvent,
     });
     if (result.ok) return 0;
     const failure = result.failure!;
-    process.stderr.write(`lion-cub: ${describeFailure(failure)}${failure.kind === 'interrupted' ? '' : '; the other workers were stopped'}\n`);
+    const restarts = result.restarts.length > 0 ? ` (after ${result.restarts.length} restart${result.restarts.length > 1 ? 's' : ''})` : '';
+    process.stderr.write(`lion-cub: ${describeFailure(failure)}${failure.kind === 'interrupted' ? '' : `; the other workers were stopped${restarts}`}\n`);
     return failure.kind === 'interrupted' ? interruptedExitStatus(failure.reason, EXIT_FAILURE) : EXIT_FAILURE;
   } finally {
     interrupt.dispose();
@@ -87,6 +90,9 @@ function printEvent(event: LaunchEvent): void {
     case 'netem-ready':
       process.stderr.write(`lion-cub: emulated network ${event.jobId}: ${event.addresses.length} ranks (${event.addresses[0]}…), every NIC shaped to ${formatRate(event.rateBitsPerSec)}`
         + `${event.linkGbit === undefined ? '' : `, measured single stream ${event.linkGbit.toFixed(3)} Gbit/s`}\n`);
+      break;
+    case 'restarting':
+      process.stderr.write(`lion-cub: ${describeFailure(event.failure)}; every worker was stopped, restarting them as generation ${event.generation} (restart ${event.generation} of at most ${event.maxRestarts}; ${RESTART_COUNT_ENV}=${event.generation})\n`);
       break;
     case 'netem-removed':
       if (event.leftover.length > 0) process.stderr.write(`lion-cub: could not delete namespaces ${event.leftover.join(', ')}; run \`lion-cub netem cleanup\`\n`);

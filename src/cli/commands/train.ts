@@ -18,7 +18,7 @@ import { EXIT_FAILURE, EXIT_USAGE } from '../run-cli.js';
 import { DEFAULT_NPROC, parseTrainInvocation, type TrainFlags, type TrainInvocation } from '../train-flags.js';
 import { preflightCheckpoints } from '../../train/checkpoint-preflight.js';
 import { ProgressRenderer } from '../train-progress.js';
-import { describeTrainFailure } from '../train-failure.js';
+import { describeFailureOrigin, describeTrainFailure } from '../train-failure.js';
 import { describeSummary, trainSummary } from '../train-summary.js';
 import { decodeError, decodeEvent, isUsageErrorCode, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../train/train-wire.js';
 import { interruptedExitStatus, onInterrupt } from '../interrupt.js';
@@ -107,6 +107,7 @@ async function runParent(inv: TrainInvocation, resilience: Resilience): Promise<
       env: transportSecurityEnv(inv.transportSecurity),
       netem: inv.netem === null ? undefined : { rate: inv.netem },
       heartbeatTimeoutMs: resilience.heartbeatTimeoutMs,
+      maxRestarts: resilience.maxRestarts,
       signal: interrupt.signal,
       onEvent: (event) => {
         if (event.type === 'output') {
@@ -115,6 +116,10 @@ async function runParent(inv: TrainInvocation, resilience: Resilience): Promise<
           const report = event.stream === 'stderr' ? decodeError(event) : undefined;
           if (report) return void errors.set(event.rank, report);
           process.stderr.write(`[rank ${event.rank}] ${event.line}\n`);
+        } else if (event.type === 'restarting') {
+          view.finish();
+          process.stderr.write(`lion-cub: ${describeFailureOrigin(event.failure, errors)}; every worker was stopped, restarting the job as generation ${event.generation} (restart ${event.generation} of at most ${event.maxRestarts})\n`);
+          errors.clear();
         } else if (event.type === 'netem-ready') {
           process.stderr.write(`lion-cub: emulated network: ${event.addresses.length} workers, every NIC shaped to ${formatRate(event.rateBitsPerSec)}\n`);
         }
@@ -127,7 +132,7 @@ async function runParent(inv: TrainInvocation, resilience: Resilience): Promise<
         process.stderr.write(`lion-cub: ${describeFailure(failure)}\n`);
         return interruptedExitStatus(failure.reason, EXIT_FAILURE);
       }
-      const { lines, cause } = describeTrainFailure(failure, errors);
+      const { lines, cause } = describeTrainFailure(failure, errors, result.restarts.length);
       for (const line of lines) process.stderr.write(`${line}\n`);
       return cause && isUsageErrorCode(cause.code) ? EXIT_USAGE : EXIT_FAILURE;
     }

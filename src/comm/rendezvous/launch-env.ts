@@ -11,6 +11,8 @@ export interface LaunchOptions {
   masterAddr?: string;
   /** Port of the rendezvous store. */
   masterPort?: number;
+  /** Restart generation of the job (0 for the first start). */
+  generation?: number;
 }
 
 /** Which launcher the values came from. */
@@ -26,7 +28,16 @@ export interface LaunchEnv {
   masterPort: number;
   /** The launcher whose variables supplied rank and world size ('single': none found, one process). */
   source: LaunchSource;
+  /** How many times the job has been restarted (TORCHELASTIC_RESTART_COUNT); ranks of different generations never meet. */
+  generation: number;
+  /** Why the launcher started this generation (LION_CUB_RESTART_CAUSE), when it says. */
+  restartCause: string | undefined;
 }
+
+/** torchrun's name for the restart count; lion-cub's launcher sets it too. */
+export const RESTART_COUNT_ENV = 'TORCHELASTIC_RESTART_COUNT';
+/** The launcher's description of the failure that caused this generation. */
+export const RESTART_CAUSE_ENV = 'LION_CUB_RESTART_CAUSE';
 
 /** torch.distributed's default rendezvous port. */
 export const DEFAULT_MASTER_PORT = 29500;
@@ -54,7 +65,8 @@ const FAMILIES: readonly Family[] = [
  * mixed. With no explicit values and no family, the process runs alone (rank 0 of 1).
  *
  * Master address: explicit > LION_CUB_MASTER_ADDR > MASTER_ADDR; required when worldSize > 1, else
- * 127.0.0.1. Master port: explicit > LION_CUB_MASTER_PORT > MASTER_PORT > 29500.
+ * 127.0.0.1. Master port: explicit > LION_CUB_MASTER_PORT > MASTER_PORT > 29500. Generation: explicit >
+ * TORCHELASTIC_RESTART_COUNT > 0.
  *
  * Throws InvalidArgumentError naming the option or variable that is missing or malformed (not a
  * non-negative integer, rank >= world size, port outside 1..65535).
@@ -92,7 +104,10 @@ export function resolveLaunchEnv(explicit: LaunchOptions = {}, env: NodeJS.Proce
   const masterPort = portValue === undefined ? DEFAULT_MASTER_PORT : typeof portValue === 'number' ? checkCount(portField, portValue) : parseCount(portField, portValue);
   if (masterPort < 1 || masterPort > 65535) throw new InvalidArgumentError(portField, masterPort, 'a TCP port in 1..65535');
 
-  return { rank, worldSize, localRank, masterAddr: addr?.trim() ?? '127.0.0.1', masterPort, source };
+  const generation = explicit.generation !== undefined ? checkCount('generation', explicit.generation)
+    : env[RESTART_COUNT_ENV] !== undefined ? parseCount(RESTART_COUNT_ENV, env[RESTART_COUNT_ENV]!) : 0;
+  const restartCause = env[RESTART_CAUSE_ENV] === undefined || env[RESTART_CAUSE_ENV] === '' ? undefined : env[RESTART_CAUSE_ENV];
+  return { rank, worldSize, localRank, masterAddr: addr?.trim() ?? '127.0.0.1', masterPort, source, generation, restartCause };
 }
 
 function firstSet<T>(...candidates: Array<[string, T | undefined]>): [string, T | undefined] {

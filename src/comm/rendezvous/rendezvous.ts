@@ -1,6 +1,6 @@
 // The rendezvous steps over the store: publish this rank's address and fingerprint, gather everyone's, leave.
 
-import { CommError, ProtocolError } from '../errors.js';
+import { CommError, GenerationMismatchError, ProtocolError } from '../errors.js';
 import type { ConfigFingerprint } from './fingerprint.js';
 import { StoreTimeoutError, type StoreClient } from './store-client.js';
 
@@ -14,6 +14,26 @@ export interface PeerRecord {
 /** Store keys used by the rendezvous (one store per job, so no job prefix is needed). */
 export const peerKey = (rank: number): string => `lion-cub/peer/${rank}`;
 export const leftKey = (rank: number): string => `lion-cub/left/${rank}`;
+/** Set by the host (rank 0) before anyone publishes: the restart generation this store serves. */
+export const GENERATION_KEY = 'lion-cub/generation';
+
+/**
+ * The host records `generation`; every rank (the host included) reads the store's generation before publishing
+ * anything, and a process of another generation is refused with GenerationMismatchError naming both: a worker
+ * left over from before a restart (or started by a launcher that restarted a different number of times) must not
+ * join the new job. It never publishes, so the job it tried to join is not disturbed.
+ */
+export async function checkGeneration(store: StoreClient, rank: number, generation: number, isHost: boolean, timeoutMs: number): Promise<void> {
+  if (isHost) await store.set(GENERATION_KEY, String(generation));
+  const theirs = Number(Buffer.from(await store.get(GENERATION_KEY, timeoutMs)).toString('utf8'));
+  if (theirs !== generation) {
+    throw new GenerationMismatchError(
+      `rank ${rank} belongs to restart generation ${generation}, but the job at the rendezvous is at generation ${theirs}: `
+        + `${generation < theirs ? 'a process left over from before a restart' : 'the rendezvous host is left over from before a restart'} is refused`,
+      { op: 'rendezvous', rank },
+    );
+  }
+}
 
 export interface ExchangeOptions {
   store: StoreClient;
