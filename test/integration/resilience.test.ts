@@ -80,11 +80,11 @@ test('--max-restarts: a worker SIGKILLed mid-run is restarted from the last chec
     });
     assert.ok(killed !== undefined, 'rank 1 was killed');
     assert.equal(interrupted.status, 0, interrupted.stderr);
-    assert.match(interrupted.stderr, /lion-cub: rank 1 was killed by SIGKILL; every worker was stopped, restarting the job as generation 1 \(restart 1 of at most 1\)/);
+    assert.match(interrupted.stderr, /lion-cub: rank 1 was killed by SIGKILL[^;\n]*; every worker was stopped, restarting the job as generation 1 \(restart 1 of at most 1\)/);
     const [restart, ...more] = restartRecords(interrupted.stdout);
     assert.equal(more.length, 0);
     assert.equal(restart.generation, 1);
-    assert.equal(restart.cause, 'rank 1 was killed by SIGKILL');
+    assert.match(restart.cause, /^rank 1 was killed by SIGKILL/);
     assert.ok(restart.step >= 100 && restart.step % 50 === 0, `resumed at step ${restart.step}`);
     assert.match(restart.resumedFrom!, new RegExp(`step-0*${restart.step}\\.rank-0\\.ckpt$`));
     const metrics = (await readFile(join(root, 'killed', 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; generation?: number });
