@@ -49,4 +49,6 @@ test('heartbeat lines round-trip; intervals are a tenth of the timeout within [1
   assert.equal(checkHeartbeatTimeout('t', 1000), 1000);
   assert.throws(() => checkHeartbeatTimeout('t', 999), InvalidArgumentError);
   assert.throws(() => checkHeartbeatTimeout('t', Number.NaN), InvalidArgumentError);
+  assert.equal(checkHeartbeatTimeout('t', 2 ** 31 - 1), 2 ** 31 - 1);
+  assert.throws(() => checkHeartbeatTimeout('t', 2 ** 31), (e: unknown) => e instanceof InvalidArgumentError && e.message.includes(String(2 ** 31 - 1)));
 });

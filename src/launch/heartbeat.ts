@@ -5,7 +5,7 @@
 // worker's main thread, so they stop exactly when the worker stops making progress of any kind.
 
 import { ACTIVITY_REGISTRY_KEY, type CollectiveActivity } from '../comm/activity.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, MAX_TIMER_MS } from '../errors.js';
 import { taggedJsonLine } from './worker-channel.js';
 
 /** The worker's file descriptor heartbeats go to: a pipe of their own, so they never mix with the script's output. */
@@ -33,10 +33,10 @@ export function heartbeatIntervalMs(timeoutMs: number): number {
   return Math.min(1000, Math.max(100, Math.floor(timeoutMs / 10)));
 }
 
-/** Throws InvalidArgumentError unless `timeoutMs` is 0 (off) or at least 1000 ms. */
+/** Throws InvalidArgumentError unless `timeoutMs` is 0 (off) or from 1000 ms to what a Node timer holds. */
 export function checkHeartbeatTimeout(field: string, timeoutMs: number): number {
-  if (!Number.isFinite(timeoutMs) || (timeoutMs !== 0 && timeoutMs < 1000) || timeoutMs > 2 ** 31 - 1) {
-    throw new InvalidArgumentError(field, timeoutMs, '0 (no heartbeat checks) or a number of milliseconds >= 1000');
+  if (!Number.isFinite(timeoutMs) || (timeoutMs !== 0 && timeoutMs < 1000) || timeoutMs > MAX_TIMER_MS) {
+    throw new InvalidArgumentError(field, timeoutMs, `0 (no heartbeat checks) or a number of milliseconds from 1000 to ${MAX_TIMER_MS}`);
   }
   return timeoutMs;
 }
