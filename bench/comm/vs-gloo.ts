@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from '../../src/bench/harness.js';
 import { findFreePort } from '../../src/launch/free-port.js';
+import { median } from '../../src/stats.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
@@ -62,10 +63,7 @@ function runLionCub(mode: string, kernel: string): number {
   return row.busbw;
 }
 
-const stats = (xs: number[]): string => {
-  const s = [...xs].sort((a, b) => a - b);
-  return `min ${s[0].toFixed(2)} median ${s[Math.floor((s.length - 1) / 2)].toFixed(2)} max ${s[s.length - 1].toFixed(2)}`;
-};
+const stats = (xs: number[]): string => `min ${Math.min(...xs).toFixed(2)} median ${median(xs).toFixed(2)} max ${Math.max(...xs).toFixed(2)}`;
 
 const machine = machineInfo();
 process.stdout.write(`machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}; ${nproc} ranks, ${mib} MiB float32, loopback\n`);

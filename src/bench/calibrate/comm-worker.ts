@@ -5,6 +5,7 @@
 import { initProcessGroup } from '../../comm/init.js';
 import type { ProcessGroup } from '../../comm/process-group.js';
 import type { TimedCall } from '../../costmodel/calibration-fit.js';
+import { median } from '../../stats.js';
 import { encodeResult, type CommCalibrationConfig } from './comm-config.js';
 
 const config = JSON.parse(process.argv[2]) as CommCalibrationConfig;
@@ -25,9 +26,7 @@ async function timeCalls(group: ProcessGroup, bytes: number, iters: number, warm
   }
   const blocks = await group.allgatherv(new Uint8Array(mine.buffer), { byteLengths: Array(group.worldSize).fill(mine.byteLength) });
   const slowest = Array.from({ length: iters }, (_, k) => Math.max(...blocks.map((b) => new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))[k])));
-  slowest.sort((a, b) => a - b);
-  const mid = iters >> 1;
-  return { bytes, medianMs: iters % 2 ? slowest[mid] : (slowest[mid - 1] + slowest[mid]) / 2, minMs: slowest[0] };
+  return { bytes, medianMs: median(slowest), minMs: Math.min(...slowest) };
 }
 
 try {
