@@ -57,6 +57,21 @@ test('bad flags name the flag before anything runs', () => {
   for (const [change, field] of cases) assert.throws(() => planBenchTrain({ ...base, ...change }), fieldIs(field), JSON.stringify(change));
 });
 
+test('--transport-security: the flag, else LION_CUB_TRANSPORT_SECURITY, else encrypt; anything else names the flag', () => {
+  const saved = process.env.LION_CUB_TRANSPORT_SECURITY;
+  try {
+    delete process.env.LION_CUB_TRANSPORT_SECURITY;
+    assert.equal(planBenchTrain(base).transportSecurity, 'encrypt');
+    assert.equal(planBenchTrain({ ...base, transportSecurity: 'integrity' }).transportSecurity, 'integrity');
+    process.env.LION_CUB_TRANSPORT_SECURITY = 'none';
+    assert.equal(planBenchTrain(base).transportSecurity, 'none');
+    assert.throws(() => planBenchTrain({ ...base, transportSecurity: 'tls' }), fieldIs('--transport-security'));
+  } finally {
+    if (saved === undefined) delete process.env.LION_CUB_TRANSPORT_SECURITY;
+    else process.env.LION_CUB_TRANSPORT_SECURITY = saved;
+  }
+});
+
 test('the command refuses bad flags with a usage exit before launching anything', async () => {
   const program = new Command().exitOverride();
   registerBenchTrain(program);

@@ -5,6 +5,7 @@ import { parseRate } from '../netem/rate.js';
 import type { TrainConfig } from '../train/config.js';
 import { BASELINES, UNSHAPED, type BenchTrainPlan } from '../bench/train/plan.js';
 import { parseTrainInvocation, type TrainFlags } from './train-flags.js';
+import { transportSecurityFromFlag } from './transport-security-flag.js';
 
 /** Raw commander values of `bench train` (strings as typed). `baselines` is false with --no-baselines. */
 export interface BenchTrainFlags {
@@ -23,6 +24,7 @@ export interface BenchTrainFlags {
   out?: string;
   json?: boolean;
   cpuProf?: string;
+  transportSecurity?: string;
 }
 
 /**
@@ -60,6 +62,7 @@ export function planBenchTrain(flags: BenchTrainFlags): BenchTrainPlan {
   const rates = parseRateList(flags.netem);
   const repeat = positiveInteger('--repeat', flags.repeat);
   positiveInteger('--steps', flags.steps);
+  const transportSecurity = transportSecurityFromFlag(flags.transportSecurity);
   if (flags.out === undefined || flags.out.trim() === '') throw new InvalidArgumentError('--out', flags.out, 'a directory for results.json and the report');
   const configs: TrainConfig[] = [];
   let nproc = 0;
@@ -74,7 +77,7 @@ export function planBenchTrain(flags: BenchTrainFlags): BenchTrainPlan {
   }
   if (rates.some((r) => r !== UNSHAPED) && nproc < 2) throw new InvalidArgumentError('--nproc', flags.nproc, 'at least 2 with a shaped --netem rate (the link is measured between two ranks)');
   const first = configs[0];
-  return { workload: first.workload, nproc, steps: first.steps ?? 0, seed: first.seed, syncs, rates, repeat, configs, outDir: flags.out, json: flags.json === true };
+  return { workload: first.workload, nproc, steps: first.steps ?? 0, seed: first.seed, syncs, rates, repeat, configs, transportSecurity, outDir: flags.out, json: flags.json === true };
 }
 
 function positiveInteger(flag: string, text: string): number {

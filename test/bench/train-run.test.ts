@@ -23,7 +23,7 @@ function events(options: TrainRunOptions, stepMs: number): TrainEvent[] {
   return list;
 }
 
-const plan = planBenchTrain({ nproc: '2', sync: 'cub-1bit', netem: 'none,1gbit', steps: '6', repeat: '3', workload: 'synthetic', out: '/tmp/unused' });
+const plan = planBenchTrain({ nproc: '2', sync: 'cub-1bit', netem: 'none,1gbit', steps: '6', repeat: '3', workload: 'synthetic', out: '/tmp/unused', transportSecurity: 'integrity' });
 
 test('every strategy at every rate, rate by rate, repeats reduced to the median run', async () => {
   const calls: string[] = [];
@@ -32,6 +32,7 @@ test('every strategy at every rate, rate by rate, repeats reduced to the median 
     command: 'lion-cub bench train',
     runJob: async (options): Promise<TrainRunResult> => {
       calls.push(`${options.config.sync}@${options.rate}`);
+      assert.equal(options.transportSecurity, 'integrity', 'every run gets the plan\'s transport security');
       n++;
       // Repetitions of one pair get 30, 10, 20 ms (plus a per-strategy offset): the median is the 20 ms run.
       const stepMs = [30, 10, 20][(n - 1) % 3] + plan.syncs.indexOf(options.config.sync) * 100;
@@ -52,6 +53,7 @@ test('every strategy at every rate, rate by rate, repeats reduced to the median 
   assert.equal(outcome.report.runs.length, outcome.runs.length);
   assert.equal(outcome.report.nproc, 2);
   assert.equal(outcome.report.steps, 6);
+  assert.equal(outcome.report.transportSecurity, 'integrity');
 });
 
 test('a failed run stops the benchmark; the pairs finished before it are kept and the failure is named', async () => {

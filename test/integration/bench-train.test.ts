@@ -15,9 +15,11 @@ test('bench train: two strategies on two real workers over loopback write result
     const r = spawnSync(process.execPath, [
       '--import', 'tsx', cliMain, 'bench', 'train', '--workload', 'synthetic', '--workload-options', '{"numParams":8000,"numExamples":256}',
       '--nproc', '2', '--sync', 'lion,cub-1bit', '--no-baselines', '--netem', 'none', '--steps', '6', '--eval-every', '3', '--batch', '16',
-      '--out', out, '--json',
+      '--out', out, '--json', '--transport-security', 'none',
     ], { encoding: 'utf8', timeout: 240_000 });
     assert.equal(r.status, 0, r.stderr);
+    // The mode reached the workers: with none, rank 0's process group warns that the links are unprotected.
+    assert.match(r.stderr, /\[rank 0\] lion-cub: warning: transport security is off \(none\)/);
     const rows = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(rows.map((row) => row.sync), ['lion', 'cub-1bit']);
     for (const row of rows) {
@@ -26,6 +28,7 @@ test('bench train: two strategies on two real workers over loopback write result
       assert.equal(row.linkGbit, null);
       assert.equal(row.speedupVsBf16, null, 'no lion-bf16 run');
       assert.equal(row.rate, 'none');
+      assert.equal(row.transportSecurity, 'none');
     }
     assert.equal(rows[0].speedupVsLion, 1);
     // One sign bit per value against 32-bit floats: the vote sends far less than the fp32 allreduce.
@@ -35,6 +38,7 @@ test('bench train: two strategies on two real workers over loopback write result
     assert.equal(report.nproc, 2);
     assert.equal(report.steps, 6);
     assert.equal(report.workload, 'synthetic');
+    assert.equal(report.transportSecurity, 'none');
     assert.equal(report.runs.length, 2);
     for (const run of report.runs) {
       assert.equal(run.curve.length, 6);
@@ -42,6 +46,7 @@ test('bench train: two strategies on two real workers over loopback write result
     }
     assert.ok(existsSync(join(out, 'index.html')));
     assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /cub-1bit/);
+    assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /transport security/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

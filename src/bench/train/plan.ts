@@ -1,5 +1,6 @@
 // What `lion-cub bench train` runs: which strategies at which link rates, and each run's training configuration.
 
+import type { TransportSecurity } from '../../comm/transport/security-mode.js';
 import type { TrainConfig } from '../../train/config.js';
 
 /** The strategies every benchmark compares against, in this order, unless --no-baselines is given. */
@@ -20,6 +21,8 @@ export interface BenchTrainPlan {
   repeat: number;
   /** One validated configuration per entry of `syncs`, same index. */
   configs: TrainConfig[];
+  /** What protects the workers' peer links (every run of the benchmark uses the same mode). */
+  transportSecurity: TransportSecurity;
   outDir: string;
   json: boolean;
 }

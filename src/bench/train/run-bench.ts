@@ -63,7 +63,7 @@ export async function runBenchTrain(plan: BenchTrainPlan, options: RunBenchOptio
         const current = { sync: plan.syncs[i], rate, repetition };
         const onEvent = options.onTrainEvent && ((event: TrainEvent) => options.onTrainEvent!(event, current));
         const cpuProfileDir = options.cpuProfileDir === undefined ? undefined : join(options.cpuProfileDir, `${plan.syncs[i].replace(/[^\w.=-]+/g, '_')}-${rate}-${repetition}`);
-        const result = await runJob({ config: plan.configs[i], nproc: plan.nproc, rate, signal: options.signal, onLog: options.onLog, onEvent, cpuProfileDir });
+        const result = await runJob({ config: plan.configs[i], nproc: plan.nproc, rate, transportSecurity: plan.transportSecurity, signal: options.signal, onLog: options.onLog, onEvent, cpuProfileDir });
         if (!result.ok) {
           failure = { sync: plan.syncs[i], rate, interrupted: result.interrupted, message: result.message };
           break outer;
@@ -87,6 +87,7 @@ function buildReport(plan: BenchTrainPlan, runs: StrategyRun[], createdAt: strin
     nproc: plan.nproc,
     steps: plan.steps,
     seed: plan.seed,
+    transportSecurity: plan.transportSecurity,
     // The machine is shared: the load at the start explains slow compute better than the strategy does.
     machine: { ...machineInfo(), loadAverage1m: Math.round(loadavg()[0] * 100) / 100 },
     createdAt,

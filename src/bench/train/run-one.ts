@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeError, decodeEvent, TRAIN_WORKER_EXIT_STATUSES, trainWorkerScriptUrl, type TrainWorkerPayload, type WorkerErrorReport } from '../../train/train-wire.js';
 import { describeFailure, launch } from '../../launch/launch.js';
 import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
+import { TRANSPORT_SECURITY_ENV, type TransportSecurity } from '../../comm/transport/security-mode.js';
 import type { TrainConfig } from '../../train/config.js';
 import type { StepEvent, TrainEvent } from '../../train/events.js';
 import { UNSHAPED } from './plan.js';
@@ -13,6 +14,8 @@ export interface TrainRunOptions {
   nproc: number;
   /** A tc rate (`1gbit`) for an emulated network, or `none` for unshaped loopback. */
   rate: string;
+  /** Handed to every worker in LION_CUB_TRANSPORT_SECURITY; unset: the workers inherit this process's value. */
+  transportSecurity?: TransportSecurity;
   /** Duration of the single-stream link measurement before a shaped run. Default 2000 ms. */
   measureLinkMs?: number;
   signal?: AbortSignal;
@@ -46,6 +49,7 @@ export async function runTrainJob(options: TrainRunOptions): Promise<TrainRunRes
     script: fileURLToPath(trainWorkerScriptUrl()),
     args: [JSON.stringify(payload)],
     jobToken: process.env[JOB_TOKEN_ENV],
+    env: options.transportSecurity === undefined ? undefined : { [TRANSPORT_SECURITY_ENV]: options.transportSecurity },
     netem: options.rate === UNSHAPED ? undefined : { rate: options.rate, measureLink: options.nproc >= 2, measureLinkMs: options.measureLinkMs },
     signal: options.signal,
     cpuProfileDir: options.cpuProfileDir,

@@ -15,6 +15,8 @@ import { workloadNames } from '../../workloads/registry.js';
 import { EXIT_FAILURE, EXIT_USAGE } from '../run-cli.js';
 import { printTable } from '../table.js';
 import { interruptedExitStatus, onInterrupt } from '../interrupt.js';
+import { transportSecurityOption } from '../transport-security-flag.js';
+import type { TransportSecurity } from '../../comm/transport/security-mode.js';
 
 
 const HELP = `
@@ -44,6 +46,7 @@ export function registerBenchTrain(program: Command): void {
     .option('--seed <n>', 'seed of weights, data order and strategy randomness')
     .option('--out <dir>', 'directory for results.json, index.html and the charts (required)')
     .option('--json', 'one JSON object per (strategy, rate) on stdout instead of the table')
+    .addOption(transportSecurityOption())
     .option('--cpu-prof <dir>', 'write a V8 CPU profile of every rank of every run to <dir>/<sync>-<rate>-<run>/rank-<r>.cpuprofile')
     .addHelpText('after', HELP)
     .action(async (flags: BenchTrainFlags) => {
@@ -93,7 +96,7 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
     }
     await saveResults(outcome.report);
     if (outcome.runs.length > 0) await writeReport(outcome.report, outDir);
-    printRuns(outcome.runs, plan.json);
+    printRuns(outcome.runs, plan.json, plan.transportSecurity);
     process.stderr.write(`lion-cub: wrote ${resultsPath}${outcome.runs.length > 0 ? ` and ${join(outDir, 'index.html')}` : ''}\n`);
     if (outcome.failure) {
       const f = outcome.failure;
@@ -108,12 +111,12 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
   }
 }
 
-/** The --json objects (one per row) or the table. */
-export function printRuns(runs: readonly RepeatedRun[], json: boolean, out: NodeJS.WritableStream = process.stdout): void {
+/** The --json objects (one per row, each with the transport security it ran under) or the table. */
+export function printRuns(runs: readonly RepeatedRun[], json: boolean, transportSecurity: TransportSecurity, out: NodeJS.WritableStream = process.stdout): void {
   if (json) {
     for (const r of runs) {
       const { curve: _curve, evals: _evals, stepTimings: _stepTimings, ...row } = r;
-      out.write(`${JSON.stringify(row)}\n`);
+      out.write(`${JSON.stringify({ ...row, transportSecurity })}\n`);
     }
     return;
   }

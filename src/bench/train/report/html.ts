@@ -57,6 +57,7 @@ function metaList(report: BenchTrainReport): string {
     ['ranks (N)', String(report.nproc)],
     ['steps', String(report.steps)],
     ['seed', String(report.seed)],
+    ['transport security', report.transportSecurity ?? '—'],
     ['link rates', measured.join('; ') || '—'],
     ['machine', machine],
     ['created', report.createdAt],

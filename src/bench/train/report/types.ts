@@ -1,5 +1,6 @@
 // The results file of `lion-cub bench train`: what the runner writes and the report renderer reads.
 
+import type { TransportSecurity } from '../../../comm/transport/security-mode.js';
 import type { MachineInfo } from '../../harness.js';
 
 /** One training step as seen by rank 0. */
@@ -83,6 +84,8 @@ export interface BenchTrainReport {
   nproc: number;
   steps: number;
   seed: number;
+  /** What protected the workers' peer links (encrypt, integrity or none); absent in reports made before the flag existed. */
+  transportSecurity?: TransportSecurity;
   /** The machine the runs were measured on (extra keys are shown as they are). */
   machine: MachineInfo & { [key: string]: string | number | boolean | null };
   /** ISO 8601 time the benchmark started. */

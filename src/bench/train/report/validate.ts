@@ -2,6 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../../../errors.js';
+import { TRANSPORT_SECURITY_MODES, type TransportSecurity } from '../../../comm/transport/security-mode.js';
 import type { BenchTrainReport, EvalPoint, StrategyRun, TrainCurvePoint } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -112,6 +113,11 @@ export function parseBenchTrainReport(value: unknown, field = 'report'): BenchTr
     command: str(o, 'command', field),
     runs: array(o.runs, `${field}.runs`).map((r, i) => strategyRun(r, `${field}.runs[${i}]`)),
   };
+  if (o.transportSecurity !== undefined) {
+    const mode = str(o, 'transportSecurity', field);
+    if (!(TRANSPORT_SECURITY_MODES as readonly string[]).includes(mode)) throw new InvalidArgumentError(`${field}.transportSecurity`, mode, `one of ${TRANSPORT_SECURITY_MODES.join(', ')}`);
+    report.transportSecurity = mode as TransportSecurity;
+  }
   if (o.modelError !== undefined) {
     const m = object(o.modelError, `${field}.modelError`);
     report.modelError = { maxAbsRelError: num(m, 'maxAbsRelError', `${field}.modelError`), points: num(m, 'points', `${field}.modelError`) };
