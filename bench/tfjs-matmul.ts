@@ -6,6 +6,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { machineInfo, measureSync, type TimingSummary } from '../src/bench/harness.js';
+import { countFlag, flagValue } from './script-flags.js';
 import { initBackend, type BackendName } from '../src/tfjs/backend.js';
 import { installTransposedMatMulOverride, uninstallTransposedMatMulOverride } from '../src/tfjs/matmul-override.js';
 import { tf } from '../src/tfjs/tf.js';
@@ -62,17 +63,12 @@ export async function* runMatMulBench(options: MatMulBenchOptions): AsyncGenerat
 }
 
 function parseArgs(argv: string[]): MatMulBenchOptions & { json: boolean } {
-  const get = (flag: string, fallback: string): string => {
-    const i = argv.indexOf(flag);
-    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-  };
+  const get = (flag: string, fallback: string): string => flagValue(argv, flag, fallback);
   const sizes = get('--size', '256,1024').split(',').map(Number);
-  const repeats = Number(get('--repeats', '5'));
-  const batch = Number(get('--batch', '1'));
-  if (!Number.isInteger(batch) || batch < 1 || batch > 1024) throw new Error('--batch: an integer in 1..1024');
+  const repeats = countFlag(argv, '--repeats', 5, 100);
+  const batch = countFlag(argv, '--batch', 1, 1024);
   const backend = get('--backend', 'wasm') as BackendName;
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 4096)) throw new Error('--size: comma-separated integers in 1..4096');
-  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 100) throw new Error('--repeats: an integer in 1..100');
   return { sizes, batch, repeats, backend, json: argv.includes('--json') };
 }
 

@@ -6,6 +6,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { machineInfo, measureSync, type TimingSummary } from '../src/bench/harness.js';
+import { countFlag, flagValue } from './script-flags.js';
 import { initBackend, type BackendName } from '../src/tfjs/backend.js';
 import { FlatParams } from '../src/tfjs/flat-params.js';
 import { countParams } from '../src/tfjs/model.js';
@@ -60,14 +61,9 @@ export async function* runStepBench(options: StepBenchOptions): AsyncGenerator<S
 }
 
 function parseArgs(argv: string[]): StepBenchOptions & { json: boolean } {
-  const get = (flag: string, fallback: string): string => {
-    const i = argv.indexOf(flag);
-    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-  };
-  const batchSize = Number(get('--batch', '64'));
-  const repeats = Number(get('--repeats', '5'));
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 4096) throw new Error('--batch: an integer in 1..4096');
-  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 100) throw new Error('--repeats: an integer in 1..100');
+  const get = (flag: string, fallback: string): string => flagValue(argv, flag, fallback);
+  const batchSize = countFlag(argv, '--batch', 64, 4096);
+  const repeats = countFlag(argv, '--repeats', 5, 100);
   return { workload: get('--workload', 'mnist-mlp'), batchSize, repeats, backend: get('--backend', 'wasm') as BackendName, json: argv.includes('--json') };
 }
 

@@ -17,23 +17,17 @@ import { fileURLToPath } from 'node:url';
 import { machineInfo } from '../../src/bench/harness.js';
 import { findFreePort } from '../../src/launch/free-port.js';
 import { median } from '../../src/stats.js';
+import { countFlag, flagValue } from '../script-flags.js';
 
 const argv = process.argv.slice(2);
-const flag = (name: string, fallback: string): string => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-};
-const nproc = Number(flag('--nproc', '4'));
-const mib = Number(flag('--mib', '64'));
-const iters = Number(flag('--iters', '5'));
-const rounds = Number(flag('--rounds', '3'));
-const modes = flag('--security', 'none,encrypt').split(',');
-const kernels = flag('--kernels', 'wasm').split(',');
+const nproc = countFlag(argv, '--nproc', 4, 64);
+const mib = countFlag(argv, '--mib', 64, 1024);
+const iters = countFlag(argv, '--iters', 5, 1000);
+const rounds = countFlag(argv, '--rounds', 3, 100);
+const modes = flagValue(argv, '--security', 'none,encrypt').split(',');
+const kernels = flagValue(argv, '--kernels', 'wasm').split(',');
 if (kernels.some((k) => k !== 'wasm' && k !== 'js')) throw new Error(`--kernels: a comma list of wasm and js, got ${kernels.join(',')}`);
-const python = flag('--python', '/usr/bin/python3');
-for (const [name, v, max] of [['--nproc', nproc, 64], ['--mib', mib, 1024], ['--iters', iters, 1000], ['--rounds', rounds, 100]] as const) {
-  if (!Number.isInteger(v) || v < 1 || v > max) throw new Error(`${name}: an integer in 1..${max}, got ${v}`);
-}
+const python = flagValue(argv, '--python', '/usr/bin/python3');
 const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
 

@@ -12,23 +12,17 @@ import { fileURLToPath } from 'node:url';
 import { machineInfo, summarize } from '../../src/bench/harness.js';
 import { runComputeBench } from '../../src/bench/compute/step.js';
 import { gemmVariantsToBench, runGemmBench, type GemmBenchRow } from '../../src/bench/compute/gemm.js';
+import { countFlag, flagValue } from '../script-flags.js';
 
 interface TorchRow { what: 'blas' | 'step' | 'gemm'; product?: string; layer?: number; msMedian?: number; msMin?: number; cpuMsMedian?: number; gflopsBest?: number; libraries?: string[]; torch?: string }
 
 const argv = process.argv.slice(2);
-const flag = (name: string, fallback: string): string => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-};
-const batch = Number(flag('--batch', '32'));
-const repeats = Number(flag('--repeats', '15'));
-const rounds = Number(flag('--rounds', '3'));
-const python = flag('--python', '/usr/bin/python3');
+const batch = countFlag(argv, '--batch', 32, 4096);
+const repeats = countFlag(argv, '--repeats', 15, 4096);
+const rounds = countFlag(argv, '--rounds', 3, 4096);
+const python = flagValue(argv, '--python', '/usr/bin/python3');
 const json = argv.includes('--json');
 const widths = [784, 2048, 1024, 10];
-for (const [name, v] of [['--batch', batch], ['--repeats', repeats], ['--rounds', rounds]] as const) {
-  if (!Number.isInteger(v) || v < 1 || v > 4096) throw new Error(`${name}: an integer in 1..4096`);
-}
 
 function runTorch(): TorchRow[] | null {
   const script = fileURLToPath(new URL('./torch_compute.py', import.meta.url));
