@@ -14,11 +14,13 @@ test('defaults: 15 s heartbeat timeout, 30 s stall warning, no restarts; values 
 test('bad values name the flag', () => {
   for (const [flags, field] of [
     [{ heartbeatTimeout: '0.5' }, '--heartbeat-timeout'], [{ heartbeatTimeout: 'soon' }, '--heartbeat-timeout'],
+    [{ heartbeatTimeout: String(2 ** 31 / 1000) }, '--heartbeat-timeout'],
     [{ stallWarning: '0' }, '--stall-warning'], [{ stallWarning: '-1' }, '--stall-warning'],
     [{ maxRestarts: '1.5' }, '--max-restarts'], [{ maxRestarts: '-1' }, '--max-restarts'],
   ] as const) {
     assert.throws(() => parseResilienceFlags(flags), (e: unknown) => e instanceof InvalidArgumentError && e.field === field, JSON.stringify(flags));
   }
+  assert.throws(() => parseResilienceFlags({ heartbeatTimeout: '3000000' }), /1 to 2147483 seconds/);
 });
 
 test('a stall line names the call, the wait, the peers and the time limit', () => {

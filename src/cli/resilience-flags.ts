@@ -2,7 +2,7 @@
 
 import { Command } from 'commander';
 import { DEFAULT_STALL_WARNING_MS } from '../comm/process-group.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, MAX_TIMER_MS } from '../errors.js';
 import { checkHeartbeatTimeout, DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../launch/heartbeat.js';
 
 export interface ResilienceFlags {
@@ -43,7 +43,7 @@ export function parseResilienceFlags(flags: ResilienceFlags): Resilience {
   try {
     checkHeartbeatTimeout('--heartbeat-timeout', heartbeat);
   } catch {
-    throw new InvalidArgumentError('--heartbeat-timeout', flags.heartbeatTimeout, '0 (off) or at least 1 second');
+    throw new InvalidArgumentError('--heartbeat-timeout', flags.heartbeatTimeout, `0 (off) or 1 to ${Math.floor(MAX_TIMER_MS / 1000)} seconds`);
   }
   return { heartbeatTimeoutMs: heartbeat, stallWarningMs, maxRestarts };
 }
