@@ -2,7 +2,7 @@
 
 import { Command, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { resolveLaunchEnv, type LaunchEnv } from '../../comm/rendezvous/launch-env.js';
+import { nodeLaunchOf, resolveLaunchEnv, type LaunchEnv, type NodeLaunch } from '../../comm/rendezvous/launch-env.js';
 import { InvalidArgumentError, LionCubError } from '../../errors.js';
 import { describeFailure, launch } from '../../launch/launch.js';
 import { JOB_TOKEN_ENV } from '../../launch/launch-plan.js';
@@ -71,29 +71,33 @@ async function trainCommand(flags: TrainFlags & ResilienceFlags): Promise<number
   let invocation: TrainInvocation;
   let resilience: Resilience;
   let job: LaunchEnv;
+  let node: NodeLaunch | undefined;
   try {
     invocation = parseTrainInvocation(flags);
     resilience = parseResilienceFlags(flags);
-    job = resolveLaunchEnv({}, process.env);
+    // A pod of a Kubeflow PyTorchJob with PET_NPROC_PER_NODE > 1 starts its node's workers like `--nproc` would.
+    node = nodeLaunchOf(process.env);
+    if (node) invocation = { ...invocation, nproc: node.nproc };
+    job = node ? { ...resolveLaunchEnv({}, {}), rank: node.nodeRank } : resolveLaunchEnv({}, process.env);
     if (job.source !== 'single' && invocation.nprocGiven && invocation.nproc !== job.worldSize) {
       throw new InvalidArgumentError('--nproc', invocation.nproc, `nothing, or the size of the job this process runs in (${job.worldSize}, from the ${job.source} variables)`);
     }
     if (job.source !== 'single' && invocation.netem !== null) {
       throw new InvalidArgumentError('--netem', invocation.netem, 'no emulated network inside an existing job (the job\'s launcher placed the processes already)');
     }
-    const worldSize = job.source === 'single' ? invocation.nproc : job.worldSize;
-    if (job.source === 'single' || job.rank === 0) await preflightCheckpoints(invocation.config, invocation.outDir, invocation.resume, worldSize);
+    const worldSize = job.source === 'single' ? invocation.nproc * (node?.nnodes ?? 1) : job.worldSize;
+    if (job.rank === 0) await preflightCheckpoints(invocation.config, invocation.outDir, invocation.resume, worldSize);
   } catch (error) {
     return reportError(error, null);
   }
   if (flags.sync === undefined && flags.config === undefined && invocation.config.sync === 'lion' && !strategyNames().includes('cub-pbit')) {
     process.stderr.write('lion-cub: cub-pbit is not available in this build; training with --sync lion\n');
   }
-  return job.source === 'single' ? runParent(invocation, resilience) : runMember(invocation, resilience);
+  return job.source === 'single' ? runParent(invocation, resilience, node) : runMember(invocation, resilience);
 }
 
 /** Starts the workers through the launcher and renders rank 0's events. */
-async function runParent(inv: TrainInvocation, resilience: Resilience): Promise<number> {
+async function runParent(inv: TrainInvocation, resilience: Resilience, node?: NodeLaunch): Promise<number> {
   const view = new RunView(inv.json);
   const errors = new Map<number, WorkerErrorReport>();
   const payload: TrainWorkerPayload = { config: inv.config, outDir: inv.outDir, resume: inv.resume, stallWarningMs: resilience.stallWarningMs };
@@ -101,6 +105,7 @@ async function runParent(inv: TrainInvocation, resilience: Resilience): Promise<
   try {
     const result = await launch({
       nproc: inv.nproc,
+      ...(node && { nnodes: node.nnodes, nodeRank: node.nodeRank, masterAddr: node.masterAddr, masterPort: node.masterPort }),
       script: fileURLToPath(trainWorkerScriptUrl()),
       args: [JSON.stringify(payload)],
       jobToken: process.env[JOB_TOKEN_ENV],

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveLaunchEnv, type LaunchEnv, type LaunchOptions } from './launch-env.js';
+import { nodeLaunchOf, resolveLaunchEnv, type LaunchEnv, type LaunchOptions } from './launch-env.js';
 
 const M = { MASTER_ADDR: '10.0.0.1' };
 
@@ -56,3 +56,59 @@ describe('resolveLaunchEnv', () => {
     });
   }
 });
+
+// Each system's own variables, as it sets them, fed whole to the resolution.
+describe('launch environments as each system sets them', () => {
+  it('srun -n 4 over node[1-2]: rank, size, local rank from Slurm, MASTER_ADDR defaults to the first host', () => {
+    const env = {
+      SLURM_PROCID: '3', SLURM_NTASKS: '4', SLURM_LOCALID: '1', SLURM_NODEID: '1', SLURM_JOB_NODELIST: 'node[1-2]', SLURM_NODELIST: 'node[1-2]',
+      SLURM_JOB_ID: '42', SLURM_STEP_NUM_TASKS: '4', SLURM_TASKS_PER_NODE: '2(x2)',
+    };
+    assert.deepEqual(pick(resolveLaunchEnv({}, env)), { rank: 3, worldSize: 4, localRank: 1, masterAddr: 'node1', source: 'slurm' });
+    assert.equal(resolveLaunchEnv({}, { ...env, SLURM_JOB_NODELIST: 'a[01-03],b7' }).masterAddr, 'a01');
+    assert.equal(resolveLaunchEnv({}, { ...env, MASTER_ADDR: 'head' }).masterAddr, 'head', 'a given MASTER_ADDR wins');
+    assert.throws(() => resolveLaunchEnv({}, { ...env, SLURM_JOB_NODELIST: 'node[2-1]' }), { field: 'SLURM_JOB_NODELIST' });
+  });
+
+  it('torchrun --nproc-per-node 2 --nnodes 2 (second node, after one restart): the torchrun variables', () => {
+    const env = {
+      RANK: '3', LOCAL_RANK: '1', GROUP_RANK: '1', ROLE_RANK: '3', LOCAL_WORLD_SIZE: '2', WORLD_SIZE: '4', ROLE_WORLD_SIZE: '4', ROLE_NAME: 'default',
+      MASTER_ADDR: 'node0', MASTER_PORT: '29500', TORCHELASTIC_RESTART_COUNT: '1', TORCHELASTIC_MAX_RESTARTS: '3', TORCHELASTIC_RUN_ID: 'none',
+      TORCHELASTIC_USE_AGENT_STORE: 'True', OMP_NUM_THREADS: '1',
+    };
+    const got = resolveLaunchEnv({}, env);
+    assert.deepEqual(pick(got), { rank: 3, worldSize: 4, localRank: 1, masterAddr: 'node0', source: 'torchrun' });
+    assert.equal(got.generation, 1);
+    assert.equal(resolveLaunchEnv({}, { ...env, TORCHELASTIC_RESTART_COUNT: undefined }).generation, 0);
+    assert.throws(() => resolveLaunchEnv({}, { ...env, TORCHELASTIC_RESTART_COUNT: 'x' }), { field: 'TORCHELASTIC_RESTART_COUNT' });
+  });
+
+  it('a Kubernetes Indexed Job: the pod index is the rank, the manifest gives WORLD_SIZE and pod 0\'s name', () => {
+    const env = { JOB_COMPLETION_INDEX: '2', WORLD_SIZE: '4', MASTER_ADDR: 'lion-cub-0.lion-cub', MASTER_PORT: '29500', HOSTNAME: 'lion-cub-2', KUBERNETES_SERVICE_HOST: '10.96.0.1' };
+    assert.deepEqual(pick(resolveLaunchEnv({}, env)), { rank: 2, worldSize: 4, localRank: undefined, masterAddr: 'lion-cub-0.lion-cub', source: 'kubernetes' });
+    assert.throws(() => resolveLaunchEnv({}, { ...env, JOB_COMPLETION_INDEX: '4' }), { field: 'JOB_COMPLETION_INDEX' });
+    assert.equal(resolveLaunchEnv({}, { ...env, RANK: '1' }).source, 'torchrun', 'a launcher inside the pod wins');
+  });
+
+  it('a Kubeflow PyTorchJob with one process per pod: RANK and WORLD_SIZE are process values', () => {
+    const env = { MASTER_ADDR: 'train-master-0', MASTER_PORT: '23456', WORLD_SIZE: '3', RANK: '2', PET_NPROC_PER_NODE: '1', PET_NNODES: '3', PET_NODE_RANK: '2', PET_MASTER_ADDR: 'train-master-0', PET_MASTER_PORT: '23456' };
+    assert.equal(nodeLaunchOf(env), undefined);
+    assert.deepEqual(pick(resolveLaunchEnv({}, env)), { rank: 2, worldSize: 3, localRank: undefined, masterAddr: 'train-master-0', source: 'torchrun' });
+  });
+
+  it('a Kubeflow PyTorchJob with PET_NPROC_PER_NODE = 4: RANK is the pod\'s rank, so the pod starts its 4 workers', () => {
+    const env = { MASTER_ADDR: 'train-master-0', MASTER_PORT: '23456', WORLD_SIZE: '2', RANK: '1', PET_NPROC_PER_NODE: '4', PET_NNODES: '2', PET_NODE_RANK: '1', PET_MASTER_ADDR: 'train-master-0', PET_MASTER_PORT: '23456' };
+    const node = nodeLaunchOf(env)!;
+    assert.deepEqual(node, { nproc: 4, nnodes: 2, nodeRank: 1, masterAddr: 'train-master-0', masterPort: 23456 });
+    // The workers it starts (ranks nodeRank·nproc + LOCAL_RANK = 4..7, launch-plan.ts) carry process ranks and LOCAL_RANK.
+    const worker = { ...env, RANK: '6', WORLD_SIZE: '8', LOCAL_RANK: '2', LOCAL_WORLD_SIZE: '4', GROUP_RANK: '1' };
+    assert.deepEqual(pick(resolveLaunchEnv({}, worker)), { rank: 6, worldSize: 8, localRank: 2, masterAddr: 'train-master-0', source: 'torchrun' });
+    assert.throws(() => resolveLaunchEnv({}, env), { field: 'PET_NPROC_PER_NODE' }, 'the pod process itself is no rank');
+    assert.throws(() => nodeLaunchOf({ ...env, PET_NNODES: '1:3' }), { field: 'PET_NNODES' });
+    assert.throws(() => nodeLaunchOf({ ...env, PET_NODE_RANK: '2' }), { field: 'PET_NODE_RANK' });
+  });
+});
+
+function pick(e: LaunchEnv): Pick<LaunchEnv, 'rank' | 'worldSize' | 'localRank' | 'masterAddr' | 'source'> {
+  return { rank: e.rank, worldSize: e.worldSize, localRank: e.localRank, masterAddr: e.masterAddr, source: e.source };
+}

@@ -1,6 +1,7 @@
 // Where this process sits in the job: rank, world size, local rank and rendezvous address, from options or launcher variables.
 
 import { InvalidArgumentError } from '../../errors.js';
+import { expandNodelist } from './slurm-nodelist.js';
 
 /** Values a caller may give directly; each one overrides the environment. */
 export interface LaunchOptions {
@@ -16,7 +17,7 @@ export interface LaunchOptions {
 }
 
 /** Which launcher the values came from. */
-export type LaunchSource = 'explicit' | 'torchrun' | 'openmpi' | 'pmi' | 'slurm' | 'single';
+export type LaunchSource = 'explicit' | 'kubernetes' | 'torchrun' | 'openmpi' | 'pmi' | 'slurm' | 'single';
 
 /** Rank, world size and rendezvous address read from the environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). */
 export interface LaunchEnv {
@@ -47,10 +48,15 @@ interface Family {
   rank: string;
   size: string;
   localRank?: string;
+  /** When the family is present; default: its rank or size variable is set. */
+  present?: (env: NodeJS.ProcessEnv) => boolean;
 }
 
 /** Launcher conventions in order of precedence. */
 const FAMILIES: readonly Family[] = [
+  // A Kubernetes Indexed Job gives each pod its index; the manifest sets WORLD_SIZE (its completions) and MASTER_ADDR
+  // (pod 0's stable name, <job>-0.<headless service>). A RANK set by a launcher inside the pod wins.
+  { source: 'kubernetes', rank: 'JOB_COMPLETION_INDEX', size: 'WORLD_SIZE', present: (env) => env.JOB_COMPLETION_INDEX !== undefined && env.RANK === undefined },
   { source: 'torchrun', rank: 'RANK', size: 'WORLD_SIZE', localRank: 'LOCAL_RANK' },
   { source: 'openmpi', rank: 'OMPI_COMM_WORLD_RANK', size: 'OMPI_COMM_WORLD_SIZE', localRank: 'OMPI_COMM_WORLD_LOCAL_RANK' },
   { source: 'pmi', rank: 'PMI_RANK', size: 'PMI_SIZE' },
@@ -64,15 +70,18 @@ const FAMILIES: readonly Family[] = [
  * SLURM_PROCID/SLURM_NTASKS/SLURM_LOCALID. Rank, size and local rank always come from ONE family, never
  * mixed. With no explicit values and no family, the process runs alone (rank 0 of 1).
  *
- * Master address: explicit > LION_CUB_MASTER_ADDR > MASTER_ADDR; required when worldSize > 1, else
- * 127.0.0.1. Master port: explicit > LION_CUB_MASTER_PORT > MASTER_PORT > 29500. Generation: explicit >
+ * Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX with WORLD_SIZE, no RANK) come first.
+ *
+ * Master address: explicit > LION_CUB_MASTER_ADDR > MASTER_ADDR > (Slurm) the first host of SLURM_JOB_NODELIST;
+ * required when worldSize > 1, else 127.0.0.1. Master port: explicit > LION_CUB_MASTER_PORT > MASTER_PORT > 29500. Generation: explicit >
  * TORCHELASTIC_RESTART_COUNT > 0.
  *
  * Throws InvalidArgumentError naming the option or variable that is missing or malformed (not a
  * non-negative integer, rank >= world size, port outside 1..65535).
  */
 export function resolveLaunchEnv(explicit: LaunchOptions = {}, env: NodeJS.ProcessEnv = process.env): LaunchEnv {
-  const family = FAMILIES.find((f) => env[f.rank] !== undefined || env[f.size] !== undefined);
+  checkNotNodeLevel(env);
+  const family = FAMILIES.find((f) => (f.present ? f.present(env) : env[f.rank] !== undefined || env[f.size] !== undefined));
   const fromEnv = (name: string | undefined): number | undefined => (name !== undefined && env[name] !== undefined ? parseCount(name, env[name]!) : undefined);
 
   let rank = explicit.rank !== undefined ? checkCount('rank', explicit.rank) : fromEnv(family?.rank);
@@ -95,7 +104,10 @@ export function resolveLaunchEnv(explicit: LaunchOptions = {}, env: NodeJS.Proce
     throw new InvalidArgumentError(family?.localRank !== undefined && explicit.localRank === undefined ? family.localRank : 'localRank', localRank, `a local rank below the world size ${worldSize}`);
   }
 
-  const [addrField, addr] = firstSet(['masterAddr', explicit.masterAddr], ['LION_CUB_MASTER_ADDR', env.LION_CUB_MASTER_ADDR], ['MASTER_ADDR', env.MASTER_ADDR]);
+  // Under srun the first host of the job's node list runs rank 0 (tasks are placed block-wise by default).
+  const nodelist = env.SLURM_JOB_NODELIST ?? env.SLURM_NODELIST;
+  const slurmFirstHost = source === 'slurm' && nodelist ? expandNodelist(nodelist, env.SLURM_JOB_NODELIST ? 'SLURM_JOB_NODELIST' : 'SLURM_NODELIST')[0] : undefined;
+  const [addrField, addr] = firstSet(['masterAddr', explicit.masterAddr], ['LION_CUB_MASTER_ADDR', env.LION_CUB_MASTER_ADDR], ['MASTER_ADDR', env.MASTER_ADDR], ['SLURM_JOB_NODELIST', slurmFirstHost]);
   if (addr !== undefined && addr.trim() === '') throw new InvalidArgumentError(addrField, addr, 'a host name or IP address of the machine running rank 0');
   if (addr === undefined && worldSize > 1) {
     throw missing('MASTER_ADDR', 'the address of the machine running rank 0 (set MASTER_ADDR or LION_CUB_MASTER_ADDR, or pass masterAddr)');
@@ -129,4 +141,49 @@ function checkCount(name: string, value: number): number {
 
 function missing(name: string, what: string): InvalidArgumentError {
   return new InvalidArgumentError(name, undefined, what);
+}
+
+/** One node's share of a job whose launcher starts one process per node (Kubeflow PyTorchJob with PET_NPROC_PER_NODE > 1). */
+export interface NodeLaunch {
+  /** Processes to start on this node. */
+  nproc: number;
+  nnodes: number;
+  nodeRank: number;
+  masterAddr: string;
+  masterPort: number;
+}
+
+/**
+ * A Kubeflow PyTorchJob whose pods should each run PET_NPROC_PER_NODE processes: there RANK is the pod's (node's)
+ * rank, not a process rank, so this process must start the node's workers itself (as torchrun would). Returns the
+ * node's share (nnodes from PET_NNODES, node rank from PET_NODE_RANK, else RANK), or undefined for any other
+ * environment. Throws InvalidArgumentError naming the variable that is malformed or missing.
+ */
+export function nodeLaunchOf(env: NodeJS.ProcessEnv = process.env): NodeLaunch | undefined {
+  if (env.PET_NPROC_PER_NODE === undefined || env.LOCAL_RANK !== undefined) return undefined;
+  const nproc = parseCount('PET_NPROC_PER_NODE', env.PET_NPROC_PER_NODE);
+  if (nproc <= 1) return undefined;
+  const nnodesText = env.PET_NNODES ?? env.WORLD_SIZE;
+  if (nnodesText === undefined) throw missing('PET_NNODES', 'the number of nodes (pods) of the PyTorchJob');
+  // Elastic jobs write "MIN:MAX"; a fixed size is the only one a static job can use.
+  const [min, max = min] = nnodesText.split(':');
+  const nnodes = parseCount('PET_NNODES', min);
+  if (parseCount('PET_NNODES', max) !== nnodes) throw new InvalidArgumentError('PET_NNODES', nnodesText, 'a fixed number of nodes (elastic MIN:MAX ranges are not supported)');
+  const nodeRankName = env.PET_NODE_RANK !== undefined ? 'PET_NODE_RANK' : 'RANK';
+  if (env[nodeRankName] === undefined) throw missing('PET_NODE_RANK', 'the rank of this node (pod) in the PyTorchJob');
+  const nodeRank = parseCount(nodeRankName, env[nodeRankName]!);
+  if (nodeRank >= nnodes) throw new InvalidArgumentError(nodeRankName, nodeRank, `a node rank below the number of nodes ${nnodes}`);
+  const addr = env.PET_MASTER_ADDR ?? env.MASTER_ADDR;
+  if (addr === undefined || addr.trim() === '') throw missing('MASTER_ADDR', 'the address of the PyTorchJob\'s master pod');
+  const portText = env.PET_MASTER_PORT ?? env.MASTER_PORT;
+  const masterPort = portText === undefined ? DEFAULT_MASTER_PORT : parseCount(env.PET_MASTER_PORT !== undefined ? 'PET_MASTER_PORT' : 'MASTER_PORT', portText);
+  return { nproc, nnodes, nodeRank, masterAddr: addr.trim(), masterPort };
+}
+
+/** A process of a node-level launch cannot be one rank: its RANK names the node. */
+function checkNotNodeLevel(env: NodeJS.ProcessEnv): void {
+  if (nodeLaunchOf(env) !== undefined) {
+    throw new InvalidArgumentError('PET_NPROC_PER_NODE', env.PET_NPROC_PER_NODE,
+      '1, or processes started per node: with PET_NPROC_PER_NODE > 1 RANK is the pod\'s rank; run `lion-cub train` (it starts the node\'s workers) or torchrun in the pod');
+  }
 }
