@@ -1,82 +1,45 @@
 // Integer reductions: sums wrap around modulo 2^width (signed and unsigned share them), max by signed or unsigned value.
+//
+// One generic loop per op; T's width and signedness pick the SIMD instruction at compile time.
 
-/** dst[i] += src[i] over n bytes (int8 and uint8). */
-export function sumI8(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 16 <= n; i += 16) v128.store(dst + i, i8x16.add(v128.load(dst + i), v128.load(src + i)));
-  for (; i < n; i++) store<u8>(dst + i, load<u8>(dst + i) + load<u8>(src + i));
-}
+export function sumI8(dst: usize, src: usize, n: i32): void { combine<u8>(dst, src, n, false); }
+export function sumI16(dst: usize, src: usize, n: i32): void { combine<u16>(dst, src, n, false); }
+export function sumI32(dst: usize, src: usize, n: i32): void { combine<u32>(dst, src, n, false); }
+export function maxI8(dst: usize, src: usize, n: i32): void { combine<i8>(dst, src, n, true); }
+export function maxU8(dst: usize, src: usize, n: i32): void { combine<u8>(dst, src, n, true); }
+export function maxI16(dst: usize, src: usize, n: i32): void { combine<i16>(dst, src, n, true); }
+export function maxI32(dst: usize, src: usize, n: i32): void { combine<i32>(dst, src, n, true); }
+export function maxU32(dst: usize, src: usize, n: i32): void { combine<u32>(dst, src, n, true); }
 
-/** dst[i] += src[i] over n 16-bit words (int16). */
-export function sumI16(dst: usize, src: usize, n: i32): void {
+/** dst[i] = dst[i] + src[i] (wrapping) or max(dst[i], src[i]) for i < n elements of T. */
+@inline
+function combine<T>(dst: usize, src: usize, n: i32, isMax: bool): void {
+  const lanes = 16 / <i32>sizeof<T>();
   let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const p = dst + (<usize>i << 1);
-    v128.store(p, i16x8.add(v128.load(p), v128.load(src + (<usize>i << 1))));
+  for (; i + lanes <= n; i += lanes) {
+    const offset = <usize>i * sizeof<T>();
+    const a = v128.load(dst + offset);
+    const b = v128.load(src + offset);
+    v128.store(dst + offset, isMax ? maxLanes<T>(a, b) : sumLanes<T>(a, b));
   }
   for (; i < n; i++) {
-    const p = dst + (<usize>i << 1);
-    store<u16>(p, load<u16>(p) + load<u16>(src + (<usize>i << 1)));
+    const offset = <usize>i * sizeof<T>();
+    const a = load<T>(dst + offset);
+    const b = load<T>(src + offset);
+    store<T>(dst + offset, isMax ? max<T>(a, b) : <T>(a + b));
   }
 }
 
-/** dst[i] += src[i] over n 32-bit words (int32 and uint32). */
-export function sumI32(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const p = dst + (<usize>i << 2);
-    v128.store(p, i32x4.add(v128.load(p), v128.load(src + (<usize>i << 2))));
-  }
-  for (; i < n; i++) {
-    const p = dst + (<usize>i << 2);
-    store<u32>(p, load<u32>(p) + load<u32>(src + (<usize>i << 2)));
-  }
+@inline
+function sumLanes<T>(a: v128, b: v128): v128 {
+  if (sizeof<T>() == 1) return i8x16.add(a, b);
+  if (sizeof<T>() == 2) return i16x8.add(a, b);
+  return i32x4.add(a, b);
 }
 
-export function maxI8(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 16 <= n; i += 16) v128.store(dst + i, i8x16.max_s(v128.load(dst + i), v128.load(src + i)));
-  for (; i < n; i++) store<i8>(dst + i, max<i8>(load<i8>(dst + i), load<i8>(src + i)));
-}
-
-export function maxU8(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 16 <= n; i += 16) v128.store(dst + i, i8x16.max_u(v128.load(dst + i), v128.load(src + i)));
-  for (; i < n; i++) store<u8>(dst + i, max<u8>(load<u8>(dst + i), load<u8>(src + i)));
-}
-
-export function maxI16(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const p = dst + (<usize>i << 1);
-    v128.store(p, i16x8.max_s(v128.load(p), v128.load(src + (<usize>i << 1))));
-  }
-  for (; i < n; i++) {
-    const p = dst + (<usize>i << 1);
-    store<i16>(p, max<i16>(load<i16>(p), load<i16>(src + (<usize>i << 1))));
-  }
-}
-
-export function maxI32(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const p = dst + (<usize>i << 2);
-    v128.store(p, i32x4.max_s(v128.load(p), v128.load(src + (<usize>i << 2))));
-  }
-  for (; i < n; i++) {
-    const p = dst + (<usize>i << 2);
-    store<i32>(p, max<i32>(load<i32>(p), load<i32>(src + (<usize>i << 2))));
-  }
-}
-
-export function maxU32(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const p = dst + (<usize>i << 2);
-    v128.store(p, i32x4.max_u(v128.load(p), v128.load(src + (<usize>i << 2))));
-  }
-  for (; i < n; i++) {
-    const p = dst + (<usize>i << 2);
-    store<u32>(p, max<u32>(load<u32>(p), load<u32>(src + (<usize>i << 2))));
-  }
+@inline
+function maxLanes<T>(a: v128, b: v128): v128 {
+  if (sizeof<T>() == 1) return isSigned<T>() ? i8x16.max_s(a, b) : i8x16.max_u(a, b);
+  if (sizeof<T>() == 2) return isSigned<T>() ? i16x8.max_s(a, b) : i16x8.max_u(a, b);
+  return isSigned<T>() ? i32x4.max_s(a, b) : i32x4.max_u(a, b);
 }
