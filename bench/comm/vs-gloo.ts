@@ -11,7 +11,7 @@
 // Run: npx tsx bench/comm/vs-gloo.ts [--nproc 4] [--mib 64] [--iters 5] [--rounds 3] [--security none,encrypt]
 //      [--kernels wasm] [--python /usr/bin/python3]
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from '../../src/bench/harness.js';
@@ -35,15 +35,21 @@ if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` 
 async function runGloo(): Promise<number> {
   const script = fileURLToPath(new URL('./gloo_allreduce.py', import.meta.url));
   const port = await findFreePort('127.0.0.1');
+  const children: ChildProcess[] = [];
   const ranks = Array.from({ length: nproc }, (_, rank) => new Promise<string>((resolve, reject) => {
     const env = { ...process.env, RANK: String(rank), WORLD_SIZE: String(nproc), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), GLOO_SOCKET_IFNAME: 'lo', OMP_NUM_THREADS: '1' };
     const child = spawn(python, [script, String(mib), String(iters), '2'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`gloo rank ${rank} exited with ${code} (is python3-torch installed?)`))));
   }));
-  const outputs = await Promise.all(ranks);
+  // One failed rank leaves the others blocked in gloo's rendezvous (30 min by default): end them with it.
+  const outputs = await Promise.all(ranks).catch((error: unknown) => {
+    for (const child of children) child.kill('SIGKILL');
+    throw error;
+  });
   return (JSON.parse(outputs[0].trim()) as { busbw: number }).busbw;
 }
 
