@@ -1,9 +1,7 @@
 // bfloat16 reductions: both words widened to float32, combined in float32, rounded once back to bfloat16
 // (round to nearest, ties to even; every NaN becomes 0x7fc0, as assembly/bf16.ts and reduce-ops.ts do).
 
-const OP_SUM: i32 = 0;
-const OP_SUM_DIV: i32 = 1;
-const OP_MAX: i32 = 2;
+import { OP_MAX, OP_SUM, OP_SUM_DIV, applyLanes, applyScalar } from './float-op';
 
 /** dst[i] = bf16(f32(dst[i]) + f32(src[i])) for i < n. */
 export function sumBf16(dst: usize, src: usize, n: i32): void {
@@ -28,25 +26,19 @@ function combine(dst: usize, src: usize, n: i32, op: i32, divisor: f32): void {
     const p = dst + (<usize>i << 1);
     const a = v128.load(p);
     const b = v128.load(src + (<usize>i << 1));
-    const lo = apply(widenLow(a), widenLow(b), op, d);
-    const hi = apply(widenHigh(a), widenHigh(b), op, d);
+    const lo = applyLanes(widenLow(a), widenLow(b), op, d);
+    const hi = applyLanes(widenHigh(a), widenHigh(b), op, d);
     v128.store(p, i16x8.narrow_i32x4_u(roundLanes(lo), roundLanes(hi)));
   }
   for (; i < n; i++) {
     const p = dst + (<usize>i << 1);
     const a = reinterpret<f32>(<u32>load<u16>(p) << 16);
     const b = reinterpret<f32>(<u32>load<u16>(src + (<usize>i << 1)) << 16);
-    const r: f32 = op === OP_MAX ? max<f32>(a, b) : op === OP_SUM_DIV ? (a + b) / divisor : a + b;
+    const r = applyScalar(a, b, op, divisor);
     store<u16>(p, roundScalar(reinterpret<u32>(r)));
   }
 }
 
-@inline
-function apply(a: v128, b: v128, op: i32, d: v128): v128 {
-  if (op === OP_MAX) return f32x4.max(a, b);
-  if (op === OP_SUM_DIV) return f32x4.div(f32x4.add(a, b), d);
-  return f32x4.add(a, b);
-}
 
 @inline
 function widenLow(words: v128): v128 {

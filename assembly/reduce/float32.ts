@@ -1,8 +1,6 @@
 // float32 reductions: IEEE float32 add, add-then-divide (mean) and maximum (NaN propagates, -0 below +0).
 
-const OP_SUM: i32 = 0;
-const OP_SUM_DIV: i32 = 1;
-const OP_MAX: i32 = 2;
+import { OP_MAX, OP_SUM, OP_SUM_DIV, applyLanes, applyScalar } from './float-op';
 
 /** dst[i] += src[i] for i < n. */
 export function sumF32(dst: usize, src: usize, n: i32): void {
@@ -27,20 +25,14 @@ function combine(dst: usize, src: usize, n: i32, op: i32, divisor: f32): void {
   for (; i + 8 <= n; i += 8) {
     const p = dst + (<usize>i << 2);
     const q = src + (<usize>i << 2);
-    v128.store(p, apply(v128.load(p), v128.load(q), op, d));
-    v128.store(p, apply(v128.load(p, 16), v128.load(q, 16), op, d), 16);
+    v128.store(p, applyLanes(v128.load(p), v128.load(q), op, d));
+    v128.store(p, applyLanes(v128.load(p, 16), v128.load(q, 16), op, d), 16);
   }
   for (; i < n; i++) {
     const p = dst + (<usize>i << 2);
     const a = load<f32>(p);
     const b = load<f32>(src + (<usize>i << 2));
-    store<f32>(p, op === OP_MAX ? max<f32>(a, b) : op === OP_SUM_DIV ? (a + b) / divisor : a + b);
+    store<f32>(p, applyScalar(a, b, op, divisor));
   }
 }
 
-@inline
-function apply(a: v128, b: v128, op: i32, d: v128): v128 {
-  if (op === OP_MAX) return f32x4.max(a, b);
-  if (op === OP_SUM_DIV) return f32x4.div(f32x4.add(a, b), d);
-  return f32x4.add(a, b);
-}
