@@ -151,6 +151,8 @@ export class CollectiveRunner {
       body({ link, chunkBytes: this.chunkBytes, scratch: this.scratch }).then((value) => {
         if (settled) return;
         this.record(op, seq, link, before, startMs);
+        // Every frame of this call has arrived: a later frame numbered this or earlier is stale.
+        if (!link.hasRecvsInFlight) this.transport.retireSeqsBefore?.((seq + 1) >>> 0);
         finish(undefined, value);
       }, (cause: unknown) => {
         if (settled) return;

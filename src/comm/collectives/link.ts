@@ -89,6 +89,11 @@ export class CollectiveLink {
     return waiting;
   }
 
+  /** Whether a recv of this call is still waiting for its frame. */
+  get hasRecvsInFlight(): boolean {
+    return this.recvsInFlight.some((n) => n > 0);
+  }
+
   /** Peers this call still waits on: a recv not yet satisfied, or a send not yet completed. */
   waitingFor(): number[] {
     const peers: number[] = [];

@@ -79,6 +79,8 @@ export class FrameReceiver implements FrameSink {
   private held = 0;
   private paused = false;
   private failure: CommError | null = null;
+  /** Oldest collective this rank may still receive frames for (retireSeqsBefore); serial order, uint32. */
+  private oldestLiveSeq = 0;
 
   constructor(private readonly options: FrameReceiverOptions) {
     const { maxFrameBytes, maxControlBytes } = options;
@@ -98,6 +100,17 @@ export class FrameReceiver implements FrameSink {
   /** Whether a complete frame is buffered, ready for the next recv. */
   get hasCompleteFrame(): boolean {
     return this.queue.length > 0 && this.queue[0].complete;
+  }
+
+  /**
+   * Collectives before `seq` are complete on this rank (called by the collective runner through the
+   * transport). A data frame for one of them, arriving now or already queued, fails the link.
+   */
+  retireSeqsBefore(seq: number): void {
+    this.oldestLiveSeq = seq >>> 0;
+    if (this.failure !== null) return;
+    const stale = this.queue.find((frame) => this.isStale(frame.header.seq));
+    if (stale !== undefined) this.fail(this.staleError(stale.header));
   }
 
   /** Feeds bytes read from the socket. Never throws: a failure goes to `onFatal`. */
@@ -170,6 +183,7 @@ export class FrameReceiver implements FrameSink {
     if (header.payloadLength > maxFrameBytes) {
       throw new ProtocolError(`frame declares ${header.payloadLength} payload bytes, over the cap of ${maxFrameBytes} (maxFrameBytes)`, { rank: this.options.rank, peer });
     }
+    if (this.isStale(header.seq)) throw this.staleError(header);
     const posted = this.posted;
     if (posted !== null && this.queue.length === 0) {
       const mismatch = this.check(posted.tag, posted.into, header);
@@ -228,6 +242,25 @@ export class FrameReceiver implements FrameSink {
       this.paused = over;
       this.options.onPressure(over);
     }
+  }
+
+  /**
+   * Serial-number order (RFC 1982) over uint32: seq is stale when it lies in the half of the sequence
+   * space behind oldestLiveSeq. So a frame up to 2^31 − 1 collectives ahead is accepted (a peer may
+   * legitimately run ahead, e.g. the root of a run of broadcasts), one further ahead reads as stale.
+   */
+  private isStale(seq: number): boolean {
+    const behind = (this.oldestLiveSeq - seq) >>> 0;
+    return behind !== 0 && behind <= 0x80000000;
+  }
+
+  private staleError(h: FrameHeader): ProtocolError {
+    const { rank, peer } = this.options;
+    return new ProtocolError(
+      `rank ${peer} sent a frame for collective seq ${h.seq} (op ${h.op}, part ${h.part}), but rank ${rank} has completed every collective ` +
+        `before seq ${this.oldestLiveSeq}: a frame for a finished collective (or more than 2^31 ahead) is not part of any schedule`,
+      { rank, peer, seq: h.seq },
+    );
   }
 
   private check(tag: FrameTag, into: Uint8Array, h: FrameHeader): MismatchError | null {

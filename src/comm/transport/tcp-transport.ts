@@ -159,6 +159,10 @@ export class TcpTransport implements Transport {
     return link.receiver.recv(tag, into);
   }
 
+  retireSeqsBefore(seq: number): void {
+    for (const link of this.liveLinks()) link.receiver.retireSeqsBefore(seq);
+  }
+
   /** Payload bytes held for frames from `peer` that arrived before their recv (diagnostics, tests). */
   bufferedBytes(peer: number): number {
     const link = this.linkTo(peer, 'bufferedBytes');

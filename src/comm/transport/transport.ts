@@ -43,6 +43,12 @@ export interface Transport {
    */
   recv(peer: number, tag: FrameTag, into: Uint8Array): Promise<void>;
   readonly counters: TransportCounters;
+  /**
+   * Optional. Tells the receive side that every collective numbered before `seq` (serial order, uint32)
+   * is complete on this rank, every frame of it received: a data frame for such a collective that
+   * arrives later is a ProtocolError naming the peer and seq (frame-receiver.ts, "Stale frames").
+   */
+  retireSeqsBefore?(seq: number): void;
   /** Fails the transport: every pending and future send/recv rejects with `reason`. Idempotent. */
   abort(reason: CommError): void;
   /** Registers a listener called once, with the first failure (peer lost, protocol error, abort). */
