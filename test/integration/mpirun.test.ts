@@ -2,10 +2,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/comm/test-support/free-port.js';
 import { generateJobToken } from '../../src/comm/transport/handshake.js';
+import { runProcess } from './run-node.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -21,16 +22,7 @@ test('mpirun -np 4 (as root, oversubscribed) trains a tiny run to completion on 
   };
   const args = ['-np', '4', '-x', 'MASTER_ADDR', '-x', 'MASTER_PORT', '-x', 'LION_CUB_JOB_TOKEN', process.execPath, '--import', 'tsx', cliMain, 'train',
     '--workload', 'synthetic', '--workload-options', '{"numParams":2000,"inputSize":12,"numClasses":4,"numExamples":256}', '--batch', '16', '--lr', '0.01', '--steps', '3', '--json'];
-  const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn('mpirun', args, { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('error', reject);
-    child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
-  });
+  const run = await runProcess('mpirun', args, { cwd: repo, env });
   assert.equal(run.status, 0, run.stderr);
   const final = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { final: boolean; steps: number; worldSize: number };
   assert.deepEqual([final.final, final.steps, final.worldSize], [true, 3, 4]);

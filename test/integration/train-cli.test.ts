@@ -2,31 +2,20 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkNetemSupport } from '../../src/netem/commands.js';
 import { checkpointDir, checkpointFileName, loadCheckpoint } from '../../src/train/checkpoint-store.js';
+import { runProcess, type NodeOutcome } from './run-node.js';
 
 const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TINY = ['--workload', 'synthetic', '--workload-options', '{"numParams":2000,"inputSize":12,"numClasses":4,"numExamples":256}', '--batch', '16', '--lr', '0.01', '--nproc', '2'];
 
-interface Outcome { status: number | null; stdout: string; stderr: string }
-
 /** Runs `lion-cub train …` in a child process (asynchronously, so the test runner stays responsive). */
-function train(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cliMain, 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RANK: undefined, WORLD_SIZE: undefined, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('error', reject);
-    child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
-  });
+function train(args: string[], env: NodeJS.ProcessEnv = {}): Promise<NodeOutcome> {
+  return runProcess(process.execPath, ['--import', 'tsx', cliMain, 'train', ...args], { env });
 }
 
 const netemSkip = await checkNetemSupport().then(() => false as const, (err: Error) => `needs root and iproute2 (CI has both): ${err.message}`);
