@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ const skip = ['slurmctld', 'slurmd', 'srun', 'munged', 'runuser'].every(has) && 
 test('srun -n 4 trains a tiny run to completion on a one-node Slurm cluster, MASTER_ADDR from the node list', { skip }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lion-cub-slurm-'));
   const daemons: ChildProcess[] = [];
+  let startedMunged = false;
   try {
     for (const sub of ['state', 'spool']) await mkdir(join(dir, sub));
     const [ctldPort, dPort] = [await freePort(), await freePort()];
@@ -33,10 +35,12 @@ test('srun -n 4 trains a tiny run to completion on a one-node Slurm cluster, MAS
       'PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE', '',
     ].join('\n'));
     const env = { ...process.env, SLURM_CONF: conf, RANK: undefined, WORLD_SIZE: undefined, MASTER_ADDR: undefined };
-    // munged may already run (the package starts it); a second one exits at once, which is fine.
-    await mkdir('/run/munge', { recursive: true });
-    spawnSync('chown', ['munge:munge', '/run/munge']);
-    spawnSync('runuser', ['-u', 'munge', '--', 'munged']);
+    // munged may already run (the package may start it); then it is left alone, else it is stopped at the end.
+    if (spawnSync('pgrep', ['-x', 'munged']).status !== 0) {
+      await mkdir('/run/munge', { recursive: true });
+      spawnSync('chown', ['munge:munge', '/run/munge']);
+      startedMunged = spawnSync('runuser', ['-u', 'munge', '--', 'munged']).status === 0;
+    }
     for (const daemon of ['slurmctld', 'slurmd']) {
       daemons.push(spawn(daemon, ['-D'], { env, stdio: 'ignore' }));
       await new Promise((r) => setTimeout(r, 1500));
@@ -57,6 +61,10 @@ test('srun -n 4 trains a tiny run to completion on a one-node Slurm cluster, MAS
     for (const d of daemons) d.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     for (const d of daemons) if (d.exitCode === null && d.signalCode === null) d.kill('SIGKILL');
+    if (startedMunged) {
+      const pid = Number(readFileSync('/run/munge/munged.pid', 'utf8'));
+      if (pid > 0) process.kill(pid, 'SIGTERM');
+    }
     await rm(dir, { recursive: true, force: true });
   }
 });
