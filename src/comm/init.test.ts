@@ -1,9 +1,10 @@
 // Tests of initProcessGroup with several ranks in one process over loopback: success, mismatch, missing ranks.
 
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import type { CommError } from './errors.js';
-import { initProcessGroup, initTransport, type InitProcessGroupOptions } from './init.js';
+import { initProcessGroup, initTransport, resolveStoreBindAddress, type InitProcessGroupOptions } from './init.js';
 import { ConfigMismatchError } from './rendezvous/fingerprint.js';
 import { freePort } from './test-support/free-port.js';
 import { generateJobToken } from './transport/handshake.js';
@@ -163,5 +164,31 @@ describe('initProcessGroup', () => {
 
   it('requires a job token for more than one rank', async () => {
     await assert.rejects(initTransport({ env: { RANK: '0', WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1' } }), { code: 'invalid_argument', field: 'LION_CUB_JOB_TOKEN' });
+  });
+
+  it('binds the store to LION_CUB_STORE_BIND_ADDRESS instead of MASTER_ADDR when it is set', async () => {
+    const [rank0] = await jobOptions(2, () => ({ rendezvousTimeoutMs: 2_000 }));
+    const port = Number(rank0.env!.MASTER_PORT);
+    // The port is taken on 127.0.0.2 only: binding MASTER_ADDR (127.0.0.1) would succeed, the override cannot.
+    const blocker = createServer();
+    await new Promise<void>((resolve, reject) => blocker.once('error', reject).listen(port, '127.0.0.2', resolve));
+    try {
+      const env = { ...rank0.env, LION_CUB_STORE_BIND_ADDRESS: '127.0.0.2' };
+      await assert.rejects(initTransport({ ...rank0, env }), (e: CommError) => {
+        assert.equal(e.code, 'rendezvous');
+        assert.match(e.message, new RegExp(`cannot host the rendezvous store on 127\\.0\\.0\\.2:${port} \\(EADDRINUSE\\)`));
+        return true;
+      });
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('takes the store address from the option, else the variable, else MASTER_ADDR', () => {
+    const env = { LION_CUB_STORE_BIND_ADDRESS: '0.0.0.0' };
+    assert.equal(resolveStoreBindAddress('10.0.0.1', env, 'node0'), '10.0.0.1');
+    assert.equal(resolveStoreBindAddress(undefined, env, 'node0'), '0.0.0.0');
+    assert.equal(resolveStoreBindAddress(undefined, { LION_CUB_STORE_BIND_ADDRESS: ' ' }, 'node0'), 'node0');
+    assert.equal(resolveStoreBindAddress(undefined, {}, 'node0'), 'node0');
   });
 });

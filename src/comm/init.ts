@@ -25,7 +25,10 @@ export interface InitTransportOptions extends LaunchOptions {
   bindAddress?: string;
   /** Address other ranks dial to reach this one. Default: this host's address on the route to MASTER_ADDR. */
   advertiseAddress?: string;
-  /** Address rank 0 binds the store to. Default: MASTER_ADDR, so the store listens on that interface only. */
+  /**
+   * Address rank 0 binds the store to. Default: the LION_CUB_STORE_BIND_ADDRESS variable, else MASTER_ADDR, so
+   * the store listens on that interface only.
+   */
   storeBindAddress?: string;
   /**
    * What protects peer links after the handshake: `encrypt` (default), `integrity` or `none`
@@ -104,7 +107,7 @@ export async function initTransport(options: InitTransportOptions = {}): Promise
   let store: StoreClient | undefined;
   let listener: PeerListener | undefined;
   try {
-    if (rank === 0) server = await startStore(options.storeBindAddress ?? masterAddr, masterPort, jobToken, onWarning);
+    if (rank === 0) server = await startStore(resolveStoreBindAddress(options.storeBindAddress, env, masterAddr), masterPort, jobToken, onWarning);
     store = await StoreClient.connect({ host: masterAddr, port: masterPort, rank, jobToken, connectTimeoutMs: remaining() });
     await checkGeneration(store, rank, launch.generation, rank === 0, remaining());
     const advertise = options.advertiseAddress ?? store.localAddress;
@@ -130,6 +133,18 @@ export async function initTransport(options: InitTransportOptions = {}): Promise
     await server?.close();
     throw error;
   }
+}
+
+/** The variable naming the address rank 0 binds the rendezvous store to, when MASTER_ADDR is not bindable there. */
+export const STORE_BIND_ADDRESS_ENV = 'LION_CUB_STORE_BIND_ADDRESS';
+
+/**
+ * Where rank 0 binds the store: `explicit`, else LION_CUB_STORE_BIND_ADDRESS of `env` (blank counts as unset),
+ * else MASTER_ADDR. Overriding matters when MASTER_ADDR is a hostname that resolves to a loopback address on
+ * rank 0's machine (an /etc/hosts entry), where binding it would shut out the other machines.
+ */
+export function resolveStoreBindAddress(explicit: string | undefined, env: NodeJS.ProcessEnv, masterAddr: string): string {
+  return explicit ?? (env[STORE_BIND_ADDRESS_ENV]?.trim() || masterAddr);
 }
 
 async function startStore(host: string, port: number, jobToken: Uint8Array, onWarning?: (message: string) => void): Promise<StoreServer> {
