@@ -7,9 +7,9 @@
 // Rank 0 prints a line every 10 steps, the evaluations, and a final JSON object.
 
 import { parseArgs } from 'node:util';
-import { initProcessGroup } from '../src/comm/init.js';
-import { initBackend } from '../src/tfjs/index.js';
-import { resolveTrainConfig, Trainer } from '../src/train/index.js';
+import { initProcessGroup } from 'lion-cub';
+import { initBackend } from 'lion-cub/tfjs';
+import { resolveTrainConfig, Trainer } from 'lion-cub/train';
 
 const { values } = parseArgs({
   options: {

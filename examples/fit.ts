@@ -9,10 +9,10 @@
 // Each worker fits on its own shard of every global batch (DistributedSampler), so `shuffle` must stay off.
 
 import { parseArgs } from 'node:util';
-import { initProcessGroup } from '../src/comm/init.js';
-import { initBackend, oneHotFloat, tf, type Tensor } from '../src/tfjs/index.js';
-import { createFitOptimizer } from '../src/train/index.js';
-import { DistributedSampler, getWorkload } from '../src/workloads/index.js';
+import { initProcessGroup } from 'lion-cub';
+import { initBackend, oneHotFloat, tf, type Tensor } from 'lion-cub/tfjs';
+import { createFitOptimizer } from 'lion-cub/train';
+import { DistributedSampler, getWorkload } from 'lion-cub/workloads';
 
 const { values } = parseArgs({
   options: {
