@@ -74,11 +74,11 @@ export function roundBitsToBf16(bits: number): number {
 }
 
 /**
- * dst[dstStart + i] = op(dst[dstStart + i], src[srcStart + i]) for i < count, in wasm SIMD when both arrays
- * live in kernel memory (reduce-wasm.ts), else by the JS reference combineIntoJs; both follow the rules below
- * and give the same bits (NaN payloads of float32 aside: any NaN stays a NaN). Arguments as combineIntoJs.
+ * The arguments every combine takes (combineInto, its JS reference and its wasm path): element type, `sum`
+ * or `max`, destination and its first index, source and its first index, element count, and the divisor a
+ * float `sum` is divided by (1: none). R is what it returns.
  */
-export function combineInto(
+export type Combine<R = void> = (
   dtype: DType,
   op: 'sum' | 'max',
   dst: ElementArray,
@@ -86,10 +86,17 @@ export function combineInto(
   src: ElementArray,
   srcStart: number,
   count: number,
-  divisor = 1,
-): void {
+  divisor?: number,
+) => R;
+
+/**
+ * dst[dstStart + i] = op(dst[dstStart + i], src[srcStart + i]) for i < count, in wasm SIMD when both arrays
+ * live in kernel memory (reduce-wasm.ts), else by the JS reference combineIntoJs; both follow the rules below
+ * and give the same bits (NaN payloads of float32 aside: any NaN stays a NaN). Arguments as combineIntoJs.
+ */
+export const combineInto: Combine = (dtype, op, dst, dstStart, src, srcStart, count, divisor = 1) => {
   if (!combineWasm(dtype, op, dst, dstStart, src, srcStart, count, divisor)) combineIntoJs(dtype, op, dst, dstStart, src, srcStart, count, divisor);
-}
+};
 
 /**
  * The JS reference of combineInto:
@@ -104,21 +111,12 @@ export function combineInto(
  * - integer types: sum wraps around modulo 2^width (two's complement for signed types), as the hardware does.
  * `op` must be `sum` or `max`; `mean` is `sum` with divisor = world size.
  */
-export function combineIntoJs(
-  dtype: DType,
-  op: 'sum' | 'max',
-  dst: ElementArray,
-  dstStart: number,
-  src: ElementArray,
-  srcStart: number,
-  count: number,
-  divisor = 1,
-): void {
+export const combineIntoJs: Combine = (dtype, op, dst, dstStart, src, srcStart, count, divisor = 1) => {
   if (dtype === 'bfloat16') combineBf16(op, dst as Uint16Array, dstStart, src as Uint16Array, srcStart, count, divisor);
   else if (op === 'max') MAX_KERNELS[dtype](dst as never, dstStart, src as never, srcStart, count);
   else if (divisor !== 1) sumDivideF32(dst as Float32Array, dstStart, src as Float32Array, srcStart, count, divisor);
   else SUM_KERNELS[dtype](dst as never, dstStart, src as never, srcStart, count);
-}
+};
 
 type Kernel<A> = (dst: A, dstStart: number, src: A, srcStart: number, count: number) => void;
 

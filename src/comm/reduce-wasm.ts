@@ -2,7 +2,7 @@
 
 import { canUseWasm, loadKernelModule } from '../kernels/load.js';
 import type { DType } from './codes.js';
-import type { ElementArray } from './reduce-ops.js';
+import type { Combine } from './reduce-ops.js';
 
 type Kernel = (dst: number, src: number, n: number) => void;
 type DivKernel = (dst: number, src: number, n: number, divisor: number) => void;
@@ -39,16 +39,7 @@ function kernelsOf(k: ReduceKernels, dtype: DType): { sum: Kernel; max: Kernel; 
  * returns false (doing nothing) otherwise, so the caller runs the JS reference. Same arguments and rules
  * as combineInto; the divisor applies to float sums only.
  */
-export function combineWasm(
-  dtype: DType,
-  op: 'sum' | 'max',
-  dst: ElementArray,
-  dstStart: number,
-  src: ElementArray,
-  srcStart: number,
-  count: number,
-  divisor: number,
-): boolean {
+export const combineWasm: Combine<boolean> = (dtype, op, dst, dstStart, src, srcStart, count, divisor = 1) => {
   if (!canUseWasm(dst, src)) return false;
   const k = kernelsOf(reduceKernels(), dtype);
   const bytes = dst.BYTES_PER_ELEMENT;
@@ -58,4 +49,4 @@ export function combineWasm(
   else if (divisor !== 1 && k.sumDiv) k.sumDiv(d, s, count, divisor);
   else k.sum(d, s, count);
   return true;
-}
+};
