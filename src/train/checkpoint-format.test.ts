@@ -68,7 +68,22 @@ test('every damaged byte, any truncation and trailing garbage are caught as chec
 test('a newer format version is refused with checkpoint_version', () => {
   const bytes = bytesOf(meta(5, 0, 4), payload(4, 1));
   new DataView(bytes.buffer).setUint32(8, 99, true);
-  assert.throws(() => decodeCheckpoint(bytes, 'f'), { code: 'checkpoint_version', message: /version 99/ });
+  assert.throws(() => decodeCheckpoint(bytes, 'f'), { code: 'checkpoint_version', message: /f: format version 99; this build reads versions 1 and 2/ });
+});
+
+test('version 1 files (no data position) still decode; the data position round-trips; a malformed one is corrupt', () => {
+  // Version 1 wrote this exact layout without `data`; the version word is outside the checksum.
+  const v1 = bytesOf(meta(5, 0, 4), payload(4, 1));
+  new DataView(v1.buffer).setUint32(8, 1, true);
+  const old = decodeCheckpoint(v1, 'old.ckpt');
+  assert.equal(old.header.data, undefined);
+  assert.equal(old.header.step, 5);
+  const data = { epoch: 1, examplesConsumed: 36, globalBatchSize: 12, numExamples: 100, seed: 7, order: 'natural', orderSha256: 'ab'.repeat(8) };
+  const v2 = bytesOf({ ...meta(5, 0, 4), data }, payload(4, 1));
+  assert.equal(new DataView(v2.buffer).getUint32(8, true), 2);
+  assert.deepEqual(decodeCheckpoint(v2, 'new.ckpt').header.data, data);
+  const malformed = bytesOf({ ...meta(5, 0, 4), data: { ...data, examplesConsumed: 'x' as unknown as number } }, payload(4, 1));
+  assert.throws(() => decodeCheckpoint(malformed, 'm.ckpt'), { code: 'checkpoint_corrupt', message: /header field data is missing or malformed/ });
 });
 
 test('the store writes atomically, keeps the newest two per rank, and removes stray temporary files', async () => {

@@ -1,7 +1,7 @@
 // The checkpoint file layout: a fixed prefix with a sha256, a JSON header, then raw float32 sections.
 //
 //   offset 0   8 bytes   magic "LCUBCKPT"
-//          8   uint32 LE format version (1)
+//          8   uint32 LE format version (2; version 1 files, without the data position, are read too)
 //         12   uint32 LE H = byte length of the JSON header
 //         16   32 bytes  sha256 of every byte from offset 48 to the end of the file
 //         48   H bytes   header JSON (UTF-8), see CheckpointHeader
@@ -15,9 +15,13 @@ import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { CheckpointError } from './checkpoint-errors.js';
 import type { Trajectory } from './fingerprint.js';
+import { isDataPosition, type DataPosition } from '../workloads/data-position.js';
 
 export const CHECKPOINT_MAGIC = 'LCUBCKPT';
-export const CHECKPOINT_VERSION = 1;
+/** The version written. 2 added the header's `data` (the job's data position); the layout is unchanged. */
+export const CHECKPOINT_VERSION = 2;
+/** Versions this build reads. */
+export const READABLE_CHECKPOINT_VERSIONS: readonly number[] = [1, 2];
 export const PREFIX_BYTES = 48;
 
 export interface CheckpointSection {
@@ -38,6 +42,11 @@ export interface CheckpointHeader {
   stepInEpoch: number;
   /** The sampler's shuffling seed: with step it fixes every later batch (the loop keeps no other random state). */
   seed: number;
+  /**
+   * The whole job's position in its data (epoch, examples of it consumed, order identity): where a resume on any
+   * number of ranks continues. Absent in version 1 files and for runs whose sampler does not know it (fit state).
+   */
+  data?: DataPosition;
   numParams: number;
   /** The strategy's canonical name. */
   strategy: string;
@@ -106,7 +115,9 @@ export function decodeHeader(bytes: Uint8Array, path: string): { header: Checkpo
   if (magic !== CHECKPOINT_MAGIC) throw new CheckpointError('checkpoint_corrupt', path, `not a lion-cub checkpoint (magic ${JSON.stringify(magic)}, expected ${JSON.stringify(CHECKPOINT_MAGIC)})`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== CHECKPOINT_VERSION) throw new CheckpointError('checkpoint_version', path, `format version ${version}; this build reads version ${CHECKPOINT_VERSION}`);
+  if (!READABLE_CHECKPOINT_VERSIONS.includes(version)) {
+    throw new CheckpointError('checkpoint_version', path, `format version ${version}; this build reads versions ${READABLE_CHECKPOINT_VERSIONS.join(' and ')} (written by a newer lion-cub? resume with that version)`);
+  }
   const headerLength = view.getUint32(12, true);
   const headerEnd = PREFIX_BYTES + headerLength;
   if (bytes.length < headerEnd) throw new CheckpointError('checkpoint_corrupt', path, `truncated inside the header (${bytes.length} bytes, header ends at ${headerEnd})`);
@@ -152,6 +163,7 @@ function checkHeaderShape(h: CheckpointHeader, path: string): void {
     if (!Number.isSafeInteger(h?.[key])) bad(key);
   }
   if (typeof h.strategy !== 'string') bad('strategy');
+  if (h.data !== undefined && !isDataPosition(h.data)) bad('data');
   if (typeof h.trajectoryHash !== 'string') bad('trajectoryHash');
   if (h.trajectory === null || typeof h.trajectory !== 'object') bad('trajectory');
   if (h.byteOrder !== 'LE') bad('byteOrder');

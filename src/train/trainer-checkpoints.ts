@@ -2,9 +2,11 @@
 
 import type { ProcessGroup } from '../comm/process-group.js';
 import type { DistributedSampler } from '../workloads/sharding.js';
+import { diffDataPositions } from '../workloads/data-position.js';
 import { CheckpointError } from './checkpoint-errors.js';
+import type { CheckpointHeader } from './checkpoint-format.js';
 import { ranksWithCheckpoints, saveCheckpoint } from './checkpoint-store.js';
-import type { Trajectory } from './fingerprint.js';
+import { describeDifferences, type Trajectory } from './fingerprint.js';
 import { agreeOnResumeStep, loadResumeCheckpoint } from './resume.js';
 import type { SyncedParams } from './synced-params.js';
 
@@ -12,7 +14,8 @@ import type { SyncedParams } from './synced-params.js';
 export interface CheckpointSubject {
   readonly group: ProcessGroup;
   readonly synced: SyncedParams;
-  readonly sampler: Pick<DistributedSampler, 'position'>;
+  /** dataPosition when the run knows its data (the custom loop): recorded in checkpoints, checked on resume. */
+  readonly sampler: Pick<DistributedSampler, 'position'> & Partial<Pick<DistributedSampler, 'dataPosition'>>;
   readonly trajectory: Trajectory;
   readonly trajectoryHash: string;
   readonly config: { readonly seed: number };
@@ -35,6 +38,7 @@ export async function saveRankCheckpoint(t: CheckpointSubject, dir: string): Pro
     epoch,
     stepInEpoch,
     seed: t.config.seed,
+    ...(t.sampler.dataPosition && { data: t.sampler.dataPosition(snapshot.step) }),
     numParams: t.synced.numParams,
     strategy: t.synced.strategy.name,
     trajectory: t.trajectory,
@@ -57,8 +61,26 @@ async function restoreStep(t: CheckpointSubject, dir: string, step: number): Pro
   const loaded = await loadResumeCheckpoint(dir, step, {
     rank: t.group.rank, worldSize: t.group.worldSize, numParams: t.synced.numParams, trajectory: t.trajectory,
   });
+  checkDataPosition(t, loaded.path, loaded.header);
   t.synced.restore({ params: loaded.params, momentum: loaded.momentum, step: loaded.header.step });
   return loaded.path;
+}
+
+/**
+ * Throws CheckpointError when the data position a file records is not where this run's sampler stands at the
+ * file's step: checkpoint_mismatch naming `data.<field>` (other data, batch, seed or order), checkpoint_corrupt
+ * when position and step disagree. Files without a position (format version 1) are placed by their step alone.
+ */
+export function checkDataPosition(t: Pick<CheckpointSubject, 'sampler'>, path: string, header: CheckpointHeader): void {
+  if (!header.data || !t.sampler.dataPosition) return;
+  const ours = t.sampler.dataPosition(header.step);
+  const differences = diffDataPositions(header.data, ours);
+  if (differences.length > 0) {
+    throw new CheckpointError('checkpoint_mismatch', path, `written by a run that read other data: ${describeDifferences(differences, 'the checkpoint')}`, differences);
+  }
+  if (header.data.epoch !== ours.epoch || header.data.examplesConsumed !== ours.examplesConsumed) {
+    throw new CheckpointError('checkpoint_corrupt', path, `the header says step ${header.step} (epoch ${ours.epoch}, ${ours.examplesConsumed} examples in), its data position says epoch ${header.data.epoch}, ${header.data.examplesConsumed} examples in`);
+  }
 }
 
 /**

@@ -8,9 +8,17 @@
 // The N parts are disjoint and their union is the global batch; sizes differ by at most one
 // when N does not divide B (then a plain mean of per-rank mean gradients weights examples
 // slightly unequally: pick B divisible by N for exact equivalence with single-worker training).
+//
+// Changing the world size (elastic resume): B stays the configured global batch, so only the per-rank part
+// changes (B/N' instead of B/N). The job's data position (epoch, examples consumed = s·B, order identity;
+// data-position.ts) is the same for any N: a job resumed on N' ranks at that position reads global batches
+// s, s+1, … of the same epoch order, each cut into N' parts, so no example of the epoch is skipped or read
+// twice, and later epochs are sharded over N' like any run. The dropped remainder (numExamples mod B, different
+// examples each epoch) is the same as in an uninterrupted run.
 
 import { SeededRandom, permutation } from './random.js';
 import { InvalidArgumentError } from '../errors.js';
+import { NATURAL_ORDER, SEEDED_FISHER_YATES, diffDataPositions, orderDigest, type DataPosition } from './data-position.js';
 
 export interface DistributedSamplerOptions {
   numExamples: number;
@@ -99,6 +107,32 @@ export class DistributedSampler {
   position(globalStep: number): { epoch: number; step: number } {
     requireInt('globalStep', globalStep, 0);
     return { epoch: Math.floor(globalStep / this.stepsPerEpoch), step: globalStep % this.stepsPerEpoch };
+  }
+
+  /** The job's data position before global step `globalStep` (all ranks; examplesConsumed = s·B). */
+  dataPosition(globalStep: number): DataPosition {
+    const { epoch, step } = this.position(globalStep);
+    return {
+      epoch, examplesConsumed: step * this.globalBatchSize, globalBatchSize: this.globalBatchSize, numExamples: this.numExamples,
+      seed: this.seed, order: this.shuffle ? SEEDED_FISHER_YATES : NATURAL_ORDER, orderSha256: orderDigest(this.epochOrder(epoch)),
+    };
+  }
+
+  /**
+   * The global step at which this sampler reads what a job at `recorded` (written by a sampler of any world size)
+   * reads next. Throws InvalidArgumentError naming `data.<field>` when `recorded` comes from other data, batch,
+   * seed or order, or when its examplesConsumed is not at a global-batch boundary of the epoch's kept part.
+   */
+  stepAt(recorded: DataPosition): number {
+    requireInt('data.epoch', recorded.epoch, 0);
+    const ours = this.dataPosition(recorded.epoch * this.stepsPerEpoch);
+    const [difference] = diffDataPositions(recorded, ours);
+    if (difference) throw new InvalidArgumentError(difference.field, difference.theirs, `${JSON.stringify(difference.ours)}, as this run's data and sampler give`);
+    const consumed = recorded.examplesConsumed;
+    if (!Number.isInteger(consumed) || consumed < 0 || consumed % this.globalBatchSize !== 0 || consumed / this.globalBatchSize >= this.stepsPerEpoch) {
+      throw new InvalidArgumentError('data.examplesConsumed', consumed, `a multiple of the global batch ${this.globalBatchSize} below ${this.stepsPerEpoch * this.globalBatchSize} (the epoch's kept examples)`);
+    }
+    return recorded.epoch * this.stepsPerEpoch + consumed / this.globalBatchSize;
   }
 
   private checkStepInEpoch(step: number): void {
