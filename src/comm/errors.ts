@@ -67,6 +67,20 @@ export class IntegrityError extends CommError {
   constructor(message: string, fields: CommErrorFields = {}) { super('integrity', message, fields); }
 }
 
+/**
+ * The store of an elastic rendezvous (etcd, ...) failed or did not answer in time (`rendezvous`).
+ * `backend` names the kind, `endpoints` where it was asked.
+ */
+export class RendezvousBackendError extends CommError {
+  readonly backend: string;
+  readonly endpoints: string;
+  constructor(backend: string, endpoints: string, message: string, options?: { cause?: unknown }) {
+    super('rendezvous', `${backend} at ${endpoints}: ${message}`, { op: 'rendezvous' }, options);
+    this.backend = backend;
+    this.endpoints = endpoints;
+  }
+}
+
 function describeFields(f: CommErrorFields): string {
   const parts: string[] = [];
   if (f.op !== undefined) parts.push(`op=${f.op}`);
