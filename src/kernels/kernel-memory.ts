@@ -8,6 +8,8 @@
 // The rule "take views again after every await" is enforced, not only documented: the memory remembers every
 // buffer a grow retired, kernel wrappers reject views of one (canUseWasm), and code that lets a collective
 // write into kernel views across an await checks them afterwards (checkLive).
+// The memory can move onto another module's heap (hostOn: tfjs-backend-wasm's, so the flat parameters can be
+// the model's variables); regions are then that heap's malloc blocks, and the heap also grows on its own.
 
 import { InvalidArgumentError, LionCubError } from '../errors.js';
 
@@ -33,6 +35,14 @@ const HEAP_START = PAGE_BYTES;
 
 interface FreeBlock { offset: number; byteLength: number }
 
+/** Another module's heap that kernel memory can live on: its memory and its allocator. */
+export interface HostHeap {
+  readonly memory: WebAssembly.Memory;
+  /** Returns a block of at least `bytes` bytes (0 when out of memory). */
+  malloc(bytes: number): number;
+  free(pointer: number): void;
+}
+
 /** A block of kernel memory. Views are valid until the next grow; ask again rather than caching them across allocations. */
 export class KernelRegion {
   private cachedBuffer: ArrayBuffer | null = null;
@@ -44,13 +54,13 @@ export class KernelRegion {
   private cachedI8: Int8Array | null = null;
   freed = false;
 
-  constructor(private readonly owner: KernelMemory, readonly offset: number, readonly byteLength: number) {}
+  /** `hostPointer`: the host heap's block this region lies in (hosted memory only). */
+  constructor(private readonly owner: KernelMemory, readonly offset: number, readonly byteLength: number, readonly hostPointer = 0) {}
 
   private refresh(): ArrayBuffer {
     if (this.freed) throw new Error('KernelRegion used after free');
-    const buffer = this.owner.memory.buffer;
+    const buffer = this.owner.currentBuffer();
     if (buffer !== this.cachedBuffer) {
-      if (this.cachedBuffer) this.owner.retire(this.cachedBuffer);
       this.cachedBuffer = buffer;
       this.cachedF32 = this.cachedU32 = this.cachedI32 = null;
       this.cachedU8 = this.cachedU16 = this.cachedI8 = null;
@@ -87,7 +97,11 @@ export class KernelRegion {
 
 /** First-fit allocator with coalescing over a growable wasm memory. */
 export class KernelMemory {
-  readonly memory: WebAssembly.Memory;
+  private ownMemory: WebAssembly.Memory;
+  private host: HostHeap | null = null;
+  private hostedBytes = 0;
+  /** The buffer views were last taken from; when the memory's buffer differs, this one was detached by a grow. */
+  private seenBuffer: ArrayBuffer;
   private free: FreeBlock[] = [];
   private top = HEAP_START;
   /** Bytes below this were handed out before and may hold old data; above it the memory is as grown (zero). */
@@ -98,7 +112,45 @@ export class KernelMemory {
   generation = 0;
 
   constructor(initialPages = 2) {
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES });
+    this.ownMemory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES });
+    this.seenBuffer = this.ownMemory.buffer;
+  }
+
+  /** The memory kernels are instantiated on: this object's own, or the host heap's after hostOn. */
+  get memory(): WebAssembly.Memory {
+    return this.host?.memory ?? this.ownMemory;
+  }
+
+  /** True when regions live on a host heap (hostOn). */
+  get hosted(): boolean {
+    return this.host !== null;
+  }
+
+  /**
+   * Moves kernel memory onto `host`'s heap: later regions are malloc'd there, and kernel modules instantiated
+   * afterwards run on it. Only possible while no region is in use (returns false otherwise, and when already
+   * hosted); the caller must also make sure no kernel module was instantiated on the old memory.
+   */
+  hostOn(host: HostHeap): boolean {
+    if (this.host !== null || this.bytesInUse !== 0) return false;
+    this.retire(this.ownMemory.buffer);
+    this.generation++;
+    this.host = host;
+    this.free = [];
+    this.top = this.highWater = HEAP_START;
+    this.seenBuffer = host.memory.buffer;
+    return true;
+  }
+
+  /** The memory's buffer now; notices (and retires) a buffer detached by a grow nobody here made. */
+  currentBuffer(): ArrayBuffer {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.seenBuffer) {
+      this.retire(this.seenBuffer);
+      this.generation++;
+      this.seenBuffer = buffer;
+    }
+    return buffer;
   }
 
   /** Allocates `byteLength` zero-filled bytes. Throws InvalidArgumentError beyond the 4 GiB wasm32 limit. */
@@ -107,6 +159,7 @@ export class KernelMemory {
       throw new InvalidArgumentError('byteLength', byteLength, 'a non-negative integer');
     }
     const size = Math.max(ALIGN_BYTES, roundUp(byteLength, ALIGN_BYTES));
+    if (this.host !== null) return this.allocHosted(this.host, byteLength, size);
     for (let i = 0; i < this.free.length; i++) {
       const block = this.free[i];
       if (block.byteLength < size) continue;
@@ -125,9 +178,9 @@ export class KernelMemory {
         throw new InvalidArgumentError('byteLength', byteLength, `at most ${MAX_PAGES * PAGE_BYTES - this.top} more bytes of kernel memory (wasm32 is limited to 4 GiB)`);
       }
       // Grow at least geometrically so that many small allocations do not detach views over and over.
-      this.retire(this.memory.buffer);
-      this.generation++;
-      this.memory.grow(Math.min(MAX_PAGES, Math.max(needPages, havePages * 2)) - havePages);
+      this.currentBuffer();
+      this.ownMemory.grow(Math.min(MAX_PAGES, Math.max(needPages, havePages * 2)) - havePages);
+      this.currentBuffer();
     }
     this.top = end;
     if (offset < this.highWater) new Uint8Array(this.memory.buffer, offset, Math.min(end, this.highWater) - offset).fill(0);
@@ -142,6 +195,11 @@ export class KernelMemory {
   release(region: KernelRegion): void {
     if (region.freed) return;
     region.freed = true;
+    if (region.hostPointer !== 0) {
+      this.host?.free(region.hostPointer);
+      this.hostedBytes -= Math.max(ALIGN_BYTES, roundUp(region.byteLength, ALIGN_BYTES));
+      return;
+    }
     const size = Math.max(ALIGN_BYTES, roundUp(region.byteLength, ALIGN_BYTES));
     const block: FreeBlock = { offset: region.offset, byteLength: size };
     let i = 0;
@@ -171,6 +229,7 @@ export class KernelMemory {
 
   /** True when `view` was taken from this memory before a grow (it is detached: empty, writes dropped). */
   isStale(view: ArrayBufferView): boolean {
+    this.currentBuffer();
     return this.retired.has(view.buffer as ArrayBuffer);
   }
 
@@ -186,9 +245,21 @@ export class KernelMemory {
 
   /** Bytes handed out and not released (for leak tests). */
   get bytesInUse(): number {
+    if (this.host !== null) return this.hostedBytes;
     let freeBytes = 0;
     for (const b of this.free) freeBytes += b.byteLength;
     return this.top - HEAP_START - freeBytes;
+  }
+
+  /** A zero-filled host block with room to start on a 64-byte boundary (malloc aligns to 8 or 16). */
+  private allocHosted(host: HostHeap, byteLength: number, size: number): KernelRegion {
+    const pointer = host.malloc(size + ALIGN_BYTES) >>> 0;
+    if (pointer === 0) throw new InvalidArgumentError('byteLength', byteLength, 'an allocation that fits in the wasm heap (malloc failed)');
+    const buffer = this.currentBuffer();
+    const offset = roundUp(pointer, ALIGN_BYTES);
+    new Uint8Array(buffer, offset, size).fill(0);
+    this.hostedBytes += size;
+    return new KernelRegion(this, offset, byteLength, pointer);
   }
 }
 

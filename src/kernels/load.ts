@@ -5,7 +5,7 @@
 // (LION_CUB_KERNELS=js turns them off, e.g. to compare the two in a benchmark).
 
 import { existsSync, readFileSync } from 'node:fs';
-import { KernelMemory } from './kernel-memory.js';
+import { KernelMemory, type HostHeap } from './kernel-memory.js';
 import { LionCubError } from '../errors.js';
 
 /** The process-wide kernel memory. */
@@ -36,6 +36,16 @@ export function loadKernelModule<T>(name: string): T {
     instances.set(name, exports);
   }
   return exports as T;
+}
+
+/**
+ * Moves the process-wide kernel memory onto `host`'s heap (KernelMemory.hostOn), so kernels and another wasm
+ * module (tfjs's backend) work on the same buffers. Only before the first kernel region and the first kernel
+ * module: returns false (and changes nothing) afterwards or when already hosted.
+ */
+export function hostKernelMemoryOn(host: HostHeap): boolean {
+  if (instances.size > 0) return false;
+  return kernelMemory.hostOn(host);
 }
 
 /**

@@ -29,13 +29,14 @@ test('without wasm binaries it falls back to cpu and says why, or fails with a t
 
 test('wasm starts with SIMD and the matmul override by default; cpu on request; switching works', async () => {
   const wasm = await initBackend();
-  assert.deepEqual(wasm, { name: 'wasm', fastTransposedMatMul: true, simd: true });
+  assert.deepEqual(wasm, { name: 'wasm', fastTransposedMatMul: true, simd: true, sharedHeap: true });
   assert.equal(activeBackend(), 'wasm');
   assert.equal(transposedMatMulOverrideInstalled('wasm'), true);
   assert.deepEqual(tf.tidy(() => Array.from(tf.add(tf.tensor1d([1, 2]), 1).dataSync())), [2, 3]);
 
   const cpu = await initBackend({ backend: 'cpu' });
   assert.equal(cpu.name, 'cpu');
+  assert.equal(cpu.sharedHeap, false);
   assert.equal(activeBackend(), 'cpu');
 
   const plain = await initBackend({ backend: 'wasm', fastTransposedMatMul: false });

@@ -7,6 +7,7 @@ import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf.js';
 import { installTransposedMatMulOverride, uninstallTransposedMatMulOverride } from './matmul-override.js';
 import { installAliasingIdentity, uninstallAliasingIdentity } from './wasm-identity.js';
+import { shareKernelMemoryWithWasmHeap } from './wasm-shared-heap.js';
 import { InvalidArgumentError, LionCubError } from '../errors.js';
 
 export const BACKEND_NAMES = ['wasm', 'cpu'] as const;
@@ -44,6 +45,12 @@ export interface BackendInfo {
   fastTransposedMatMul: boolean;
   /** Whether the wasm binary with SIMD was chosen (false on cpu). */
   simd: boolean;
+  /**
+   * Whether lion-cub's kernel memory lives on the wasm backend's heap, so a model's variables can be views of the
+   * flat parameters (FlatParams.bind). False on cpu, with LION_CUB_SHARED_HEAP=off, or when kernel memory was
+   * already in use before the backend started (then parameters are copied into the variables each step).
+   */
+  sharedHeap: boolean;
 }
 
 let wasmPathsSet = false;
@@ -82,14 +89,14 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
         uninstallAliasingIdentity('wasm');
       }
       const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-      return { name: 'wasm', fastTransposedMatMul, simd };
+      return { name: 'wasm', fastTransposedMatMul, simd, sharedHeap: shareKernelMemoryWithWasmHeap() };
     }
     if (!fallbackToCpu) throw new LionCubError('backend_unavailable', `tfjs wasm backend failed to start: ${failure}`);
     await activate('cpu');
-    return { name: 'cpu', fallbackReason: failure, fastTransposedMatMul: false, simd: false };
+    return { name: 'cpu', fallbackReason: failure, fastTransposedMatMul: false, simd: false, sharedHeap: false };
   }
   await activate('cpu');
-  return { name: 'cpu', fastTransposedMatMul: false, simd: false };
+  return { name: 'cpu', fastTransposedMatMul: false, simd: false, sharedHeap: false };
 }
 
 /** The active backend's name as lion-cub knows it. */

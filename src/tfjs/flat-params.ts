@@ -8,6 +8,7 @@ import { tf, type Scalar } from './tf.js';
 import type { NamedVariable } from './model.js';
 import { InvalidArgumentError, LionCubError } from '../errors.js';
 import { readTensorInto, writeTensorInPlace } from './wasm-tensor-memory.js';
+import { HeapBoundVariables } from './heap-bound-variables.js';
 
 /** Where one parameter tensor lives in the flat vector: elements [offset, offset + length). */
 export interface ParamSegment {
@@ -57,6 +58,7 @@ export class FlatParams {
   readonly numParams: number;
   /** On backends whose tensors alias a JS typed array (cpu), data must be copied in and out. */
   private readonly aliasesInput: () => boolean = () => tf.getBackend() !== 'wasm';
+  private binding: HeapBoundVariables | null = null;
 
   constructor(readonly variables: readonly NamedVariable[]) {
     this.segments = layoutOf(variables);
@@ -64,10 +66,38 @@ export class FlatParams {
     this.numParams = last ? last.offset + last.length : 0;
   }
 
+  /**
+   * Makes the variables views of `params` (wasm backend, `params` on its heap, e.g. kernel memory hosted there):
+   * copies their values in, then points each variable at its segment, so changing `params` in place changes the
+   * model and write(params) only tells the backend the values changed. Returns how many variables are bound (0
+   * when `params` is elsewhere: then nothing changes and write copies as before). The caller keeps `params`
+   * allocated until unbind(). A FlatParams binds to one buffer at a time (unbind first).
+   */
+  bind(params: Float32Array): number {
+    this.checkBuffer('params', params);
+    this.unbind();
+    this.read(params);
+    this.binding = HeapBoundVariables.bind(this.variables, this.segments, params);
+    return this.boundCount;
+  }
+
+  /** How many variables are views of the bound buffer (0 when unbound). */
+  get boundCount(): number {
+    return this.binding?.boundCount ?? 0;
+  }
+
+  /** Gives every bound variable memory of its own again (with its current values); call before freeing the buffer. */
+  unbind(): void {
+    this.binding?.unbind();
+    this.binding = null;
+  }
+
   /** Copies the current variable values into `dest` (length numParams) or a new array, and returns it. */
   read(dest?: Float32Array): Float32Array {
     const out = this.checkBuffer('dest', dest);
+    const covered = this.binding?.covers(out) ?? false;
     for (let i = 0; i < this.segments.length; i++) {
+      if (covered && this.binding!.isBound(i)) continue;
       // dataSync may return the backend's live buffer (cpu): set() copies out of it immediately.
       out.set(this.variables[i].variable.dataSync() as Float32Array, this.segments[i].offset);
     }
@@ -77,12 +107,14 @@ export class FlatParams {
   /**
    * Assigns `src` (length numParams) to the variables. The values are copied, so later changes to `src` do not
    * reach the model: on wasm straight into each variable's own buffer (no new tensors; wasm-tensor-memory.ts),
-   * elsewhere into new tensors whose old data assign() releases.
+   * elsewhere into new tensors whose old data assign() releases. When `src` is the bound buffer (bind), the
+   * variables already hold its values: only variables re-assigned since are bound again.
    */
   write(src: Float32Array): void {
     this.checkBuffer('src', src);
     const copy = this.aliasesInput();
-    for (let i = 0; i < this.segments.length; i++) {
+    const indices = this.binding?.covers(src) ? this.binding.valuesChanged() : this.segments.map((_, i) => i);
+    for (const i of indices) {
       const { offset, length, shape } = this.segments[i];
       if (writeTensorInPlace(this.variables[i].variable, src.subarray(offset, offset + length))) continue;
       const part = copy ? src.slice(offset, offset + length) : src.subarray(offset, offset + length);
@@ -93,14 +125,14 @@ export class FlatParams {
   }
 
   /**
-   * Gradient of `lossFn` with respect to every variable, written into `dest` (or a new array)
+   * Gradient of `lossFn` with respect to every variable, written into `dest` (or what the function `dest`
+   * returns, asked after the forward and backward pass; or a new array)
    * segment by segment: dest[offset + j] = ∂loss/∂(variable i)[j] in row-major order.
    * Variables the loss does not depend on get zeros. `lossFn` must return a scalar; tensors it
    * creates are released. Throws LionCubError `non_scalar_loss` when the loss is not a scalar
    * (tfjs keeps the tensors its tape saved for that aborted pass: a programming error, not a per-step path).
    */
-  gradients(lossFn: () => Scalar, dest?: Float32Array): FlatGradientResult {
-    const out = this.checkBuffer('dest', dest);
+  gradients(lossFn: () => Scalar, dest?: Float32Array | (() => Float32Array)): FlatGradientResult {
     const vars = this.variables.map((v) => v.variable);
     const { value, grads } = tf.variableGrads(() => {
       const loss = lossFn();
@@ -112,6 +144,8 @@ export class FlatParams {
       return loss;
     }, vars);
     try {
+      // Taken after the pass: a view of wasm memory the pass grew would be detached.
+      const out = this.checkBuffer('dest', typeof dest === 'function' ? dest() : dest);
       for (let i = 0; i < this.segments.length; i++) {
         const { offset, length } = this.segments[i];
         const g = grads[vars[i].name];

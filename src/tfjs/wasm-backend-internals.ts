@@ -16,11 +16,16 @@ export interface WasmModule {
   asm?: { memory?: unknown };
 }
 
+export interface TensorRecord { id: number; memoryOffset: number; refCount: number }
+
 export interface WasmBackendInternals {
   wasm: WasmModule;
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+  dataIdMap: { get(dataId: object): TensorRecord | undefined; has(dataId: object): boolean; delete(dataId: object): void };
   dataIdNextNumber: number;
-  makeOutput(shape: number[], dtype: string): TensorInfo;
+  /** A new output; with `memoryOffset`, over memory the backend did not allocate (nothing is copied). */
+  makeOutput(shape: number[], dtype: string, memoryOffset?: number): TensorInfo;
+  /** Drops one reference to `dataId`; at zero, frees its memory and forgets it. */
+  disposeData(dataId: object, force?: boolean): boolean;
   /** How many tensors share `dataId`'s memory (a variable's own buffer has 1). */
   refCount(dataId: object): number;
 }
@@ -34,7 +39,7 @@ export function wasmHeapMemory(be: WasmBackendInternals): WebAssembly.Memory | n
 /** The backend's internals, or null when `backend` is not the expected wasm backend. */
 export function wasmInternals(backend: unknown): WasmBackendInternals | null {
   const b = backend as Partial<WasmBackendInternals> | null;
-  if (!b || typeof b.makeOutput !== 'function' || typeof b.refCount !== 'function' || typeof b.dataIdNextNumber !== 'number' || !b.dataIdMap || !b.wasm) return null;
+  if (!b || typeof b.makeOutput !== 'function' || typeof b.disposeData !== 'function' || typeof b.refCount !== 'function' || typeof b.dataIdNextNumber !== 'number' || !b.dataIdMap || !b.wasm) return null;
   if (typeof b.wasm.cwrap !== 'function' || typeof b.wasm._malloc !== 'function' || typeof b.wasm._free !== 'function' || typeof b.wasm.tfjs?.registerTensor !== 'function' || typeof b.wasm.tfjs?.disposeData !== 'function') return null;
   if (!(b.wasm.HEAPF32 instanceof Float32Array)) return null;
   return b as WasmBackendInternals;

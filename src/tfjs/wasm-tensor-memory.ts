@@ -7,6 +7,7 @@
 
 import { tf, type Tensor } from './tf.js';
 import { wasmInternals } from './wasm-backend-internals.js';
+import { heapValuesChanged } from './wasm-heap-tensors.js';
 
 /**
  * Overwrites the values of `tensor` (float32, the only tensor on its buffer, e.g. a variable) with `values`, in
@@ -20,9 +21,7 @@ export function writeTensorInPlace(tensor: Tensor, values: Float32Array): boolea
   const data = be.dataIdMap.get(tensor.dataId);
   if (!data || data.memoryOffset == null || be.refCount(tensor.dataId) !== 1) return false;
   be.wasm.HEAPF32.set(values, data.memoryOffset >> 2);
-  be.wasm.tfjs.disposeData(data.id);
-  be.wasm.tfjs.registerTensor(data.id, values.length, data.memoryOffset);
-  return true;
+  return heapValuesChanged(tensor);
 }
 
 /** Copies the values of the float32 wasm tensor `tensor` into `dest` at `offset`; false when it cannot. */

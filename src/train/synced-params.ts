@@ -16,6 +16,7 @@ import { SkipGuard } from './skip-guard.js';
 import { FlatParams } from '../tfjs/flat-params.js';
 import type { NamedVariable } from '../tfjs/model.js';
 import type { Scalar, Tensor } from '../tfjs/tf.js';
+import { readTensorInto } from '../tfjs/wasm-tensor-memory.js';
 
 export interface SyncedParamsOptions {
   /** The model's trainable variables in a fixed order (the same on every rank). */
@@ -46,8 +47,10 @@ export interface ParamsSnapshot {
  * in place), the Lion optimizer and the sync strategy for one model on one rank.
  *
  * Buffer ownership: `params`, `grads` and `momentum` return views that stay valid only until the next kernel
- * memory allocation (a grow detaches them): take them again after any await. The model's variables are
- * written from `params` after every step and never read back, so `params` is the truth between steps.
+ * memory allocation (a grow detaches them): take them again after any await. On the wasm backend with kernel
+ * memory on its heap (the default), the model's variables ARE `params` (FlatParams.bind): the update changes the
+ * model in place. Otherwise they are written from `params` after every step and never read back. Either way
+ * `params` is the truth between steps.
  */
 export class SyncedParams {
   readonly flat: FlatParams;
@@ -81,7 +84,7 @@ export class SyncedParams {
     }
     this.paramsRegion = kernelMemory.allocF32(this.flat.numParams);
     this.gradsRegion = kernelMemory.allocF32(this.flat.numParams);
-    this.flat.read(this.paramsRegion.f32());
+    this.flat.bind(this.paramsRegion.f32());
     this.segmentOfVariable = new Map(this.flat.variables.map((v, i) => [v.variable.name, i]));
     this.skips = new SkipGuard(options.maxConsecutiveSkips ?? 10);
   }
@@ -100,7 +103,7 @@ export class SyncedParams {
 
   /** Forward + backward of `lossFn` into `grads`; returns the loss. Leaves no tensors behind. */
   computeGradients(lossFn: () => Scalar): number {
-    return this.flat.gradients(lossFn, this.grads).loss;
+    return this.flat.gradients(lossFn, () => this.grads).loss;
   }
 
   /**
@@ -119,7 +122,7 @@ export class SyncedParams {
       if (!tensor) continue;
       const { offset, length } = this.flat.segments[index];
       if (tensor.size !== length) throw new InvalidArgumentError(`gradient ${name}`, tensor.size, `${length} elements`);
-      grads.set(tensor.dataSync() as Float32Array, offset);
+      if (!readTensorInto(tensor, grads, offset)) grads.set(tensor.dataSync() as Float32Array, offset);
     }
   }
 
@@ -163,6 +166,7 @@ export class SyncedParams {
     this.disposed = true;
     this.strategy.dispose();
     this.lion.dispose();
+    this.flat.unbind();
     kernelMemory.release(this.paramsRegion);
     kernelMemory.release(this.gradsRegion);
   }

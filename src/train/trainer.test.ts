@@ -120,6 +120,21 @@ test('no tensors leak: tf.memory().numTensors is constant across steps and evalu
   });
 });
 
+test('on wasm the model\'s variables are the flat parameters: steps update them in place, no tensor is made', async () => {
+  await withRanks(1, async (group) => {
+    const trainer = await Trainer.create({ config: tinyConfig({ steps: 4 }), group });
+    const variables = trainer.model.variables.map((v) => v.variable);
+    assert.equal(trainer.synced.flat.boundCount, variables.length);
+    const dataIds = variables.map((v) => v.dataId);
+    const before = trainer.params();
+    await trainer.trainStep();
+    assert.deepEqual(variables.map((v) => v.dataId), dataIds, 'the same tensors hold the new values');
+    assert.notDeepEqual(trainer.params(), before);
+    assert.deepEqual(trainer.synced.flat.read(), trainer.params());
+    trainer.dispose();
+  });
+});
+
 test('a diverging loss stops the run with non_finite_gradient after maxConsecutiveSkips skipped steps', async () => {
   await withRanks(1, async (group) => {
     const trainer = await Trainer.create({ config: tinyConfig({ steps: 10, maxConsecutiveSkips: 3 }), group });
