@@ -1,13 +1,15 @@
 // `lion-cub bench compute`: one training step's compute of a workload in this process, timed and split by op type.
 //
 // A step here is what a rank computes between two gradient exchanges: writing the parameters into the model,
-// forward, backward, and the gradient in the flat buffer the codecs read (FlatParams). GFLOP/s counts the
+// forward, backward, and the gradient in the flat buffer the codecs read (FlatParams). As in training, both flat
+// buffers are kernel memory and the variables are bound to the parameter buffer when the backend allows it
+// (FlatParams.bind), so "writing the parameters" only tells the backend they changed; `paramsBound` says so. GFLOP/s counts the
 // multiply-adds of the step's matrix products (2·m·k·n each, read from the profiled kernels' shapes), the work
 // the dense kernels do; the split by op type comes from one extra step under tf.profile (each kernel's time).
 
 import { measureSync, summarize } from '../harness.js';
 import { gemmVariant } from '../../kernels/gemm.js';
-import { wasmKernelsEnabled } from '../../kernels/load.js';
+import { kernelMemory, wasmKernelsEnabled } from '../../kernels/load.js';
 import { initBackend, type BackendName } from '../../tfjs/backend.js';
 import { FlatParams } from '../../tfjs/flat-params.js';
 import { countParams } from '../../tfjs/model.js';
@@ -31,6 +33,8 @@ export interface ComputeBenchRow {
   /** Which dense kernels ran: relaxed or plain SIMD, xnnpack (LION_CUB_KERNELS=js), or none (cpu backend). */
   kernels: string;
   numParams: number;
+  /** Variables that are views of the flat parameter buffer (no copy per step); the rest are copied in. */
+  paramsBound: number;
   msMedian: number;
   msMin: number;
   msMax: number;
@@ -62,11 +66,12 @@ export async function runComputeBench(options: ComputeBenchOptions): Promise<Com
   const data = workload.loadData(options.workloadOptions);
   const batch = data.train.batch(Array.from({ length: options.batch }, (_, i) => i % data.train.numExamples));
   const flat = new FlatParams(model.variables);
-  const params = flat.read();
-  const grads = new Float32Array(flat.numParams);
+  const paramsRegion = kernelMemory.allocF32(flat.numParams);
+  const gradsRegion = kernelMemory.allocF32(flat.numParams);
+  const paramsBound = flat.bind(paramsRegion.f32());
   const step = () => {
-    flat.write(params);
-    flat.gradients(() => workload.loss(model, batch), grads);
+    flat.write(paramsRegion.f32());
+    flat.gradients(() => workload.loss(model, batch), () => gradsRegion.f32());
   };
   try {
     const timing = measureSync(step, { warmup: 2, repeats: options.repeats });
@@ -94,11 +99,14 @@ export async function runComputeBench(options: ComputeBenchOptions): Promise<Com
     return {
       what: 'step', workload: workload.name, batch: options.batch, backend: info.name,
       kernels: info.name !== 'wasm' ? 'none' : wasmKernelsEnabled() ? gemmVariant() : 'xnnpack', numParams: countParams(model),
-      msMedian: timing.medianMs, msMin: timing.minMs, msMax: timing.maxMs, cpuMsMedian: summarize(cpuMs).medianMs,
+      paramsBound, msMedian: timing.medianMs, msMin: timing.minMs, msMax: timing.maxMs, cpuMsMedian: summarize(cpuMs).medianMs,
       matmulGflop: flops / 1e9, gflops: flops / timing.medianMs / 1e6, split,
     };
   } finally {
     tf.dispose([batch.x, batch.y]);
+    flat.unbind();
+    kernelMemory.release(paramsRegion);
+    kernelMemory.release(gradsRegion);
     model.dispose();
   }
 }
