@@ -1,5 +1,5 @@
 // EtcdRendezvousBackend against a real etcd started by the test: compare-and-set semantics, the job lease that
-// outlives no participant, and typed errors (never a hang) when etcd is gone.
+// outlives no participant, typed errors (never a hang) when etcd is gone, and TLS with client certificates.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,9 @@ import { InvalidArgumentError } from '../../../errors.js';
 import { RendezvousBackendError } from '../../errors.js';
 import { freePort } from '../../test-support/free-port.js';
 import { EtcdRendezvousBackend, type EtcdBackendOptions } from './etcd-backend.js';
+import { applyEtcdProtocol, etcdOptionsFromConf } from './etcd-conf.js';
 import { skipWithoutEtcd, startEtcd, type EtcdServer } from './test-support/etcd-server.js';
+import { hasOpenssl } from './test-support/test-certificates.js';
 
 const skip = skipWithoutEtcd;
 let etcd: EtcdServer | undefined;
@@ -157,5 +159,22 @@ test('nothing listening, or a server that never answers: a typed error naming th
   } finally {
     for (const socket of accepted) socket.destroy();
     silent.close();
+  }
+});
+
+test('TLS with a client certificate (--rdzv-conf ca_cert, ssl_cert, ssl_cert_key); without them etcd is not reached', { skip: skip || (hasOpenssl ? false : 'openssl is not installed') }, async () => {
+  const secure = await startEtcd({ tls: true });
+  const { ca, cert, key } = secure.certificates!;
+  const conf = etcdOptionsFromConf({ ca_cert: ca, ssl_cert: cert, ssl_cert_key: key }, {});
+  const withCerts = new EtcdRendezvousBackend({ ...conf, endpoints: applyEtcdProtocol(secure.endpoint, conf.https), runId: newRunId(), timeoutMs: 5000 });
+  const plain = new EtcdRendezvousBackend({ endpoints: secure.endpoint, runId: newRunId(), timeoutMs: 2000 });
+  try {
+    assert.equal((await withCerts.setState(bytes('over tls'), undefined)).written, true);
+    assert.equal(text((await withCerts.getState())?.state), 'over tls');
+    await assert.rejects(plain.getState(), RendezvousBackendError);
+  } finally {
+    await withCerts.close();
+    await plain.close();
+    await secure.stop();
   }
 });
