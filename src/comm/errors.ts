@@ -90,3 +90,16 @@ function describeFields(f: CommErrorFields): string {
   if (f.elapsedMs !== undefined) parts.push(`after ${Math.round(f.elapsedMs)} ms`);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
+
+/** An elastic rendezvous round did not form within its join timeout (too few nodes, or no room): code `rendezvous`. */
+export class RendezvousTimeoutError extends CommError {
+  constructor(message: string, fields: CommErrorFields = {}) { super('rendezvous', message, fields); }
+}
+/** The elastic job is over (finished, or failed past its restarts on some node): no further round forms. Code `rendezvous`. */
+export class RendezvousClosedError extends CommError {
+  readonly ok: boolean;
+  constructor(message: string, ok: boolean, fields: CommErrorFields = {}) {
+    super('rendezvous', message, fields);
+    this.ok = ok;
+  }
+}

@@ -8,7 +8,7 @@ import { CONTROL_OPS, FRAME_HEADER_BYTES } from '../transport/frame.js';
 import { authenticate } from '../transport/handshake.js';
 import { openRecordChannel, type RecordChannel } from '../transport/record-channel.js';
 import { dialWithRetry } from '../transport/tcp-dial.js';
-import { checkKey, decodeF64, decodeReply, encodeRequest, type StoreReply, type StoreRequest } from './store-protocol.js';
+import { checkKey, decodeCasResult, decodeF64, decodeReply, encodeRequest, type StoreReply, type StoreRequest } from './store-protocol.js';
 
 /** A wait or get on the store timed out; `missingKeys` are the keys that never appeared. */
 export class StoreTimeoutError extends CommTimeoutError {
@@ -131,6 +131,14 @@ export class StoreClient {
   /** Atomically adds `delta` (an integer) to the counter `key` (0 when unset) and returns the new value. */
   async add(key: string, delta: number): Promise<number> {
     return decodeF64(await this.request({ kind: 'add', key, delta }, this.requestTimeoutMs()));
+  }
+
+  /**
+   * Stores `value` under `key` only if the current value's SHA-256 is `expected` (undefined: only if `key` is unset).
+   * Returns whether it wrote and the value stored now (undefined when unset).
+   */
+  async compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<{ written: boolean; value: Uint8Array | undefined }> {
+    return decodeCasResult(await this.request({ kind: 'cas', key, expected, value }, this.requestTimeoutMs()));
   }
 
   /** Resolves once every key in `keys` is set; throws StoreTimeoutError naming the missing ones after `timeoutMs`. */

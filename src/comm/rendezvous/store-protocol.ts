@@ -7,6 +7,8 @@
 //   get      = u32 timeoutMs ‖ key                      → ok: the value
 //   add      = f64 delta ‖ key                          → ok: f64 new value
 //   wait     = u32 timeoutMs ‖ u16 count ‖ count × key  → ok: empty
+//   cas      = u8 hasExpected ‖ [32-byte SHA-256 of the expected value] ‖ key ‖ new value
+//                                                      → ok: u8 written ‖ u8 present ‖ the value now stored
 //   reply    = u8 status ‖ body; status 0 ok, 1 timeout (body = u16 count ‖ missing keys), 2 error (body = UTF-8 text)
 
 import { ProtocolError } from '../errors.js';
@@ -21,14 +23,19 @@ export type StoreRequest =
   | { kind: 'set'; key: string; value: Uint8Array }
   | { kind: 'get'; key: string; timeoutMs: number }
   | { kind: 'add'; key: string; delta: number }
-  | { kind: 'wait'; keys: string[]; timeoutMs: number };
+  | { kind: 'wait'; keys: string[]; timeoutMs: number }
+  /** Stores `value` only if the key's current value hashes to `expected` (SHA-256), or, with no `expected`, is unset. */
+  | { kind: 'cas'; key: string; expected: Uint8Array | undefined; value: Uint8Array };
 
 export type StoreReply =
   | { status: 'ok'; body: Uint8Array }
   | { status: 'timeout'; missingKeys: string[] }
   | { status: 'error'; message: string };
 
-const REQUEST_OPS = { set: CONTROL_OPS.storeSet, get: CONTROL_OPS.storeGet, add: CONTROL_OPS.storeAdd, wait: CONTROL_OPS.storeWait } as const;
+const REQUEST_OPS = { set: CONTROL_OPS.storeSet, get: CONTROL_OPS.storeGet, add: CONTROL_OPS.storeAdd, wait: CONTROL_OPS.storeWait, cas: CONTROL_OPS.storeCas } as const;
+
+/** Bytes of the SHA-256 digest a cas request compares. */
+export const CAS_DIGEST_BYTES = 32;
 
 /** One frame (header ‖ payload) carrying `request` with request id `id`. */
 export function encodeRequest(request: StoreRequest, id: number, senderRank: number): Buffer {
@@ -38,6 +45,12 @@ export function encodeRequest(request: StoreRequest, id: number, senderRank: num
     case 'get': w.u32(request.timeoutMs); w.key(request.key); break;
     case 'add': w.f64(request.delta); w.key(request.key); break;
     case 'wait': w.u32(request.timeoutMs); w.u16(request.keys.length); for (const k of request.keys) w.key(k); break;
+    case 'cas':
+      w.u8(request.expected === undefined ? 0 : 1);
+      if (request.expected !== undefined) w.bytes(checkDigest(request.expected));
+      w.key(request.key);
+      w.bytes(request.value);
+      break;
   }
   return w.frame(REQUEST_OPS[request.kind], id, senderRank);
 }
@@ -54,6 +67,12 @@ export function decodeRequest(op: number, payload: Uint8Array): StoreRequest {
       const timeoutMs = r.u32();
       const keys = Array.from({ length: r.u16() }, () => r.key());
       request = { kind: 'wait', timeoutMs, keys };
+      break;
+    }
+    case CONTROL_OPS.storeCas: {
+      const expected = r.u8() === 1 ? r.take(CAS_DIGEST_BYTES) : undefined;
+      const key = r.key();
+      request = { kind: 'cas', expected, key, value: r.rest() };
       break;
     }
     default: throw new ProtocolError(`unknown store request op ${op}`, { op: 'store' });
@@ -95,6 +114,21 @@ export function encodeF64(value: number): Uint8Array {
 export function decodeF64(bytes: Uint8Array): number {
   if (bytes.byteLength !== 8) throw new ProtocolError(`store add reply of ${bytes.byteLength} bytes, expected 8`, { op: 'store' });
   return Buffer.from(bytes.buffer, bytes.byteOffset, 8).readDoubleLE(0);
+}
+
+/** The reply body of a cas: whether it wrote, and the value now stored (undefined when the key is unset). */
+export function encodeCasResult(written: boolean, value: Uint8Array | undefined): Uint8Array {
+  return Buffer.concat([Buffer.of(written ? 1 : 0, value === undefined ? 0 : 1), value ?? new Uint8Array(0)]);
+}
+
+export function decodeCasResult(body: Uint8Array): { written: boolean; value: Uint8Array | undefined } {
+  if (body.byteLength < 2) throw new ProtocolError(`store cas reply of ${body.byteLength} bytes, expected at least 2`, { op: 'store' });
+  return { written: body[0] === 1, value: body[1] === 1 ? body.subarray(2) : undefined };
+}
+
+function checkDigest(digest: Uint8Array): Uint8Array {
+  if (digest.byteLength !== CAS_DIGEST_BYTES) throw new ProtocolError(`store cas digest of ${digest.byteLength} bytes, expected ${CAS_DIGEST_BYTES}`, { op: 'store' });
+  return digest;
 }
 
 /** Throws ProtocolError unless `key` is a non-empty string of at most MAX_KEY_BYTES UTF-8 bytes. */
@@ -143,6 +177,7 @@ class Reader {
     if (n === 0 || n > MAX_KEY_BYTES) throw new ProtocolError(`store key of ${n} bytes, expected 1..${MAX_KEY_BYTES}`, { op: 'store' });
     return this.view.toString('utf8', this.need(n), this.pos);
   }
+  take(n: number): Uint8Array { const at = this.need(n); return this.view.subarray(at, at + n); }
   rest(): Uint8Array { return this.view.subarray(this.need(this.view.length - this.pos)); }
   end(): void { if (this.pos !== this.view.length) throw new ProtocolError('trailing bytes in store message', { op: 'store' }); }
 }

@@ -1,5 +1,6 @@
 // The rendezvous key-value store served by rank 0: set, get, add, wait over authenticated TCP connections.
 
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { MAX_TIMER_MS } from '../../errors.js';
 import { ProtocolError, type CommError } from '../errors.js';
@@ -8,7 +9,7 @@ import type { FrameHeader } from '../transport/frame.js';
 import { authenticate } from '../transport/handshake.js';
 import { HandshakeGate, type HandshakeGateOptions } from '../transport/handshake-gate.js';
 import { openRecordChannel, type RecordChannel } from '../transport/record-channel.js';
-import { decodeRequest, encodeF64, encodeReply, type StoreReply, type StoreRequest } from './store-protocol.js';
+import { decodeRequest, encodeCasResult, encodeF64, encodeReply, type StoreReply, type StoreRequest } from './store-protocol.js';
 
 export interface StoreServerOptions {
   /** Address to bind (e.g. "127.0.0.1", or "0.0.0.0" so other hosts reach it). */
@@ -60,7 +61,7 @@ interface Waiter {
 /**
  * A small in-memory store in the spirit of torch.distributed's TCPStore.
  *
- * set(key, value) overwrites; get(key, timeoutMs) answers once the key exists; add(key, delta) is an
+ * set(key, value) overwrites; cas(key, expected digest, value) writes only over the expected value; get(key, timeoutMs) answers once the key exists; add(key, delta) is an
  * atomic counter stored as decimal text (so `get` of a counter returns e.g. "3"); wait(keys, timeoutMs)
  * answers once all keys exist, or with the keys still missing at the timeout. Requests of one
  * client are served in order of arrival; a single-threaded event loop makes each one atomic.
@@ -246,6 +247,15 @@ export class StoreServer {
         }
         const error = this.put(request.key, Buffer.from(String(value + request.delta), 'utf8'));
         reply(error ?? { status: 'ok', body: encodeF64(value + request.delta) });
+        break;
+      }
+      case 'cas': {
+        // Atomic like every request: the event loop serves one at a time.
+        const current = this.data.get(request.key);
+        const matches = request.expected === undefined ? current === undefined
+          : current !== undefined && createHash('sha256').update(current).digest().equals(request.expected);
+        const error = matches ? this.put(request.key, request.value) : null;
+        reply(error ?? { status: 'ok', body: encodeCasResult(matches, this.data.get(request.key)) });
         break;
       }
       case 'get':

@@ -41,6 +41,7 @@ export const CONTROL_OPS = {
   storeGet: 81,
   storeAdd: 82,
   storeWait: 83,
+  storeCas: 84,
   storeReply: 96,
 } as const;
 
