@@ -13,7 +13,19 @@ export type LaunchFailure =
   /** A worker sent no heartbeat for the heartbeat timeout (stopped, frozen or blocked); it was killed, the others stopped. */
   | ({ kind: 'worker-hung' } & HungWorker)
   /** The caller aborted (Ctrl-C): every worker was stopped. `reason` is the abort reason as text. */
-  | { kind: 'interrupted'; reason: string };
+  | { kind: 'interrupted'; reason: string }
+  /** An elastic launch could not (or may no longer) form a round: too few nodes, the job closed, the backend gone. */
+  | { kind: 'rendezvous'; reason: string };
+
+/** A round of an elastic launch: its generation, this node's place in it, and why it was formed. */
+export interface ElasticRoundRecord {
+  generation: number;
+  nodeRank: number;
+  nnodes: number;
+  worldSize: number;
+  /** Why the round was opened ("job start", "node b … was lost", "node c is waiting to join", a failure). */
+  cause: string;
+}
 
 /** What launch reports while it runs: the emulated network, each worker starting, printing and exiting, and stopping. */
 export type LaunchEvent =
@@ -28,6 +40,10 @@ export type LaunchEvent =
   | ({ type: 'worker-exited' } & WorkerExit)
   /** Every worker of the failed generation has exited; generation `generation` (1 = first restart) starts now. */
   | { type: 'restarting'; generation: number; failure: LaunchFailure; maxRestarts: number }
+  /** An elastic round closed; this node's workers start now as its generation. */
+  | ({ type: 'round' } & ElasticRoundRecord)
+  /** The membership changed while generation `generation` ran: this node's workers stop and it meets the others again. Uses no restart. */
+  | { type: 'membership-change'; generation: number; description: string }
   /** The launcher is stopping the remaining workers (SIGTERM, then SIGKILL after the grace period). */
   | { type: 'stopping'; failure: LaunchFailure }
   /** The emulated network was deleted; `leftover` lists namespaces that could not be. */
@@ -42,6 +58,8 @@ export interface LaunchResult {
   exits: WorkerExit[];
   /** Each restart: the generation it started and the failure that caused it (empty without restarts). */
   restarts: { generation: number; failure: LaunchFailure }[];
+  /** Elastic launches: every round this node ran, in order. */
+  rounds?: ElasticRoundRecord[];
   worldSize: number;
   masterAddr: string;
   masterPort: number;
@@ -57,6 +75,7 @@ export interface LaunchResult {
  */
 export function describeFailure(failure: LaunchFailure, statusMeanings?: Readonly<Record<number, string>>): string {
   if (failure.kind === 'interrupted') return `interrupted (${failure.reason})`;
+  if (failure.kind === 'rendezvous') return failure.reason;
   if (failure.kind === 'worker-hung') {
     const where = failure.lastSeenIn.length > 0 ? ` (last seen in ${failure.lastSeenIn.map((a) => `${a.op} #${a.seq}`).join(', ')})` : '';
     const others = describeWaiting(failure.othersWaitingIn);

@@ -13,6 +13,9 @@ import { checkHeartbeatTimeout, DEFAULT_HEARTBEAT_TIMEOUT_MS, HEARTBEAT_INTERVAL
 import { jobTokenForLaunch } from './job-token.js';
 import { JOB_TOKEN_ENV, checkPort, planLaunch, workerEnv } from './launch-plan.js';
 import { abortReason, runWorkers } from './run-workers.js';
+import { launchElastic, type ElasticOptions } from './elastic-launch.js';
+
+export type { ElasticOptions };
 
 export { describeFailure };
 
@@ -67,6 +70,12 @@ export interface LaunchOptions {
   /** Aborting stops every worker (the CLI aborts on SIGINT/SIGTERM); the result then has kind 'interrupted'. */
   signal?: AbortSignal;
   onEvent?: (event: LaunchEvent) => void;
+  /**
+   * Elastic membership (torchrun's --nnodes MIN:MAX with a dynamic rendezvous): nodes meet through a rendezvous
+   * backend in rounds; each round's generation is TORCHELASTIC_RESTART_COUNT of its workers. Excludes nnodes,
+   * nodeRank, masterAddr, masterPort and netem (the rendezvous decides them).
+   */
+  elastic?: ElasticOptions;
   /** Write a V8 CPU profile of every worker into this directory (`rank-<rank>.cpuprofile`, written at exit). */
   cpuProfileDir?: string;
 }
@@ -97,7 +106,7 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
   const maxRestarts = options.maxRestarts ?? 0;
   if (!Number.isSafeInteger(maxRestarts) || maxRestarts < 0) throw new InvalidArgumentError('maxRestarts', maxRestarts, 'a non-negative integer');
   const inherited = options.inheritEnv === false ? {} : process.env;
-  const jobToken = jobTokenForLaunch(options.jobToken ?? options.env?.[JOB_TOKEN_ENV] ?? inherited[JOB_TOKEN_ENV], plan.nnodes);
+  const givenToken = options.jobToken ?? options.env?.[JOB_TOKEN_ENV] ?? inherited[JOB_TOKEN_ENV];
   // A throwing event handler (a bug, or output it did not expect) must not crash past the cleanup below: the
   // workers are stopped like on an abort, netem is deleted, and then the handler's error is thrown.
   let handlerError: { error: unknown } | undefined;
@@ -112,6 +121,19 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
     }
   };
 
+  const heartbeat = heartbeatTimeoutMs > 0 ? { [HEARTBEAT_INTERVAL_ENV]: String(heartbeatIntervalMs(heartbeatTimeoutMs)) } : {};
+  if (options.elastic) {
+    for (const field of ['nnodes', 'nodeRank', 'masterAddr', 'masterPort', 'netem'] as const) {
+      if (options[field] !== undefined) throw new InvalidArgumentError(field, options[field], 'nothing with elastic membership: the rendezvous places the nodes (and netem is single-node)');
+    }
+    const result = await launchElastic({
+      options: { ...options, elastic: options.elastic }, jobToken: jobTokenForLaunch(givenToken, options.elastic.maxNodes), env: { ...inherited, ...options.env, ...heartbeat },
+      emit, signal, stopGraceMs, heartbeatTimeoutMs, maxRestarts, startedAt,
+    });
+    if (handlerError) throw handlerError.error;
+    return result;
+  }
+
   let rateBitsPerSec: number | undefined;
   if (options.netem) {
     rateBitsPerSec = parseRate(options.netem.rate, 'netem.rate');
@@ -122,6 +144,7 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
     throw new InvalidArgumentError(options.masterAddr === undefined ? 'masterAddr' : 'masterPort', undefined, `an explicit value for a ${plan.nnodes}-node job (the address and port of node 0, the same on every node)`);
   }
   if (options.masterPort !== undefined) checkPort('masterPort', options.masterPort);
+  const jobToken = jobTokenForLaunch(givenToken, plan.nnodes);
 
   let topology: NetemTopology | undefined;
   try {
@@ -143,7 +166,6 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
       return { ...base, ok: false, failure: { kind: 'interrupted', reason: abortReason(signal) }, exits: [], restarts: [], elapsedMs: performance.now() - startedAt };
     }
     const env = { ...inherited, ...options.env };
-    const heartbeat = heartbeatTimeoutMs > 0 ? { [HEARTBEAT_INTERVAL_ENV]: String(heartbeatIntervalMs(heartbeatTimeoutMs)) } : {};
     const restarts: { generation: number; failure: LaunchFailure }[] = [];
     for (let generation = 0; ; generation++) {
       const restart = { [RESTART_COUNT_ENV]: String(generation), [RESTART_CAUSE_ENV]: generation === 0 ? '' : describeFailure(restarts.at(-1)!.failure) };

@@ -11,11 +11,13 @@ import { formatRate, parseRate } from '../../netem/rate.js';
 import { EXIT_FAILURE } from '../run-cli.js';
 import { interruptedExitStatus, onInterrupt } from '../interrupt.js';
 import { addResilienceOptions, parseResilienceFlags, type ResilienceFlags } from '../resilience-flags.js';
+import { addElasticOptions, parseElasticFlags, type ElasticFlags } from '../elastic-flags.js';
+import { describeElasticEvent } from '../elastic-lines.js';
 
-interface RunFlags extends ResilienceFlags {
+interface RunFlags extends ResilienceFlags, ElasticFlags {
   nproc: string;
   nnodes: string;
-  nodeRank: string;
+  nodeRank?: string;
   masterAddr?: string;
   masterPort?: string;
   netem?: string;
@@ -31,14 +33,15 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('start --nproc workers of a job on this node (torchrun-style RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT)')
     .requiredOption('--nproc <n>', 'workers on this node')
-    .addOption(new Option('--nnodes <k>', 'nodes in the job').default('1'))
-    .addOption(new Option('--node-rank <r>', 'index of this node in [0, nnodes)').default('0'))
+    .addOption(new Option('--nnodes <k|MIN:MAX>', 'nodes in the job; MIN:MAX for an elastic job (with --rdzv-endpoint)').default('1'))
+    .option('--node-rank <r>', 'index of this node in [0, nnodes) (static launches; default 0)')
     .option('--master-addr <addr>', 'address of node 0 (default 127.0.0.1 on one node)')
     .option('--master-port <port>', 'rendezvous port (default: a free port on one node)')
     .option('--netem <rate>', 'run each rank in its own network namespace behind a switch, every NIC shaped to RATE (e.g. 100mbit, 1gbit); needs root and iproute2')
     .option('--measure-link', 'with --netem: measure the single-stream throughput of the emulated link before starting')
     .addOption(transportSecurityOption())
     .addOption(new Option('--grace-ms <ms>', 'time between SIGTERM and SIGKILL when stopping workers').default('5000'));
+  addElasticOptions(command);
   addResilienceOptions(command, { stall: false })
     .argument('<script>', 'worker script (.js, .mjs, or .ts through tsx)')
     .argument('[args...]', 'arguments passed to every worker')
@@ -53,14 +56,22 @@ async function runCommand(script: string, args: string[], flags: RunFlags): Prom
   // Checked here too so the message names the flag rather than the library option.
   if (flags.netem !== undefined) parseRate(flags.netem, '--netem');
   const resilience = parseResilienceFlags(flags);
+  const elastic = parseElasticFlags(flags);
+  if (elastic) {
+    for (const [flag, value] of [['--node-rank', flags.nodeRank], ['--master-addr', flags.masterAddr], ['--master-port', flags.masterPort]] as const) {
+      if (value !== undefined) throw new InvalidArgumentError(flag, value, 'nothing with an elastic launch: the rendezvous assigns node ranks and the master address');
+    }
+  }
   const interrupt = onInterrupt();
   try {
     const result = await launch({
       nproc: parseInteger('--nproc', flags.nproc),
-      nnodes: parseInteger('--nnodes', flags.nnodes),
-      nodeRank: parseInteger('--node-rank', flags.nodeRank),
-      masterAddr: flags.masterAddr,
-      masterPort: flags.masterPort === undefined ? undefined : parseInteger('--master-port', flags.masterPort),
+      ...(elastic ? { elastic } : {
+        nnodes: parseInteger('--nnodes', flags.nnodes),
+        nodeRank: parseInteger('--node-rank', flags.nodeRank ?? '0'),
+        masterAddr: flags.masterAddr,
+        masterPort: flags.masterPort === undefined ? undefined : parseInteger('--master-port', flags.masterPort),
+      }),
       script,
       args,
       jobToken: process.env[JOB_TOKEN_ENV],
@@ -75,7 +86,7 @@ async function runCommand(script: string, args: string[], flags: RunFlags): Prom
     if (result.ok) return 0;
     const failure = result.failure!;
     const restarts = result.restarts.length > 0 ? ` (after ${result.restarts.length} restart${result.restarts.length > 1 ? 's' : ''})` : '';
-    process.stderr.write(`lion-cub: ${describeFailure(failure)}${failure.kind === 'interrupted' ? '' : `; the other workers were stopped${restarts}`}\n`);
+    process.stderr.write(`lion-cub: ${describeFailure(failure)}${failure.kind === 'interrupted' || failure.kind === 'rendezvous' ? '' : `; the other workers were stopped${restarts}`}\n`);
     return failure.kind === 'interrupted' ? interruptedExitStatus(failure.reason, EXIT_FAILURE) : EXIT_FAILURE;
   } finally {
     interrupt.dispose();
@@ -93,6 +104,10 @@ function printEvent(event: LaunchEvent): void {
       break;
     case 'restarting':
       process.stderr.write(`lion-cub: ${describeFailure(event.failure)}; every worker was stopped, restarting them as generation ${event.generation} (restart ${event.generation} of at most ${event.maxRestarts}; ${RESTART_COUNT_ENV}=${event.generation})\n`);
+      break;
+    case 'round':
+    case 'membership-change':
+      process.stderr.write(`lion-cub: ${describeElasticEvent(event)}\n`);
       break;
     case 'netem-removed':
       if (event.leftover.length > 0) process.stderr.write(`lion-cub: could not delete namespaces ${event.leftover.join(', ')}; run \`lion-cub netem cleanup\`\n`);

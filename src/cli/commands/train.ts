@@ -24,6 +24,9 @@ import { decodeError, decodeEvent, isUsageErrorCode, trainWorkerScriptUrl, type 
 import { interruptedExitStatus, onInterrupt } from '../interrupt.js';
 import { describeStall } from '../../comm/activity.js';
 import { addResilienceOptions, parseResilienceFlags, type Resilience, type ResilienceFlags } from '../resilience-flags.js';
+import { addElasticOptions, parseElasticFlags, type ElasticFlags } from '../elastic-flags.js';
+import { describeElasticEvent } from '../elastic-lines.js';
+import type { ElasticOptions } from '../../launch/launch.js';
 
 export function registerTrain(program: Command): void {
   const d = TRAIN_DEFAULTS;
@@ -60,21 +63,28 @@ export function registerTrain(program: Command): void {
     .option('--netem <rate>', 'each worker in its own network namespace, every NIC shaped to RATE (e.g. 1gbit); needs root and iproute2')
     .addOption(transportSecurityOption())
     .option('--out <dir>', 'run directory: config.json, metrics.jsonl, checkpoints/ (default: write nothing)')
-    .option('--json', 'one JSON object per step (and evaluation) on stdout, then a summary object with final: true');
+    .option('--json', 'one JSON object per step (and evaluation) on stdout, then a summary object with final: true')
+    .option('--nnodes <MIN:MAX>', 'elastic job over MIN to MAX nodes meeting at --rdzv-endpoint, --nproc workers each');
+  addElasticOptions(command);
   addResilienceOptions(command, { stall: true })
-    .action(async (flags: TrainFlags & ResilienceFlags) => {
+    .action(async (flags: TrainFlags & ResilienceFlags & ElasticFlags) => {
       process.exitCode = await trainCommand(flags);
     });
 }
 
-async function trainCommand(flags: TrainFlags & ResilienceFlags): Promise<number> {
+async function trainCommand(flags: TrainFlags & ResilienceFlags & ElasticFlags): Promise<number> {
   let invocation: TrainInvocation;
   let resilience: Resilience;
   let job: LaunchEnv;
   let node: NodeLaunch | undefined;
+  let elastic: ElasticOptions | undefined;
   try {
     invocation = parseTrainInvocation(flags);
     resilience = parseResilienceFlags(flags);
+    elastic = parseElasticFlags(flags);
+    if (flags.nnodes !== undefined && !elastic) {
+      throw new InvalidArgumentError('--nnodes', flags.nnodes, 'MIN:MAX with --rdzv-endpoint host:port (static multi-node jobs: lion-cub run --nnodes N --node-rank R, or a launcher)');
+    }
     // A pod of a Kubeflow PyTorchJob with PET_NPROC_PER_NODE > 1 starts its node's workers like `--nproc` would.
     node = nodeLaunchOf(process.env);
     if (node) invocation = { ...invocation, nproc: node.nproc };
@@ -86,18 +96,20 @@ async function trainCommand(flags: TrainFlags & ResilienceFlags): Promise<number
       throw new InvalidArgumentError('--netem', invocation.netem, 'no emulated network inside an existing job (the job\'s launcher placed the processes already)');
     }
     const worldSize = job.source === 'single' ? invocation.nproc * (node?.nnodes ?? 1) : job.worldSize;
-    if (job.rank === 0) await preflightCheckpoints(invocation.config, invocation.outDir, invocation.resume, worldSize);
+    if (elastic && (job.source !== 'single' || node)) throw new InvalidArgumentError('--nnodes', flags.nnodes, 'no elastic launch inside a job another launcher started');
+    // An elastic node does not know the world size before its round; its workers run the full checks.
+    if (job.rank === 0 && !elastic) await preflightCheckpoints(invocation.config, invocation.outDir, invocation.resume, worldSize);
   } catch (error) {
     return reportError(error, null);
   }
   if (flags.sync === undefined && flags.config === undefined && invocation.config.sync === 'lion' && !strategyNames().includes('cub-pbit')) {
     process.stderr.write('lion-cub: cub-pbit is not available in this build; training with --sync lion\n');
   }
-  return job.source === 'single' ? runParent(invocation, resilience, node) : runMember(invocation, resilience);
+  return job.source === 'single' ? runParent(invocation, resilience, node, elastic) : runMember(invocation, resilience);
 }
 
 /** Starts the workers through the launcher and renders rank 0's events. */
-async function runParent(inv: TrainInvocation, resilience: Resilience, node?: NodeLaunch): Promise<number> {
+async function runParent(inv: TrainInvocation, resilience: Resilience, node?: NodeLaunch, elastic?: ElasticOptions): Promise<number> {
   const view = new RunView(inv.json);
   const errors = new Map<number, WorkerErrorReport>();
   const payload: TrainWorkerPayload = { config: inv.config, outDir: inv.outDir, resume: inv.resume, stallWarningMs: resilience.stallWarningMs };
@@ -106,6 +118,7 @@ async function runParent(inv: TrainInvocation, resilience: Resilience, node?: No
     const result = await launch({
       nproc: inv.nproc,
       ...(node && { nnodes: node.nnodes, nodeRank: node.nodeRank, masterAddr: node.masterAddr, masterPort: node.masterPort }),
+      elastic,
       script: fileURLToPath(trainWorkerScriptUrl()),
       args: [JSON.stringify(payload)],
       jobToken: process.env[JOB_TOKEN_ENV],
@@ -125,6 +138,10 @@ async function runParent(inv: TrainInvocation, resilience: Resilience, node?: No
           view.finish();
           process.stderr.write(`lion-cub: ${describeFailureOrigin(event.failure, errors)}; every worker was stopped, restarting the job as generation ${event.generation} (restart ${event.generation} of at most ${event.maxRestarts})\n`);
           errors.clear();
+        } else if (event.type === 'round' || event.type === 'membership-change') {
+          view.finish();
+          if (event.type === 'round') errors.clear();
+          process.stderr.write(`lion-cub: ${describeElasticEvent(event)}\n`);
         } else if (event.type === 'netem-ready') {
           process.stderr.write(`lion-cub: emulated network: ${event.addresses.length} workers, every NIC shaped to ${formatRate(event.rateBitsPerSec)}\n`);
         }
@@ -140,6 +157,11 @@ async function runParent(inv: TrainInvocation, resilience: Resilience, node?: No
       const { lines, cause } = describeTrainFailure(failure, errors, result.restarts.length);
       for (const line of lines) process.stderr.write(`${line}\n`);
       return cause && isUsageErrorCode(cause.code) ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    const finalRound = result.rounds?.at(-1);
+    if (finalRound && finalRound.nodeRank !== 0) {
+      process.stderr.write(`lion-cub: this node's workers finished generation ${finalRound.generation} (world size ${finalRound.worldSize}); node 0 prints the summary\n`);
+      return 0;
     }
     return view.summarise();
   } finally {

@@ -169,7 +169,7 @@ export class ElasticRendezvous {
   }
 
   private closedError(reason: string, ok: boolean): RendezvousClosedError {
-    return new RendezvousClosedError(`job "${this.o.rdzvId}" admits no more rounds: ${reason}`, ok, { op: 'rendezvous' });
+    return new RendezvousClosedError(`the rendezvous forms no more rounds: ${reason}`, ok, { op: 'rendezvous' });
   }
 
   private timeoutError(s: RendezvousState, started: number): RendezvousTimeoutError {
