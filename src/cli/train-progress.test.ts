@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import type { DoneEvent, EvalEvent, StartEvent, StepEvent, TrainEvent } from '../train/events.js';
-import { ProgressRenderer, type ProgressMode } from './train-progress.js';
+import type { DoneEvent, ElasticResumeEvent, EvalEvent, StartEvent, StepEvent, TrainEvent } from '../train/events.js';
+import { describeElasticResume, ProgressRenderer, type ProgressMode } from './train-progress.js';
 import { describeSummary, trainSummary } from './train-summary.js';
 
 const start: StartEvent = {
@@ -65,4 +65,19 @@ test('the summary compares the measured bytes with lion\'s computed bytes', () =
   assert.ok(s.lionBytesPerStep > 1.5 * 4 * 3716106 && s.lionBytesPerStep < 1.5 * 4 * 3716106 + 32 * 100);
   const text = describeSummary(s).join('\n');
   assert.match(text, /lion \(fp32 allreduce\) would send per step \(computed: ring, 2\(N−1\)\/N·4d payload \+ 32-byte frame headers, d = 3,716,106, N = 4\): 22\.3\d\d MB; this run sent 11\.1× less than lion/);
+});
+
+test('an elastic resume prints one line with both world sizes and the momentum rule, and is a flat JSON record', () => {
+  const elastic: ElasticResumeEvent = {
+    type: 'elastic-resume', step: 150, fromWorldSize: 4, toWorldSize: 3, paramsFrom: 0, ranksWithoutCheckpoint: [], momentumRule: 'mean-of-saved',
+    momentaFrom: [0, 1, 2, 3], momentaIdentical: false, globalBatchSize: 96, localBatchSize: 32,
+  };
+  const { log } = render('plain', [elastic, { ...elastic, fromWorldSize: 3, toWorldSize: 4, ranksWithoutCheckpoint: [3], momentaFrom: [0, 1, 2], momentaIdentical: true, localBatchSize: 24 }]);
+  assert.deepEqual(log.trim().split('\n'), [
+    'world size changed 4 → 3 at step 150: parameters from rank 0\'s checkpoint; momentum of every rank = the mean of the 4 momenta saved by ranks 0, 1, 2, 3; global batch 96 kept, 32 examples per worker per step',
+    'world size changed 3 → 4 at step 150: parameters from rank 0\'s checkpoint; momentum of every rank = the 3 momenta saved by ranks 0, 1, 2 (identical, copied exactly); global batch 96 kept, 24 examples per worker per step',
+  ]);
+  assert.match(describeElasticResume({ ...elastic, toWorldSize: 4, fromWorldSize: 4, ranksWithoutCheckpoint: [2] }), /^world size 4 kept, rank 2 without a checkpoint at step 150/);
+  const record = JSON.parse(render('json', [elastic]).out) as Record<string, unknown>;
+  assert.deepEqual([record.type, record.fromWorldSize, record.toWorldSize, record.momentumRule, record.momentaFrom], ['elastic-resume', 4, 3, 'mean-of-saved', '0,1,2,3']);
 });

@@ -97,7 +97,34 @@ export interface RestartEvent {
   resumedFrom: string | null;
 }
 
-export type TrainEvent = StartEvent | StepEvent | EvalEvent | CheckpointEvent | DoneEvent | RestartEvent;
+/**
+ * Emitted before `start` when a resume restored a checkpoint written by other ranks: another world size, or some
+ * ranks holding none (elastic-restore.ts has the rule).
+ */
+export interface ElasticResumeEvent {
+  type: 'elastic-resume';
+  /** The step training continues from. */
+  step: number;
+  /** World size of the job that wrote the checkpoint. */
+  fromWorldSize: number;
+  toWorldSize: number;
+  /** The rank whose checkpointed parameters every rank took. */
+  paramsFrom: number;
+  /** Ranks that held no checkpoint of the step (new ones). */
+  ranksWithoutCheckpoint: number[];
+  /** The momentum rule applied to every rank: the mean of the momenta the old ranks saved. */
+  momentumRule: 'mean-of-saved';
+  /** Old ranks whose saved momentum went into the mean. */
+  momentaFrom: number[];
+  /** They were bit-identical (lion, lion-bf16), so every rank has that momentum exactly. */
+  momentaIdentical: boolean;
+  /** Kept across the change; the per-rank part is what changes. */
+  globalBatchSize: number;
+  /** This rank's examples per step now. */
+  localBatchSize: number;
+}
+
+export type TrainEvent = StartEvent | StepEvent | EvalEvent | CheckpointEvent | DoneEvent | RestartEvent | ElasticResumeEvent;
 export type TrainEventType = TrainEvent['type'];
 export type TrainEventOf<K extends TrainEventType> = Extract<TrainEvent, { type: K }>;
 

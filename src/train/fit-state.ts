@@ -79,8 +79,8 @@ export async function restoreFitState(optimizer: DistributedLionOptimizer, runDi
   const counts = group.worldSize > 1 ? await group.allgather(mine) : mine;
   if (counts.every((n) => n === 0)) return null;
   const subject = subjectOf(optimizer, options);
-  const path = await restoreLatest(subject, dir);
+  const { path } = await restoreLatest(subject, dir);
   const step = optimizer.synced.step;
   const { epoch, step: stepInEpoch } = subject.sampler.position(step);
-  return { step, epoch, stepInEpoch, path };
+  return { step, epoch, stepInEpoch, path: path! };
 }

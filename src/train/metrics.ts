@@ -18,6 +18,8 @@ export function metricsRecord(event: TrainEvent): MetricsRecord {
       const { finalEval, ...rest } = event;
       return { ...rest, testLoss: finalEval.loss, testAccuracy: finalEval.accuracy, testTargets: finalEval.numTargets };
     }
+    case 'elastic-resume':
+      return { ...event, ranksWithoutCheckpoint: event.ranksWithoutCheckpoint.join(','), momentaFrom: event.momentaFrom.join(',') };
     default:
       return { ...event };
   }

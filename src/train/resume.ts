@@ -1,70 +1,83 @@
 // Choosing and checking the checkpoint a resumed run starts from, the same step on every rank.
 //
 // Each rank lists and verifies its own finished checkpoints; one allgather of every rank's newest KEEP_CHECKPOINTS
-// steps lets all ranks pick the newest step that every rank holds intact (a crash mid-save can leave ranks one
-// checkpoint apart, checkpoint-store.ts; a damaged file costs one checkpoint, not the run). The chosen file is
-// then compared with this run.
+// steps lets all ranks pick the newest step that every rank holding checkpoints holds intact (a crash mid-save
+// can leave ranks one checkpoint apart, checkpoint-store.ts; a damaged file costs one checkpoint, not the run;
+// a new rank holds none). The chosen file is then compared with this run.
 
 import type { ProcessGroup } from '../comm/process-group.js';
 import { join } from 'node:path';
 import { CheckpointError } from './checkpoint-errors.js';
-import { newestCommonStep } from './common-checkpoint.js';
+import { chooseResumePoint, ignoringDamage, type ListedCheckpoint, type ResumePoint } from './common-checkpoint.js';
 import type { CheckpointHeader, CheckpointPayload } from './checkpoint-format.js';
 import { checkpointFileName, KEEP_CHECKPOINTS, listCheckpointSteps, loadCheckpoint, ranksWithCheckpoints } from './checkpoint-store.js';
 import { describeDifferences, diffTrajectories, type Trajectory } from './fingerprint.js';
+import { diffDataPositions } from '../workloads/data-position.js';
+import type { DistributedSampler } from '../workloads/sharding.js';
 
 /**
- * The newest step every rank holds intact, agreed over `group`: each rank verifies its kept checkpoints (checksum),
- * then one allgather of every rank's listed and intact steps gives all ranks the same answer. A damaged file moves
- * every rank back to an older common step; its rank reports it through `onWarning` (naming the file).
- * Throws CheckpointError checkpoint_missing when the ranks have no step in common, and checkpoint_corrupt when the
- * common steps are all damaged somewhere (this rank's own error when one of its files is at fault).
+ * The step every rank resumes from, agreed over `group` (the rule: chooseResumePoint in common-checkpoint.ts):
+ * each rank verifies its kept checkpoints (checksum) and reads the world size they record, then one allgather
+ * gives all ranks the same answer. A rank holding no checkpoint is new and does not block the resume; a damaged
+ * file moves every rank back to an older step, and its rank reports it through `onWarning` (naming the file).
+ * Throws CheckpointError checkpoint_missing when no rank holds a checkpoint or the holders have no step in
+ * common, and checkpoint_corrupt when the common steps are all damaged somewhere (this rank's own error when one
+ * of its files is at fault).
  */
-export async function agreeOnResumeStep(group: ProcessGroup, dir: string, onWarning?: (message: string) => void): Promise<number> {
+export async function agreeOnResumePoint(group: ProcessGroup, dir: string, onWarning?: (message: string) => void): Promise<ResumePoint> {
   const listed = (await listCheckpointSteps(dir, group.rank)).slice(-KEEP_CHECKPOINTS);
   const damaged = new Map<number, CheckpointError>();
-  for (const step of listed) {
-    const error = await damageOf(join(dir, checkpointFileName(step, group.rank)));
-    if (error) damaged.set(step, error);
+  // Slots: (step, intact 0/1, recorded world size) per listed file; -1 marks an empty slot.
+  const slots = new Int32Array(SLOT * KEEP_CHECKPOINTS).fill(-1);
+  for (const [i, step] of listed.entries()) {
+    const checked = await check(join(dir, checkpointFileName(step, group.rank)));
+    if (checked.error) damaged.set(step, checked.error);
+    slots.set([step, checked.error ? 0 : 1, checked.worldSize], SLOT * i);
   }
-  // Slots: the listed steps, then the intact ones; -1 marks an empty slot.
-  const slots = new Int32Array(2 * KEEP_CHECKPOINTS).fill(-1);
-  listed.forEach((step, i) => {
-    slots[i] = step;
-    if (!damaged.has(step)) slots[KEEP_CHECKPOINTS + i] = step;
-  });
   const all = group.worldSize > 1 ? await group.allgather(slots) : slots;
-  const stepsOf = (r: number, from: number): number[] => [...all.subarray(r * slots.length + from, r * slots.length + from + KEEP_CHECKPOINTS)].filter((s) => s >= 0);
-  const listedByRank = Array.from({ length: group.worldSize }, (_, r) => stepsOf(r, 0));
-  const intactByRank = Array.from({ length: group.worldSize }, (_, r) => stepsOf(r, KEEP_CHECKPOINTS));
-  const step = newestCommonStep(intactByRank);
-  if (step !== undefined) {
-    for (const [s, error] of damaged) {
-      if (s > step) onWarning?.(`${error.message}; every rank resumes from step ${step}, the newest step all ranks hold intact`);
+  const filesByRank = Array.from({ length: group.worldSize }, (_, r): ListedCheckpoint[] => {
+    const files: ListedCheckpoint[] = [];
+    for (let i = 0; i < KEEP_CHECKPOINTS; i++) {
+      const at = (r * KEEP_CHECKPOINTS + i) * SLOT;
+      if (all[at] >= 0) files.push({ step: all[at], intact: all[at + 1] === 1, worldSize: all[at + 2] });
     }
-    return step;
+    return files;
+  });
+  const point = chooseResumePoint(filesByRank);
+  if (point !== undefined) {
+    for (const [s, error] of damaged) {
+      if (s > point.step) onWarning?.(`${error.message}; every rank resumes from step ${point.step}, the newest step all ranks holding checkpoints hold intact`);
+    }
+    return point;
   }
-  if (listedByRank.every((steps) => steps.length === 0)) {
+  if (filesByRank.every((files) => files.length === 0)) {
     const others = await ranksWithCheckpoints(dir);
-    const hint = others.length > 0 ? ` (there are checkpoints of ranks ${others.join(', ')}: was the run started with another number of workers?)` : '';
-    throw new CheckpointError('checkpoint_missing', dir, `--resume was given but there is no checkpoint for this run's ranks 0..${group.worldSize - 1}${hint}; drop --resume to start afresh in an empty directory`);
+    const hint = others.length > 0 ? ` (there are checkpoints of ranks ${others.join(', ')} only)` : '';
+    throw new CheckpointError('checkpoint_missing', dir, `--resume was given but no rank of this run (0..${group.worldSize - 1}) holds a checkpoint${hint}; drop --resume to start afresh in an empty directory`);
   }
-  const listing = listedByRank.map((steps, r) => `rank ${r}: ${steps.length ? steps.map((s) => (intactByRank[r].includes(s) ? `${s}` : `${s} (damaged)`)).join(', ') : 'none'}`).join('; ');
-  if (newestCommonStep(listedByRank) === undefined) {
+  const listing = filesByRank.map((files, r) => `rank ${r}: ${files.length ? files.map((f) => (f.intact ? `${f.step}` : `${f.step} (damaged)`)).join(', ') : 'none'}`).join('; ');
+  if (chooseResumePoint(ignoringDamage(filesByRank)) === undefined) {
     throw new CheckpointError('checkpoint_missing', dir, `the ranks have no checkpoint step in common (${listing}); cannot resume consistently`);
   }
   const own = [...damaged.values()].at(-1);
   if (own) throw own;
-  throw new CheckpointError('checkpoint_corrupt', dir, `no checkpoint step is intact on every rank (${listing}); cannot resume consistently`);
+  throw new CheckpointError('checkpoint_corrupt', dir, `no checkpoint step is intact on every rank holding checkpoints (${listing}); cannot resume consistently`);
 }
 
-/** The CheckpointError of a damaged file (truncated, bad checksum), or undefined when it reads back intact. */
-async function damageOf(path: string): Promise<CheckpointError | undefined> {
+/** The step of agreeOnResumePoint. */
+export async function agreeOnResumeStep(group: ProcessGroup, dir: string, onWarning?: (message: string) => void): Promise<number> {
+  return (await agreeOnResumePoint(group, dir, onWarning)).step;
+}
+
+/** Int32 slots per listed file in the agreement. */
+const SLOT = 3;
+
+/** A damaged file's CheckpointError (truncated, bad checksum), or the world size an intact one records. */
+async function check(path: string): Promise<{ error?: CheckpointError; worldSize: number }> {
   try {
-    await loadCheckpoint(path);
-    return undefined;
+    return { worldSize: (await loadCheckpoint(path)).header.worldSize };
   } catch (error) {
-    if (error instanceof CheckpointError && error.code === 'checkpoint_corrupt') return error;
+    if (error instanceof CheckpointError && error.code === 'checkpoint_corrupt') return { error, worldSize: -1 };
     throw error;
   }
 }
@@ -101,5 +114,22 @@ export function checkBelongsToRun(path: string, header: CheckpointHeader, expect
   if (header.rank !== expected.rank) differences.unshift({ field: 'rank', theirs: header.rank, ours: expected.rank });
   if (differences.length > 0) {
     throw new CheckpointError('checkpoint_mismatch', path, `written by a different run: ${describeDifferences(differences, 'the checkpoint')}`, differences);
+  }
+}
+
+/**
+ * Throws CheckpointError when the data position a file records is not where this run's sampler stands at the
+ * file's step: checkpoint_mismatch naming `data.<field>` (other data, batch, seed or order), checkpoint_corrupt
+ * when position and step disagree. Files without a position (format version 1) are placed by their step alone.
+ */
+export function checkDataPosition(t: { readonly sampler: Partial<Pick<DistributedSampler, 'dataPosition'>> }, path: string, header: CheckpointHeader): void {
+  if (!header.data || !t.sampler.dataPosition) return;
+  const ours = t.sampler.dataPosition(header.step);
+  const differences = diffDataPositions(header.data, ours);
+  if (differences.length > 0) {
+    throw new CheckpointError('checkpoint_mismatch', path, `written by a run that read other data: ${describeDifferences(differences, 'the checkpoint')}`, differences);
+  }
+  if (header.data.epoch !== ours.epoch || header.data.examplesConsumed !== ours.examplesConsumed) {
+    throw new CheckpointError('checkpoint_corrupt', path, `the header says step ${header.step} (epoch ${ours.epoch}, ${ours.examplesConsumed} examples in), its data position says epoch ${header.data.epoch}, ${header.data.examplesConsumed} examples in`);
   }
 }

@@ -11,7 +11,7 @@ import { CheckpointError } from './checkpoint-errors.js';
 import type { CheckpointHeader } from './checkpoint-format.js';
 import { checkpointDir, checkpointFileName, readCheckpointHeader } from './checkpoint-store.js';
 import { tinyConfig, withRanks } from './test-support/ranks.js';
-import { checkDataPosition } from './trainer-checkpoints.js';
+import { checkDataPosition } from './resume.js';
 import { Trainer } from './trainer.js';
 
 before(async () => {

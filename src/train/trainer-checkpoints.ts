@@ -2,12 +2,12 @@
 
 import type { ProcessGroup } from '../comm/process-group.js';
 import type { DistributedSampler } from '../workloads/sharding.js';
-import { diffDataPositions } from '../workloads/data-position.js';
 import { CheckpointError } from './checkpoint-errors.js';
-import type { CheckpointHeader } from './checkpoint-format.js';
 import { ranksWithCheckpoints, saveCheckpoint } from './checkpoint-store.js';
-import { describeDifferences, type Trajectory } from './fingerprint.js';
-import { agreeOnResumeStep, loadResumeCheckpoint } from './resume.js';
+import type { Trajectory } from './fingerprint.js';
+import type { ResumePoint } from './common-checkpoint.js';
+import { restoreElastic, type ElasticRestore } from './elastic-restore.js';
+import { agreeOnResumePoint, checkDataPosition, loadResumeCheckpoint } from './resume.js';
 import type { SyncedParams } from './synced-params.js';
 
 /** What these helpers need from a trainer. */
@@ -19,6 +19,11 @@ export interface CheckpointSubject {
   readonly trajectory: Trajectory;
   readonly trajectoryHash: string;
   readonly config: { readonly seed: number };
+  /**
+   * May resume on another world size or with ranks that hold no checkpoint (elastic-restore.ts): the custom loop,
+   * whose sampler keeps the global batch. Otherwise only the exact resume.
+   */
+  readonly elastic?: boolean;
   /** Where resume reports a damaged checkpoint it stepped back from. */
   readonly onWarning?: (message: string) => void;
 }
@@ -49,12 +54,32 @@ export async function saveRankCheckpoint(t: CheckpointSubject, dir: string): Pro
   return saved;
 }
 
+/** What a resume restored: this rank's file (null for a rank that held none), and the elastic rule's report if it applied. */
+export interface RestoreOutcome {
+  path: string | null;
+  elastic: ElasticRestore | null;
+}
+
 /**
- * Restores the newest checkpoint every rank holds intact; resolves to its path. Throws CheckpointError when there
- * is none, or when it belongs to another run (naming every differing field).
+ * Restores the agreed checkpoint (agreeOnResumePoint): exactly, each rank its own file, when the world size is the
+ * one that wrote it and every rank holds its file; otherwise, for an elastic subject, by the rule of
+ * elastic-restore.ts. Throws CheckpointError when there is none, or when it belongs to another run (naming every
+ * differing field; for a subject that is not elastic, a world size change or a rank without its file too).
  */
-export async function restoreLatest(t: CheckpointSubject, dir: string): Promise<string> {
-  return restoreStep(t, dir, await agreeOnResumeStep(t.group, dir, t.onWarning));
+export async function restoreLatest(t: CheckpointSubject, dir: string): Promise<RestoreOutcome> {
+  return restorePoint(t, dir, await agreeOnResumePoint(t.group, dir, t.onWarning));
+}
+
+async function restorePoint(t: CheckpointSubject, dir: string, point: ResumePoint): Promise<RestoreOutcome> {
+  const exact = point.worldSize === t.group.worldSize && point.holders.length === t.group.worldSize;
+  if (exact || !t.elastic) {
+    if (!point.holders.includes(t.group.rank)) {
+      throw new CheckpointError('checkpoint_missing', dir, `rank ${t.group.rank} holds no checkpoint of step ${point.step} (ranks ${point.holders.join(', ')} do); this state resumes only on the ranks that saved it`);
+    }
+    return { path: await restoreStep(t, dir, point.step), elastic: null };
+  }
+  const elastic = await restoreElastic(t, dir, point, t.onWarning);
+  return { path: elastic.path, elastic };
 }
 
 async function restoreStep(t: CheckpointSubject, dir: string, step: number): Promise<string> {
@@ -67,37 +92,20 @@ async function restoreStep(t: CheckpointSubject, dir: string, step: number): Pro
 }
 
 /**
- * Throws CheckpointError when the data position a file records is not where this run's sampler stands at the
- * file's step: checkpoint_mismatch naming `data.<field>` (other data, batch, seed or order), checkpoint_corrupt
- * when position and step disagree. Files without a position (format version 1) are placed by their step alone.
+ * After a restart: restores the agreed checkpoint like restoreLatest, or resolves to null (start from step 0)
+ * when no rank holds a checkpoint or the holders have no step in common (the job failed before its first
+ * complete checkpoint). A damaged or foreign checkpoint still throws. The decision comes from the agreement
+ * every rank shares, so no rank starts afresh while another resumes.
  */
-export function checkDataPosition(t: Pick<CheckpointSubject, 'sampler'>, path: string, header: CheckpointHeader): void {
-  if (!header.data || !t.sampler.dataPosition) return;
-  const ours = t.sampler.dataPosition(header.step);
-  const differences = diffDataPositions(header.data, ours);
-  if (differences.length > 0) {
-    throw new CheckpointError('checkpoint_mismatch', path, `written by a run that read other data: ${describeDifferences(differences, 'the checkpoint')}`, differences);
-  }
-  if (header.data.epoch !== ours.epoch || header.data.examplesConsumed !== ours.examplesConsumed) {
-    throw new CheckpointError('checkpoint_corrupt', path, `the header says step ${header.step} (epoch ${ours.epoch}, ${ours.examplesConsumed} examples in), its data position says epoch ${header.data.epoch}, ${header.data.examplesConsumed} examples in`);
-  }
-}
-
-/**
- * After a restart: restores the newest checkpoint every rank holds intact like restoreLatest, or resolves to null
- * (start from step 0) when the ranks hold no checkpoint step in common (the job failed before its first complete
- * checkpoint). A damaged or foreign checkpoint still throws. The decision comes from the agreement every rank
- * shares, so no rank starts afresh while another resumes.
- */
-export async function restoreLatestIfAny(t: CheckpointSubject, dir: string): Promise<string | null> {
-  let step: number;
+export async function restoreLatestIfAny(t: CheckpointSubject, dir: string): Promise<RestoreOutcome | null> {
+  let point: ResumePoint;
   try {
-    step = await agreeOnResumeStep(t.group, dir, t.onWarning);
+    point = await agreeOnResumePoint(t.group, dir, t.onWarning);
   } catch (error) {
     if (error instanceof CheckpointError && error.code === 'checkpoint_missing') return null;
     throw error;
   }
-  return restoreStep(t, dir, step);
+  return restorePoint(t, dir, point);
 }
 
 /** Throws CheckpointError checkpoint_exists when `dir` already holds checkpoints (a fresh run would prune them). */

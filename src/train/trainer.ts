@@ -18,8 +18,9 @@ import type { Workload, WorkloadData } from '../workloads/workload.js';
 import { totalStepsOf, type TrainConfig } from './config.js';
 import { checkpointDir } from './checkpoint-store.js';
 import { ensureFreshOutput, restoreLatest, restoreLatestIfAny, saveRankCheckpoint } from './trainer-checkpoints.js';
+import type { ElasticRestore } from './elastic-restore.js';
 import { evaluateSharded } from './evaluate.js';
-import { TrainEvents, type CheckpointEvent, type DoneEvent, type EvalEvent, type RestartEvent, type StartEvent, type StepEvent, type TrainEvent, type TrainEventOf, type TrainEventType } from './events.js';
+import { TrainEvents, type CheckpointEvent, type DoneEvent, type ElasticResumeEvent, type EvalEvent, type RestartEvent, type StartEvent, type StepEvent, type TrainEvent, type TrainEventOf, type TrainEventType } from './events.js';
 import { trajectoryHash, trajectoryOf, type Trajectory } from './fingerprint.js';
 import { lionOptionsFor } from './lion-setup.js';
 import { median } from '../stats.js';
@@ -64,6 +65,9 @@ export class Trainer {
   private readonly signal: AbortSignal | undefined;
   readonly onWarning: ((message: string) => void) | undefined;
   private resumedFrom: string | null = null;
+  private elasticRestore: ElasticRestore | null = null;
+  /** Resumes across a change of world size (elastic-restore.ts): the sampler keeps the global batch. */
+  readonly elastic = true;
   private readonly restart: TrainerOptions['restart'];
   private lastCheckpointStep = -1;
 
@@ -114,10 +118,12 @@ export class Trainer {
     try {
       if (trainer.outDir !== null) {
         const dir = checkpointDir(trainer.outDir);
-        if (options.resume === 'latest-if-any') trainer.resumedFrom = await restoreLatestIfAny(trainer, dir);
-        else if (options.resume) trainer.resumedFrom = await restoreLatest(trainer, dir);
-        else await ensureFreshOutput(dir);
-        if (trainer.resumedFrom !== null) trainer.lastCheckpointStep = trainer.step;
+        const restored = options.resume === 'latest-if-any' ? await restoreLatestIfAny(trainer, dir)
+          : options.resume ? await restoreLatest(trainer, dir)
+            : await ensureFreshOutput(dir).then(() => null);
+        trainer.resumedFrom = restored?.path ?? null;
+        trainer.elasticRestore = restored?.elastic ?? null;
+        if (restored) trainer.lastCheckpointStep = trainer.step;
       } else if (options.resume) {
         throw new InvalidArgumentError('outDir', null, 'the output directory (outDir / --out) of the run to resume');
       }
@@ -155,6 +161,10 @@ export class Trainer {
   async run(): Promise<DoneEvent> {
     const startStep = this.step;
     if (this.restart) this.emit({ type: 'restart', ...this.restart, step: startStep, resumedFrom: this.resumedFrom } satisfies RestartEvent);
+    if (this.elasticRestore) {
+      const { path: _path, ...restore } = this.elasticRestore;
+      this.emit({ type: 'elastic-resume', ...restore, momentumRule: 'mean-of-saved', globalBatchSize: this.sampler.globalBatchSize, localBatchSize: this.sampler.localBatchSize } satisfies ElasticResumeEvent);
+    }
     this.emit({
       type: 'start', rank: this.rank, worldSize: this.worldSize, workload: this.workload.name, strategy: this.synced.strategy.name,
       numParams: this.numParams, totalSteps: this.totalSteps, stepsPerEpoch: this.sampler.stepsPerEpoch,
