@@ -3,7 +3,7 @@
 
 import { Command } from 'commander';
 import { rendezvousBackendNames } from '../comm/rendezvous/elastic/backends.js';
-import type { ElasticTiming } from '../comm/rendezvous/elastic/handler.js';
+import { TIMING_CONF_KEYS, type ElasticTiming } from '../comm/rendezvous/elastic/handler.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ElasticOptions } from '../launch/launch.js';
 
@@ -46,23 +46,30 @@ export function parseElasticFlags(flags: ElasticFlags): ElasticOptions | undefin
     backend: flags.rdzvBackend ?? 'builtin',
     endpoint: flags.rdzvEndpoint,
     rdzvId: flags.rdzvId ?? 'none',
-    timing: parseRendezvousConf(flags.rdzvConf ?? ''),
+    ...parseRendezvousConf(flags.rdzvConf ?? ''),
     localAddr: flags.localAddr,
   };
 }
 
-/** torchrun's --rdzv-conf keys that apply here; others are refused by name. */
-export function parseRendezvousConf(text: string): Partial<ElasticTiming> {
+/** Splits --rdzv-conf into the rendezvous' own keys (TIMING_CONF_KEYS) and the rest, which the backend checks: `conf`. */
+export function parseRendezvousConf(text: string): { timing: Partial<ElasticTiming>; conf: Record<string, string> } {
   const timing: Partial<ElasticTiming> = {};
+  const conf: Record<string, string> = {};
   let interval: number | undefined;
   let attempts: number | undefined;
   for (const pair of text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
-    const [key, value, ...extra] = pair.split('=');
+    const at = pair.indexOf('=');
+    const [key, value] = at < 0 ? [pair, ''] : [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    if (value === '') throw new InvalidArgumentError('--rdzv-conf', pair, 'key=value pairs separated by commas');
+    if (!(TIMING_CONF_KEYS as readonly string[]).includes(key)) {
+      conf[key] = value;
+      continue;
+    }
     const n = Number(value);
-    if (extra.length > 0 || value === undefined || value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    if (!Number.isFinite(n) || n <= 0) {
       throw new InvalidArgumentError('--rdzv-conf', pair, 'key=value with a positive number, e.g. join_timeout=600,last_call_timeout=10');
     }
-    switch (key.trim()) {
+    switch (key) {
       case 'join_timeout': timing.joinTimeoutMs = n * 1000; break;
       case 'last_call_timeout': timing.lastCallMs = n * 1000; break;
       case 'keep_alive_interval': interval = n * 1000; break;
@@ -70,11 +77,9 @@ export function parseRendezvousConf(text: string): Partial<ElasticTiming> {
         if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('--rdzv-conf', pair, 'keep_alive_max_attempt=K with an integer K ≥ 2');
         attempts = n;
         break;
-      default:
-        throw new InvalidArgumentError('--rdzv-conf', key, 'one of join_timeout, last_call_timeout, keep_alive_interval, keep_alive_max_attempt');
     }
   }
   if (interval !== undefined) timing.keepAliveIntervalMs = interval;
   if (interval !== undefined || attempts !== undefined) timing.keepAliveTimeoutMs = (interval ?? 5000) * (attempts ?? 3);
-  return timing;
+  return { timing, conf };
 }

@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { InvalidArgumentError, LionCubError, checkTimeoutMs } from '../errors.js';
-import { checkRendezvousBackend, openRendezvousBackend, parseRendezvousEndpoint } from '../comm/rendezvous/elastic/backends.js';
-import { DEFAULT_ELASTIC_TIMING, ElasticRendezvous, type ClosedRound, type ElasticTiming, type MembershipChange } from '../comm/rendezvous/elastic/handler.js';
+import { checkBackendConf, openRendezvousBackend, rendezvousEndpointHost } from '../comm/rendezvous/elastic/backends.js';
+import { DEFAULT_ELASTIC_TIMING, ElasticRendezvous, TIMING_CONF_KEYS, type ClosedRound, type ElasticTiming, type MembershipChange } from '../comm/rendezvous/elastic/handler.js';
 import type { RoundCause } from '../comm/rendezvous/elastic/round-state.js';
 import { rendezvousSealKey } from '../comm/rendezvous/elastic/sealed-state.js';
 import { RESTART_CAUSE_ENV, RESTART_COUNT_ENV } from '../comm/rendezvous/launch-env.js';
@@ -28,6 +28,8 @@ export interface ElasticOptions {
   /** Names the job at the backend (--rdzv-id); every node of the job gives the same. */
   rdzvId: string;
   timing?: Partial<ElasticTiming>;
+  /** The backend's settings (--rdzv-conf keys other than the time limits), e.g. etcd's ca_cert. */
+  conf?: Record<string, string>;
   /** Address the other nodes reach this node's workers at. Default: this machine's address on the route to the endpoint. */
   localAddr?: string;
   /** Unique id of this node in the job. Default: hostname-pid-random. */
@@ -39,8 +41,8 @@ export function checkElasticOptions(e: ElasticOptions): ElasticTiming {
   if (!Number.isInteger(e.minNodes) || e.minNodes < 1) throw new InvalidArgumentError('--nnodes', e.minNodes, 'MIN:MAX with 1 ≤ MIN ≤ MAX');
   if (!Number.isInteger(e.maxNodes) || e.maxNodes < e.minNodes) throw new InvalidArgumentError('--nnodes', `${e.minNodes}:${e.maxNodes}`, 'MIN:MAX with 1 ≤ MIN ≤ MAX');
   if (typeof e.rdzvId !== 'string' || !/^[\w.-]{1,128}$/.test(e.rdzvId)) throw new InvalidArgumentError('--rdzv-id', e.rdzvId, 'a job name of 1 to 128 letters, digits, dots, dashes or underscores, the same on every node');
-  checkRendezvousBackend(e.backend);
-  parseRendezvousEndpoint(e.endpoint);
+  rendezvousEndpointHost(e.backend, e.endpoint);
+  checkBackendConf(e.backend, e.conf ?? {}, TIMING_CONF_KEYS);
   const timing = { ...DEFAULT_ELASTIC_TIMING, ...e.timing };
   for (const [field, value] of Object.entries(timing)) checkTimeoutMs(field, value);
   if (timing.keepAliveTimeoutMs <= timing.keepAliveIntervalMs) {
@@ -72,8 +74,7 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
   const { options, emit, signal } = ctx;
   const e = options.elastic;
   const timing = checkElasticOptions(e);
-  const endpoint = parseRendezvousEndpoint(e.endpoint);
-  const backend = await openRendezvousBackend(e.backend, { endpoint, rdzvId: e.rdzvId, jobToken: ctx.jobToken, connectTimeoutMs: timing.joinTimeoutMs });
+  const backend = await openRendezvousBackend(e.backend, { endpoint: e.endpoint, rdzvId: e.rdzvId, jobToken: ctx.jobToken, connectTimeoutMs: timing.joinTimeoutMs, conf: e.conf });
   const nodeId = e.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const rdzv = new ElasticRendezvous({ backend, nodeId, min: e.minNodes, max: e.maxNodes, rdzvId: e.rdzvId, sealKey: rendezvousSealKey(ctx.jobToken, e.rdzvId), timing });
   const restarts: LaunchResult['restarts'] = [];
@@ -82,7 +83,7 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
   const result = (outcome: Pick<LaunchResult, 'ok' | 'failure' | 'exits'>): LaunchResult =>
     ({ ...last, ...outcome, restarts, rounds, elapsedMs: performance.now() - ctx.startedAt });
   try {
-    const addr = e.localAddr ?? await routeAddressTo(endpoint.host);
+    const addr = e.localAddr ?? await routeAddressTo(rendezvousEndpointHost(e.backend, e.endpoint));
     let after: number | undefined;
     let cause: RoundCause = { kind: 'start', node: nodeId, text: 'job start' };
     for (;;) {

@@ -2,6 +2,9 @@
 
 import { InvalidArgumentError } from '../../../errors.js';
 import { BuiltinStateBackend } from './builtin-backend.js';
+import { EtcdRendezvousBackend } from './etcd-backend.js';
+import { applyEtcdProtocol, etcdOptionsFromConf } from './etcd-conf.js';
+import { parseEtcdEndpoints } from './etcd-endpoints.js';
 import type { RendezvousStateBackend } from './state-backend.js';
 
 /** torchrun's default port of a c10d rendezvous endpoint. */
@@ -14,12 +17,15 @@ export interface RendezvousEndpoint {
 
 /** What every backend is opened with. */
 export interface BackendContext {
-  endpoint: RendezvousEndpoint;
+  /** --rdzv-endpoint as given (each backend parses its own form). */
+  endpoint: string;
   rdzvId: string;
   /** The job token (LION_CUB_JOB_TOKEN); backends that authenticate derive their keys from it. */
   jobToken: string;
   /** Bound on reaching the backend. */
   connectTimeoutMs: number;
+  /** The backend's own --rdzv-conf keys (the rendezvous' time limits taken out). */
+  conf?: Readonly<Record<string, string>>;
   onWarning?: (message: string) => void;
 }
 
@@ -28,10 +34,28 @@ export interface ElasticBackend extends RendezvousStateBackend {
   readonly hostsState?: boolean;
 }
 
-type BackendFactory = (context: BackendContext) => Promise<ElasticBackend>;
+interface BackendEntry {
+  open(context: BackendContext): Promise<ElasticBackend>;
+  /** The host of (the first) endpoint: this node's address is the one on the route there. Throws for a malformed endpoint. */
+  endpointHost(endpoint: string): string;
+  /** --rdzv-conf keys of the backend. */
+  confKeys: readonly string[];
+}
 
-const BACKENDS: Record<string, BackendFactory> = {
-  builtin: (c) => BuiltinStateBackend.open({ ...c.endpoint, rdzvId: c.rdzvId, jobToken: c.jobToken, connectTimeoutMs: c.connectTimeoutMs, onWarning: c.onWarning }),
+const BACKENDS: Record<string, BackendEntry> = {
+  builtin: {
+    open: (c) => BuiltinStateBackend.open({ ...parseRendezvousEndpoint(c.endpoint), rdzvId: c.rdzvId, jobToken: c.jobToken, connectTimeoutMs: c.connectTimeoutMs, onWarning: c.onWarning }),
+    endpointHost: (endpoint) => parseRendezvousEndpoint(endpoint).host,
+    confKeys: [],
+  },
+  etcd: {
+    open: async (c) => {
+      const { https, ...options } = etcdOptionsFromConf(c.conf ?? {});
+      return new EtcdRendezvousBackend({ ...options, endpoints: applyEtcdProtocol(c.endpoint, https), runId: c.rdzvId });
+    },
+    endpointHost: (endpoint) => parseEtcdEndpoints(endpoint)[0].host.replace(/^\[(.*)\]$/, '$1'),
+    confKeys: ['protocol', 'ca_cert', 'ssl_cert', 'ssl_cert_key', 'read_timeout', 'ttl', 'key_prefix'],
+  },
 };
 
 export function rendezvousBackendNames(): string[] {
@@ -45,7 +69,20 @@ export function checkRendezvousBackend(name: string): string {
 }
 
 export function openRendezvousBackend(name: string, context: BackendContext): Promise<ElasticBackend> {
-  return BACKENDS[checkRendezvousBackend(name)](context);
+  return BACKENDS[checkRendezvousBackend(name)].open(context);
+}
+
+/** Checks `endpoint` in the backend's form and returns the host this node routes to. */
+export function rendezvousEndpointHost(name: string, endpoint: string): string {
+  return BACKENDS[checkRendezvousBackend(name)].endpointHost(endpoint);
+}
+
+/** Throws InvalidArgumentError naming a --rdzv-conf key the backend does not know. */
+export function checkBackendConf(name: string, conf: Readonly<Record<string, string>>, timingKeys: readonly string[]): void {
+  const known = BACKENDS[checkRendezvousBackend(name)].confKeys;
+  for (const key of Object.keys(conf)) {
+    if (!known.includes(key)) throw new InvalidArgumentError('--rdzv-conf', key, `one of ${[...timingKeys, ...known].join(', ')} (with --rdzv-backend ${name})`);
+  }
 }
 
 /** "host:port", "host" (port 29400) or "[v6]:port"; throws InvalidArgumentError naming --rdzv-endpoint. */

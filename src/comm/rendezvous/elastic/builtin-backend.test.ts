@@ -26,7 +26,7 @@ async function withBackends(count: number, body: (backends: ElasticBackend[], po
   const backends: ElasticBackend[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      backends.push(await openRendezvousBackend('builtin', { endpoint: { host: '127.0.0.1', port }, rdzvId: 'job', jobToken: TOKEN, connectTimeoutMs: 5000 }));
+      backends.push(await openRendezvousBackend('builtin', { endpoint: `127.0.0.1:${port}`, rdzvId: 'job', jobToken: TOKEN, connectTimeoutMs: 5000 }));
     }
     await body(backends, port);
   } finally {
@@ -67,7 +67,7 @@ describe('builtin rendezvous backend', () => {
   it('a launcher with another token is refused by the host', async () => {
     await withBackends(1, async (_, port) => {
       await assert.rejects(
-        openRendezvousBackend('builtin', { endpoint: { host: '127.0.0.1', port }, rdzvId: 'job', jobToken: 'another0123456789abcdefABCDEF99', connectTimeoutMs: 3000 }),
+        openRendezvousBackend('builtin', { endpoint: `127.0.0.1:${port}`, rdzvId: 'job', jobToken: 'another0123456789abcdefABCDEF99', connectTimeoutMs: 3000 }),
         (e: Error) => e instanceof CommError && e.code === 'auth',
       );
     });

@@ -23,6 +23,9 @@ export interface ElasticTiming {
   keepAliveTimeoutMs: number;
 }
 
+/** torchrun's --rdzv-conf names of the time limits above (seconds; the timeout is interval × max attempts). */
+export const TIMING_CONF_KEYS = ['join_timeout', 'last_call_timeout', 'keep_alive_interval', 'keep_alive_max_attempt'] as const;
+
 /** torchrun's defaults, except the last call (30 s there): 10 s lets survivors of a lost node meet sooner. */
 export const DEFAULT_ELASTIC_TIMING: ElasticTiming = { joinTimeoutMs: 600_000, lastCallMs: 10_000, keepAliveIntervalMs: 5_000, keepAliveTimeoutMs: 15_000 };
 
