@@ -77,6 +77,43 @@ export class FrameDecoder {
   }
 
   /**
+   * Where the next stream bytes can be written by the reader itself, with no copy here: the unfilled rest
+   * of the current payload's target (see FrameSink.onHeader). Null in the header state, when the payload
+   * goes out as pieces, or once failed. A fresh view on every call; valid until the next push/advance.
+   */
+  get directTarget(): Uint8Array | null {
+    if (this.state !== State.Payload || this.target === null) return null;
+    return this.target.subarray(this.payloadOffset);
+  }
+
+  /** Bytes still missing from the current header (1..32) or payload; 0 once failed. */
+  get bytesWanted(): number {
+    if (this.state === State.Header) return FRAME_HEADER_BYTES - this.scratchFill;
+    if (this.state === State.Payload) return this.header!.payloadLength - this.payloadOffset;
+    return 0;
+  }
+
+  /**
+   * The reader wrote the next `n` stream bytes (1..bytesWanted) at the start of `directTarget`: accounts
+   * for them as if pushed, ending the frame when its payload is complete. Throws like `push`.
+   */
+  advanceDirect(n: number): void {
+    if (this.state === State.Failed) throw this.failure;
+    try {
+      const header = this.header;
+      if (this.state !== State.Payload || header === null || this.target === null || !(n > 0 && n <= header.payloadLength - this.payloadOffset)) {
+        throw new ProtocolError(`internal: ${n} bytes written directly outside a payload target or past its end`);
+      }
+      this.payloadOffset += n;
+      if (this.payloadOffset === header.payloadLength) this.endFrame();
+    } catch (error) {
+      this.state = State.Failed;
+      this.failure = error;
+      throw error;
+    }
+  }
+
+  /**
    * Sends the rest of the current frame's payload into `target` (length = payloadLength) instead of
    * as pieces. The caller has already copied the `payloadReceived` bytes delivered as pieces into it.
    */

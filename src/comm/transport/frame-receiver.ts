@@ -123,6 +123,34 @@ export class FrameReceiver implements FrameSink {
     }
   }
 
+  /**
+   * The rest of the payload being received into a posted recv's buffer (or a control frame's), where a
+   * socket read can land with no copy (direct-reads.ts); null otherwise and once the link failed.
+   */
+  get directTarget(): Uint8Array | null {
+    return this.failure === null ? this.decoder.directTarget : null;
+  }
+
+  /** True while a frame header is incomplete (the next bytes are header bytes). */
+  get expectsHeader(): boolean {
+    return this.failure === null && !this.decoder.inPayload;
+  }
+
+  /** Bytes missing from the current header or payload; 0 once the link failed (ignore further bytes). */
+  get bytesWanted(): number {
+    return this.failure === null ? this.decoder.bytesWanted : 0;
+  }
+
+  /** `n` bytes were read straight into `directTarget`. Never throws: a failure goes to `onFatal`. */
+  pushDirect(n: number): void {
+    if (this.failure !== null) return;
+    try {
+      this.decoder.advanceDirect(n);
+    } catch (error) {
+      this.fail(error as CommError);
+    }
+  }
+
   /** Receives the next data frame into `into`; see Transport.recv. */
   recv(tag: FrameTag, into: Uint8Array): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);

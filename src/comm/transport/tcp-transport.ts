@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import { checkTimeoutMs, InvalidArgumentError } from '../../errors.js';
 import { CommError, PeerClosedError, ProtocolError } from '../errors.js';
+import { startDirectReads, type DirectReadLink } from './direct-reads.js';
 import { FrameReceiver } from './frame-receiver.js';
 import { decodeAbort, encodeAbort } from './tcp-abort.js';
 import { CONTROL_OPS, FRAME_HEADER_BYTES, frameHeaderBytes, type FrameHeader } from './frame.js';
@@ -29,6 +30,12 @@ export interface TcpTransportOptions {
    * must use the same mode; initProcessGroup checks that at rendezvous.
    */
   security?: TransportSecurity;
+  /**
+   * With security `none`, read sockets straight into the recv buffers (direct-reads.ts) instead of into a
+   * new buffer per read that is then copied. Default true unless LION_CUB_DIRECT_READS=off (to compare the
+   * two in a benchmark); false keeps Node's 'data' events.
+   */
+  directReads?: boolean;
   /** Non-fatal events worth logging (socket errors after a peer said goodbye). */
   onWarning?: (message: string) => void;
 }
@@ -39,6 +46,8 @@ interface Link {
   receiver: FrameReceiver;
   /** Seals outgoing frames into records and checks incoming ones before the receiver sees a byte. */
   channel: RecordChannel;
+  /** Reads straight into recv buffers (security `none`, where the receiver sees the socket's bytes); else null. */
+  direct: DirectReadLink | null;
   /** The peer announced that it closes its transport on purpose: its end of the stream is not a crash. */
   goodbye: boolean;
   closed: boolean;
@@ -56,7 +65,8 @@ interface InflightSend {
  * security mode is `none`, the bytes travel as AES-256-GCM records (record-layer.ts): encrypted, or
  * in clear with a GMAC tag (no copy of the payload); a record that fails its check is an
  * IntegrityError (code `integrity`) that fails the job like any peer failure.
- * recv copies straight from socket chunks (or decrypted records) into the caller's buffer (frame-receiver.ts).
+ * recv: with security `none` the socket is read straight into the caller's buffer (direct-reads.ts);
+ * otherwise the bytes are copied from socket chunks (or decrypted records) into it (frame-receiver.ts).
  *
  * Failure: a peer's socket ending without a goodbye frame, a socket error, a malformed frame or a
  * tag mismatch fails the whole transport: every pending and later op rejects with that error, the
@@ -82,6 +92,7 @@ export class TcpTransport implements Transport {
   private readonly closeTimeoutMs: number;
   private readonly onWarning: (message: string) => void;
   private readonly security: TransportSecurity;
+  private readonly directReads: boolean;
 
   /**
    * Takes ownership of one authenticated connection per other rank (`peerRank` says which).
@@ -102,12 +113,14 @@ export class TcpTransport implements Transport {
       keepAliveInitialDelayMs = 10_000,
       onWarning = () => {},
       security = 'encrypt',
+      directReads = process.env.LION_CUB_DIRECT_READS !== 'off',
     } = options;
     if (!Number.isInteger(worldSize) || worldSize < 1) throw new InvalidArgumentError('worldSize', worldSize, 'an integer >= 1');
     if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new InvalidArgumentError('rank', rank, `an integer in [0, ${worldSize})`);
     this.closeTimeoutMs = checkTimeoutMs('closeTimeoutMs', closeTimeoutMs, { allowZero: true });
     this.onWarning = onWarning;
     this.security = security;
+    this.directReads = directReads;
     this.links = new Array<Link | undefined>(worldSize).fill(undefined);
     for (const connection of connections) {
       const peer = connection.peerRank;
@@ -167,6 +180,15 @@ export class TcpTransport implements Transport {
   bufferedBytes(peer: number): number {
     const link = this.linkTo(peer, 'bufferedBytes');
     return link instanceof InvalidArgumentError ? 0 : link.receiver.pendingBytes;
+  }
+
+  /**
+   * Bytes from `peer` read straight into recv buffers (`direct`) and through the transport's own buffers
+   * (`copied`: headers, frames that arrived before their recv); null when the link does not read directly.
+   */
+  directReadCounts(peer: number): { direct: number; copied: number } | null {
+    const link = this.linkTo(peer, 'directReadCounts');
+    return link instanceof InvalidArgumentError || link.direct === null ? null : { ...link.direct.reads.counts };
   }
 
   abort(reason: CommError): void {
@@ -247,16 +269,18 @@ export class TcpTransport implements Transport {
         receiver.fail(error as CommError);
       }
     };
-    const link: Link = { peer, socket, receiver, channel, goodbye: false, closed: false };
+    const link: Link = { peer, socket, receiver, channel, direct: null, goodbye: false, closed: false };
     socket.setNoDelay(true);
     socket.setKeepAlive(true, limits.keepAliveInitialDelayMs);
     socket.on('error', (error) => this.onSocketError(link, error));
     socket.on('end', () => this.onSocketEnd(link));
     socket.on('close', () => this.onSocketEnd(link));
-    socket.on('data', feed);
     const parked = connection.adopt();
     if (parked !== undefined) queueMicrotask(() => this.onSocketError(link, parked));
     if (connection.leftover.byteLength > 0) feed(connection.leftover);
+    // In `none` the channel hands socket bytes to the receiver unchanged, so reads can land in recv buffers.
+    link.direct = this.security === 'none' && this.directReads ? startDirectReads(socket, receiver) : null;
+    if (link.direct === null) socket.on('data', feed);
     socket.resume();
     return link;
   }
@@ -324,7 +348,10 @@ export class TcpTransport implements Transport {
   }
 
   private rejectAll(error: CommError): void {
-    for (const link of this.liveLinks()) link.receiver.fail(error);
+    for (const link of this.liveLinks()) {
+      link.receiver.fail(error);
+      link.direct?.release();
+    }
     for (const entry of this.inflight) entry.reject(error);
     this.inflight.clear();
   }
