@@ -63,15 +63,15 @@ export { createStrategy, registerStrategy, resolveStrategySpec, strategyNames, s
 export type { StrategyInfo, SyncStrategy, SyncStepStats, StrategyContext } from './sync/strategy.js';
 export { choiceParam, intParam } from './sync/spec.js';
 export type { ParsedSpec } from './sync/spec.js';
-export { FINITE_AGREEMENT_OP, kernelOp } from './sync/step-work.js';
-export type { StepWork, StepOp, KernelOp, AllreduceOp, CompressedOp } from './sync/step-work.js';
+export { compressedStepWork, kernelOp } from './sync/step-work.js';
+export type { StepWork, StepOp, KernelOp, AllreduceOp, CompressedOp, CompressedStepParts } from './sync/step-work.js';
 export { stepTraffic } from './sync/step-traffic.js';
 export type { StepTrafficSettings } from './sync/step-traffic.js';
 export { CompressedStrategy } from './sync/strategies/compressed.js';
 export type { UpdateCombiner, Combined } from './sync/strategies/compressed.js';
 export { Stopwatch } from './sync/stopwatch.js';
 export { VoteAllreduce, PbitAllreduce, Int8Ring, VoteAllgather, TallyAllreduce, CollectiveStateError } from './sync/collectives/index.js';
-export type { RunOptions, VoteAllreduceRunOptions, PbitAllreduceRunOptions, Int8RingRunOptions, VoteAllgatherRunOptions } from './sync/collectives/index.js';
+export type { AgreedCode, RunOptions, VoteAllreduceRunOptions, PbitAllreduceRunOptions, Int8RingRunOptions, VoteAllgatherRunOptions } from './sync/collectives/index.js';
 export type { TallyArray, TallyAllreduceRunOptions, WireTraffic } from './sync/collectives/index.js';
 export { parseMomentumPolicy } from './sync/momentum-policy.js';
 export type { MomentumPolicy, MomentumPayload } from './sync/momentum-policy.js';

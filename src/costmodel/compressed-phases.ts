@@ -2,6 +2,7 @@
 
 import { allgathervPairwiseTraffic, allgathervTraffic, alltoallvTraffic, type WireTraffic } from '../sync/collectives/traffic.js';
 import { UnitSlices } from '../sync/collectives/unit-slices.js';
+import { FLAG_BYTES } from '../sync/collectives/flagged-slices.js';
 import { tallyBytes } from '../sync/collectives/tally-allreduce.js';
 import type { QuantBits } from '../codec/quant-options.js';
 import { allreducePhase } from './plain-phases.js';
@@ -44,9 +45,10 @@ function allgathervPairwisePhase(worldSize: number, elementBytes: number, blockB
 }
 
 /**
- * VoteAllreduce.run on rank 0: copy the W-word code into the send buffer, alltoallv of word slices, stack the N
- * received slices into kernel memory, vote (N·32·u_0 value·voters), copy the voted slice out, allgatherv of the
- * voted slices, assemble the W words. Empty for one rank (the strategies run plain Lion then).
+ * VoteAllreduce.run on rank 0: copy the W-word code into the send buffer, alltoallv of word slices (each with the
+ * finiteness flag word), stack the N received slices into kernel memory, vote (N·32·u_0 value·voters), copy the
+ * voted slice out, allgatherv of the voted slices, assemble the W words. Empty for one rank (the strategies run
+ * plain Lion then).
  */
 export function voteAllreducePhases(worldSize: number, numValues: number, settings: GroupSettings = {}): Phase[] {
   if (worldSize === 1) return [];
@@ -56,7 +58,7 @@ export function voteAllreducePhases(worldSize: number, numValues: number, settin
   const words = (q: number): number => 4 * slices.unitCount(q);
   return [
     kernelPhase('copy code to send buffer', 'copy', 4 * w),
-    alltoallvPhase(worldSize, words, settings),
+    alltoallvPhase(worldSize, (q) => words(q) + FLAG_BYTES, settings),
     kernelPhase('stack slices', 'copy', 4 * worldSize * u0),
     kernelPhase('vote', 'vote', worldSize * 32 * u0),
     kernelPhase('copy voted slice', 'copy', 4 * u0),
@@ -66,7 +68,7 @@ export function voteAllreducePhases(worldSize: number, numValues: number, settin
 }
 
 /**
- * PbitAllreduce.run on rank 0: copy the p-bit code, alltoallv of p-bit slices (p·u_q words), stack, exact
+ * PbitAllreduce.run on rank 0: copy the p-bit code, alltoallv of p-bit slices (p·u_q words and the flag word), stack, exact
  * sum and sign (N·v_0 value·voters at p bits), allgatherv of the 1-bit slices, assemble.
  */
 export function pbitAllreducePhases(worldSize: number, numValues: number, bits: QuantBits, settings: GroupSettings = {}): Phase[] {
@@ -77,7 +79,7 @@ export function pbitAllreducePhases(worldSize: number, numValues: number, bits: 
   const u0 = slices.unitCount(0);
   return [
     kernelPhase('copy code to send buffer', 'copy', packedTotal),
-    alltoallvPhase(worldSize, packed, settings),
+    alltoallvPhase(worldSize, (q) => packed(q) + FLAG_BYTES, settings),
     kernelPhase('stack slices', 'copy', worldSize * packed(0)),
     kernelPhase(`sum and sign (${bits}-bit)`, `sign-of-sum-${bits}`, worldSize * slices.valueCount(0)),
     kernelPhase('copy sign slice', 'copy', 4 * u0),

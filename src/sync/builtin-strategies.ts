@@ -4,7 +4,7 @@ import { MAX_VOTE_VECTORS } from '../codec/vote.js';
 import { QUANT_METHODS, type QuantBits } from '../codec/quant-options.js';
 import { INT8_RING_MAX_WORLD_SIZE } from './collectives/int8-ring.js';
 import { choiceParam, type ParsedSpec } from './spec.js';
-import { FINITE_AGREEMENT_OP, kernelOp, type StepWork } from './step-work.js';
+import { compressedStepWork, kernelOp, type StepWork } from './step-work.js';
 import type { StrategyInfo } from './strategy.js';
 import { GradientAllreduceStrategy, NoopStrategy } from './strategies/gradient-allreduce.js';
 import { CompressedStrategy } from './strategies/compressed.js';
@@ -20,7 +20,7 @@ const encodeSign = (d: number) => kernelOp('encode sign', 'lion-encode-sign', d)
 const applySign = (d: number) => kernelOp('apply sign', 'lion-apply-sign', d);
 
 function signVote(label: string, kind: 'vote-allreduce' | 'vote-allgather', d: number): StepWork {
-  return { label, encode: [encodeSign(d)], comm: [FINITE_AGREEMENT_OP, { kind, numValues: d }], decode: [applySign(d)], momentumPolicyApplies: true };
+  return compressedStepWork({ label, encode: [encodeSign(d)], collective: { kind, numValues: d }, decode: [applySign(d)] });
 }
 
 function pbitBits(spec: ParsedSpec): QuantBits {
@@ -76,13 +76,12 @@ export const BUILTIN_STRATEGIES: readonly StrategyInfo[] = [
     stepWork: (spec, d) => {
       const bits = pbitBits(spec);
       choiceParam(spec, 'quant', PRICED_QUANT, 'l1', ['l1'] as const);
-      return {
+      return compressedStepWork({
         label: `cub-pbit:bits=${bits}`,
         encode: [kernelOp(`encode ${bits}-bit`, `lion-encode-quant-${bits}`, d)],
-        comm: [FINITE_AGREEMENT_OP, { kind: 'pbit-allreduce', numValues: d, bits }],
+        collective: { kind: 'pbit-allreduce', numValues: d, bits },
         decode: [applySign(d)],
-        momentumPolicyApplies: true,
-      };
+      });
     },
     modelVariants: ['cub-pbit:bits=2', 'cub-pbit:bits=4', 'cub-pbit:bits=8'],
   },
@@ -97,13 +96,12 @@ export const BUILTIN_STRATEGIES: readonly StrategyInfo[] = [
     maxWorldSize: { ranks: INT8_RING_MAX_WORLD_SIZE, reason: `N <= ${INT8_RING_MAX_WORLD_SIZE} (s = floor(127/N) levels)` },
     stepWork: (spec, d) => {
       choiceParam(spec, 'quant', PRICED_QUANT, 'l1', ['l1'] as const);
-      return {
+      return compressedStepWork({
         label: 'cub-int8',
         encode: [kernelOp('update vector', 'lion-update-vector', d), kernelOp('quantise int8', 'quantize-int8', d)],
-        comm: [FINITE_AGREEMENT_OP, { kind: 'int8-ring', numValues: d }],
+        collective: { kind: 'int8-ring', numValues: d },
         decode: [applySign(d)],
-        momentumPolicyApplies: true,
-      };
+      });
     },
   },
   {
@@ -120,12 +118,11 @@ export const BUILTIN_STRATEGIES: readonly StrategyInfo[] = [
     params: [],
     create: (_spec, ctx) => new CompressedStrategy('dlion-avg', ctx, new SignAverageCombiner(ctx.group, ctx.lion)),
     maxWorldSize: VOTE_LIMIT,
-    stepWork: (_spec, d) => ({
+    stepWork: (_spec, d) => compressedStepWork({
       label: 'dlion-avg',
       encode: [encodeSign(d)],
-      comm: [FINITE_AGREEMENT_OP, { kind: 'tally-allreduce', numValues: d }],
+      collective: { kind: 'tally-allreduce', numValues: d },
       decode: [kernelOp('tally to direction', 'tally-to-direction', d), kernelOp('apply direction', 'lion-apply-direction', d)],
-      momentumPolicyApplies: true,
     }),
   },
 ];

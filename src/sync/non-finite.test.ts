@@ -3,7 +3,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createLion } from '../optim/lion.js';
 import { layoutFromLengths } from '../optim/param-layout.js';
+import { parseMomentumPolicy } from './momentum-policy.js';
+import { CompressedStrategy } from './strategies/compressed.js';
 import { randomFloat32 } from '../random.js';
 import { strategyNames } from './registry.js';
 import { kernelRun, type KernelRunOptions } from './test-support/kernel-run.js';
@@ -55,4 +58,20 @@ test('with one rank a non-finite gradient skips the step under every strategy', 
     assert.deepEqual(run.history[1].momentum, run.history[0].momentum, name);
     assert.ok(allFinite(run.momentum), name);
   }
+});
+
+test('a combiner that says it agrees on finiteness but returns no allFinite is refused with invalid_state', async () => {
+  const errors = await withRanks(2, async (group) => {
+    const lion = createLion(LAYOUT, { lr: 0.01 });
+    const combiner = {
+      agreesOnFiniteness: true,
+      combine: async () => ({ kind: 'direction' as const, direction: new Float32Array(D) }),
+      dispose: () => {},
+    };
+    const strategy = new CompressedStrategy('forgetful', { group, lion, momentumPolicy: parseMomentumPolicy('none'), seed: 1 }, combiner);
+    const error = await strategy.step(PARAMS0.slice(), randomFloat32(D, 3)).then(() => undefined, (e: unknown) => e);
+    assert.equal(lion.state.step, 0, 'no step was applied');
+    return error;
+  });
+  for (const e of errors) assert.equal((e as { code?: string } | undefined)?.code, 'invalid_state');
 });

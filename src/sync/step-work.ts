@@ -49,8 +49,34 @@ export function kernelOp(label: string, kernel: string, units: number): KernelOp
 }
 
 /**
- * What CompressedStrategy sends every step besides its combiner's collective: the one-byte max-allreduce by which
- * the ranks agree that every gradient was finite (src/sync/finite-agreement.ts), priced as a one-element int8
- * allreduce (same bytes and messages). A registration built on CompressedStrategy lists it first in `comm`.
+ * What CompressedStrategy sends every step besides its combiner's collective when that collective does not carry
+ * the finiteness flag: the one-byte max-allreduce by which the ranks agree that every gradient was finite
+ * (src/sync/finite-agreement.ts), priced as a one-element int8 allreduce (same bytes and messages).
  */
 export const FINITE_AGREEMENT_OP: AllreduceOp = { kind: 'allreduce', dtype: 'int8', count: 1 };
+
+/** Compressed collectives whose own messages carry every rank's finiteness flag (their runAgreeing). */
+const AGREEING_COLLECTIVES: ReadonlySet<CompressedOp['kind']> = new Set(['vote-allreduce', 'pbit-allreduce']);
+
+/** True when `collective` agrees on finiteness itself, so a CompressedStrategy built on it sends no separate agreement. */
+export function carriesFiniteFlag(collective: CompressedOp): boolean {
+  return AGREEING_COLLECTIVES.has(collective.kind);
+}
+
+/** The parts of one CompressedStrategy step a registration declares; the finiteness agreement is added for it. */
+export interface CompressedStepParts {
+  label: string;
+  encode: KernelOp[];
+  /** The combiner's collective. */
+  collective: CompressedOp;
+  decode: KernelOp[];
+}
+
+/**
+ * The StepWork of a strategy built on CompressedStrategy: `encode`, then the one-byte finiteness agreement unless
+ * the collective carries the flag (vote-allreduce, pbit-allreduce), the collective, `decode`; the momentum policy applies.
+ */
+export function compressedStepWork(parts: CompressedStepParts): StepWork {
+  const comm: StepOp[] = carriesFiniteFlag(parts.collective) ? [parts.collective] : [FINITE_AGREEMENT_OP, parts.collective];
+  return { label: parts.label, encode: parts.encode, comm, decode: parts.decode, momentumPolicyApplies: true };
+}

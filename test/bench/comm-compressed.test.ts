@@ -46,10 +46,12 @@ test('bus bytes are the payload the collective actually sends when slices divide
     for (const op of COMPRESSED_OPS) {
       for (const bits of [2, 4, 8] as const) {
         const shape = compressedShape(op, d, n, bits);
-        // Every alltoallv/allgatherv block carries a 4-byte length frame; the int8 ring allreduce has none.
+        // Every alltoallv/allgatherv block carries a 4-byte length frame, and the vote and p-bit allreduce's
+        // alltoallv blocks a 4-byte finiteness flag; the int8 ring allreduce has neither.
         const blocks = op === 'int8-ring' ? 0 : op === 'vote-allgather' ? n - 1 : 2 * (n - 1);
+        const flags = op === 'vote-allreduce' || op === 'pbit-allreduce' ? n - 1 : 0;
         for (let r = 0; r < n; r++) {
-          const payload = traffic(op, n, r, d, bits, 0).bytesSent - 4 * blocks;
+          const payload = traffic(op, n, r, d, bits, 0).bytesSent - 4 * blocks - 4 * flags;
           assert.equal(payload, shape.busBytes, `${op} N=${n} p=${bits} rank ${r}`);
         }
       }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CompressedStrategy, FINITE_AGREEMENT_OP, ProcessGroup, TallyAllreduce, createLion, createMemoryTransports, createStrategy, kernelMemory, kernelOp,
+  CompressedStrategy, ProcessGroup, TallyAllreduce, createLion, createMemoryTransports, compressedStepWork, createStrategy, kernelMemory, kernelOp,
   layoutFromLengths, parseMomentumPolicy, registerStrategy, resolveStrategySpec, signCodeWords, stepTraffic,
   strategyNames, type Combined, type KernelRegion, type Lion, type LionStepPlan, type StepWork, type Stopwatch, type UpdateCombiner,
 } from 'lion-cub';
@@ -45,12 +45,11 @@ registerStrategy({
   params: [],
   create: (_spec, ctx) => new CompressedStrategy('tally-majority', ctx, new TallyMajorityCombiner(ctx.group, ctx.lion)),
   maxWorldSize: { ranks: 4095, reason: 'N <= 4095 (the tally\'s counters)' },
-  stepWork: (_spec, d): StepWork => ({
+  stepWork: (_spec, d): StepWork => compressedStepWork({
     label: 'tally-majority',
     encode: [kernelOp('encode sign', 'lion-encode-sign', d)],
-    comm: [FINITE_AGREEMENT_OP, { kind: 'tally-allreduce', numValues: d }],
+    collective: { kind: 'tally-allreduce', numValues: d },
     decode: [kernelOp('tally to direction', 'tally-to-direction', d), kernelOp('apply direction', 'lion-apply-direction', d)],
-    momentumPolicyApplies: true,
   }),
 });
 

@@ -12,6 +12,14 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** Result of a run that also agreed on finiteness (runAgreeing of the vote and p-bit allreduce). */
+export interface AgreedCode {
+  /** The combined 1-bit code (see the collective's run). */
+  code: Uint32Array;
+  /** True on every rank exactly when every rank's gradient was finite. */
+  allFinite: boolean;
+}
+
 /**
  * Thrown by run() while another run of the same instance is still in flight (its buffers are in use), and
  * by run() after dispose(). Code `collective_busy` or `collective_disposed`.

@@ -1,6 +1,6 @@
 // Public surface of the compressed collectives: 1-bit and p-bit allreduce, the two baselines, vote tallies.
 
-export { CollectiveStateError, type RunOptions } from './compressed-collective.js';
+export { CollectiveStateError, type AgreedCode, type RunOptions } from './compressed-collective.js';
 export { VoteAllreduce, voteAllreduceTraffic, type VoteAllreduceRunOptions } from './vote-allreduce.js';
 export { PbitAllreduce, pbitAllreduceTraffic, type PbitAllreduceRunOptions } from './pbit-allreduce.js';
 export { Int8Ring, int8RingTraffic, type Int8RingRunOptions, type Int8RingTrafficSettings } from './int8-ring.js';

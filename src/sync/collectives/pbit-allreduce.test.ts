@@ -46,9 +46,9 @@ test('sums keep every level: one rank at +7 outvotes six ranks at −1 (4-bit co
 });
 
 test('traffic by hand: p = 4, N = 4, d = 4096 (128 units, 32 per slice), default chunks', () => {
-  // alltoallv: 3 blocks of 32·4 = 128 words (512 bytes); allgatherv: 3 blocks of 32 words (128 bytes);
-  // each block after a 4-byte length frame, 2 messages per block.
-  const payload = 3 * (512 + 4) + 3 * (128 + 4);
+  // alltoallv: 3 blocks of 32·4 = 128 words (512 bytes) and the 4-byte finiteness flag; allgatherv: 3 blocks of
+  // 32 words (128 bytes); each block after a 4-byte length frame, 2 messages per block.
+  const payload = 3 * (516 + 4) + 3 * (128 + 4);
   assert.deepEqual(pbitAllreduceTraffic(4, 1, 4096, 4), {
     messagesSent: 12, messagesReceived: 12, bytesSent: payload + 12 * 32, bytesReceived: payload + 12 * 32,
   });
@@ -71,4 +71,25 @@ test('bad bits and code lengths are refused before anything is sent', async () =
   await assert.rejects(c.run(new Uint32Array(2), 0), InvalidArgumentError);
   c.dispose();
   await g.close();
+});
+
+test('runAgreeing: every rank learns whether every rank was finite, with run()\'s code', async () => {
+  const d = 1000;
+  for (const n of [1, 3, 4]) {
+    for (const bad of [-1, 0, n - 1]) {
+      const groups = memoryGroups(n, { chunkBytes: 90 });
+      const levels = groups.map((_, r) => randomLevels(d, 7, 0.3, 17 * n + r));
+      const agreed = await Promise.all(groups.map(async (g) => {
+        const c = new PbitAllreduce(g, d, 4);
+        const result = await c.runAgreeing(packLevels(levels[g.rank], 4), 5, g.rank !== bad);
+        c.dispose();
+        return { code: Array.from(result.code), allFinite: result.allFinite };
+      }));
+      agreed.forEach((a, r) => {
+        assert.equal(a.allFinite, bad < 0, `N=${n} non-finite rank ${bad}, rank ${r}`);
+        assert.deepEqual(a.code, Array.from(referenceSignOfSum(levels, d, 5)), `N=${n} rank ${r}`);
+      });
+      await closeAll(groups);
+    }
+  }
 });

@@ -4,7 +4,8 @@ import type { ProcessGroup } from '../../comm/process-group.js';
 import { maxSummableVectors, packedWordCount, signCodeWords, signOfSumPacked, type QuantBits } from '../../codec/index.js';
 import { checkStep, InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
+import { CompressedCollective, placeBlocks, wordBytes, type AgreedCode, type RunOptions } from './compressed-collective.js';
+import { FLAG_BYTES, FlaggedSlices } from './flagged-slices.js';
 import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
@@ -22,9 +23,9 @@ function checkBits(bits: unknown): asserts bits is QuantBits {
  * Traffic of one PbitAllreduce.run on `rank`, frame headers included. The vector is cut into slices of
  * u_q = blockLength(⌈d/32⌉, N, q) units of 32 values; slice q is pw_q = p·u_q words of the p-bit code (the
  * last slice ends with the code: ⌈d·p/32⌉ words in all) and u_q words of the 1-bit result. With c the chunk
- * size and H the header size:
- *   alltoallv:  sends Σ_{q≠r} (1 + ⌈4pw_q/c⌉) messages, Σ_{q≠r} (4 + 4pw_q) payload bytes;
- *               receives (N−1)·(1 + ⌈4pw_r/c⌉) messages, (N−1)·(4 + 4pw_r) payload bytes;
+ * size and H the header size (each alltoallv block is the slice and one flag word):
+ *   alltoallv:  sends Σ_{q≠r} (1 + ⌈(4pw_q + 4)/c⌉) messages, Σ_{q≠r} (8 + 4pw_q) payload bytes;
+ *               receives (N−1)·(1 + ⌈(4pw_r + 4)/c⌉) messages, (N−1)·(8 + 4pw_r) payload bytes;
  *   allgatherv (pairwise): sends (N−1)·(1 + ⌈4u_r/c⌉) messages, (N−1)·(4 + 4u_r) payload bytes;
  *               receives Σ_{q≠r} (1 + ⌈4u_q/c⌉) messages, Σ_{q≠r} (4 + 4u_q) payload bytes;
  * bytes = payload + H·messages; ≈ (N−1)/N · d·(p+1)/8 for large d. Zero for one rank.
@@ -32,7 +33,7 @@ function checkBits(bits: unknown): asserts bits is QuantBits {
 export function pbitAllreduceTraffic(worldSize: number, rank: number, numValues: number, bits: QuantBits, settings: TrafficSettings = {}): WireTraffic {
   checkBits(bits);
   const slices = new UnitSlices(numValues, worldSize);
-  const packed = (q: number): number => 4 * slices.packedWordLength(q, bits);
+  const packed = (q: number): number => 4 * slices.packedWordLength(q, bits) + FLAG_BYTES;
   return addTraffic(
     alltoallvTraffic(worldSize, rank, 4, packed, () => packed(rank), settings),
     allgathervPairwiseTraffic(worldSize, rank, 4, (q) => 4 * slices.unitCount(q), settings),
@@ -46,7 +47,8 @@ export function pbitAllreduceTraffic(worldSize: number, rank: number, numValues:
  * abstained, or a tie) takes the parity rule at `step`.
  *
  * Protocol: slices of whole 32-value units (UnitSlices), so slice q is p·u_q words of the p-bit code and u_q
- * words of the 1-bit code; alltoallv sends p-bit slice q to rank q; rank r sums its N slices exactly in
+ * words of the 1-bit code; alltoallv sends p-bit slice q to rank q followed by one word flagging whether this
+ * rank's gradient was finite (FlaggedSlices); rank r sums its N slices exactly in
  * 32-bit integers and codes the sign (signOfSumPacked; the slice starts at an even value, so the parity rule
  * holds); allgatherv of the 1-bit slices assembles the result. No overflow limit below N = ⌊(2^31−1)/2^(p−1)⌋,
  * so the levels stay s = 2^(p−1) − 1 whatever N is. Block lengths are passed to both calls: ranks with
@@ -64,9 +66,7 @@ export class PbitAllreduce extends CompressedCollective {
   private readonly minePacked: number;
   private readonly mineWords: number;
   private readonly mineValues: number;
-  private readonly sendWords: Uint32Array;
-  private readonly sendBlocks: Uint8Array[];
-  private readonly recvByteLengths: number[];
+  private readonly send: FlaggedSlices;
   private readonly sliceByteLengths: number[];
   private readonly signPlain: Uint32Array;
   private readonly stacked: KernelRegion;
@@ -88,10 +88,7 @@ export class PbitAllreduce extends CompressedCollective {
     this.minePacked = this.slices.packedWordLength(this.rank, bits);
     this.mineWords = this.slices.unitCount(this.rank);
     this.mineValues = this.slices.valueCount(this.rank);
-    this.sendWords = new Uint32Array(this.packedWords);
-    this.sendBlocks = Array.from({ length: n }, (_, q) =>
-      wordBytes(this.sendWords, this.slices.packedWordStart(q, bits), this.slices.packedWordLength(q, bits)));
-    this.recvByteLengths = new Array<number>(n).fill(4 * this.minePacked);
+    this.send = new FlaggedSlices(n, this.rank, (q) => this.slices.packedWordStart(q, bits), (q) => this.slices.packedWordLength(q, bits));
     this.sliceByteLengths = Array.from({ length: n }, (_, q) => 4 * this.slices.unitCount(q));
     this.signPlain = new Uint32Array(this.mineWords);
     this.stacked = this.allocRegion(4 * n * this.minePacked);
@@ -112,6 +109,15 @@ export class PbitAllreduce extends CompressedCollective {
    * CollectiveStateError while another run is in flight; the group's CommError on failures.
    */
   run(code: Uint32Array, step: number, options: PbitAllreduceRunOptions = {}): Promise<Uint32Array> {
+    return this.runAgreeing(code, step, true, options).then((agreed) => agreed.code);
+  }
+
+  /**
+   * run(), also agreeing on finiteness: `finite` is this rank's flag, and the result's `allFinite` is true on every
+   * rank exactly when every rank passed true (the flag rides in the alltoallv's blocks: 4 bytes per block, no
+   * extra message). Throws as run().
+   */
+  runAgreeing(code: Uint32Array, step: number, finite: boolean, options: PbitAllreduceRunOptions = {}): Promise<AgreedCode> {
     try {
       this.checkArray('code', code, Uint32Array, this.packedWords, `⌈${this.numValues}·${this.bits}/32⌉ words of the ${this.bits}-bit code`);
       checkStep(step);
@@ -125,13 +131,13 @@ export class PbitAllreduce extends CompressedCollective {
         this.stacked.u32().set(code);
         const out = options.output ?? this.output.u32();
         signOfSumPacked(this.stacked.u32(), 1, this.packedWords, this.bits, this.numValues, out, step);
-        return out;
+        return { code: out, allFinite: finite };
       }
-      this.sendWords.set(code);
-      const received = await phase('alltoallv', this.group.alltoallv(this.sendBlocks, {
-        dtype: 'uint32', recvByteLengths: this.recvByteLengths, timeoutMs: options.timeoutMs,
+      this.send.fill(code, finite);
+      const received = await phase('alltoallv', this.group.alltoallv(this.send.sendBlocks, {
+        dtype: 'uint32', recvByteLengths: this.send.recvByteLengths, timeoutMs: options.timeoutMs,
       }));
-      placeBlocks(this.stacked.u8(), received, (q) => 4 * q * this.minePacked);
+      const allFinite = this.send.stack(received, this.stacked.u8());
       const sign = this.sign.u32();
       signOfSumPacked(this.stacked.u32(), n, this.minePacked, this.bits, this.mineValues, sign, step);
       this.signPlain.set(sign);
@@ -140,7 +146,7 @@ export class PbitAllreduce extends CompressedCollective {
       }));
       const out = options.output ?? this.output.u32();
       placeBlocks(wordBytes(out, 0, out.length), gathered, (q) => 4 * this.slices.unitStart(q));
-      return out;
+      return { code: out, allFinite };
     });
   }
 }

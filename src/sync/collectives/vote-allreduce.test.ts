@@ -33,10 +33,11 @@ test('the majority vote equals the brute-force vote on every rank, with the pred
 });
 
 test('traffic by hand: N = 8, d = 2560 (W = 80 words, 10 per slice), one chunk per slice', () => {
-  // Each of alltoallv and allgatherv sends 7 blocks of 40 bytes, each after a 4-byte length frame:
-  // 2 · 7 · (40 + 4) payload bytes and 2 · 7 · 2 messages of 32 header bytes.
+  // alltoallv sends 7 blocks of 40 bytes and the 4-byte finiteness flag, allgatherv 7 blocks of 40 bytes, each
+  // after a 4-byte length frame: 7 · (44 + 4) + 7 · (40 + 4) payload bytes and 2 · 7 · 2 messages of 32 header bytes.
   const t = voteAllreduceTraffic(8, 3, 2560);
-  assert.deepEqual(t, { messagesSent: 28, messagesReceived: 28, bytesSent: 2 * 7 * 44 + 28 * 32, bytesReceived: 2 * 7 * 44 + 28 * 32 });
+  const bytes = 7 * 48 + 7 * 44 + 28 * 32;
+  assert.deepEqual(t, { messagesSent: 28, messagesReceived: 28, bytesSent: bytes, bytesReceived: bytes });
   assert.deepEqual(voteAllreduceTraffic(1, 0, 2560), { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0 });
 });
 
@@ -133,4 +134,28 @@ test('dispose during a run: the run makes all its group calls, then rejects; buf
   collectives[1].dispose();
   assert.equal(kernelMemory.bytesInUse, inUse);
   await closeAll(groups);
+});
+
+test('runAgreeing: every rank learns whether every rank was finite, with run()\'s code and traffic', async () => {
+  const d = 1000;
+  for (const n of [1, 2, 4, 5]) {
+    for (const bad of [-1, 0, n - 1]) {
+      const groups = memoryGroups(n, { chunkBytes: 90 });
+      const codes = groups.map((_, r) => randomSignCode(d, 31 * n + r, 3));
+      const agreed = await Promise.all(groups.map(async (g) => {
+        const c = new VoteAllreduce(g, d);
+        const result = await c.runAgreeing(codes[g.rank], 3, g.rank !== bad);
+        const traffic = c.lastTraffic;
+        c.dispose();
+        return { code: Array.from(result.code), allFinite: result.allFinite, bytesSent: traffic?.bytesSent };
+      }));
+      const what = `N=${n} non-finite rank ${bad}`;
+      agreed.forEach((a, r) => {
+        assert.equal(a.allFinite, bad < 0, `${what} rank ${r}`);
+        assert.deepEqual(a.code, Array.from(referenceVote(codes, d, 3)), `${what} rank ${r}`);
+        assert.equal(a.bytesSent, voteAllreduceTraffic(n, r, d, { chunkBytes: 90 }).bytesSent, `${what} rank ${r}`);
+      });
+      await closeAll(groups);
+    }
+  }
 });

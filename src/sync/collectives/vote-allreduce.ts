@@ -4,7 +4,8 @@ import type { ProcessGroup } from '../../comm/process-group.js';
 import { MAX_VOTE_VECTORS, signCodeWords, voteSigns } from '../../codec/index.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { CompressedCollective, placeBlocks, wordBytes, type RunOptions } from './compressed-collective.js';
+import { CompressedCollective, placeBlocks, wordBytes, type AgreedCode, type RunOptions } from './compressed-collective.js';
+import { FLAG_BYTES, FlaggedSlices } from './flagged-slices.js';
 import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
@@ -16,19 +17,21 @@ export interface VoteAllreduceRunOptions extends RunOptions {
 
 /**
  * Traffic of one VoteAllreduce.run on `rank`, frame headers included. With W = ⌈d/32⌉ words split into N
- * slices of w_q = blockLength(W, N, q) words, c the chunk size and H the header size:
- *   alltoallv:  sends  Σ_{q≠r} (1 + ⌈4w_q/c⌉) messages, Σ_{q≠r} (4 + 4w_q) payload bytes;
- *               receives (N−1)·(1 + ⌈4w_r/c⌉) messages, (N−1)·(4 + 4w_r) payload bytes;
+ * slices of w_q = blockLength(W, N, q) words, c the chunk size and H the header size (each alltoallv block is
+ * the slice and one flag word):
+ *   alltoallv:  sends  Σ_{q≠r} (1 + ⌈(4w_q + 4)/c⌉) messages, Σ_{q≠r} (8 + 4w_q) payload bytes;
+ *               receives (N−1)·(1 + ⌈(4w_r + 4)/c⌉) messages, (N−1)·(8 + 4w_r) payload bytes;
  *   allgatherv (pairwise): sends (N−1)·(1 + ⌈4w_r/c⌉) messages, (N−1)·(4 + 4w_r) payload bytes;
  *               receives Σ_{q≠r} (1 + ⌈4w_q/c⌉) messages, Σ_{q≠r} (4 + 4w_q) payload bytes;
- * bytes = payload + H·messages. When N divides W and a slice fits one chunk: 2(N−1)·(4W/N + 4 + 2H) bytes
+ * bytes = payload + H·messages. When N divides W and a slice fits one chunk: 2(N−1)·(4W/N + 6 + 2H) bytes
  * sent, ≈ 2(N−1)/N · d/8. Zero for one rank.
  */
 export function voteAllreduceTraffic(worldSize: number, rank: number, numValues: number, settings: TrafficSettings = {}): WireTraffic {
   const slices = new UnitSlices(numValues, worldSize);
   const words = (q: number): number => 4 * slices.unitCount(q);
+  const flagged = (q: number): number => words(q) + FLAG_BYTES;
   return addTraffic(
-    alltoallvTraffic(worldSize, rank, 4, words, () => words(rank), settings),
+    alltoallvTraffic(worldSize, rank, 4, flagged, () => flagged(rank), settings),
     allgathervPairwiseTraffic(worldSize, rank, 4, words, settings),
   );
 }
@@ -39,9 +42,11 @@ export function voteAllreduceTraffic(worldSize: number, rank: number, numValues:
  * the same on every rank: bit 1 iff more than half of the codes have bit 1, a tie (even N) takes the parity
  * rule at `step`.
  *
- * Protocol: the W words are cut into N contiguous slices (UnitSlices); alltoallv sends slice q to rank q;
- * rank r stacks the N copies of its slice [N × w_r words] and votes on them (voteSigns: a slice starting on a
- * word boundary votes like the whole code); allgatherv of the voted slices assembles the W-word result.
+ * Protocol: the W words are cut into N contiguous slices (UnitSlices); alltoallv sends slice q to rank q,
+ * followed by one word flagging whether this rank's gradient was finite (FlaggedSlices), so every rank receives
+ * every rank's flag; rank r stacks the N copies of its slice [N × w_r words] and votes on them (voteSigns: a
+ * slice starting on a word boundary votes like the whole code); allgatherv of the voted slices assembles the
+ * W-word result.
  * Block lengths are passed to both calls, so a rank whose W differs fails the run with a MismatchError on
  * some rank and every rank then fails (the group is poisoned). A d that differs within the same W is not
  * detected here (the init fingerprint's parameter count is).
@@ -55,10 +60,8 @@ export class VoteAllreduce extends CompressedCollective {
   readonly words: number;
   private readonly slices: UnitSlices;
   private readonly mine: number;
-  /** Copy of the input the alltoallv sends from (ordinary memory, see CompressedCollective). */
-  private readonly sendWords: Uint32Array;
-  private readonly sendBlocks: Uint8Array[];
-  private readonly recvByteLengths: number[];
+  /** Copy of the input and flag the alltoallv sends from (ordinary memory, see CompressedCollective). */
+  private readonly send: FlaggedSlices;
   private readonly sliceByteLengths: number[];
   private readonly votedPlain: Uint32Array;
   private readonly stacked: KernelRegion;
@@ -75,9 +78,7 @@ export class VoteAllreduce extends CompressedCollective {
     this.slices = new UnitSlices(numValues, this.worldSize);
     const n = this.worldSize;
     this.mine = this.slices.unitCount(this.rank);
-    this.sendWords = new Uint32Array(this.words);
-    this.sendBlocks = Array.from({ length: n }, (_, q) => wordBytes(this.sendWords, this.slices.unitStart(q), this.slices.unitCount(q)));
-    this.recvByteLengths = new Array<number>(n).fill(4 * this.mine);
+    this.send = new FlaggedSlices(n, this.rank, (q) => this.slices.unitStart(q), (q) => this.slices.unitCount(q));
     this.sliceByteLengths = Array.from({ length: n }, (_, q) => 4 * this.slices.unitCount(q));
     this.votedPlain = new Uint32Array(this.mine);
     this.stacked = this.allocRegion(4 * n * this.mine);
@@ -99,6 +100,15 @@ export class VoteAllreduce extends CompressedCollective {
    * anything; CollectiveStateError while another run is in flight; the group's CommError on failures.
    */
   run(code: Uint32Array, step: number, options: VoteAllreduceRunOptions = {}): Promise<Uint32Array> {
+    return this.runAgreeing(code, step, true, options).then((agreed) => agreed.code);
+  }
+
+  /**
+   * run(), also agreeing on finiteness: `finite` is this rank's flag (was its gradient finite?), and the result's
+   * `allFinite` is true on every rank exactly when every rank passed true. The flag rides in the alltoallv's
+   * blocks, so this costs 4 bytes per block and no extra message. Throws as run().
+   */
+  runAgreeing(code: Uint32Array, step: number, finite: boolean, options: VoteAllreduceRunOptions = {}): Promise<AgreedCode> {
     try {
       this.checkSignCodeArgs(code, this.words, step, options.output);
     } catch (error) {
@@ -109,13 +119,13 @@ export class VoteAllreduce extends CompressedCollective {
       if (n === 1) {
         const out = options.output ?? this.output.u32();
         out.set(code);
-        return out;
+        return { code: out, allFinite: finite };
       }
-      this.sendWords.set(code);
-      const received = await phase('alltoallv', this.group.alltoallv(this.sendBlocks, {
-        dtype: 'uint32', recvByteLengths: this.recvByteLengths, timeoutMs: options.timeoutMs,
+      this.send.fill(code, finite);
+      const received = await phase('alltoallv', this.group.alltoallv(this.send.sendBlocks, {
+        dtype: 'uint32', recvByteLengths: this.send.recvByteLengths, timeoutMs: options.timeoutMs,
       }));
-      placeBlocks(this.stacked.u8(), received, (q) => 4 * q * this.mine);
+      const allFinite = this.send.stack(received, this.stacked.u8());
       const voted = this.voted.u32();
       voteSigns(this.stacked.u32(), n, this.mine, voted, step);
       this.votedPlain.set(voted);
@@ -124,7 +134,7 @@ export class VoteAllreduce extends CompressedCollective {
       }));
       const out = options.output ?? this.output.u32();
       placeBlocks(wordBytes(out, 0, out.length), gathered, (q) => 4 * this.slices.unitStart(q));
-      return out;
+      return { code: out, allFinite };
     });
   }
 }

@@ -32,6 +32,8 @@ class Regions {
 
 /** 1-bit sign code of c, combined by a vote collective (`cub-1bit` with VoteAllreduce, `dlion-mavo` with VoteAllgather). */
 export class SignVoteCombiner implements UpdateCombiner {
+  /** The vote allreduce carries the finiteness flag in its messages; the allgather vote does not. */
+  readonly agreesOnFiniteness: boolean;
   private readonly regions = new Regions();
   private readonly code: KernelRegion;
   private readonly voted: KernelRegion;
@@ -42,11 +44,17 @@ export class SignVoteCombiner implements UpdateCombiner {
     this.code = this.regions.alloc(4 * signCodeWords(n));
     this.voted = this.regions.alloc(4 * signCodeWords(n));
     this.collective = algorithm === 'allreduce' ? new VoteAllreduce(group, n) : new VoteAllgather(group, n);
+    this.agreesOnFiniteness = this.collective instanceof VoteAllreduce;
   }
 
   async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
     watch.time('encodeMs', () => this.lion.encodeSign(grads, this.code.u32(), plan));
-    await watch.timeAsync('commMs', () => this.collective.run(this.code.u32(), plan.step, { output: this.voted.u32() }));
+    const collective = this.collective;
+    if (collective instanceof VoteAllreduce) {
+      const agreed = await watch.timeAsync('commMs', () => collective.runAgreeing(this.code.u32(), plan.step, plan.gradsFinite, { output: this.voted.u32() }));
+      return { kind: 'code', code: this.voted.u32(), allFinite: agreed.allFinite };
+    }
+    await watch.timeAsync('commMs', () => collective.run(this.code.u32(), plan.step, { output: this.voted.u32() }));
     return { kind: 'code', code: this.voted.u32() };
   }
 
@@ -60,6 +68,7 @@ export interface QuantSettings { bits: QuantBits; method: QuantMethod }
 
 /** p-bit quantised c per layer, summed exactly by its owner, sign allgathered (`cub-pbit`). */
 export class QuantVoteCombiner implements UpdateCombiner {
+  readonly agreesOnFiniteness = true;
   private readonly regions = new Regions();
   private readonly code: KernelRegion;
   private readonly voted: KernelRegion;
@@ -74,8 +83,8 @@ export class QuantVoteCombiner implements UpdateCombiner {
 
   async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
     watch.time('encodeMs', () => this.lion.encodeQuant(grads, { ...this.quant, seed: this.seed }, this.code.u32(), plan));
-    await watch.timeAsync('commMs', () => this.collective.run(this.code.u32(), plan.step, { output: this.voted.u32() }));
-    return { kind: 'code', code: this.voted.u32() };
+    const agreed = await watch.timeAsync('commMs', () => this.collective.runAgreeing(this.code.u32(), plan.step, plan.gradsFinite, { output: this.voted.u32() }));
+    return { kind: 'code', code: this.voted.u32(), allFinite: agreed.allFinite };
   }
 
   dispose(): void {

@@ -12,16 +12,26 @@ import { Stopwatch } from '../stopwatch.js';
 import type { StrategyContext, SyncStepStats, SyncStrategy } from '../strategy.js';
 import { trafficOf, trafficSince } from '../traffic.js';
 import { FiniteAgreement } from '../finite-agreement.js';
+import { LionCubError } from '../../errors.js';
 import { pick, stepIfFinite } from './gradient-allreduce.js';
 
-/** What the ranks agreed on: a 1-bit code of Δ ∈ {−1, +1}, or a float direction (e.g. the average of signs). */
-export type Combined = { kind: 'code'; code: Uint32Array } | { kind: 'direction'; direction: Float32Array };
+/**
+ * What the ranks agreed on: a 1-bit code of Δ ∈ {−1, +1}, or a float direction (e.g. the average of signs); and,
+ * from a combiner that agrees on finiteness itself, whether every rank's gradient was finite.
+ */
+export type Combined = ({ kind: 'code'; code: Uint32Array } | { kind: 'direction'; direction: Float32Array }) & { allFinite?: boolean };
 
 /**
  * Encodes this rank's update with the optimizer's own encode operations (lion.encodeSign, lion.encodeQuant,
  * lion.updateVector) from the clipped gradient and the plan for it, and combines it across ranks.
  */
 export interface UpdateCombiner {
+  /**
+   * True when combine() also agrees on finiteness inside its own collective (VoteAllreduce.runAgreeing and
+   * PbitAllreduce.runAgreeing with `plan.gradsFinite`) and returns `allFinite`; CompressedStrategy then sends no
+   * separate agreement. Otherwise CompressedStrategy runs a one-byte allreduce before combine's collective.
+   */
+  readonly agreesOnFiniteness?: boolean;
   combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined>;
   dispose(): void;
 }
@@ -46,14 +56,19 @@ export class CompressedStrategy implements SyncStrategy {
     }
     const before = trafficOf(group);
     const planned = watch.time('encodeMs', () => lion.planStep(grads));
-    // Queued on the group before the combine's collective, so every rank runs the two in the same order.
-    const allFinite = this.finite.start(planned.gradsFinite);
+    // Unless the combiner's collective carries the flag, the agreement is queued on the group before the combine's
+    // collective, so every rank runs the two in the same order.
+    const agreement = this.combiner.agreesOnFiniteness === true ? null : this.finite.start(planned.gradsFinite);
     // A non-finite gradient is replaced by zeros so that the encode runs on numbers; the step is skipped anyway.
     if (!planned.gradsFinite) grads.fill(0);
     // The code kernels take the gradient as given, so clipping scales it in place once, up front.
     const plan = watch.time('encodeMs', () => lion.clipInPlace(grads, planned));
     const combined = await this.combiner.combine(grads, plan, watch);
-    if (!(await watch.timeAsync('commMs', () => allFinite))) {
+    const allFinite = agreement ? await watch.timeAsync('commMs', () => agreement) : combined.allFinite;
+    if (typeof allFinite !== 'boolean') {
+      throw new LionCubError('invalid_state', `${this.name}: the combiner sets agreesOnFiniteness but its combine() returned no allFinite; return the collective's allFinite, or leave agreesOnFiniteness unset`);
+    }
+    if (!allFinite) {
       lion.skip(plan);
       return { step, lr: plan.lr, ...pick(watch), ...trafficSince(group, before), momentumSyncedValues: 0, momentumDivergence: null, skipped: true };
     }
