@@ -4,10 +4,12 @@
 // parameter tensor, in the model's variable order). This file is the only
 // bridge between that buffer and tfjs tensors.
 
-import { tf, type Scalar } from './tf.js';
+import { tf, type Scalar, type Tensor } from './tf.js';
 import type { NamedVariable } from './model.js';
 import { InvalidArgumentError, LionCubError } from '../errors.js';
-import { readTensorInto, writeTensorInPlace } from './wasm-tensor-memory.js';
+import { heapByteOffset, readTensorInto, writeTensorInPlace } from './wasm-tensor-memory.js';
+import { GradientPlacement, type PlacementSlot } from './wasm-gradient-placement.js';
+import { activeWasmHeap } from './wasm-heap-tensors.js';
 import { HeapBoundVariables } from './heap-bound-variables.js';
 
 /** Where one parameter tensor lives in the flat vector: elements [offset, offset + length). */
@@ -18,11 +20,15 @@ export interface ParamSegment {
   readonly shape: readonly number[];
 }
 
+type NamedTensorMap = Record<string, Tensor>;
+
 export interface FlatGradientResult {
   /** The loss value computed while taking the gradient. */
   loss: number;
   /** The flat gradient: the caller's `dest` when given, else a new array. */
   grads: Float32Array;
+  /** How many variables' gradients were copied into the buffer (the others were written there by the backward pass). */
+  copied: number;
 }
 
 /**
@@ -126,37 +132,75 @@ export class FlatParams {
 
   /**
    * Gradient of `lossFn` with respect to every variable, written into `dest` (or what the function `dest`
-   * returns, asked after the forward and backward pass; or a new array)
+   * returns, asked again after the forward and backward pass; or a new array)
    * segment by segment: dest[offset + j] = ∂loss/∂(variable i)[j] in row-major order.
+   * When `dest` lies on the wasm backend's heap (kernel memory hosted there), the backward pass writes the
+   * gradients straight into it (wasm-gradient-placement.ts) and only gradients born elsewhere are copied.
    * Variables the loss does not depend on get zeros. `lossFn` must return a scalar; tensors it
    * creates are released. Throws LionCubError `non_scalar_loss` when the loss is not a scalar
    * (tfjs keeps the tensors its tape saved for that aborted pass: a programming error, not a per-step path).
    */
   gradients(lossFn: () => Scalar, dest?: Float32Array | (() => Float32Array)): FlatGradientResult {
     const vars = this.variables.map((v) => v.variable);
-    const { value, grads } = tf.variableGrads(() => {
-      const loss = lossFn();
-      if (loss.rank !== 0) {
-        const shape = loss.shape;
-        loss.dispose();
-        throw new LionCubError('non_scalar_loss', `loss function returned shape [${shape}], expected a scalar`);
-      }
-      return loss;
-    }, vars);
+    const target = typeof dest === 'function' ? dest() : dest;
+    const slots = this.placementSlots(target);
+    let placement: GradientPlacement | null = null;
+    let result: { value: Scalar; grads: NamedTensorMap };
     try {
-      // Taken after the pass: a view of wasm memory the pass grew would be detached.
-      const out = this.checkBuffer('dest', typeof dest === 'function' ? dest() : dest);
-      for (let i = 0; i < this.segments.length; i++) {
-        const { offset, length } = this.segments[i];
-        const g = grads[vars[i].name];
-        if (!g) out.fill(0, offset, offset + length);
-        else if (!readTensorInto(g, out, offset)) out.set(g.dataSync() as Float32Array, offset);
-      }
-      return { loss: value.dataSync()[0], grads: out };
+      result = tf.variableGrads(() => {
+        const loss = lossFn();
+        if (loss.rank !== 0) {
+          const shape = loss.shape;
+          loss.dispose();
+          throw new LionCubError('non_scalar_loss', `loss function returned shape [${shape}], expected a scalar`);
+        }
+        if (slots) placement = GradientPlacement.start(slots); // the forward pass is over: outputs from here on are gradients
+        return loss;
+      }, vars);
+    } finally {
+      (placement as GradientPlacement | null)?.stop();
+    }
+    const { value, grads } = result;
+    try {
+      // Taken again after the pass: a view of wasm memory the pass grew is detached (a view of the same bytes is made).
+      const again = typeof dest === 'function' ? dest() : dest;
+      const out = this.checkBuffer('dest', slots && again?.length === 0 ? new Float32Array(activeWasmHeap()!.buffer, target!.byteOffset, this.numParams) : again);
+      const copied = this.settleGradients(vars.map((v) => grads[v.name]), out);
+      return { loss: value.dataSync()[0], grads: out, copied };
     } finally {
       value.dispose();
       tf.dispose(grads);
     }
+  }
+
+  /** Where each segment of `dest` is on the wasm heap, or null when `dest` is not on it. */
+  private placementSlots(dest: Float32Array | undefined): PlacementSlot[] | null {
+    if (dest === undefined || dest.length !== this.numParams || dest.buffer !== activeWasmHeap()?.buffer) return null;
+    return this.segments.map((s) => ({ shape: s.shape, byteOffset: dest.byteOffset + s.offset * 4 }));
+  }
+
+  /**
+   * Makes `out` hold every gradient: those born in their own segment stay; the others are copied in, the ones
+   * sitting in another variable's segment first to the side (writing one must not overwrite another).
+   */
+  private settleGradients(grads: ReadonlyArray<Tensor | undefined>, out: Float32Array): number {
+    const address = (i: number) => out.byteOffset + this.segments[i].offset * 4;
+    const end = out.byteOffset + out.byteLength;
+    const moved = new Map<number, Float32Array>();
+    grads.forEach((g, i) => {
+      const at = g ? heapByteOffset(g) : null;
+      if (g && at !== null && at !== address(i) && at >= out.byteOffset && at < end) moved.set(i, g.dataSync() as Float32Array);
+    });
+    let copied = 0;
+    grads.forEach((g, i) => {
+      const { offset, length } = this.segments[i];
+      if (!g) out.fill(0, offset, offset + length);
+      else if (moved.has(i)) out.set(moved.get(i)!, offset);
+      else if (heapByteOffset(g) === address(i)) return;
+      else if (!readTensorInto(g, out, offset)) out.set(g.dataSync() as Float32Array, offset);
+      if (g) copied++;
+    });
+    return copied;
   }
 
   private checkBuffer(field: string, buffer: Float32Array | undefined): Float32Array {

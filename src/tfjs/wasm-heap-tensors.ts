@@ -10,8 +10,8 @@
 import { tf, type Tensor } from './tf.js';
 import { wasmHeapMemory, wasmInternals, type WasmBackendInternals } from './wasm-backend-internals.js';
 
-/** dataIds of tensors over memory the backend does not own. */
-const heapOwned = new WeakSet<object>();
+/** dataIds of tensors over memory the backend does not own, with what to call when the backend forgets one. */
+const heapOwned = new WeakMap<object, (() => void) | null>();
 const hookedBackends = new WeakSet<object>();
 
 /**
@@ -21,10 +21,21 @@ const hookedBackends = new WeakSet<object>();
 export function tensorOverHeap(shape: readonly number[], byteOffset: number): Tensor | null {
   const be = wasmInternals(tf.backend());
   if (!be) return null;
-  hookDisposeData(be);
-  const info = be.makeOutput([...shape], 'float32', byteOffset);
-  heapOwned.add(info.dataId);
+  const info = outputOverHeap(be, shape, byteOffset);
   return tf.engine().makeTensorFromTensorInfo(info as Parameters<ReturnType<typeof tf.engine>['makeTensorFromTensorInfo']>[0]);
+}
+
+/**
+ * A kernel output (TensorInfo) of `shape` over the heap bytes at `byteOffset`, which the backend will not free;
+ * `onForget` runs when the backend forgets it (its last reference is gone). Calls `makeOutput` as the backend's
+ * class defines it, so it also works while an instance's makeOutput is wrapped (wasm-gradient-placement.ts).
+ */
+export function outputOverHeap(be: WasmBackendInternals, shape: readonly number[], byteOffset: number, onForget: (() => void) | null = null): ReturnType<WasmBackendInternals['makeOutput']> {
+  hookDisposeData(be);
+  const makeOutput = Object.getPrototypeOf(be).makeOutput as WasmBackendInternals['makeOutput'];
+  const info = makeOutput.call(be, [...shape], 'float32', byteOffset);
+  heapOwned.set(info.dataId, onForget);
+  return info;
 }
 
 /** True when `tensor`'s data is memory tensorOverHeap placed (the backend will not free it). */
@@ -63,7 +74,9 @@ function hookDisposeData(be: WasmBackendInternals): void {
     if (!force && data.refCount > 0) return false;
     be.wasm.tfjs.disposeData(data.id);
     be.dataIdMap.delete(dataId);
+    const onForget = heapOwned.get(dataId);
     heapOwned.delete(dataId);
+    onForget?.();
     return true;
   };
 }

@@ -34,3 +34,9 @@ export function readTensorInto(tensor: Tensor, dest: Float32Array, offset: numbe
   dest.set(be.wasm.HEAPF32.subarray(start, start + tensor.size), offset);
   return true;
 }
+
+/** Where the data of wasm tensor `tensor` starts on the heap (bytes), or null on another backend. */
+export function heapByteOffset(tensor: Tensor): number | null {
+  const data = wasmInternals(tf.backend())?.dataIdMap.get(tensor.dataId);
+  return data && data.memoryOffset != null ? data.memoryOffset : null;
+}

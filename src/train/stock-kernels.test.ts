@@ -1,16 +1,19 @@
 // Every layer type the built-in workloads use (dense with bias and ReLU, char-gpt's attention, layer norm,
 // GELU, embedding as one-hot product, softmax cross-entropy) gives the same loss and gradients with lion-cub's
-// kernels (matmul override, dense GEMM kernels, in-place parameter writes) as with tfjs-backend-wasm's own.
+// kernels, run as training runs them (matmul override, dense GEMM kernels, variables bound to a flat parameter
+// buffer in kernel memory, gradients written by the backward pass into the flat gradient buffer) as with
+// tfjs-backend-wasm's own kernels and plain copied buffers.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../tfjs/backend.js';
 import { FlatParams } from '../tfjs/flat-params.js';
+import { kernelMemory } from '../kernels/load.js';
 import { installTransposedMatMulOverride, uninstallTransposedMatMulOverride } from '../tfjs/matmul-override.js';
 import { tf } from '../tfjs/tf.js';
-import { charGpt } from './char-gpt.js';
-import { mnistMlp } from './mnist-mlp.js';
-import type { Workload } from './workload.js';
+import { charGpt } from '../workloads/char-gpt.js';
+import { mnistMlp } from '../workloads/mnist-mlp.js';
+import type { Workload } from '../workloads/workload.js';
 
 const CASES: Array<{ workload: Workload<object>; options: object; batch: number }> = [
   { workload: mnistMlp as Workload<object>, options: { hiddenUnits: [96, 40] }, batch: 12 },
@@ -30,9 +33,15 @@ for (const { workload, options, batch: batchSize } of CASES) {
       flat.write(params);
       return flat.gradients(() => workload.loss(model, batch));
     };
+    const paramsRegion = kernelMemory.allocF32(flat.numParams);
+    const gradsRegion = kernelMemory.allocF32(flat.numParams);
     try {
       installTransposedMatMulOverride('wasm');
-      const ours = run();
+      flat.write(params);
+      assert.equal(flat.bind(paramsRegion.f32()), model.variables.length);
+      const placed = flat.gradients(() => workload.loss(model, batch), () => gradsRegion.f32());
+      const ours = { loss: placed.loss, grads: gradsRegion.f32().slice() };
+      flat.unbind();
       uninstallTransposedMatMulOverride('wasm');
       const stock = run();
       assert.ok(Number.isFinite(ours.loss));
@@ -44,6 +53,9 @@ for (const { workload, options, batch: batchSize } of CASES) {
       assert.ok(worst <= 1e-4 * scale, `largest gradient difference ${worst} against largest gradient ${scale}`);
     } finally {
       installTransposedMatMulOverride('wasm');
+      flat.unbind();
+      kernelMemory.release(paramsRegion);
+      kernelMemory.release(gradsRegion);
       tf.dispose([batch.x, batch.y]);
       model.dispose();
     }
