@@ -3,7 +3,8 @@
 // A step here is what a rank computes between two gradient exchanges: writing the parameters into the model,
 // forward, backward, and the gradient in the flat buffer the codecs read (FlatParams). As in training, both flat
 // buffers are kernel memory and the variables are bound to the parameter buffer when the backend allows it
-// (FlatParams.bind), so "writing the parameters" only tells the backend they changed; `paramsBound` says so. GFLOP/s counts the
+// (FlatParams.bind), so "writing the parameters" only tells the backend they changed, and the backward pass writes
+// the gradients into their buffer; `paramsBound` and `gradientsCopied` say how far that went. GFLOP/s counts the
 // multiply-adds of the step's matrix products (2·m·k·n each, read from the profiled kernels' shapes), the work
 // the dense kernels do; the split by op type comes from one extra step under tf.profile (each kernel's time).
 
@@ -33,8 +34,12 @@ export interface ComputeBenchRow {
   /** Which dense kernels ran: relaxed or plain SIMD, xnnpack (LION_CUB_KERNELS=js), or none (cpu backend). */
   kernels: string;
   numParams: number;
+  /** Trainable variables (parameter tensors). */
+  numVariables: number;
   /** Variables that are views of the flat parameter buffer (no copy per step); the rest are copied in. */
   paramsBound: number;
+  /** Variables whose gradient was copied into the flat gradient buffer; the rest were written there by the backward pass. */
+  gradientsCopied: number;
   msMedian: number;
   msMin: number;
   msMax: number;
@@ -69,9 +74,10 @@ export async function runComputeBench(options: ComputeBenchOptions): Promise<Com
   const paramsRegion = kernelMemory.allocF32(flat.numParams);
   const gradsRegion = kernelMemory.allocF32(flat.numParams);
   const paramsBound = flat.bind(paramsRegion.f32());
+  let gradientsCopied = 0;
   const step = () => {
     flat.write(paramsRegion.f32());
-    flat.gradients(() => workload.loss(model, batch), () => gradsRegion.f32());
+    gradientsCopied = flat.gradients(() => workload.loss(model, batch), () => gradsRegion.f32()).copied;
   };
   try {
     const timing = measureSync(step, { warmup: 2, repeats: options.repeats });
@@ -99,7 +105,7 @@ export async function runComputeBench(options: ComputeBenchOptions): Promise<Com
     return {
       what: 'step', workload: workload.name, batch: options.batch, backend: info.name,
       kernels: info.name !== 'wasm' ? 'none' : wasmKernelsEnabled() ? gemmVariant() : 'xnnpack', numParams: countParams(model),
-      paramsBound, msMedian: timing.medianMs, msMin: timing.minMs, msMax: timing.maxMs, cpuMsMedian: summarize(cpuMs).medianMs,
+      numVariables: model.variables.length, paramsBound, gradientsCopied, msMedian: timing.medianMs, msMin: timing.minMs, msMax: timing.maxMs, cpuMsMedian: summarize(cpuMs).medianMs,
       matmulGflop: flops / 1e9, gflops: flops / timing.medianMs / 1e6, split,
     };
   } finally {

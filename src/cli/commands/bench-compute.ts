@@ -85,7 +85,8 @@ async function benchCompute(flags: ComputeFlags): Promise<void> {
 
 function printStep(r: ComputeBenchRow): void {
   process.stdout.write(`${r.workload} (${r.numParams} params), batch ${r.batch}, ${r.backend} backend, ${r.kernels} kernels, ` +
-    `${r.paramsBound ? 'parameters bound to the flat buffer' : 'parameters copied from the flat buffer'}: ` +
+    `${r.paramsBound ? 'parameters bound to the flat buffer' : 'parameters copied from the flat buffer'}, ` +
+    `${r.gradientsCopied} of ${r.numVariables} gradients copied into the flat buffer: ` +
     `median ${r.msMedian.toFixed(1)} ms (min ${r.msMin.toFixed(1)}, max ${r.msMax.toFixed(1)}; CPU time ${r.cpuMsMedian.toFixed(1)} ms), ` +
     `${r.matmulGflop.toFixed(3)} GFLOP of products = ${r.gflops.toFixed(1)} GFLOP/s\n\none profiled step by op type:\n`);
   const total = Object.values(r.split).reduce((a, b) => a + b, 0);
