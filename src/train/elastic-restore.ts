@@ -40,7 +40,8 @@ export interface ElasticRestore {
 }
 
 const DIGEST_BYTES = 32;
-const STATUS: readonly CheckpointErrorCode[] = ['checkpoint_corrupt', 'checkpoint_version', 'checkpoint_mismatch', 'checkpoint_missing'];
+/** A rank's report byte 0: 0 = usable, 1 + index of its error's code. */
+const STATUS: readonly CheckpointErrorCode[] = ['checkpoint_corrupt', 'checkpoint_version', 'checkpoint_mismatch', 'checkpoint_missing', 'checkpoint_exists'];
 
 /**
  * Restores `point` on every rank of `t.group` by the rule above; all ranks call it together. Throws
@@ -63,12 +64,11 @@ export async function restoreElastic(t: CheckpointSubject, dir: string, point: R
       loaded.set(q, { ...file, path });
       report.set(createHash('sha256').update(new Uint8Array(file.momentum.buffer, file.momentum.byteOffset, file.momentum.byteLength)).digest(), 1 + q * DIGEST_BYTES);
     } catch (error) {
-      const own = q === group.rank;
       // Another old rank's file that turns out damaged only leaves its momentum out of the mean.
-      if (!own && error instanceof CheckpointError && error.code === 'checkpoint_corrupt') { onWarning?.(`${error.message}; its momentum is left out of the mean`); continue; }
-      if (!(error instanceof CheckpointError)) throw error;
-      failure = error;
-      report[0] = 1 + STATUS.indexOf(error.code);
+      if (q !== group.rank && error instanceof CheckpointError && error.code === 'checkpoint_corrupt') { onWarning?.(`${error.message}; its momentum is left out of the mean`); continue; }
+      // Anything else fails every rank, after the exchange below (throwing now would leave the others waiting in it).
+      failure = error instanceof CheckpointError ? error : new CheckpointError('checkpoint_missing', path, `cannot be read: ${(error as Error).message}`, [], { cause: error });
+      report[0] = 1 + STATUS.indexOf(failure.code);
       break;
     }
   }
