@@ -17,7 +17,7 @@ import type { CreateLionOptions } from '../optim/lion.js';
 import type { SyncStepStats } from '../sync/strategy.js';
 import { fromLayersModel } from '../tfjs/model.js';
 import { tf, type LayersModel } from '../tfjs/tf.js';
-import { FIT_OPTIMIZER_CLASS_NAME, momentumTensors, restoreMomentumTensors, type NamedTensor } from './fit-weights.js';
+import { FIT_OPTIMIZER_CLASS_NAME, momentumTensors, releaseSavedStateOnRecompile, restoreMomentumTensors, type NamedTensor } from './fit-weights.js';
 import { SyncedParams } from './synced-params.js';
 
 type ApplyGradientsArgument = Parameters<InstanceType<typeof tf.Optimizer>['applyGradients']>[0];
@@ -84,11 +84,14 @@ export class DistributedLionOptimizer extends tf.Optimizer {
   private batchBeganMs: number | null = null;
   private pendingSinceMs = 0;
   private readonly listeners: Array<(info: FitStepInfo) => unknown> = [];
+  /** The tensors the last getWeights returned (owned here, freed by the next getWeights or dispose). */
+  private reportedWeights: NamedTensor[] = [];
 
   /** Use createFitOptimizer (which also broadcasts the initial weights). */
   constructor(options: FitOptimizerOptions) {
     super();
     const { variables } = fromLayersModel(options.model);
+    releaseSavedStateOnRecompile(options.model);
     this.synced = new SyncedParams({
       variables, group: options.group, sync: options.sync, momentumSync: options.momentumSync, seed: options.seed ?? 0, lion: options.lion,
     });
@@ -137,9 +140,13 @@ export class DistributedLionOptimizer extends tf.Optimizer {
    * Lion's state as tfjs optimizers report it, for model.save(…, { includeOptimizer: true }): `iter` (the step)
    * then one `<variable>/m` momentum tensor per trainable variable. Only THIS rank's momentum: under compressed
    * strategies every rank's momentum differs, and a model file holds one. saveFitState keeps every rank's.
+   * Like tfjs optimizers' weights, the tensors belong to the optimizer: they stay valid until the next
+   * getWeights or dispose, which free them (model.save does not dispose what it is given).
    */
   override async getWeights(): Promise<NamedTensor[]> {
-    return momentumTensors(this.synced);
+    this.releaseReportedWeights();
+    this.reportedWeights = momentumTensors(this.synced);
+    return [...this.reportedWeights];
   }
 
   /**
@@ -153,8 +160,14 @@ export class DistributedLionOptimizer extends tf.Optimizer {
   }
 
   override dispose(): void {
+    this.releaseReportedWeights();
     this.synced.dispose();
     super.dispose();
+  }
+
+  private releaseReportedWeights(): void {
+    tf.dispose(this.reportedWeights.map((w) => w.tensor));
+    this.reportedWeights = [];
   }
 
   private async completeStep(loss: number | null): Promise<void> {

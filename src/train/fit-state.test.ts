@@ -106,6 +106,7 @@ test('model.save with includeOptimizer stores step and momentum; a loaded model 
     assert.equal(json.trainingConfig.optimizer_config.config.sync, 'lion');
     assert.ok(json.weightsManifest[0].weights.some((w: { name: string; group?: string }) => w.name === 'iter' && w.group === 'optimizer'));
 
+    const tensorsBeforeLoad = tf.memory().numTensors;
     const loaded = await tf.loadLayersModel(`file://${join(dir, 'model.json')}`);
     assert.ok(loaded.optimizer instanceof SavedLionState);
     assert.throws(() => loaded.optimizer.applyGradients({}), { code: 'fit_optimizer_missing' });
@@ -116,9 +117,13 @@ test('model.save with includeOptimizer stores step and momentum; a loaded model 
       assert.deepEqual(opt.synced.momentum, saved[0].momentum);
       assert.deepEqual(opt.synced.params, saved[0].params);
       await assert.rejects(opt.setWeights([]), { code: 'invalid_argument' });
+      const savedState = loaded.optimizer as SavedLionState;
+      loaded.compile({ optimizer: opt, loss: 'categoricalCrossentropy' });
+      assert.equal(savedState.heldTensors, 0, 'recompiling released the loaded optimizer state');
       opt.dispose();
     });
     loaded.dispose();
+    assert.equal(tf.memory().numTensors, tensorsBeforeLoad, 'nothing of the loaded model and its optimizer state is left');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@
 // train: training needs a process group, so createFitOptimizer builds the real one and takes the state over).
 
 import { InvalidArgumentError, LionCubError } from '../errors.js';
-import { tf, type Tensor } from '../tfjs/tf.js';
+import { tf, type LayersModel, type Tensor } from '../tfjs/tf.js';
 import type { SyncedParams } from './synced-params.js';
 
 export interface NamedTensor {
@@ -18,7 +18,7 @@ export interface NamedTensor {
 /** The class name DistributedLionOptimizer reports in model.json. */
 export const FIT_OPTIMIZER_CLASS_NAME = 'LionCubDistributedLion';
 
-/** `iter` (the step) and `<variable>/m` per trainable variable, this rank's momentum. New tensors the caller owns. */
+/** `iter` (the step) and `<variable>/m` per trainable variable, this rank's momentum, as new tensors. */
 export function momentumTensors(synced: SyncedParams): NamedTensor[] {
   const momentum = synced.momentum.slice();
   return [
@@ -76,9 +76,17 @@ export class SavedLionState extends tf.Optimizer {
     return { ...this.savedConfig } as tf.serialization.ConfigDict;
   }
 
-  /** Copies of the saved tensors (the caller owns them). */
+  /** How many saved tensors this holds (0 once disposed). */
+  get heldTensors(): number {
+    return this.weights.length;
+  }
+
+  /**
+   * The saved tensors. Like tfjs optimizers' weights they belong to this object: valid until it is disposed,
+   * which compiling the model with createFitOptimizer's optimizer does (releaseSavedStateOnRecompile).
+   */
   override async getWeights(): Promise<NamedTensor[]> {
-    return this.weights.map(({ name, tensor }) => ({ name, tensor: tensor.clone() }));
+    return [...this.weights];
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
@@ -94,3 +102,20 @@ export class SavedLionState extends tf.Optimizer {
 }
 
 tf.serialization.registerClass(SavedLionState);
+
+/**
+ * Makes the next `model.compile` with another optimizer dispose the SavedLionState `model` was loaded with.
+ * tfjs-layers disposes only optimizers it created from a name, and a loaded model's was created from its
+ * model.json, so compiling it with createFitOptimizer's optimizer would otherwise keep the saved tensors
+ * until the process ends. No-op for a model without a SavedLionState.
+ */
+export function releaseSavedStateOnRecompile(model: LayersModel): void {
+  const saved = model.optimizer as unknown;
+  // Not `instanceof`: tf.Optimizer's Symbol.hasInstance accepts any optimizer (and throws for undefined).
+  if (saved == null || Object.getPrototypeOf(saved) !== SavedLionState.prototype || Object.prototype.hasOwnProperty.call(model, 'compile')) return;
+  model.compile = (args) => {
+    delete (model as { compile?: unknown }).compile; // back to the class's compile
+    model.compile(args);
+    if (model.optimizer !== saved) (saved as SavedLionState).dispose();
+  };
+}
