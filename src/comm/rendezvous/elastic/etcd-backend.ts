@@ -23,7 +23,7 @@ export interface EtcdBackendOptions extends EtcdConnectionOptions {
   ttlSeconds?: number;
 }
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const RUN_ID = /^[\w.-]{1,128}$/;
 const TOKEN = /^[1-9]\d*$/;
 
 export class EtcdRendezvousBackend implements RendezvousStateBackend {
@@ -34,7 +34,7 @@ export class EtcdRendezvousBackend implements RendezvousStateBackend {
 
   constructor(options: EtcdBackendOptions) {
     if (typeof options.runId !== 'string' || !RUN_ID.test(options.runId)) {
-      throw new InvalidArgumentError('--rdzv-id', options.runId, 'a job name of letters, digits, ".", "_" or "-" (at most 128)');
+      throw new InvalidArgumentError('--rdzv-id', options.runId, 'a job name of 1 to 128 letters, digits, dots, dashes or underscores');
     }
     const ttl = options.ttlSeconds ?? DEFAULT_ETCD_TTL_SECONDS;
     if (!Number.isInteger(ttl) || ttl < 2) throw new InvalidArgumentError('etcd ttlSeconds', ttl, 'a whole number of seconds >= 2');
