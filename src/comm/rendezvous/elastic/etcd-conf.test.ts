@@ -1,15 +1,16 @@
 // etcdOptionsFromConf: torchrun's etcd --rdzv-conf names, certificate files read up front, and the password from
 // the environment; every bad value refused by name.
 
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../../errors.js';
 import { applyEtcdProtocol, etcdOptionsFromConf } from './etcd-conf.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lion-cub-etcd-conf-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const pem = (name: string) => { const p = join(dir, name); writeFileSync(p, `-----BEGIN ${name}-----\n`); return p; };
 
 test('TLS files, timeouts, TTL, prefix and the user from the environment', () => {

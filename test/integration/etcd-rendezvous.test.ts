@@ -1,0 +1,97 @@
+// Three node launchers meet through a real etcd (--rdzv-backend etcd); the node that joined first, which also hosts
+// the workers' store, is SIGKILLed mid-run with its worker, and the other two continue at the next generation from
+// the last checkpoint and finish the job.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { skipWithoutEtcd, startEtcd } from '../../src/comm/rendezvous/elastic/test-support/etcd-server.js';
+import { generateJobToken } from '../../src/comm/transport/handshake.js';
+import { childRanks, waitForExit } from './process-checks.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const STEPS = 400;
+const NODE_LIMIT_MS = 240_000;
+
+interface Node {
+  name: string;
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exit: Promise<number | null>;
+}
+
+function startNode(name: string, args: string[], env: NodeJS.ProcessEnv): Node {
+  const child = spawn(process.execPath, ['--import', 'tsx', cliMain, 'train', ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const node: Node = { name, child, stdout: '', stderr: '', exit: Promise.resolve(null) };
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => { node.stdout += c; });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => { node.stderr += c; });
+  const limit = setTimeout(() => child.kill('SIGKILL'), NODE_LIMIT_MS);
+  node.exit = new Promise((resolve) => child.once('close', (code) => { clearTimeout(limit); resolve(code); }));
+  return node;
+}
+
+/** JSON records a node printed on stdout (rank 0's steps and events, when this node holds rank 0). */
+function records(node: Node): Array<Record<string, unknown>> {
+  return node.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+async function until<T>(what: string, find: () => T | undefined, limitMs = 180_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${limitMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('etcd rendezvous: SIGKILL of the node that joined first mid-run; the job continues on 2 nodes and completes', { skip: skipWithoutEtcd, timeout: 300_000 }, async () => {
+  const etcd = await startEtcd();
+  const root = await mkdtemp(join(tmpdir(), 'lion-cub-etcd-job-'));
+  const env = { ...process.env, RANK: undefined, WORLD_SIZE: undefined, LION_CUB_JOB_TOKEN: generateJobToken() };
+  // One --out for every node, as a shared file system would be: the survivors resume from the checkpoints of all.
+  const args = [
+    '--workload', 'synthetic', '--workload-options', '{"numParams":2000,"inputSize":12,"numClasses":4,"numExamples":256}',
+    '--batch', '16', '--lr', '0.01', '--steps', String(STEPS), '--checkpoint-every', '20', '--out', join(root, 'run'), '--json',
+    '--nproc', '1', '--nnodes', '2:3', '--rdzv-backend', 'etcd', '--rdzv-endpoint', etcd.endpoint, '--rdzv-id', 'etcd-job',
+    // A lost node is noticed after 3 s of silence; a round with 2 of at most 3 nodes closes after 10 s.
+    '--rdzv-conf', 'last_call_timeout=10,keep_alive_interval=1,keep_alive_max_attempt=3',
+  ];
+  const nodes = ['a', 'b', 'c'].map((name) => startNode(name, args, env));
+  try {
+    // Ranks follow the order of joining, so node 0 of the round is the node that joined first.
+    const first = await until('a 3-node round under way', () => nodes.find((n) => /generation \d+: node 0 of 3\b/.test(n.stderr)
+      && records(n).some((r) => r.type === 'step' && (r.step as number) >= 100)));
+    const workers = [...childRanks(first.child.pid!).values()];
+    assert.equal(workers.length, 1, 'the first node runs one worker');
+    for (const pid of [first.child.pid!, ...workers]) process.kill(pid, 'SIGKILL');
+    assert.deepEqual(await waitForExit([first.child.pid!, ...workers], 10_000), [], 'the first node and its worker are gone');
+
+    const survivors = nodes.filter((n) => n !== first);
+    const codes = await Promise.all(survivors.map((n) => n.exit));
+    assert.deepEqual(codes, [0, 0], survivors.map((n) => `${n.name}:\n${n.stderr}`).join('\n'));
+    for (const n of survivors) {
+      assert.match(n.stderr, /lion-cub: generation (\d+): node [01] of 2, world size 2 \(node \S+ \(no keep-alive for [\d.]+ s\) lost at generation \d+; 3 → 2 nodes\)/, n.stderr);
+    }
+    const leader = survivors.find((n) => records(n).some((r) => r.final === true));
+    assert.ok(leader, `a survivor printed the summary:\n${survivors.map((n) => n.stderr).join('\n')}`);
+    const out = records(leader);
+    const restart = out.find((r) => r.type === 'restart');
+    assert.ok(restart && (restart.step as number) >= 100 && typeof restart.resumedFrom === 'string', `resumed from a checkpoint: ${JSON.stringify(restart)}`);
+    const resize = out.find((r) => r.type === 'elastic-resume');
+    assert.deepEqual([resize?.fromWorldSize, resize?.toWorldSize], [3, 2]);
+    const final = out.find((r) => r.final === true)!;
+    assert.deepEqual([final.steps, final.worldSize], [STEPS, 2]);
+  } finally {
+    for (const n of nodes) n.child.kill('SIGKILL');
+    await Promise.all(nodes.map((n) => n.exit));
+    await etcd.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+});
