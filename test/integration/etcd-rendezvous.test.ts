@@ -83,7 +83,8 @@ test('etcd rendezvous: SIGKILL of the node that joined first mid-run; the job co
     assert.ok(leader, `a survivor printed the summary:\n${survivors.map((n) => n.stderr).join('\n')}`);
     const out = records(leader);
     const restart = out.find((r) => r.type === 'restart');
-    assert.ok(restart && (restart.step as number) >= 100 && typeof restart.resumedFrom === 'string', `resumed from a checkpoint: ${JSON.stringify(restart)}`);
+    // The newest step every rank of generation 0 holds intact: one of the checkpoints (every 20 steps) before the kill.
+    assert.ok(restart && (restart.step as number) >= 20 && typeof restart.resumedFrom === 'string', `resumed from a checkpoint: ${JSON.stringify(restart)}`);
     const resize = out.find((r) => r.type === 'elastic-resume');
     assert.deepEqual([resize?.fromWorldSize, resize?.toWorldSize], [3, 2]);
     const final = out.find((r) => r.final === true)!;
