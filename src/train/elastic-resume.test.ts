@@ -37,6 +37,16 @@ function train(worldSize: number, config: TrainConfig, outDir: string, resume = 
   });
 }
 
+/** Runs `body` with a fresh temporary directory, removed afterwards. */
+async function inTempDir(body: (out: string) => Promise<void>): Promise<void> {
+  const out = await mkdtemp(join(tmpdir(), 'lion-cub-elastic-'));
+  try {
+    await body(out);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
 async function saved(out: string, step: number, rank: number): Promise<{ params: Float32Array; momentum: Float32Array }> {
   return loadCheckpoint(join(checkpointDir(out), checkpointFileName(step, rank)));
 }
@@ -56,116 +66,91 @@ function assertClose(actual: Float32Array, expected: Float64Array, what: string)
 // B = 24 (divisible by 4 and 3), 256 examples: 10 steps per epoch.
 const config = (steps: number, sync = 'cub-1bit') => tinyConfig({ sync, batchSize: 24, steps, checkpointEvery: 3 });
 
-test('4 → 3 → 4: every rank starts from the checkpoint\'s parameters and the mean of the saved momenta, then trains on', async () => {
-  const out = await mkdtemp(join(tmpdir(), 'lion-cub-elastic-'));
-  try {
-    await train(4, config(7), out);
-    const before = await Promise.all([0, 1, 2, 3].map((r) => saved(out, 7, r)));
-    assert.notDeepEqual(before[0].momentum, before[1].momentum, 'cub-1bit ranks keep different momenta, so the rule matters');
+test('4 → 3 → 4: every rank starts from the checkpoint\'s parameters and the mean of the saved momenta, then trains on', () => inTempDir(async (out) => {
+  await train(4, config(7), out);
+  const before = await Promise.all([0, 1, 2, 3].map((r) => saved(out, 7, r)));
+  assert.notDeepEqual(before[0].momentum, before[1].momentum, 'cub-1bit ranks keep different momenta, so the rule matters');
 
-    const three = await train(3, config(13), out, true);
-    const expected = meanOf(before.map((b) => b.momentum));
-    for (const [r, rank] of three.entries()) {
-      assert.deepEqual(rank.startParams, before[0].params, `rank ${r}: parameters of the checkpoint`);
-      assertClose(rank.startMomentum, expected, `rank ${r} momentum`);
-      assert.deepEqual(rank.startMomentum, three[0].startMomentum, 'every rank gets the same momentum');
-      assert.equal(rank.step, 13);
-      assert.deepEqual(rank.elastic, {
-        type: 'elastic-resume', step: 7, fromWorldSize: 4, toWorldSize: 3, paramsFrom: 0, ranksWithoutCheckpoint: [],
-        momentumRule: 'mean-of-saved', momentaFrom: [0, 1, 2, 3], momentaIdentical: false, globalBatchSize: 24, localBatchSize: 8,
-      });
-    }
-
-    // Back to 4: rank 3's files are from the 4-rank world at steps 6 and 7, older than the 3-rank world's 12 and 13.
-    const middle = await Promise.all([0, 1, 2].map((r) => saved(out, 13, r)));
-    const four = await train(4, config(16), out, true);
-    for (const rank of four) {
-      assert.deepEqual(rank.startParams, middle[0].params);
-      assertClose(rank.startMomentum, meanOf(middle.map((m) => m.momentum)), 'momentum');
-      assert.equal(rank.step, 16);
-      assert.deepEqual([rank.elastic?.fromWorldSize, rank.elastic?.ranksWithoutCheckpoint, rank.elastic?.momentaFrom, rank.elastic?.localBatchSize], [3, [3], [0, 1, 2], 6]);
-    }
-    for (const rank of four) assert.deepEqual(rank.params, four[0].params, 'the ranks stay in step after the resume');
-  } finally {
-    await rm(out, { recursive: true, force: true });
+  const three = await train(3, config(13), out, true);
+  const expected = meanOf(before.map((b) => b.momentum));
+  for (const [r, rank] of three.entries()) {
+    assert.deepEqual(rank.startParams, before[0].params, `rank ${r}: parameters of the checkpoint`);
+    assertClose(rank.startMomentum, expected, `rank ${r} momentum`);
+    assert.deepEqual(rank.startMomentum, three[0].startMomentum, 'every rank gets the same momentum');
+    assert.equal(rank.step, 13);
+    assert.deepEqual(rank.elastic, {
+      type: 'elastic-resume', step: 7, fromWorldSize: 4, toWorldSize: 3, paramsFrom: 0, ranksWithoutCheckpoint: [],
+      momentumRule: 'mean-of-saved', momentaFrom: [0, 1, 2, 3], momentaIdentical: false, globalBatchSize: 24, localBatchSize: 8,
+    });
   }
-});
 
-test('lion: the saved momenta are identical, so every new rank gets that momentum exactly', async () => {
-  const out = await mkdtemp(join(tmpdir(), 'lion-cub-elastic-'));
-  try {
-    await train(2, config(3, 'lion'), out);
-    const old = await saved(out, 3, 0);
-    assert.deepEqual((await saved(out, 3, 1)).momentum, old.momentum);
-    const three = await train(3, config(5, 'lion'), out, true);
-    for (const rank of three) {
-      assert.deepEqual(rank.startMomentum, old.momentum);
-      assert.deepEqual(rank.startParams, old.params);
-      assert.deepEqual([rank.elastic?.momentaIdentical, rank.elastic?.momentaFrom, rank.elastic?.ranksWithoutCheckpoint], [true, [0, 1], [2]]);
+  // Back to 4: rank 3's files are from the 4-rank world at steps 6 and 7, older than the 3-rank world's 12 and 13.
+  const middle = await Promise.all([0, 1, 2].map((r) => saved(out, 13, r)));
+  const four = await train(4, config(16), out, true);
+  for (const rank of four) {
+    assert.deepEqual(rank.startParams, middle[0].params);
+    assertClose(rank.startMomentum, meanOf(middle.map((m) => m.momentum)), 'momentum');
+    assert.equal(rank.step, 16);
+    assert.deepEqual([rank.elastic?.fromWorldSize, rank.elastic?.ranksWithoutCheckpoint, rank.elastic?.momentaFrom, rank.elastic?.localBatchSize], [3, [3], [0, 1, 2], 6]);
+  }
+  for (const rank of four) assert.deepEqual(rank.params, four[0].params, 'the ranks stay in step after the resume');
+}));
+
+test('lion: the saved momenta are identical, so every new rank gets that momentum exactly', () => inTempDir(async (out) => {
+  await train(2, config(3, 'lion'), out);
+  const old = await saved(out, 3, 0);
+  assert.deepEqual((await saved(out, 3, 1)).momentum, old.momentum);
+  const three = await train(3, config(5, 'lion'), out, true);
+  for (const rank of three) {
+    assert.deepEqual(rank.startMomentum, old.momentum);
+    assert.deepEqual(rank.startParams, old.params);
+    assert.deepEqual([rank.elastic?.momentaIdentical, rank.elastic?.momentaFrom, rank.elastic?.ranksWithoutCheckpoint], [true, [0, 1], [2]]);
+  }
+}));
+
+test('a rank that lost its files (a replaced node) takes parameters from the lowest holder; the others are not blocked', () => inTempDir(async (out) => {
+  await train(3, config(6), out);
+  const dir = checkpointDir(out);
+  for (const step of [3, 6]) await rm(join(dir, checkpointFileName(step, 0)));
+  const old = await Promise.all([1, 2].map((r) => saved(out, 6, r)));
+  const resumed = await train(3, config(8), out, true);
+  for (const rank of resumed) {
+    assert.deepEqual(rank.startParams, old[0].params);
+    assertClose(rank.startMomentum, meanOf(old.map((o) => o.momentum)), 'momentum');
+    assert.deepEqual([rank.elastic?.fromWorldSize, rank.elastic?.toWorldSize, rank.elastic?.paramsFrom, rank.elastic?.ranksWithoutCheckpoint, rank.elastic?.momentaFrom], [3, 3, 1, [0], [1, 2]]);
+  }
+}));
+
+test('a damaged file of an old rank no new rank replaces is left out of the mean, with a warning', () => inTempDir(async (out) => {
+  await train(3, config(3), out);
+  const damaged = join(checkpointDir(out), checkpointFileName(3, 2));
+  const bytes = await readFile(damaged);
+  bytes[bytes.length - 1] ^= 1;
+  await writeFile(damaged, bytes);
+  const warnings: string[] = [];
+  const old = await Promise.all([0, 1].map((r) => saved(out, 3, r)));
+  const resumed = await train(2, config(4), out, true, (m) => warnings.push(m));
+  for (const rank of resumed) {
+    assertClose(rank.startMomentum, meanOf(old.map((o) => o.momentum)), 'momentum');
+    assert.deepEqual(rank.elastic?.momentaFrom, [0, 1]);
+  }
+  assert.ok(warnings.length >= 1 && warnings.every((w) => w.startsWith(`${damaged}: sha256 mismatch`) && w.endsWith('its momentum is left out of the mean')), JSON.stringify(warnings));
+}));
+
+test('on another world size, a checkpoint of another configuration is refused on every rank, naming the field', () => inTempDir(async (out) => {
+  await train(2, config(3), out);
+  const errors: unknown[] = [];
+  await assert.rejects(withRanks(3, async (group) => {
+    try {
+      return await Trainer.create({ config: tinyConfig({ sync: 'cub-1bit', batchSize: 24, steps: 6, checkpointEvery: 3, beta1: 0.8 }), group, outDir: out, resume: true });
+    } catch (error) {
+      errors.push(error);
+      throw error;
     }
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
-});
-
-test('a rank that lost its files (a replaced node) takes parameters from the lowest holder; the others are not blocked', async () => {
-  const out = await mkdtemp(join(tmpdir(), 'lion-cub-elastic-'));
-  try {
-    await train(3, config(6), out);
-    const dir = checkpointDir(out);
-    for (const step of [3, 6]) await rm(join(dir, checkpointFileName(step, 0)));
-    const old = await Promise.all([1, 2].map((r) => saved(out, 6, r)));
-    const resumed = await train(3, config(8), out, true);
-    for (const rank of resumed) {
-      assert.deepEqual(rank.startParams, old[0].params);
-      assertClose(rank.startMomentum, meanOf(old.map((o) => o.momentum)), 'momentum');
-      assert.deepEqual([rank.elastic?.fromWorldSize, rank.elastic?.toWorldSize, rank.elastic?.paramsFrom, rank.elastic?.ranksWithoutCheckpoint, rank.elastic?.momentaFrom], [3, 3, 1, [0], [1, 2]]);
-    }
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
-});
-
-test('a damaged file of an old rank no new rank replaces is left out of the mean, with a warning', async () => {
-  const out = await mkdtemp(join(tmpdir(), 'lion-cub-elastic-'));
-  try {
-    await train(3, config(3), out);
-    const damaged = join(checkpointDir(out), checkpointFileName(3, 2));
-    const bytes = await readFile(damaged);
-    bytes[bytes.length - 1] ^= 1;
-    await writeFile(damaged, bytes);
-    const warnings: string[] = [];
-    const old = await Promise.all([0, 1].map((r) => saved(out, 3, r)));
-    const resumed = await train(2, config(4), out, true, (m) => warnings.push(m));
-    for (const rank of resumed) {
-      assertClose(rank.startMomentum, meanOf(old.map((o) => o.momentum)), 'momentum');
-      assert.deepEqual(rank.elastic?.momentaFrom, [0, 1]);
-    }
-    assert.ok(warnings.length >= 1 && warnings.every((w) => w.startsWith(`${damaged}: sha256 mismatch`) && w.endsWith('its momentum is left out of the mean')), JSON.stringify(warnings));
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
-});
-
-test('on another world size, a checkpoint of another configuration is refused on every rank, naming the field', async () => {
-  const out = await mkdtemp(join(tmpdir(), 'lion-cub-elastic-'));
-  try {
-    await train(2, config(3), out);
-    const errors: unknown[] = [];
-    await assert.rejects(withRanks(3, async (group) => {
-      try {
-        return await Trainer.create({ config: tinyConfig({ sync: 'cub-1bit', batchSize: 24, steps: 6, checkpointEvery: 3, beta1: 0.8 }), group, outDir: out, resume: true });
-      } catch (error) {
-        errors.push(error);
-        throw error;
-      }
-    }));
-    assert.equal(errors.length, 3, 'every rank fails, none waits');
-    for (const e of errors) assert.ok(e instanceof CheckpointError && e.code === 'checkpoint_mismatch', String(e));
-    const own = errors.find((e) => (e as CheckpointError).differences.length > 0) as CheckpointError;
-    assert.deepEqual(own.differences.map((d) => d.field), ['beta1']);
-    assert.ok(errors.some((e) => /rank 0 cannot use its checkpoint of step 3/.test((e as Error).message)));
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
-});
+  }));
+  assert.equal(errors.length, 3, 'every rank fails, none waits');
+  for (const e of errors) assert.ok(e instanceof CheckpointError && e.code === 'checkpoint_mismatch', String(e));
+  const own = errors.find((e) => (e as CheckpointError).differences.length > 0) as CheckpointError;
+  assert.deepEqual(own.differences.map((d) => d.field), ['beta1']);
+  assert.ok(errors.some((e) => /rank 0 cannot use its checkpoint of step 3/.test((e as Error).message)));
+}));
