@@ -13,7 +13,7 @@ import { describeFailure, type ElasticRoundRecord, type LaunchEvent, type Launch
 import { findFreePort } from './free-port.js';
 import { planLaunch, workerEnv } from './launch-plan.js';
 import type { LaunchOptions } from './launch.js';
-import { awaitChange, MembershipWatch } from './membership-watch.js';
+import { awaitChange, MembershipWatch, type WatchResult } from './membership-watch.js';
 import { routeAddressTo } from './route-address.js';
 import { abortReason, runWorkers } from './run-workers.js';
 
@@ -76,6 +76,7 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
   const timing = checkElasticOptions(e);
   const backend = await openRendezvousBackend(e.backend, { endpoint: e.endpoint, rdzvId: e.rdzvId, jobToken: ctx.jobToken, connectTimeoutMs: timing.joinTimeoutMs, conf: e.conf });
   const nodeId = e.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  emit({ type: 'rendezvous-open', backend: backend.name, endpoint: e.endpoint, nodeId, hostsState: backend.hostsState === true });
   const rdzv = new ElasticRendezvous({ backend, nodeId, min: e.minNodes, max: e.maxNodes, rdzvId: e.rdzvId, sealKey: rendezvousSealKey(ctx.jobToken, e.rdzvId), timing });
   const restarts: LaunchResult['restarts'] = [];
   const rounds: ElasticRoundRecord[] = [];
@@ -104,7 +105,18 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
 
       const stop = new AbortController();
       const watch = new MembershipWatch(rdzv, round, timing.keepAliveIntervalMs, (c) => c.kind === 'closed' && c.ok);
-      void watch.result.then((seen) => { if (seen) stop.abort('the membership changed'); });
+      // Said when seen, before this node's workers are stopped for it; `announced` is the cause of the next round.
+      let announced: RoundCause | undefined;
+      const announce = (seen: WatchResult | undefined): void => {
+        if (!seen || !('change' in seen) || seen.change.kind === 'closed' || announced) return;
+        const change = seen.change;
+        announced = causeOf(change, rdzv, round, nodeId);
+        emit({ type: 'membership-change', generation: round.round, description: change.kind === 'next-round' ? `another node opened generation ${change.round}: ${change.cause.text}` : announced.text });
+      };
+      void watch.result.then((seen) => {
+        announce(seen);
+        if (seen) stop.abort('the membership changed');
+      });
       const generationEnv = {
         [RESTART_COUNT_ENV]: String(round.round),
         [RESTART_CAUSE_ENV]: round.round === 0 ? '' : round.cause.text,
@@ -123,13 +135,11 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
       }
       // A failure here right after a node was lost (its peers' connections broke) or another node's failure is not
       // this node's: wait one keep-alive timeout for the rendezvous to show a cause elsewhere before counting it.
-      if (!seen && outcome.failure) seen = await awaitChange(rdzv, round, timing.keepAliveIntervalMs, timing.keepAliveTimeoutMs + 2 * timing.keepAliveIntervalMs);
+      if (!seen && outcome.failure) announce(seen = await awaitChange(rdzv, round, timing.keepAliveIntervalMs, timing.keepAliveTimeoutMs + 2 * timing.keepAliveIntervalMs));
       if (seen && 'error' in seen) return result({ ...outcome, ok: false, failure: { kind: 'rendezvous', reason: `the ${backend.name} rendezvous failed: ${(seen.error as Error).message}` } });
       if (seen) {
-        const change = seen.change;
-        if (change.kind === 'closed') return result({ ...outcome, ok: false, failure: { kind: 'rendezvous', reason: `job "${e.rdzvId}" was closed: ${change.reason}` } });
-        cause = causeOf(change, rdzv, round, nodeId);
-        emit({ type: 'membership-change', generation: round.round, description: change.kind === 'next-round' ? `another node opened generation ${change.round}: ${change.cause.text}` : cause.text });
+        if (seen.change.kind === 'closed') return result({ ...outcome, ok: false, failure: { kind: 'rendezvous', reason: `job "${e.rdzvId}" was closed: ${seen.change.reason}` } });
+        cause = announced!;
       } else {
         const failure = outcome.failure as LaunchFailure;
         if (restarts.length >= ctx.maxRestarts) {

@@ -40,6 +40,8 @@ export type LaunchEvent =
   | ({ type: 'worker-exited' } & WorkerExit)
   /** Every worker of the failed generation has exited; generation `generation` (1 = first restart) starts now. */
   | { type: 'restarting'; generation: number; failure: LaunchFailure; maxRestarts: number }
+  /** An elastic launch reached its rendezvous backend; `hostsState`: this launcher serves it (builtin), so losing it ends the job. */
+  | { type: 'rendezvous-open'; backend: string; endpoint: string; nodeId: string; hostsState: boolean }
   /** An elastic round closed; this node's workers start now as its generation. */
   | ({ type: 'round' } & ElasticRoundRecord)
   /** The membership changed while generation `generation` ran: this node's workers stop and it meets the others again. Uses no restart. */

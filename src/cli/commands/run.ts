@@ -105,6 +105,7 @@ function printEvent(event: LaunchEvent): void {
     case 'restarting':
       process.stderr.write(`lion-cub: ${describeFailure(event.failure)}; every worker was stopped, restarting them as generation ${event.generation} (restart ${event.generation} of at most ${event.maxRestarts}; ${RESTART_COUNT_ENV}=${event.generation})\n`);
       break;
+    case 'rendezvous-open':
     case 'round':
     case 'membership-change':
       process.stderr.write(`lion-cub: ${describeElasticEvent(event)}\n`);
