@@ -140,7 +140,7 @@ describe('FrameDecoder', () => {
   it('rejects bad magic, another version, reserved flags and oversize lengths with code protocol', () => {
     const cases: Array<[string, (b: Buffer) => void, RegExp]> = [
       ['magic', (b) => { b[0] = 0x47; }, /magic/],
-      ['version', (b) => { b.writeUInt16LE(PROTOCOL_VERSION + 1, 4); }, /version 2/],
+      ['version', (b) => { b.writeUInt16LE(PROTOCOL_VERSION + 1, 4); }, new RegExp(`version ${PROTOCOL_VERSION + 1}`)],
       ['flags', (b) => { b.writeUInt16LE(1, 22); }, /flags/],
       ['length', (b) => { b.writeUInt32LE(1 << 20 | 1, 24); }, /over the cap/],
       ['length above 2^53', (b) => { b.writeUInt32LE(0xffffffff, 28); }, /over the cap/],

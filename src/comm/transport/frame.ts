@@ -24,7 +24,7 @@ export const FRAME_MAGIC = 0x4255434c;
  * Version of the whole wire protocol (frames, handshake, store messages). Ranks exchange it in the
  * handshake and in the configuration fingerprint; a frame with another version is a ProtocolError.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Op codes below this carry collective data and go through tag matching; the rest are control traffic. */
 export const FIRST_CONTROL_OP = 64;

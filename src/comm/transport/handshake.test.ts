@@ -5,6 +5,7 @@ import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { CommError } from '../errors.js';
 import { HELLO_BYTES, JOB_TOKEN_ENV, authenticate, generateJobToken, resolveJobToken, type HandshakeOptions } from './handshake.js';
+import { PROTOCOL_VERSION } from './frame.js';
 import { jobSalt, stretchJobToken, tokenWeakness } from './job-key.js';
 
 const token = Buffer.from(generateJobToken());
@@ -68,6 +69,18 @@ describe('authenticate', () => {
     d.on('error', () => {});
     d.write(Buffer.alloc(HELLO_BYTES, 0x41));
     await assert.rejects(authenticate(a, acceptorOptions()), (e: CommError) => e.code === 'protocol' && /bad magic/.test(e.message));
+  });
+
+  it('refuses a rank of another wire version (records v1: AES-256, 1 MiB) at the hello, naming both versions', async () => {
+    const [d, a] = await pair();
+    d.on('error', () => {});
+    const hello = Buffer.alloc(HELLO_BYTES);
+    hello.write('LCHS', 0, 'latin1');
+    hello.writeUInt16LE(PROTOCOL_VERSION - 1, 4);
+    hello[6] = 1; // role: peer
+    d.write(hello);
+    await assert.rejects(authenticate(a, acceptorOptions()), (e: CommError) =>
+      e.code === 'protocol' && e.message.includes(`speaks protocol version ${PROTOCOL_VERSION - 1}, this build speaks ${PROTOCOL_VERSION}`));
   });
 
   it('rejects an unexpected role', async () => {

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { CommError, CommTimeoutError, PeerClosedError, ProtocolError } from '../errors.js';
 import { PROTOCOL_VERSION } from './frame.js';
 import { tokenWeakness } from './job-key.js';
-import type { RecordKeys } from './record-layer.js';
+import { RECORD_CIPHER, RECORD_IV_BYTES, RECORD_KEY_BYTES, type DirectionKeys, type RecordKeys } from './record-layer.js';
 import type { TransportSecurity } from './security-mode.js';
 
 /** Environment variable holding the job token shared by every rank. */
@@ -247,9 +247,11 @@ function proof(key: Uint8Array, prover: 'dialer' | 'acceptor', dialerHello: Uint
 
 function deriveRecordKeys(key: Uint8Array, side: 'dialer' | 'acceptor', dialerHello: Uint8Array, acceptorHello: Uint8Array, mode: TransportSecurity): RecordKeys {
   const salt = Buffer.concat([dialerHello, acceptorHello]);
-  const okm = Buffer.from(hkdfSync('sha256', key, salt, `lion-cub records v${PROTOCOL_VERSION} ${mode}`, 64));
-  const dialerToAcceptor = okm.subarray(0, 32);
-  const acceptorToDialer = okm.subarray(32, 64);
+  const directionBytes = RECORD_KEY_BYTES + RECORD_IV_BYTES;
+  const okm = Buffer.from(hkdfSync('sha256', key, salt, `lion-cub records v${PROTOCOL_VERSION} ${RECORD_CIPHER} ${mode}`, 2 * directionBytes));
+  const direction = (at: number): DirectionKeys => ({ key: okm.subarray(at, at + RECORD_KEY_BYTES), iv: okm.subarray(at + RECORD_KEY_BYTES, at + directionBytes) });
+  const dialerToAcceptor = direction(0);
+  const acceptorToDialer = direction(directionBytes);
   return side === 'dialer' ? { send: dialerToAcceptor, receive: acceptorToDialer } : { send: acceptorToDialer, receive: dialerToAcceptor };
 }
 

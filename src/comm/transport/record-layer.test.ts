@@ -4,20 +4,19 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { CommError } from '../errors.js';
-import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RECORD_TAG_BYTES, RecordOpener, RecordSealer } from './record-layer.js';
+import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RECORD_TAG_BYTES, RecordOpener, RecordSealer, type DirectionKeys } from './record-layer.js';
 
-const key = randomBytes(32);
+const keys: DirectionKeys = { key: randomBytes(16), iv: randomBytes(12) };
 
 /** Seals `messages` and returns each record as one buffer. */
 function sealRecords(mode: 'encrypt' | 'integrity', messages: Uint8Array[][]): Buffer[] {
-  const sealer = new RecordSealer(mode, key);
+  const sealer = new RecordSealer(mode, keys);
   const records: Buffer[] = [];
   for (const pieces of messages) {
-    const stream = Buffer.concat(sealer.seal(pieces));
-    for (let at = 0; at < stream.length;) {
-      const length = RECORD_HEADER_BYTES + stream.readUInt32LE(at) + RECORD_TAG_BYTES;
-      records.push(stream.subarray(at, at + length));
-      at += length;
+    for (const record of sealer.seal(pieces)) {
+      const bytes = Buffer.concat(record);
+      assert.equal(bytes.length, RECORD_HEADER_BYTES + bytes.readUInt32LE(0) + RECORD_TAG_BYTES, 'one record per entry');
+      records.push(bytes);
     }
   }
   return records;
@@ -25,7 +24,7 @@ function sealRecords(mode: 'encrypt' | 'integrity', messages: Uint8Array[][]): B
 
 function opener(mode: 'encrypt' | 'integrity'): { open: RecordOpener; received: () => Buffer } {
   const got: Uint8Array[] = [];
-  const open = new RecordOpener(mode, key, (b) => got.push(Buffer.from(b)), 'rank 1', { rank: 0, peer: 1 });
+  const open = new RecordOpener(mode, keys, (b) => got.push(Buffer.from(b)), 'rank 1', { rank: 0, peer: 1 });
   return { open, received: () => Buffer.concat(got) };
 }
 
@@ -96,7 +95,7 @@ for (const mode of ['encrypt', 'integrity'] as const) {
 
     it('records sealed with another key fail', () => {
       const [record] = sealRecords(mode, [[randomBytes(64)]]);
-      const other = new RecordOpener(mode, randomBytes(32), () => {}, 'rank 1', { rank: 0, peer: 1 });
+      const other = new RecordOpener(mode, { key: randomBytes(16), iv: keys.iv }, () => {}, 'rank 1', { rank: 0, peer: 1 });
       assert.throws(() => other.push(record), isIntegrity);
     });
   });

@@ -1,68 +1,99 @@
-// The record layer: after the handshake every byte travels in AES-256-GCM records, encrypted or authenticated only.
+// The record layer: after the handshake every byte travels in AES-128-GCM records, encrypted or authenticated only.
 //
 // Record on the wire (docs/wire-format.md, "Records"):  u32 length ‖ body (length bytes) ‖ 16-byte GCM tag.
-// The length is additional authenticated data; the nonce is this direction's record counter, never sent,
-// so an altered, replayed, reordered, dropped or cut record fails the tag check of the receiver.
+// The length is additional authenticated data; the nonce is this direction's IV XOR its record counter (as
+// TLS 1.3 builds it), never sent, so an altered, replayed, reordered, dropped or cut record fails the tag check.
 
 import { createCipheriv, createDecipheriv, type CipherGCM, type DecipherGCM } from 'node:crypto';
 import { IntegrityError, type CommErrorFields } from '../errors.js';
 
+/** The AEAD of every record (why this one: docs/wire-format.md, "Records"). */
+export const RECORD_CIPHER = 'aes-128-gcm';
+/** Bytes of a record key and of a record IV (the per-direction nonce base). */
+export const RECORD_KEY_BYTES = 16;
+export const RECORD_IV_BYTES = 12;
 /** Bytes of the record length prefix. */
 export const RECORD_HEADER_BYTES = 4;
 /** Bytes of the GCM tag closing every record. */
 export const RECORD_TAG_BYTES = 16;
-/** Largest record body: large enough that per-record work is negligible, small enough to hold one unverified. */
-export const MAX_RECORD_BYTES = 2 ** 20;
+/**
+ * Largest record body. Small enough that a record is checked and handed on while the next one is still on
+ * the wire (the receiver holds at most one unverified), large enough that the fixed cost of a record (a
+ * cipher context, its tag) stays a few percent of the cipher's work.
+ */
+export const MAX_RECORD_BYTES = 64 * 1024;
 
-/** The per-direction AES-256 keys of one connection (handshake.ts derives them). */
-export interface RecordKeys {
-  send: Uint8Array;
-  receive: Uint8Array;
+/** The key and IV of one direction of a connection. */
+export interface DirectionKeys {
+  key: Uint8Array;
+  iv: Uint8Array;
 }
 
-/** Nonce of record `counter`: the counter as a little-endian uint64, then 4 zero bytes. */
-function recordNonce(counter: number): Buffer {
-  const nonce = Buffer.alloc(12);
-  nonce.writeUInt32LE(counter % 0x1_0000_0000, 0);
-  nonce.writeUInt32LE(Math.floor(counter / 0x1_0000_0000), 4);
-  return nonce;
+/** The per-direction record keys of one connection (handshake.ts derives them). */
+export interface RecordKeys {
+  send: DirectionKeys;
+  receive: DirectionKeys;
+}
+
+/** Record nonces of one direction: the IV XOR the record counter, a big-endian uint64 in the last 8 bytes. */
+class NonceSequence {
+  private counter = 0;
+  private readonly nonce: Buffer;
+
+  constructor(private readonly iv: Uint8Array) {
+    this.nonce = Buffer.from(iv);
+  }
+
+  /** The next record's nonce (the same buffer, rewritten: the cipher copies it). */
+  next(): Buffer {
+    const counter = this.counter++;
+    const high = Math.floor(counter / 0x1_0000_0000);
+    const low = counter >>> 0;
+    const iv = this.iv;
+    this.nonce.writeUInt32BE((((iv[4] << 24) | (iv[5] << 16) | (iv[6] << 8) | iv[7]) ^ high) >>> 0, 4);
+    this.nonce.writeUInt32BE((((iv[8] << 24) | (iv[9] << 16) | (iv[10] << 8) | iv[11]) ^ low) >>> 0, 8);
+    return this.nonce;
+  }
 }
 
 /** Turns the outgoing byte stream of one connection into records. */
 export class RecordSealer {
-  private counter = 0;
+  private readonly nonces: NonceSequence;
 
   constructor(
     private readonly mode: 'encrypt' | 'integrity',
-    private readonly key: Uint8Array,
-  ) {}
+    private readonly keys: DirectionKeys,
+  ) {
+    this.nonces = new NonceSequence(keys.iv);
+  }
 
   /**
-   * Seals the bytes of `pieces`, in order, into records of at most MAX_RECORD_BYTES and returns the
-   * buffers to write, in order. In `integrity` mode the caller's pieces are returned as they are (no
-   * copy), so they must stay unchanged until written; `encrypt` returns ciphertext buffers.
-   * Records must be written in the order they were sealed.
+   * The records of `pieces` (their bytes in order, at most MAX_RECORD_BYTES per record), sealed one at a
+   * time when `next()` is called, so the caller can write each while the following one is still plain.
+   * In `integrity` mode the caller's pieces are emitted as they are (no copy), so they must stay unchanged
+   * until written; `encrypt` emits ciphertext buffers. Records must be written in the order sealed, and
+   * each sequence must be read to its end before the next one is started.
    */
-  seal(pieces: readonly Uint8Array[]): Uint8Array[] {
-    const out: Uint8Array[] = [];
+  records(pieces: readonly Uint8Array[]): RecordSequence {
     let remaining = pieces.reduce((n, p) => n + p.byteLength, 0);
     let index = 0;
     let offset = 0;
-    while (remaining > 0) {
+    const next = (): Uint8Array[] | null => {
+      if (remaining === 0) return null;
       const length = Math.min(remaining, MAX_RECORD_BYTES);
       const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
       header.writeUInt32LE(length, 0);
-      const cipher = createCipheriv('aes-256-gcm', this.key, recordNonce(this.counter++)) as CipherGCM;
+      const cipher = createCipheriv(RECORD_CIPHER, this.keys.key, this.nonces.next()) as CipherGCM;
       cipher.setAAD(header);
-      out.push(header);
+      const record: Uint8Array[] = [header];
       for (let left = length; left > 0;) {
         const piece = pieces[index];
         const take = Math.min(left, piece.byteLength - offset);
         const view = offset === 0 && take === piece.byteLength ? piece : piece.subarray(offset, offset + take);
-        if (this.mode === 'encrypt') out.push(cipher.update(view));
+        if (this.mode === 'encrypt') record.push(cipher.update(view));
         else {
           cipher.setAAD(view);
-          out.push(view);
+          record.push(view);
         }
         left -= take;
         offset += take;
@@ -72,11 +103,28 @@ export class RecordSealer {
         }
       }
       cipher.final();
-      out.push(cipher.getAuthTag());
+      record.push(cipher.getAuthTag());
       remaining -= length;
-    }
+      return record;
+    };
+    return { next, get done() { return remaining === 0; } };
+  }
+
+  /** Seals all of `pieces` at once (records(), read to the end): each record's buffers, in order. */
+  seal(pieces: readonly Uint8Array[]): Uint8Array[][] {
+    const out: Uint8Array[][] = [];
+    const sequence = this.records(pieces);
+    for (let record = sequence.next(); record !== null; record = sequence.next()) out.push(record);
     return out;
   }
+}
+
+/** The records of one message, sealed on demand (RecordSealer.records). */
+export interface RecordSequence {
+  /** Seals and returns the next record's buffers (length, body pieces, tag), or null after the last. */
+  next(): Uint8Array[] | null;
+  /** True once every record has been returned. */
+  readonly done: boolean;
 }
 
 const enum State {
@@ -92,7 +140,7 @@ const enum State {
  * chunks (no copy); `encrypt` the decrypted bytes. At most one record (MAX_RECORD_BYTES) is held.
  */
 export class RecordOpener {
-  private counter = 0;
+  private readonly nonces: NonceSequence;
   private state = State.Header;
   private readonly headerBytes = Buffer.alloc(RECORD_HEADER_BYTES);
   private readonly tag = Buffer.alloc(RECORD_TAG_BYTES);
@@ -104,13 +152,15 @@ export class RecordOpener {
 
   constructor(
     private readonly mode: 'encrypt' | 'integrity',
-    private readonly key: Uint8Array,
+    private readonly keys: DirectionKeys,
     /** Verified plaintext, in order. */
     private readonly deliver: (plain: Uint8Array) => void,
     /** Who sends these records, for the error message, e.g. "rank 1" or "the rendezvous store". */
     private readonly sender: string,
     private readonly fields: CommErrorFields = {},
-  ) {}
+  ) {
+    this.nonces = new NonceSequence(keys.iv);
+  }
 
   /** True while a record is partly received: the stream must not end here. */
   get midRecord(): boolean {
@@ -157,7 +207,7 @@ export class RecordOpener {
   private beginRecord(): void {
     const length = this.headerBytes.readUInt32LE(0);
     if (length > MAX_RECORD_BYTES) throw this.fail(`a record declares ${length} bytes, over the ${MAX_RECORD_BYTES}-byte maximum`);
-    this.decipher = createDecipheriv('aes-256-gcm', this.key, recordNonce(this.counter++)) as DecipherGCM;
+    this.decipher = createDecipheriv(RECORD_CIPHER, this.keys.key, this.nonces.next()) as DecipherGCM;
     this.decipher.setAAD(this.headerBytes);
     this.bodyLeft = length;
     this.state = length === 0 ? State.Tag : State.Body;

@@ -218,8 +218,7 @@ export class TcpTransport implements Transport {
     const closed = this.liveLinks().map((link) => new Promise<void>((resolve) => {
       if (link.socket.destroyed) return resolve();
       link.socket.once('close', () => resolve());
-      if (goodbye !== null && link.socket.writable) link.channel.write([goodbye]);
-      link.socket.end();
+      link.channel.finish(goodbye !== null && link.socket.writable ? [goodbye] : undefined);
     }));
     this.closing = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -261,7 +260,7 @@ export class TcpTransport implements Transport {
       onDataFrame: (byteLength) => { this.counters.bytesReceived += byteLength; },
       onFatal: (error) => this.fail(error),
     });
-    const channel = openRecordChannel(connection, this.security, (bytes) => receiver.push(bytes), `rank ${peer}`, { rank: this.rank, peer });
+    const channel = openRecordChannel(connection, this.security, (bytes) => receiver.push(bytes), `rank ${peer}`, { rank: this.rank, peer }, { paced: true });
     const feed = (chunk: Uint8Array): void => {
       try {
         channel.feed(chunk);
@@ -329,10 +328,7 @@ export class TcpTransport implements Transport {
     const abort = this.controlFrame(CONTROL_OPS.abort, encodeAbort(error));
     for (const link of this.liveLinks()) {
       link.socket.resume(); // a socket paused for backpressure must still read the peer's FIN
-      if (link.socket.writable) {
-        link.channel.write([abort]);
-        link.socket.end();
-      }
+      if (link.socket.writable) link.channel.finish([abort], true);
       // A peer that never answers the FIN must not keep this process alive.
       const timer = setTimeout(() => link.socket.destroy(), this.closeTimeoutMs);
       timer.unref();
