@@ -4,7 +4,7 @@
 // parameter tensor, in the model's variable order). This file is the only
 // bridge between that buffer and tfjs tensors.
 
-import { tf, type Scalar, type Tensor } from './tf.js';
+import { tf, type Scalar, type Tensor, type Variable } from './tf.js';
 import type { NamedVariable } from './model.js';
 import { InvalidArgumentError, LionCubError } from '../errors.js';
 import { heapByteOffset, readTensorInto, writeTensorInPlace } from './wasm-tensor-memory.js';
@@ -143,11 +143,30 @@ export class FlatParams {
   gradients(lossFn: () => Scalar, dest?: Float32Array | (() => Float32Array)): FlatGradientResult {
     const vars = this.variables.map((v) => v.variable);
     const target = typeof dest === 'function' ? dest() : dest;
+    const { value, grads } = this.variableGradsInto(lossFn, target, vars);
+    try {
+      // Taken again after the pass: a view of wasm memory the pass grew is detached (a view of the same bytes is made).
+      const again = typeof dest === 'function' ? dest() : dest;
+      const out = this.checkBuffer('dest', again?.length === 0 && target && this.placementSlots(target) ? new Float32Array(activeWasmHeap()!.buffer, target.byteOffset, this.numParams) : again);
+      const copied = this.collectGradients(vars.map((v) => grads[v.name]), out);
+      return { loss: value.dataSync()[0], grads: out, copied };
+    } finally {
+      value.dispose();
+      tf.dispose(grads);
+    }
+  }
+
+  /**
+   * tf.variableGrads(lossFn, vars) (default: all variables), with the backward pass writing gradients into their
+   * segments of `target` when it lies on the wasm heap (only its address is used). The caller owns the returned
+   * tensors and passes the gradients to collectGradients; `target`'s values are undefined until then.
+   * Throws LionCubError `non_scalar_loss` like gradients().
+   */
+  variableGradsInto(lossFn: () => Scalar, target: Float32Array | undefined, vars: Variable[] = this.variables.map((v) => v.variable)): { value: Scalar; grads: NamedTensorMap } {
     const slots = this.placementSlots(target);
     let placement: GradientPlacement | null = null;
-    let result: { value: Scalar; grads: NamedTensorMap };
     try {
-      result = tf.variableGrads(() => {
+      return tf.variableGrads(() => {
         const loss = lossFn();
         if (loss.rank !== 0) {
           const shape = loss.shape;
@@ -160,17 +179,6 @@ export class FlatParams {
     } finally {
       (placement as GradientPlacement | null)?.stop();
     }
-    const { value, grads } = result;
-    try {
-      // Taken again after the pass: a view of wasm memory the pass grew is detached (a view of the same bytes is made).
-      const again = typeof dest === 'function' ? dest() : dest;
-      const out = this.checkBuffer('dest', slots && again?.length === 0 ? new Float32Array(activeWasmHeap()!.buffer, target!.byteOffset, this.numParams) : again);
-      const copied = this.settleGradients(vars.map((v) => grads[v.name]), out);
-      return { loss: value.dataSync()[0], grads: out, copied };
-    } finally {
-      value.dispose();
-      tf.dispose(grads);
-    }
   }
 
   /** Where each segment of `dest` is on the wasm heap, or null when `dest` is not on it. */
@@ -180,10 +188,11 @@ export class FlatParams {
   }
 
   /**
-   * Makes `out` hold every gradient: those born in their own segment stay; the others are copied in, the ones
-   * sitting in another variable's segment first to the side (writing one must not overwrite another).
+   * Makes `out` hold every gradient (`grads[i]` for segment i; undefined gives zeros): those born in their own
+   * segment stay; the others are copied in, the ones sitting in another segment first to the side (writing one
+   * must not overwrite another). Returns how many were copied.
    */
-  private settleGradients(grads: ReadonlyArray<Tensor | undefined>, out: Float32Array): number {
+  collectGradients(grads: ReadonlyArray<Tensor | undefined>, out: Float32Array): number {
     const address = (i: number) => out.byteOffset + this.segments[i].offset * 4;
     const end = out.byteOffset + out.byteLength;
     const moved = new Map<number, Float32Array>();

@@ -1,7 +1,7 @@
 // The backward pass writes each variable's gradient straight into its segment of the flat gradient buffer.
 //
 // While a placement is active, the wasm backend's makeOutput (which every kernel calls for its output) hands a
-// float32 output whose shape equals a variable's the free segment of that shape (the last variable first: the
+// float32 output whose shape equals a variable's (leading 1s aside) the free segment of that shape (the last variable first: the
 // backward pass visits layers from the output back), instead of new heap memory. In a dense network the product
 // Xᵀ·dY and the bias sum are each the only output of their shape, so the final gradients are born in place and
 // nothing is copied. Any other case stays correct: an intermediate that took a segment gives it back when it is
@@ -62,6 +62,9 @@ export class GradientPlacement {
   }
 }
 
+/** Leading 1s do not count: tfjs computes some gradients batched ([1, k, n]) and reshapes them, sharing the data. */
 function shapeKey(shape: readonly number[]): string {
-  return shape.join('x');
+  let start = 0;
+  while (start < shape.length - 1 && shape[start] === 1) start++;
+  return shape.slice(start).join('x');
 }

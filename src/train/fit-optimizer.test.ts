@@ -33,8 +33,13 @@ test('model.fit with the deferred optimizer gives the custom loop\'s parameters 
     const history: Float32Array[] = [];
     const losses: Array<number | null> = [];
     opt.onStep((info) => { history.push(opt.synced.params.slice()); losses.push(info.loss); });
+    const copied: number[] = [];
+    const collect = opt.synced.flat.collectGradients.bind(opt.synced.flat);
+    opt.synced.flat.collectGradients = (grads, out) => { const n = collect(grads, out); copied.push(n); return n; };
     await model.fit(x, y, { batchSize: localBatch, epochs: 1, shuffle: false, callbacks: [opt.callback] });
     tf.dispose([x, y]);
+    assert.deepEqual(copied, [0, 0, 0, 0, 0], 'fit\'s backward pass wrote every gradient into the flat buffer');
+    assert.equal(opt.synced.flat.boundCount, model.trainableWeights.length, 'the model\'s weights are the flat parameters');
     // What the model holds is what the flat buffer holds.
     assert.deepEqual(opt.synced.flat.read(), opt.synced.params);
     assert.ok(losses.every((l) => typeof l === 'number' && l > 0));

@@ -16,10 +16,11 @@ import { LionCubError } from '../errors.js';
 import type { CreateLionOptions } from '../optim/lion.js';
 import type { SyncStepStats } from '../sync/strategy.js';
 import { fromLayersModel } from '../tfjs/model.js';
-import { tf, type LayersModel } from '../tfjs/tf.js';
+import { tf, type LayersModel, type Scalar, type Tensor, type Variable } from '../tfjs/tf.js';
 import { FIT_OPTIMIZER_CLASS_NAME, momentumTensors, releaseSavedStateOnRecompile, restoreMomentumTensors, type NamedTensor } from './fit-weights.js';
 import { SyncedParams } from './synced-params.js';
 
+type NamedTensorMap = Record<string, Tensor>;
 type ApplyGradientsArgument = Parameters<InstanceType<typeof tf.Optimizer>['applyGradients']>[0];
 
 export interface FitOptimizerOptions {
@@ -107,6 +108,14 @@ export class DistributedLionOptimizer extends tf.Optimizer {
         if (this.pending) throw new LionCubError('fit_callback_missing', 'training ended with an update still pending: pass optimizer.callback to fit');
       },
     }, 'never');
+  }
+
+  /**
+   * The gradients of `f` (what minimize, and so model.fit, asks for), written by the backward pass into the flat
+   * gradient buffer where it can, so applyGradients has little or nothing to copy.
+   */
+  override computeGradients(f: () => Scalar, varList?: Variable[]): { value: Scalar; grads: NamedTensorMap } {
+    return this.synced.computeGradientsInto(f, varList);
   }
 
   /** Copies the gradients into the flat buffer; the update itself runs in `callback.onBatchEnd`. */

@@ -15,8 +15,7 @@ import type { SyncStepStats, SyncStrategy } from '../sync/strategy.js';
 import { SkipGuard } from './skip-guard.js';
 import { FlatParams } from '../tfjs/flat-params.js';
 import type { NamedVariable } from '../tfjs/model.js';
-import type { Scalar, Tensor } from '../tfjs/tf.js';
-import { readTensorInto } from '../tfjs/wasm-tensor-memory.js';
+import type { Scalar, Tensor, Variable } from '../tfjs/tf.js';
 
 export interface SyncedParamsOptions {
   /** The model's trainable variables in a fixed order (the same on every rank). */
@@ -101,29 +100,38 @@ export class SyncedParams {
   /** Steps skipped for non-finite gradients since this object was created. */
   get skippedSteps(): number { return this.skips.total; }
 
+  /**
+   * tf.variableGrads for an Optimizer.computeGradients: the backward pass writes the gradients into `grads`
+   * where it can; pass them to loadGradients before the next pass. The caller owns the returned tensors.
+   */
+  computeGradientsInto(lossFn: () => Scalar, vars?: Variable[]): { value: Scalar; grads: Record<string, Tensor> } {
+    return this.flat.variableGradsInto(lossFn, this.grads, vars);
+  }
+
   /** Forward + backward of `lossFn` into `grads`; returns the loss. Leaves no tensors behind. */
   computeGradients(lossFn: () => Scalar): number {
     return this.flat.gradients(lossFn, () => this.grads).loss;
   }
 
   /**
-   * Copies gradients given per tfjs variable name (what Optimizer.applyGradients receives) into `grads`;
-   * variables without a gradient get zeros. Throws InvalidArgumentError for a name that is not one of the
+   * Puts gradients given per tfjs variable name (what Optimizer.applyGradients receives) into `grads`, copying
+   * only those the backward pass did not already write there (computeGradientsInto); variables without a
+   * gradient get zeros. Throws InvalidArgumentError for a name that is not one of the
    * model's variables or a tensor of the wrong size.
    */
   loadGradients(named: ReadonlyArray<{ name: string; tensor: Tensor | undefined }>): void {
-    const grads = this.grads;
-    grads.fill(0);
+    const ordered: Array<Tensor | undefined> = new Array(this.flat.segments.length);
     for (const { name, tensor } of named) {
       const index = this.segmentOfVariable.get(name);
       if (index === undefined) {
         throw new InvalidArgumentError('gradient', name, `a gradient for one of the model's trainable variables (${[...this.segmentOfVariable.keys()].slice(0, 6).join(', ')}…)`);
       }
       if (!tensor) continue;
-      const { offset, length } = this.flat.segments[index];
+      const { length } = this.flat.segments[index];
       if (tensor.size !== length) throw new InvalidArgumentError(`gradient ${name}`, tensor.size, `${length} elements`);
-      if (!readTensorInto(tensor, grads, offset)) grads.set(tensor.dataSync() as Float32Array, offset);
+      ordered[index] = tensor;
     }
+    this.flat.collectGradients(ordered, this.grads);
   }
 
   /** Makes this rank's gradient non-finite, so that every rank skips the coming step (e.g. after a NaN loss). */

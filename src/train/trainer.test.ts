@@ -120,14 +120,19 @@ test('no tensors leak: tf.memory().numTensors is constant across steps and evalu
   });
 });
 
-test('on wasm the model\'s variables are the flat parameters: steps update them in place, no tensor is made', async () => {
+test('on wasm the model\'s variables are the flat parameters and gradients are born in the flat gradient buffer', async () => {
   await withRanks(1, async (group) => {
     const trainer = await Trainer.create({ config: tinyConfig({ steps: 4 }), group });
     const variables = trainer.model.variables.map((v) => v.variable);
     assert.equal(trainer.synced.flat.boundCount, variables.length);
     const dataIds = variables.map((v) => v.dataId);
     const before = trainer.params();
+    const flat = trainer.synced.flat;
+    const collect = flat.collectGradients.bind(flat);
+    let copied = -1;
+    flat.collectGradients = (grads, out) => (copied = collect(grads, out));
     await trainer.trainStep();
+    assert.equal(copied, 0, 'the backward pass wrote every gradient into the flat gradient buffer');
     assert.deepEqual(variables.map((v) => v.dataId), dataIds, 'the same tensors hold the new values');
     assert.notDeepEqual(trainer.params(), before);
     assert.deepEqual(trainer.synced.flat.read(), trainer.params());
