@@ -136,7 +136,10 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
       // A failure here right after a node was lost (its peers' connections broke) or another node's failure is not
       // this node's: wait one keep-alive timeout for the rendezvous to show a cause elsewhere before counting it.
       if (!seen && outcome.failure) announce(seen = await awaitChange(rdzv, round, timing.keepAliveIntervalMs, timing.keepAliveTimeoutMs + 2 * timing.keepAliveIntervalMs));
-      if (seen && 'error' in seen) return result({ ...outcome, ok: false, failure: { kind: 'rendezvous', reason: `the ${backend.name} rendezvous failed: ${(seen.error as Error).message}` } });
+      if (seen && 'error' in seen) {
+        const hint = backend.name === 'builtin' && !backend.hostsState ? ' (the node serving the builtin rendezvous is gone or unreachable, which ends the job; --rdzv-backend etcd survives the loss of any node)' : '';
+        return result({ ...outcome, ok: false, failure: { kind: 'rendezvous', reason: `the ${backend.name} rendezvous failed: ${(seen.error as Error).message}${hint}` } });
+      }
       if (seen) {
         if (seen.change.kind === 'closed') return result({ ...outcome, ok: false, failure: { kind: 'rendezvous', reason: `job "${e.rdzvId}" was closed: ${seen.change.reason}` } });
         cause = announced!;
@@ -148,7 +151,7 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
           return result({ ...outcome, ok: false, failure });
         }
         restarts.push({ generation: round.round + 1, failure });
-        emit({ type: 'restarting', generation: round.round + 1, failure, maxRestarts: ctx.maxRestarts });
+        emit({ type: 'restarting', generation: round.round + 1, restart: restarts.length, failure, maxRestarts: ctx.maxRestarts });
         cause = { kind: 'failure', node: nodeId, text: `on node ${nodeId}: ${describeFailure(failure)}` };
       }
       after = round.round;

@@ -38,8 +38,11 @@ export type LaunchEvent =
    */
   | { type: 'output'; rank: number; stream: OutputStream; line: string; cut: boolean }
   | ({ type: 'worker-exited' } & WorkerExit)
-  /** Every worker of the failed generation has exited; generation `generation` (1 = first restart) starts now. */
-  | { type: 'restarting'; generation: number; failure: LaunchFailure; maxRestarts: number }
+  /**
+   * Every worker of the failed generation has exited; generation `generation` starts now, using restart `restart` of
+   * at most `maxRestarts` (the same numbers on one node; an elastic node counts only its own failures).
+   */
+  | { type: 'restarting'; generation: number; restart: number; failure: LaunchFailure; maxRestarts: number }
   /** An elastic launch reached its rendezvous backend; `hostsState`: this launcher serves it (builtin), so losing it ends the job. */
   | { type: 'rendezvous-open'; backend: string; endpoint: string; nodeId: string; hostsState: boolean }
   /** An elastic round closed; this node's workers start now as its generation. */

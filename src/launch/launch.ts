@@ -179,7 +179,7 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
         return { ...base, ...outcome, restarts, elapsedMs: performance.now() - startedAt };
       }
       restarts.push({ generation: generation + 1, failure });
-      emit({ type: 'restarting', generation: generation + 1, failure, maxRestarts });
+      emit({ type: 'restarting', generation: generation + 1, restart: generation + 1, failure, maxRestarts });
     }
   } finally {
     if (topology) emit({ type: 'netem-removed', leftover: await destroyTopology(topology) });

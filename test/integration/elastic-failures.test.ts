@@ -73,3 +73,14 @@ test('a node left below MIN fails after the join timeout naming how many joined'
   assert.match(host.stderr, /node \S+ \(no keep-alive for [\d.]+ s\) lost at generation 0; 2 → 1 nodes/);
   assert.match(host.stderr, /only 1 of the minimum 2 nodes joined round 1 within \d+ s .*lower MIN in --nnodes 2:2/);
 });
+
+test('with the builtin backend, losing the node that serves the rendezvous ends the job with a message saying so', async () => {
+  const port = await freePort();
+  const nodes = [startNode(port, []), startNode(port, [])];
+  const deadline = Date.now() + LIMIT_MS;
+  while (!nodes.every((n) => /generation 0: node \d of 2/.test(n.stderr)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const [host, other] = /serves it/.test(nodes[0].stderr) ? nodes : [nodes[1], nodes[0]];
+  host.child.kill('SIGKILL');
+  assert.equal(await other.status, 1, other.stderr);
+  assert.match(other.stderr, /the builtin rendezvous failed: .*the node serving the builtin rendezvous is gone or unreachable, which ends the job; --rdzv-backend etcd survives/);
+});

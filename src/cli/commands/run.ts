@@ -103,7 +103,7 @@ function printEvent(event: LaunchEvent): void {
         + `${event.linkGbit === undefined ? '' : `, measured single stream ${event.linkGbit.toFixed(3)} Gbit/s`}\n`);
       break;
     case 'restarting':
-      process.stderr.write(`lion-cub: ${describeFailure(event.failure)}; every worker was stopped, restarting them as generation ${event.generation} (restart ${event.generation} of at most ${event.maxRestarts}; ${RESTART_COUNT_ENV}=${event.generation})\n`);
+      process.stderr.write(`lion-cub: ${describeFailure(event.failure)}; every worker was stopped, restarting them as generation ${event.generation} (restart ${event.restart} of at most ${event.maxRestarts}; ${RESTART_COUNT_ENV}=${event.generation})\n`);
       break;
     case 'rendezvous-open':
     case 'round':

@@ -136,7 +136,7 @@ async function runParent(inv: TrainInvocation, resilience: Resilience, node?: No
           process.stderr.write(`[rank ${event.rank}] ${event.line}\n`);
         } else if (event.type === 'restarting') {
           view.finish();
-          process.stderr.write(`lion-cub: ${describeFailureOrigin(event.failure, errors)}; every worker was stopped, restarting the job as generation ${event.generation} (restart ${event.generation} of at most ${event.maxRestarts})\n`);
+          process.stderr.write(`lion-cub: ${describeFailureOrigin(event.failure, errors)}; every worker was stopped, restarting the job as generation ${event.generation} (restart ${event.restart} of at most ${event.maxRestarts})\n`);
           errors.clear();
         } else if (event.type === 'rendezvous-open' || event.type === 'round' || event.type === 'membership-change') {
           view.finish();
