@@ -17,19 +17,22 @@ export type { TrainConfig, LrScheduleName, TrainBackendName, FieldLabel } from '
 export { learningRateSchedule, weightDecayMask, lionOptionsFor } from './lion-setup.js';
 export type { ShapedSegment } from './lion-setup.js';
 export { TrainEvents } from './events.js';
-export type { TrainEvent, TrainEventType, TrainEventOf, StartEvent, StepEvent, EvalEvent, CheckpointEvent, DoneEvent } from './events.js';
+export type { TrainEvent, TrainEventType, TrainEventOf, StartEvent, StepEvent, EvalEvent, CheckpointEvent, DoneEvent, RestartEvent, ElasticResumeEvent } from './events.js';
 export { evaluateSharded, datasetSlice } from './evaluate.js';
 export type { ShardedEvalOptions } from './evaluate.js';
 export { CheckpointError } from './checkpoint-errors.js';
 export { NonFiniteGradientError } from './skip-guard.js';
 export type { CheckpointErrorCode } from './checkpoint-errors.js';
-export { encodeCheckpoint, decodeCheckpoint, decodeHeader, CHECKPOINT_MAGIC, CHECKPOINT_VERSION } from './checkpoint-format.js';
+export { encodeCheckpoint, decodeCheckpoint, decodeHeader, CHECKPOINT_MAGIC, CHECKPOINT_VERSION, READABLE_CHECKPOINT_VERSIONS } from './checkpoint-format.js';
 export type { CheckpointHeader, CheckpointMeta, CheckpointPayload, CheckpointSection } from './checkpoint-format.js';
 export {
   saveCheckpoint, loadCheckpoint, readCheckpointHeader, listCheckpointSteps, ranksWithCheckpoints, checkpointDir, checkpointFileName, KEEP_CHECKPOINTS,
 } from './checkpoint-store.js';
-export { newestCommonStep } from './common-checkpoint.js';
-export { agreeOnResumeStep, loadResumeCheckpoint, checkBelongsToRun } from './resume.js';
+export { newestCommonStep, chooseResumePoint } from './common-checkpoint.js';
+export type { ListedCheckpoint, ResumePoint } from './common-checkpoint.js';
+export { agreeOnResumeStep, agreeOnResumePoint, loadResumeCheckpoint, checkBelongsToRun, checkDataPosition } from './resume.js';
+export { restoreElastic } from './elastic-restore.js';
+export type { ElasticRestore } from './elastic-restore.js';
 export type { ResumeExpectation } from './resume.js';
 export { trajectoryOf, trajectoryHash, diffTrajectories, describeDifferences, canonicalJson } from './fingerprint.js';
 export type { Trajectory, TrajectoryDifference, TrajectoryInputs } from './fingerprint.js';

@@ -15,6 +15,8 @@ export { synthetic, syntheticHiddenWidth, SYNTHETIC_DEFAULTS } from './synthetic
 export type { SyntheticOptions } from './synthetic.js';
 export { DistributedSampler, shardRange } from './sharding.js';
 export type { DistributedSamplerOptions } from './sharding.js';
+export { diffDataPositions, orderDigest, SEEDED_FISHER_YATES, NATURAL_ORDER } from './data-position.js';
+export type { DataPosition, DataPositionDifference } from './data-position.js';
 export { SeededRandom, permutation, deriveSeed } from './random.js';
 export { withSeed } from './seeded.js';
 export { encodeText, decodeTokens, readCorpus, VOCAB_SIZE, NODE_API_DOCS_DIR } from './text-corpus.js';
