@@ -1,15 +1,15 @@
-// The data position a trainer records in its checkpoints, and the check a resume makes of it.
+// The data position a trainer records in its checkpoints, the check a resume makes of it, and version 1 files without it.
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../tfjs/backend.js';
 import { DistributedSampler } from '../workloads/sharding.js';
 import { CheckpointError } from './checkpoint-errors.js';
-import type { CheckpointHeader } from './checkpoint-format.js';
-import { checkpointDir, checkpointFileName, readCheckpointHeader } from './checkpoint-store.js';
+import { encodeCheckpoint, type CheckpointHeader } from './checkpoint-format.js';
+import { checkpointDir, checkpointFileName, loadCheckpoint, readCheckpointHeader } from './checkpoint-store.js';
 import { tinyConfig, withRanks } from './test-support/ranks.js';
 import { checkDataPosition } from './resume.js';
 import { Trainer } from './trainer.js';
@@ -32,6 +32,35 @@ test('a trainer checkpoint records the whole job\'s data position, the same on e
       assert.match(h.data?.orderSha256 ?? '', /^[0-9a-f]{16}$/);
     }
     assert.deepEqual(headers[0].data, headers[1].data);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+});
+
+/** Rewrites a checkpoint as format version 1 wrote it: no `data` in the header, version word 1. */
+async function downgradeToVersion1(path: string): Promise<void> {
+  const { header, params, momentum } = await loadCheckpoint(path);
+  const { sections: _sections, byteOrder: _byteOrder, data: _data, ...meta } = header;
+  const { chunks } = encodeCheckpoint(meta, { params, momentum });
+  const bytes = Buffer.concat(chunks);
+  bytes.writeUInt32LE(1, 8);
+  await writeFile(path, bytes);
+}
+
+test('version 1 checkpoints (no data position) resume exactly on the same world size, and on another one', async () => {
+  const out = await mkdtemp(join(tmpdir(), 'lion-cub-position-'));
+  const run = (worldSize: number, steps: number, dir: string, resume: boolean) => withRanks(worldSize, async (group) => {
+    const trainer = await Trainer.create({ config: tinyConfig({ steps, checkpointEvery: 3 }), group, outDir: dir, resume });
+    try { await trainer.run(); return trainer.params(); } finally { trainer.dispose(); }
+  });
+  try {
+    await run(2, 3, join(out, 'split'), false);
+    for (const r of [0, 1]) await downgradeToVersion1(join(checkpointDir(join(out, 'split')), checkpointFileName(3, r)));
+    assert.equal((await readCheckpointHeader(join(checkpointDir(join(out, 'split')), checkpointFileName(3, 0)))).data, undefined);
+    const resumed = await run(2, 6, join(out, 'split'), true);
+    assert.deepEqual(resumed, await run(2, 6, join(out, 'whole'), false));
+    for (const r of [0, 1]) await downgradeToVersion1(join(checkpointDir(join(out, 'split')), checkpointFileName(6, r)));
+    assert.equal((await run(3, 8, join(out, 'split'), true)).length, 3);
   } finally {
     await rm(out, { recursive: true, force: true });
   }
