@@ -125,7 +125,7 @@ test('bad run ids, TTLs and tokens are refused by name', { skip }, async () => {
   await assert.rejects(backend({ runId: 'ok' }).setState(bytes('s'), 'abc'), /rendezvous state token: got "abc"/);
 });
 
-test('etcd killed: reads and writes fail promptly with a typed error naming the endpoint', { skip }, async () => {
+test('etcd killed: reads and writes fail within their time limit with a typed error naming the endpoint', { skip }, async () => {
   const doomed = await startEtcd();
   const b = new EtcdRendezvousBackend({ endpoints: doomed.endpoint, runId: newRunId(), timeoutMs: 3000 });
   try {
@@ -138,6 +138,25 @@ test('etcd killed: reads and writes fail promptly with a typed error naming the 
   } finally {
     await b.close();
     await doomed.stop();
+  }
+});
+
+test('a 3-member cluster: losing one member is ridden through, losing quorum is a typed error', { skip }, async () => {
+  const cluster = await startEtcd({ members: 3 });
+  const b = new EtcdRendezvousBackend({ endpoints: cluster.endpoint, runId: newRunId(), timeoutMs: 8000 });
+  try {
+    let v = await b.setState(bytes('0'), undefined);
+    await cluster.members[0].kill();
+    for (let i = 1; i <= 5; i++) {
+      v = await b.setState(bytes(String(i)), v.token);
+      assert.equal(v.written, true);
+    }
+    assert.equal(text((await b.getState())?.state), '5');
+    await cluster.members[1].kill();
+    await assert.rejects(b.setState(bytes('6'), v.token), (e: unknown) => e instanceof RendezvousBackendError && e.endpoints === cluster.endpoint);
+  } finally {
+    await b.close();
+    await cluster.stop();
   }
 });
 

@@ -1,6 +1,7 @@
 // The etcd store of an elastic rendezvous (torchrun's etcd backend conventions over etcd v3): one key per job,
 // compare-and-set as a transaction on the key's mod revision, the key on a job lease kept alive by the participants.
 
+import { EtcdLeaseInvalidError } from 'etcd3';
 import { InvalidArgumentError } from '../../../errors.js';
 import { RendezvousBackendError } from '../../errors.js';
 import { EtcdConnection, type EtcdConnectionOptions } from './etcd-connection.js';
@@ -63,7 +64,7 @@ export class EtcdRendezvousBackend implements RendezvousStateBackend {
           if (result) return result;
         } catch (error) {
           // The job lease expired (etcd was out of reach for a whole TTL): take a new one once.
-          if (leaseRenewed || !/requested lease not found/.test((error as Error).message)) throw error;
+          if (leaseRenewed || !(error instanceof EtcdLeaseInvalidError)) throw error;
           this.lease.invalidate();
           leaseRenewed = true;
         }

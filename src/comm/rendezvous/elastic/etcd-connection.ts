@@ -21,6 +21,8 @@ export interface EtcdConnectionOptions {
   auth?: { username: string; password: string };
 }
 
+/** Pause between attempts of one operation (another endpoint, or the same one again). */
+const RETRY_PAUSE_MS = 200;
 /** Grace after the gRPC deadline before the local timer gives up, so etcd's own deadline error usually wins. */
 const LOCAL_TIMER_GRACE_MS = 500;
 
@@ -38,12 +40,16 @@ export class EtcdConnection {
       hosts: parsed.map((e) => `${e.tls ? 'https' : 'http'}://${formatEtcdEndpoint(e)}`),
       credentials: options.credentials,
       auth: options.auth,
-      // etcd3's defaults retry 3 times and open a 5 s circuit breaker per host after 3 failures, which can turn a
-      // restarted etcd into errors for seconds. Here: no breaker, one retry per endpoint 100 ms apart (a channel
-      // broken by a restart is rebuilt on retry, another endpoint gets its turn), all within the call's deadline.
+      // etcd3's defaults retry 3 times at once and open a 5 s circuit breaker per host after 3 failures, so a member
+      // that restarts or a leader election turns into errors. Here: no breaker, and a failed attempt is retried on
+      // the next endpoint every RETRY_PAUSE_MS until the operation's deadline (a channel broken by a restart is
+      // rebuilt on retry), so an outage shorter than the time limit is ridden through and a longer one is reported.
       faultHandling: {
         host: () => noop,
-        global: retry(handleWhen(isRecoverableError), { maxAttempts: parsed.length, backoff: new ConstantBackoff(100) }),
+        global: retry(handleWhen((e) => isRecoverableError(e) && !(e instanceof GRPCDeadlineExceededError)), {
+          maxAttempts: Math.ceil(this.timeoutMs / RETRY_PAUSE_MS),
+          backoff: new ConstantBackoff(RETRY_PAUSE_MS),
+        }),
       },
     });
   }

@@ -11,6 +11,7 @@ export class EtcdJobLease {
   private leaseId: string | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private refreshing = false;
 
   constructor(private readonly connection: EtcdConnection, private readonly leaseKey: string, readonly ttlSeconds: number) {}
 
@@ -61,12 +62,16 @@ export class EtcdJobLease {
 
   private async refresh(): Promise<void> {
     const id = this.leaseId;
-    if (id === undefined) return;
+    // One refresh at a time: while etcd is out of reach a refresh waits up to the time limit, longer than TTL/3.
+    if (id === undefined || this.refreshing) return;
+    this.refreshing = true;
     try {
       const res = await this.connection.call('lease keep-alive', (options) => this.keepAliveOnce(id, options));
       if (Number(res.TTL) <= 0 && this.leaseId === id) this.invalidate();
     } catch {
       // etcd unreachable for now: the next refresh tries again, and a write fails with a typed error meanwhile.
+    } finally {
+      this.refreshing = false;
     }
   }
 

@@ -1,8 +1,8 @@
-// Test support: a real single-member etcd (Debian's etcd-server) on free loopback ports with a temporary data
-// directory, started for a test and killed after it; optionally serving TLS with client certificates.
+// Test support: a real etcd (Debian's etcd-server), one member or a cluster, on free loopback ports with temporary
+// data directories, started for a test and killed after it; optionally serving TLS with client certificates.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync as readPem, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync as readPem, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -20,65 +20,91 @@ export const skipWithoutEtcd: string | false = hasEtcd || process.env.CI
   ? false
   : 'etcd is not installed (apt-get install etcd-server; CI installs it)';
 
-export interface EtcdServer {
-  /** `127.0.0.1:PORT`, what --rdzv-endpoint takes. */
+export interface EtcdMember {
+  /** `127.0.0.1:PORT` of this member's client URL. */
   readonly endpoint: string;
-  readonly port: number;
   readonly process: ChildProcess;
+  /** SIGKILLs this member (if still running). */
+  kill(): Promise<void>;
+}
+
+export interface EtcdServer {
+  /** Every member's `127.0.0.1:PORT`, comma-separated: what --rdzv-endpoint takes. */
+  readonly endpoint: string;
+  readonly members: readonly EtcdMember[];
   /** PEM files of the CA and of a certificate valid as server and client, when started with `tls`. */
   readonly certificates?: TestCertificates;
-  /** SIGKILLs etcd (if still running) and removes its data directory. */
+  /** SIGKILLs every member and removes the data directories. */
   stop(): Promise<void>;
 }
 
 const HEALTH_TIMEOUT_MS = 30_000;
 
 /**
- * Starts etcd on two free 127.0.0.1 ports and resolves once its /health endpoint reports healthy. With `tls`, clients
- * must speak TLS and present a certificate signed by the test CA (`certificates`, made with openssl).
+ * Starts `members` etcd members (default 1) forming one cluster on free 127.0.0.1 ports and resolves once each
+ * reports healthy. With `tls`, clients must speak TLS and present a certificate signed by the test CA
+ * (`certificates`, made with openssl).
  */
-export async function startEtcd(options: { tls?: boolean } = {}): Promise<EtcdServer> {
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const dataDir = mkdtempSync(join(tmpdir(), 'lion-cub-etcd-'));
-  const certificates = options.tls ? makeTestCertificates(dataDir) : undefined;
-  const client = `${certificates ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
-  const peer = `http://127.0.0.1:${peerPort}`;
+export async function startEtcd(options: { tls?: boolean; members?: number } = {}): Promise<EtcdServer> {
+  const root = mkdtempSync(join(tmpdir(), 'lion-cub-etcd-'));
+  const certificates = options.tls ? makeTestCertificates(root) : undefined;
+  const ports = [];
+  for (let i = 0; i < (options.members ?? 1); i++) ports.push({ name: `m${i}`, client: await freePort(), peer: await freePort() });
+  const initialCluster = ports.map((p) => `${p.name}=http://127.0.0.1:${p.peer}`).join(',');
   const tlsArgs = certificates
     ? ['--cert-file', certificates.cert, '--key-file', certificates.key, '--trusted-ca-file', certificates.ca, '--client-cert-auth']
     : [];
-  const child = spawn(ETCD_BINARY, [
-    '--name', 'test', '--data-dir', dataDir,
-    '--listen-client-urls', client, '--advertise-client-urls', client,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `test=${peer}`,
-    '--logger', 'zap', '--log-level', 'error', ...tlsArgs,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4000); });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const started = ports.map((p) => {
+    const client = `${certificates ? 'https' : 'http'}://127.0.0.1:${p.client}`;
+    const peer = `http://127.0.0.1:${p.peer}`;
+    const dataDir = join(root, p.name);
+    mkdirSync(dataDir);
+    const member = startMember([
+      '--name', p.name, '--data-dir', dataDir,
+      '--listen-client-urls', client, '--advertise-client-urls', client,
+      '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', initialCluster,
+      '--logger', 'zap', '--log-level', 'error', ...tlsArgs,
+    ], `127.0.0.1:${p.client}`);
+    return { member, healthy: member.healthy(client, certificates) };
+  });
+  const members = started.map((s) => s.member);
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    await Promise.all(members.map((m) => m.kill()));
+    rmSync(root, { recursive: true, force: true });
   };
   try {
-    await waitHealthy(client, child, () => stderr, certificates);
+    await Promise.all(started.map((s) => s.healthy));
   } catch (error) {
     await stop();
     throw error;
   }
-  return { endpoint: `127.0.0.1:${clientPort}`, port: clientPort, process: child, certificates, stop };
+  return { endpoint: members.map((m) => m.endpoint).join(','), members, certificates, stop };
 }
 
-async function waitHealthy(url: string, child: ChildProcess, stderr: () => string, certificates?: TestCertificates): Promise<void> {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`etcd exited (${child.exitCode ?? child.signalCode}) before it was healthy: ${stderr()}`);
-    }
-    if (await reportsHealthy(`${url}/health`, certificates)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`etcd at ${url} was not healthy within ${HEALTH_TIMEOUT_MS} ms: ${stderr()}`);
+function startMember(args: string[], endpoint: string): EtcdMember & { healthy(url: string, certificates?: TestCertificates): Promise<void> } {
+  const child = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4000); });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    endpoint,
+    process: child,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async healthy(url, certificates) {
+      const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+      while (Date.now() < deadline) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`etcd exited (${child.exitCode ?? child.signalCode}) before it was healthy: ${stderr}`);
+        }
+        if (await reportsHealthy(`${url}/health`, certificates)) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`etcd at ${url} was not healthy within ${HEALTH_TIMEOUT_MS} ms: ${stderr}`);
+    },
+  };
 }
 
 function reportsHealthy(url: string, certificates?: TestCertificates): Promise<boolean> {
