@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from '../../src/comm/test-support/free-port.js';
 import { fileURLToPath } from 'node:url';
 
 const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -26,13 +26,14 @@ function startNode(port: number, extra: string[], env: Record<string, string> = 
   return node;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+
+/** Two nodes running generation 0: the one serving the rendezvous first. */
+async function runningPair(): Promise<[Node, Node]> {
+  const port = await freePort();
+  const nodes = [startNode(port, []), startNode(port, [])];
+  const deadline = Date.now() + LIMIT_MS;
+  while (!nodes.every((n) => /generation 0: node \d of 2/.test(n.stderr)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return /serves it/.test(nodes[0].stderr) ? [nodes[0], nodes[1]] : [nodes[1], nodes[0]];
 }
 
 /** Two nodes; the worker of node rank 1 fails at generation 0. */
@@ -63,11 +64,7 @@ test('restarts used up on one node close the job for every node', async () => {
 });
 
 test('a node left below MIN fails after the join timeout naming how many joined', async () => {
-  const port = await freePort();
-  const nodes = [startNode(port, []), startNode(port, [])];
-  const deadline = Date.now() + LIMIT_MS;
-  while (!nodes.every((n) => /generation 0: node \d of 2/.test(n.stderr)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  const [host, lost] = /serves it/.test(nodes[0].stderr) ? nodes : [nodes[1], nodes[0]];
+  const [host, lost] = await runningPair();
   lost.child.kill('SIGKILL');
   assert.equal(await host.status, 1, host.stderr);
   assert.match(host.stderr, /node \S+ \(no keep-alive for [\d.]+ s\) lost at generation 0; 2 → 1 nodes/);
@@ -75,11 +72,7 @@ test('a node left below MIN fails after the join timeout naming how many joined'
 });
 
 test('with the builtin backend, losing the node that serves the rendezvous ends the job with a message saying so', async () => {
-  const port = await freePort();
-  const nodes = [startNode(port, []), startNode(port, [])];
-  const deadline = Date.now() + LIMIT_MS;
-  while (!nodes.every((n) => /generation 0: node \d of 2/.test(n.stderr)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  const [host, other] = /serves it/.test(nodes[0].stderr) ? nodes : [nodes[1], nodes[0]];
+  const [host, other] = await runningPair();
   host.child.kill('SIGKILL');
   assert.equal(await other.status, 1, other.stderr);
   assert.match(other.stderr, /the builtin rendezvous failed: .*the node serving the builtin rendezvous is gone or unreachable, which ends the job; --rdzv-backend etcd survives/);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '../../../errors.js';
-import net from 'node:net';
+import { freePort } from '../../test-support/free-port.js';
 import { CommError } from '../../errors.js';
 import { checkRendezvousBackend, openRendezvousBackend, parseRendezvousEndpoint, type ElasticBackend } from './backends.js';
 import { ElasticRendezvous } from './handler.js';
@@ -12,14 +12,6 @@ import { rendezvousSealKey } from './sealed-state.js';
 
 const TOKEN = 'f00dfeedc0ffee0123456789abcdef42';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function withBackends(count: number, body: (backends: ElasticBackend[], port: number) => Promise<void>): Promise<void> {
   const port = await freePort();
