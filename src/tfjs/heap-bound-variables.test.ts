@@ -9,12 +9,7 @@ import { FlatParams } from './flat-params.js';
 import { makeVariable, type NamedVariable } from './model.js';
 import { kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
 import { wasmInternals } from './wasm-backend-internals.js';
-import { seededRandom } from '../random.js';
-
-function randomArray(length: number, seed: number): Float32Array {
-  const r = seededRandom(seed);
-  return Float32Array.from({ length }, () => r() * 2 - 1);
-}
+import { randomFloat32 as randomArray } from '../random.js';
 
 /** x[4,3] → W[3,5] + b → relu → V[5,2]: the products run on lion-cub's kernels or (kernels off) XNNPACK. */
 function net(seed: number) {

@@ -9,12 +9,7 @@ import { FlatParams } from './flat-params.js';
 import { makeVariable, type NamedVariable } from './model.js';
 import { kernelMemory } from '../kernels/load.js';
 import { wasmInternals } from './wasm-backend-internals.js';
-import { seededRandom } from '../random.js';
-
-function randomArray(length: number, seed: number): Float32Array {
-  const r = seededRandom(seed);
-  return Float32Array.from({ length }, () => r() * 2 - 1);
-}
+import { randomFloat32 as randomArray } from '../random.js';
 
 function variables(shapes: Record<string, number[]>, seed: number): NamedVariable[] {
   return Object.entries(shapes).map(([name, shape], i) => ({ name, variable: makeVariable(randomArray(shape.reduce((a, b) => a * b, 1), seed + i), shape) }));
