@@ -6,10 +6,13 @@
 // is the same condition, `encrypt` is lion-cub's default). busbw = S/t · 2(N−1)/N with t the median over
 // iterations of the slowest rank's time, on both sides. Needs `python3-torch` and a built package (npm run build).
 //
-// `--kernels wasm,js` also runs lion-cub with LION_CUB_KERNELS=js (the JS reference reductions) for comparison.
+// `--kernels wasm,js` also runs lion-cub with LION_CUB_KERNELS=js (the JS reference reductions) for comparison;
+// `--direct-reads on,off` also runs it with LION_CUB_DIRECT_READS=off (socket chunks copied into recv buffers).
+// Besides busbw it prints CPU time per allreduce, all ranks added up (user + system, every thread), on both
+// sides: with more ranks than cores the op is CPU-bound, and that ratio moves much less with the machine's load.
 //
 // Run: npx tsx bench/comm/vs-gloo.ts [--nproc 4] [--mib 64] [--iters 5] [--rounds 3] [--security none,encrypt]
-//      [--kernels wasm] [--python /usr/bin/python3]
+//      [--kernels wasm] [--direct-reads on] [--python /usr/bin/python3]
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,12 +30,20 @@ const rounds = countFlag(argv, '--rounds', 3, 100);
 const modes = flagValue(argv, '--security', 'none,encrypt').split(',');
 const kernels = flagValue(argv, '--kernels', 'wasm').split(',');
 if (kernels.some((k) => k !== 'wasm' && k !== 'js')) throw new Error(`--kernels: a comma list of wasm and js, got ${kernels.join(',')}`);
+const directReads = flagValue(argv, '--direct-reads', 'on').split(',');
+if (directReads.some((d) => d !== 'on' && d !== 'off')) throw new Error(`--direct-reads: a comma list of on and off, got ${directReads.join(',')}`);
 const python = flagValue(argv, '--python', '/usr/bin/python3');
 const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
 
-/** gloo's median busbw (GB/s) over `iters`, from rank 0's JSON line. */
-async function runGloo(): Promise<number> {
+/** busbw (GB/s, median over iterations) and CPU ms per op of all ranks together (median; null if not reported). */
+interface Measured {
+  busbw: number;
+  cpuMs: number | null;
+}
+
+/** gloo's figures over `iters`, from rank 0's JSON line. */
+async function runGloo(): Promise<Measured> {
   const script = fileURLToPath(new URL('./gloo_allreduce.py', import.meta.url));
   const port = await findFreePort('127.0.0.1');
   const children: ChildProcess[] = [];
@@ -50,33 +61,40 @@ async function runGloo(): Promise<number> {
     for (const child of children) child.kill('SIGKILL');
     throw error;
   });
-  return (JSON.parse(outputs[0].trim()) as { busbw: number }).busbw;
+  const row = JSON.parse(outputs[0].trim()) as { busbw: number; cpuMs?: number };
+  return { busbw: row.busbw, cpuMs: row.cpuMs ?? null };
 }
 
-/** lion-cub's busbw (GB/s) for one transport security mode and reduction kernels. */
-function runLionCub(mode: string, kernel: string): number {
+/** lion-cub's figures for one transport security mode, reduction kernels and read mode. */
+function runLionCub(mode: string, kernel: string, direct: string): Measured {
   const args = [cli, 'bench', 'comm', '--nproc', String(nproc), '--op', 'allreduce', '--sizes', `${mib}M`, '--iters', String(iters), '--transport-security', mode, '--json'];
-  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, LION_CUB_KERNELS: kernel } });
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, LION_CUB_KERNELS: kernel, LION_CUB_DIRECT_READS: direct } });
   if (child.status !== 0) throw new Error(`lion-cub bench comm failed: ${child.stderr}`);
-  const row = JSON.parse(child.stdout.trim().split('\n').pop()!) as { busbw: number; wrong: number };
+  const row = JSON.parse(child.stdout.trim().split('\n').pop()!) as { busbw: number; cpuMs: number | null; wrong: number };
   if (row.wrong !== 0) throw new Error(`lion-cub allreduce gave ${row.wrong} wrong elements`);
-  return row.busbw;
+  return { busbw: row.busbw, cpuMs: row.cpuMs };
 }
 
-const stats = (xs: number[]): string => `min ${Math.min(...xs).toFixed(2)} median ${median(xs).toFixed(2)} max ${Math.max(...xs).toFixed(2)}`;
+const stats = (xs: number[]): string => xs.length === 0 ? 'n/a' : `min ${Math.min(...xs).toFixed(2)} median ${median(xs).toFixed(2)} max ${Math.max(...xs).toFixed(2)}`;
+const cpuText = (m: Measured): string => (m.cpuMs === null ? '' : `, cpu ${m.cpuMs.toFixed(0)} ms`);
 
 const machine = machineInfo();
 process.stdout.write(`machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}; ${nproc} ranks, ${mib} MiB float32, loopback\n`);
-const cases = modes.flatMap((mode) => kernels.map((kernel) => ({ mode, kernel, label: `${mode}, ${kernel}` })));
-const ratios = new Map<string, number[]>(cases.map((c) => [c.label, []]));
+const cases = modes.flatMap((mode) => kernels.flatMap((kernel) => directReads.map((direct) => ({
+  mode, kernel, direct, label: `${mode}, ${kernel}${directReads.length > 1 || direct === 'off' ? `, direct reads ${direct}` : ''}`,
+}))));
+const busRatios = new Map<string, number[]>(cases.map((c) => [c.label, []]));
+const cpuRatios = new Map<string, number[]>(cases.map((c) => [c.label, []]));
 for (let round = 1; round <= rounds; round++) {
   const gloo = await runGloo();
-  const line = [`round ${round}: gloo busbw ${gloo.toFixed(3)} GB/s`];
-  for (const { mode, kernel, label } of cases) {
-    const ours = runLionCub(mode, kernel);
-    ratios.get(label)!.push(ours / gloo);
-    line.push(`lion-cub (${label}) ${ours.toFixed(3)} GB/s = ${(ours / gloo).toFixed(2)}x`);
+  const line = [`round ${round}: gloo busbw ${gloo.busbw.toFixed(3)} GB/s${cpuText(gloo)}`];
+  for (const { mode, kernel, direct, label } of cases) {
+    const ours = runLionCub(mode, kernel, direct);
+    busRatios.get(label)!.push(ours.busbw / gloo.busbw);
+    if (ours.cpuMs !== null && gloo.cpuMs !== null) cpuRatios.get(label)!.push(ours.cpuMs / gloo.cpuMs);
+    line.push(`lion-cub (${label}) ${ours.busbw.toFixed(3)} GB/s = ${(ours.busbw / gloo.busbw).toFixed(2)}x${cpuText(ours)}`);
   }
-  process.stdout.write(`${line.join(', ')}\n`);
+  process.stdout.write(`${line.join('; ')}\n`);
 }
-for (const [label, r] of ratios) process.stdout.write(`lion-cub (${label}) / gloo busbw over ${rounds} rounds: ${stats(r)}\n`);
+for (const [label, r] of busRatios) process.stdout.write(`lion-cub (${label}) / gloo busbw over ${rounds} rounds: ${stats(r)}\n`);
+for (const [label, r] of cpuRatios) process.stdout.write(`lion-cub (${label}) / gloo CPU time per allreduce over ${rounds} rounds: ${stats(r)}\n`);

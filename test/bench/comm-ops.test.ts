@@ -57,6 +57,12 @@ test('summary: median over iterations of the max over ranks, algbw, busbw and fp
   assert.equal(row.params, 500_000);
   assert.equal(row.wireBytesPerRank, 12);
   assert.equal(row.wrong, 2);
+  assert.equal(row.cpuMs, null, 'not measured by these samples');
+  const withCpu = summarize(rowCase, [
+    { timesMs: [1, 1, 1], commMs: [1, 1, 1], cpuMs: [1, 5, 2], bytesSentPerIter: 0, wrong: 0 },
+    { timesMs: [1, 1, 1], commMs: [1, 1, 1], cpuMs: [2, 1, 7], bytesSentPerIter: 0, wrong: 0 },
+  ]);
+  assert.equal(withCpu.cpuMs, 6, 'per-iteration sum over ranks [3, 6, 9] → median 6');
   assert.throws(() => summarize(rowCase, [{ timesMs: [1], commMs: [1], bytesSentPerIter: 0, wrong: 0 }, { timesMs: [1, 2], commMs: [1, 2], bytesSentPerIter: 0, wrong: 0 }]));
 });
 
@@ -75,6 +81,7 @@ test('runCase over in-memory ranks: zero wrong, wire bytes from the counters, on
   assert.equal(row.params, 3072);
   assert.ok(Math.abs(row.fp32EquivAlgbw - row.algbw) < 1e-12, 'a float32 allreduce is its own fp32 equivalent');
   assert.ok(row.commMs > 0 && row.commMs <= row.maxMs);
+  assert.ok(row.cpuMs !== null && row.cpuMs > 0, 'CPU time of every rank is gathered');
   // No allreduce sends less than the bandwidth-optimal 2(N-1)/N · S per rank; headers come on top.
   assert.ok(row.wireBytesPerRank >= (2 * 2 / 3) * 12288, `${row.wireBytesPerRank}`);
   assert.ok(row.timeMs > 0 && row.algbw > 0 && row.busbw > row.algbw);
@@ -83,7 +90,7 @@ test('runCase over in-memory ranks: zero wrong, wire bytes from the counters, on
 test('speedups over the float32 allreduce of the same d and N in the same run', async () => {
   const { speedupsOverFp32Allreduce } = await import('../../src/bench/comm/summary.js');
   const row = (op: string, dtype: string, params: number, worldSize: number, timeMs: number) => ({
-    op, dtype, params, worldSize, timeMs, bytes: 0, minMs: 0, maxMs: 0, commMs: 0, iters: 1, algbw: 0, busbw: 0, fp32EquivAlgbw: 0, wireBytesPerRank: 0, wrong: 0,
+    op, dtype, params, worldSize, timeMs, bytes: 0, minMs: 0, maxMs: 0, commMs: 0, cpuMs: null, iters: 1, algbw: 0, busbw: 0, fp32EquivAlgbw: 0, wireBytesPerRank: 0, wrong: 0,
   });
   const rows = [row('vote-allreduce', '1-bit', 100, 4, 2), row('allreduce', 'float32', 100, 4, 50), row('allreduce', 'bfloat16', 100, 4, 25),
     row('vote-allreduce', '1-bit', 100, 8, 2), row('pbit-allreduce', '4-bit', 200, 4, 5)];

@@ -8,6 +8,11 @@ export interface RankSample {
   timesMs: number[];
   /** Of each iteration, the time spent inside ProcessGroup calls (the rest is local work: copies and kernels). */
   commMs: number[];
+  /**
+   * Process CPU time (user + system, every thread) of each timed iteration on this rank: on a machine with
+   * fewer cores than ranks this, not the wall time, says what an op costs. Optional (older samples lack it).
+   */
+  cpuMs?: number[];
   /** Bytes this rank wrote to the network per iteration (transport counters, frame headers included). */
   bytesSentPerIter: number;
   /** Output values that differed from the local reference. */
@@ -41,6 +46,8 @@ export interface CommBenchRow {
   maxMs: number;
   /** Median over iterations of the largest per-rank time inside ProcessGroup calls. */
   commMs: number;
+  /** Median over iterations of the CPU time of all ranks together (user + system); null when not measured. */
+  cpuMs: number | null;
   iters: number;
   /** S / timeMs, in GB/s (10^9 bytes per second). */
   algbw: number;
@@ -72,6 +79,10 @@ export function summarize(rowCase: RowCase, samples: readonly RankSample[]): Com
   const perIter = Array.from({ length: iters }, (_, k) => Math.max(...samples.map((s) => s.timesMs[k])));
   const commPerIter = Array.from({ length: iters }, (_, k) => Math.max(...samples.map((s) => s.commMs[k])));
   const timeMs = median(perIter);
+  const cpu = samples.map((s) => s.cpuMs);
+  const cpuPerIter = cpu.every((c): c is number[] => c !== undefined && c.length === iters)
+    ? Array.from({ length: iters }, (_, k) => cpu.reduce((sum, c) => sum + c![k], 0))
+    : null;
   return {
     op: rowCase.op,
     dtype: rowCase.dtype,
@@ -82,6 +93,7 @@ export function summarize(rowCase: RowCase, samples: readonly RankSample[]): Com
     minMs: Math.min(...perIter),
     maxMs: Math.max(...perIter),
     commMs: median(commPerIter),
+    cpuMs: cpuPerIter === null ? null : median(cpuPerIter),
     iters,
     algbw: gbPerSec(rowCase.bytes, timeMs),
     busbw: gbPerSec(rowCase.busBytes, timeMs),

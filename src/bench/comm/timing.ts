@@ -32,31 +32,37 @@ export async function timeIterations(
   }
   const timesMs: number[] = [];
   const commMs: number[] = [];
+  const cpuMs: number[] = [];
   let bytesSent = 0;
   for (let i = 0; i < options.iters; i++) {
     options.prepare?.();
     await pg.barrier();
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     const stats = await run();
     timesMs.push(performance.now() - start);
+    const cpu = process.cpuUsage(cpuStart);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
     commMs.push(stats.commMs);
     bytesSent += stats.bytesSent;
   }
-  return { timesMs, commMs, bytesSentPerIter: bytesSent / options.iters };
+  return { timesMs, commMs, cpuMs, bytesSentPerIter: bytesSent / options.iters };
 }
 
 /** Every rank's sample on every rank, as float64 so byte counts and times stay exact. */
 export async function gatherSamples(pg: ProcessGroup, sample: RankSample): Promise<RankSample[]> {
   const iters = sample.timesMs.length;
-  const mine = new Float64Array([...sample.timesMs, ...sample.commMs, sample.bytesSentPerIter, sample.wrong]);
+  const cpuMs = sample.cpuMs ?? Array<number>(iters).fill(Number.NaN);
+  const mine = new Float64Array([...sample.timesMs, ...sample.commMs, ...cpuMs, sample.bytesSentPerIter, sample.wrong]);
   const blocks = await pg.allgatherv(new Uint8Array(mine.buffer), { byteLengths: Array(pg.worldSize).fill(mine.byteLength) });
   return blocks.map((b) => {
     const v = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     return {
       timesMs: Array.from(v.subarray(0, iters)),
       commMs: Array.from(v.subarray(iters, 2 * iters)),
-      bytesSentPerIter: v[2 * iters],
-      wrong: v[2 * iters + 1],
+      cpuMs: v.subarray(2 * iters, 3 * iters).some(Number.isNaN) ? undefined : Array.from(v.subarray(2 * iters, 3 * iters)),
+      bytesSentPerIter: v[3 * iters],
+      wrong: v[3 * iters + 1],
     };
   });
 }

@@ -167,6 +167,7 @@ function printRows(rows: Row[], machine: ReturnType<typeof machineInfo>): void {
   printTable(rows.map((r, i) => ({
     op: r.op, security: r.transportSecurity, dtype: r.dtype, params: r.params, bytes: r.bytes, N: r.worldSize,
     'time ms': r.timeMs.toFixed(3), 'min ms': r.minMs.toFixed(3), 'max ms': r.maxMs.toFixed(3), 'comm ms': r.commMs.toFixed(3),
+    'cpu ms all ranks': r.cpuMs?.toFixed(1) ?? '',
     'algbw GB/s': r.algbw.toFixed(3), 'busbw GB/s': r.busbw.toFixed(3), 'busbw Gbit/s': (r.busbw * 8).toFixed(3),
     'fp32-equiv algbw GB/s': r.fp32EquivAlgbw.toFixed(3),
     ...(anySpeedup ? { 'x fp32 allreduce': speedups[i]?.toFixed(2) ?? '' } : {}),
