@@ -18,7 +18,7 @@ export async function allgatherRing(ctx: CollectiveContext, input: ElementArray,
   const r = link.rank;
   output.set(input as never, r * input.length);
   if (n === 1 || input.length === 0) return;
-  sendBlock(ctx, mod(r + 1, n), output, DTYPE_BYTES[dtype], r);
+  void sendBlock(ctx, mod(r + 1, n), output, DTYPE_BYTES[dtype], r);
   await ringAllgatherPhase(ctx, dtype, output);
   await link.flush();
 }

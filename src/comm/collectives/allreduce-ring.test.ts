@@ -52,6 +52,41 @@ test('the ring is pipelined: each chunk is forwarded only after the next receive
   for (const buf of bufs) assert.deepEqual([...buf], Array.from({ length: 30 }, (_, i) => 300 + 3 * i));
 });
 
+/**
+ * Wraps a transport so that each payload is read (copied) only after a random delay and the send resolves
+ * then, as a socket whose buffer is full reads the caller's memory later: the contract lets it.
+ */
+function readsLate(t: Transport, rand: () => number): Transport {
+  const last = new Map<number, Promise<void>>();
+  return Object.assign(Object.create(t) as Transport, {
+    send: (peer: number, tag: Parameters<Transport['send']>[1], payload: Uint8Array) => {
+      // Still in order per peer, as a stream is.
+      const sent = (last.get(peer) ?? Promise.resolve())
+        .then(() => new Promise((r) => setTimeout(r, rand() * 4)))
+        .then(() => t.send(peer, tag, payload));
+      last.set(peer, sent);
+      return sent;
+    },
+  });
+}
+
+test('sums are right when the transport reads payloads late and the phases overlap', async () => {
+  // Sends resolve long after they are issued (random delays, in order per peer), so the allgather starts
+  // while reduce-scatter sends are outstanding: it must wait for exactly those over the block it receives.
+  for (const n of [3, 4]) {
+    const rand = seededRandom(n);
+    const transports = createMemoryTransports(n).map((t) => readsLate(t, rand));
+    const length = 40 * n;
+    const bufs = transports.map((_, r) => Float32Array.from({ length }, (__, i) => r * 1000 + i));
+    await Promise.all(transports.map((t, r) => {
+      const link = new CollectiveLink(t, { op: OP_CODES.allreduce, seq: 0, dtype: DTYPE_CODES.float32 });
+      return allreduceRing({ link, chunkBytes: 16, scratch: new Scratch() }, bufs[r], 'float32', 'sum');
+    }));
+    const expected = Array.from({ length }, (_, i) => (1000 * n * (n - 1)) / 2 + n * i);
+    for (const buf of bufs) assert.deepEqual([...buf], expected, `N = ${n}`);
+  }
+});
+
 test('scratch memory is allocated once and reused by later calls', async () => {
   const transports = createMemoryTransports(2);
   const scratches = [new Scratch(), new Scratch()];

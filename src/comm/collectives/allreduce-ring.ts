@@ -24,13 +24,15 @@ export async function allreduceRing(ctx: CollectiveContext, buf: ElementArray, d
   if (n === 1 || buf.length === 0) return;
   const elementBytes = DTYPE_BYTES[dtype];
   const right = mod(link.rank + 1, n);
-  await ringReduceScatterPhase(ctx, dtype, combineOpOf(op), op === 'mean' ? n : 1, buf, (start, length) => {
+  const sent = await ringReduceScatterPhase(ctx, dtype, combineOpOf(op), op === 'mean' ? n : 1, buf, (start, length) => {
     // A finished chunk of the own block is the first allgather message: send it without waiting for the rest.
     void link.send(right, byteView(buf, elementBytes, start, length));
   });
-  // The allgather writes final values over blocks whose partial sums were sent during the reduce-scatter;
-  // a transport may read a payload until its send resolves, so those sends must complete first.
-  await link.flush();
-  await ringAllgatherPhase(ctx, dtype, buf);
+  // No flush between the phases: the allgather's first frames arrive right after the last reduce-scatter frame,
+  // and a receive posted late turns them into queued copies. It writes final values over blocks whose partial
+  // sums were sent during the reduce-scatter; a transport may read a payload until its send resolves, so each
+  // block's receive waits for that block's sends (long done in practice: the final value of a block includes
+  // what this rank sent of it).
+  await ringAllgatherPhase(ctx, dtype, buf, sent);
   await link.flush();
 }

@@ -53,16 +53,27 @@ class RingCursor {
   }
 }
 
-/** Sends every chunk of block `b` of `work` to `peer`, in order (not awaited: see CollectiveLink.flush). */
-export function sendBlock(ctx: CollectiveContext, peer: number, work: ElementArray, elementBytes: number, b: number): void {
+/**
+ * Sends every chunk of block `b` of `work` to `peer`, in order (not awaited: see CollectiveLink.flush).
+ * Returns the last send's promise (undefined for an empty block): sends to one peer complete in order.
+ */
+export function sendBlock(ctx: CollectiveContext, peer: number, work: ElementArray, elementBytes: number, b: number): Promise<void> | undefined {
   const n = ctx.link.worldSize;
   const perChunk = chunkElements(ctx.chunkBytes, elementBytes);
   const first = blockStart(work.length, n, b);
   const end = first + blockLength(work.length, n, b);
+  let last: Promise<void> | undefined;
   for (let start = first; start < end; start += perChunk) {
-    void ctx.link.send(peer, byteView(work, elementBytes, start, Math.min(perChunk, end - start)));
+    last = ctx.link.send(peer, byteView(work, elementBytes, start, Math.min(perChunk, end - start)));
   }
+  return last;
 }
+
+/**
+ * For each ring step s, the promise of the last send of that step (undefined when the step sent nothing):
+ * once it resolves, the transport no longer reads the block sent at step s, so it may be overwritten.
+ */
+export type StepSends = Array<Promise<void> | undefined>;
 
 /**
  * Reduce-scatter phase, in place on `work` (all N blocks). Step s = 0..N−2: rank r sends block (r−1−s) to
@@ -71,7 +82,8 @@ export function sendBlock(ctx: CollectiveContext, peer: number, work: ElementArr
  * pipeline; the receive of the next chunk is posted before the current one is combined, into the other of
  * two scratch chunks. After step N−2 rank r holds block r reduced over all ranks: at that last step the
  * combine also divides by `divisor` (mean), and `onOwnChunk(start, length)` is called per finished chunk.
- * Step 0's sends are issued here; the caller must flush the link before modifying `work`.
+ * Step 0's sends are issued here. Resolves to the sends of each step: the block sent at step s must not be
+ * modified before its entry resolves (or the link is flushed).
  */
 export async function ringReduceScatterPhase(
   ctx: CollectiveContext,
@@ -80,7 +92,7 @@ export async function ringReduceScatterPhase(
   divisor: number,
   work: ElementArray,
   onOwnChunk: (start: number, length: number) => void,
-): Promise<void> {
+): Promise<StepSends> {
   const { link } = ctx;
   const n = link.worldSize;
   const r = link.rank;
@@ -88,7 +100,8 @@ export async function ringReduceScatterPhase(
   const perChunk = chunkElements(ctx.chunkBytes, elementBytes);
   const right = mod(r + 1, n);
   const left = mod(r - 1, n);
-  sendBlock(ctx, right, work, elementBytes, mod(r - 1, n));
+  const sent: StepSends = new Array<Promise<void> | undefined>(n - 1).fill(undefined);
+  sent[0] = sendBlock(ctx, right, work, elementBytes, mod(r - 1, n));
 
   const capacity = Math.min(perChunk, Math.ceil(work.length / n)) * elementBytes;
   const slots = [ctx.scratch.chunk('chunkA', capacity, work), ctx.scratch.chunk('chunkB', capacity, work)];
@@ -109,8 +122,9 @@ export async function ringReduceScatterPhase(
     const last = step === n - 2;
     combineInto(dtype, op, work, start, typed[mine], 0, length, last ? divisor : 1);
     if (last) onOwnChunk(start, length);
-    else void link.send(right, byteView(work, elementBytes, start, length));
+    else sent[step + 1] = link.send(right, byteView(work, elementBytes, start, length));
   }
+  return sent;
 }
 
 /**
@@ -118,8 +132,11 @@ export async function ringReduceScatterPhase(
  * block (r−s−1) from the left straight into `work`, forwarding each chunk (as step s+1) once it has
  * arrived. The caller has already sent block r (step 0): allreduce sends it chunk by chunk as the
  * reduce-scatter finishes it, allgather sends it up front.
+ * Step s receives over the block the reduce-scatter sent at its step s: with `reduceScatterSends`, the first
+ * receive of step s is posted once that step's sends resolved (usually long before), not after a flush of
+ * every send, so frames arriving from the left find their receive posted and land in place.
  */
-export async function ringAllgatherPhase(ctx: CollectiveContext, dtype: DType, work: ElementArray): Promise<void> {
+export async function ringAllgatherPhase(ctx: CollectiveContext, dtype: DType, work: ElementArray, reduceScatterSends?: StepSends): Promise<void> {
   const { link } = ctx;
   const n = link.worldSize;
   const r = link.rank;
@@ -128,11 +145,16 @@ export async function ringAllgatherPhase(ctx: CollectiveContext, dtype: DType, w
   const right = mod(r + 1, n);
   const left = mod(r - 1, n);
   const cursor = newCursor(work.length, n, perChunk, (s) => mod(r - s - 1, n));
+  // Awaited only when there is something to wait for: an extra turn before the first receive would change
+  // which of two failing ranks reports first.
+  const blockFree = (step: number): Promise<void> | undefined => reduceScatterSends?.[step];
+  if (!cursor.done && blockFree(cursor.step) !== undefined) await blockFree(cursor.step);
   let pending = cursor.done ? undefined : link.recv(left, byteView(work, elementBytes, cursor.start, cursor.length));
   while (!cursor.done) {
     const { step, start, length } = cursor;
     await pending;
     cursor.advance();
+    if (!cursor.done && cursor.step !== step && blockFree(cursor.step) !== undefined) await blockFree(cursor.step);
     if (!cursor.done) pending = link.recv(left, byteView(work, elementBytes, cursor.start, cursor.length));
     if (step < n - 2) void link.send(right, byteView(work, elementBytes, start, length));
   }

@@ -7,8 +7,9 @@
 //   kernel copies the bytes to their destination and nothing else touches them;
 // - header: exactly the bytes the header still lacks, into a reused 32-byte buffer, so the read stops at the
 //   payload (whose recv is usually posted by the time the header is parsed);
-// - payload of a frame nobody has posted a recv for yet: a fresh buffer of at most PIECE_BYTES, kept by the
-//   receiver as a piece of the queued frame (copied once when its recv is posted, as before);
+// - payload of a frame nobody has posted a recv for yet: a fresh uninitialised buffer for the rest of that
+//   payload (at most PIECE_BYTES), filled by successive reads; each read's bytes are kept by the receiver as a
+//   piece of the queued frame (copied once when its recv is posted, as before);
 // - after the link failed: a reused discard buffer.
 
 import type { Socket } from 'node:net';
@@ -29,8 +30,8 @@ export interface DirectReadSink {
   pushDirect(n: number): void;
 }
 
-/** Largest read for a queued frame's payload (what Node reads per call by default). */
-export const PIECE_BYTES = 64 * 1024;
+/** Largest buffer allocated at once for a queued frame's payload. */
+export const PIECE_BYTES = 1024 * 1024;
 
 const enum Held {
   Direct,
@@ -44,6 +45,8 @@ export class DirectReads {
   private discardBuffer: Uint8Array | null = null;
   private held = Held.Discard;
   private last: Uint8Array = this.header;
+  /** The unfilled rest of the buffer allocated for the queued payload being read, or null. */
+  private spare: Uint8Array | null = null;
   /** Bytes that landed in their destination with no user-space copy, and bytes that went through own buffers. */
   readonly counts = { direct: 0, copied: 0 };
 
@@ -52,11 +55,14 @@ export class DirectReads {
   /** The buffer the next read should fill (never empty). */
   next(): Uint8Array {
     const direct = this.sink.directTarget;
-    if (direct !== null) return this.hold(Held.Direct, direct);
     const wanted = this.sink.bytesWanted;
+    if (direct !== null || wanted === 0 || this.sink.expectsHeader) this.spare = null;
+    if (direct !== null) return this.hold(Held.Direct, direct);
     if (wanted === 0) return this.discard();
     if (this.sink.expectsHeader) return this.hold(Held.Own, this.header.subarray(0, wanted));
-    return this.hold(Held.Own, new Uint8Array(Math.min(wanted, this.pieceBytes)));
+    // The spare always ends where the payload ends, so it is never longer than what is wanted.
+    if (this.spare === null || this.spare.byteLength === 0) this.spare = Buffer.allocUnsafe(Math.min(wanted, this.pieceBytes));
+    return this.hold(Held.Own, this.spare);
   }
 
   /** The read wrote `n` bytes at the start of the buffer `next` returned last. */
@@ -67,6 +73,7 @@ export class DirectReads {
       this.sink.pushDirect(n);
     } else if (this.held === Held.Own) {
       this.counts.copied += n;
+      if (this.last === this.spare) this.spare = this.spare.subarray(n);
       this.sink.push(this.last.subarray(0, n));
     }
   }
