@@ -78,7 +78,8 @@ test('4 → 3 → 4 nodes: a lost node is dropped at the next generation, a new 
     const survivors = nodes.filter((n) => n !== victim);
     await until('generation 1 with 3 nodes', () => survivors.every((n) => /generation 1: node \d of 3, world size 3 \(node \S+ \(no keep-alive for [\d.]+ s\) lost at generation 0; 4 → 3 nodes\)/.test(n.stderr)), nodes);
     const before = steps(nodes[0]);
-    await until('generation 1 to train', () => steps(nodes[0]) >= before + 5, nodes);
+    // Past a checkpoint (every 20 steps), so generation 2 resumes from one written at world size 3.
+    await until('generation 1 to train', () => steps(nodes[0]) >= before + 25, nodes);
 
     // Training is frozen while the new node starts, so the run cannot end before it is admitted, however fast it is.
     signalWorkers(survivors, 'SIGSTOP');
@@ -107,6 +108,7 @@ test('4 → 3 → 4 nodes: a lost node is dropped at the next generation, a new 
     assert.ok(Math.abs(Number(summary.accuracy) - Number(reference.accuracy)) <= 0.01, `accuracy ${summary.accuracy} vs ${reference.accuracy}`);
     const metrics = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(metrics.filter((r) => r.type === 'restart').map((r) => r.generation), [1, 2]);
+    assert.deepEqual(metrics.filter((r) => r.type === 'elastic-resume').map((r) => [r.fromWorldSize, r.toWorldSize]), [[4, 3], [3, 4]]);
   } finally {
     for (const n of nodes) n.child.kill('SIGKILL');
     await Promise.all(nodes.map((n) => n.done));
