@@ -16,6 +16,14 @@ before(async () => {
   await initBackend({ backend: 'wasm' });
 });
 
+/** A 2-rank run of 4 steps with checkpoints at steps 2 and 4 in `out`. */
+async function trainFourSteps(out: string): Promise<void> {
+  await withRanks(2, async (group) => {
+    const trainer = await Trainer.create({ config: tinyConfig({ checkpointEvery: 2, steps: 4 }), group, outDir: out });
+    try { await trainer.run(); } finally { trainer.dispose(); }
+  });
+}
+
 async function damageHeader(path: string): Promise<void> {
   const bytes = await readFile(path);
   bytes.fill(0x7b, 0, 8); // the magic is gone: the header cannot be read
@@ -25,10 +33,7 @@ async function damageHeader(path: string): Promise<void> {
 test('a damaged newest header on one rank falls back to the common older step; none left is checkpoint_corrupt', async () => {
   const out = await mkdtemp(join(tmpdir(), 'lion-cub-preflight-'));
   try {
-    await withRanks(2, async (group) => {
-      const trainer = await Trainer.create({ config: tinyConfig({ checkpointEvery: 2, steps: 4 }), group, outDir: out });
-      try { await trainer.run(); } finally { trainer.dispose(); }
-    });
+    await trainFourSteps(out);
     const dir = checkpointDir(out);
     const resumed = tinyConfig({ checkpointEvery: 2, steps: 6 });
     await damageHeader(join(dir, checkpointFileName(4, 1)));
@@ -43,10 +48,7 @@ test('a damaged newest header on one rank falls back to the common older step; n
 test('another number of workers passes the early check (an elastic resume); another setting with it is refused, naming it', async () => {
   const out = await mkdtemp(join(tmpdir(), 'lion-cub-preflight-'));
   try {
-    await withRanks(2, async (group) => {
-      const trainer = await Trainer.create({ config: tinyConfig({ checkpointEvery: 2, steps: 4 }), group, outDir: out });
-      try { await trainer.run(); } finally { trainer.dispose(); }
-    });
+    await trainFourSteps(out);
     const resumed = tinyConfig({ checkpointEvery: 2, steps: 6 });
     for (const worldSize of [1, 3, 4]) await preflightCheckpoints(resumed, out, true, worldSize);
     await assert.rejects(preflightCheckpoints({ ...resumed, beta2: 0.9 }, out, true, 3), (e: unknown) => {
