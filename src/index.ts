@@ -18,7 +18,7 @@ export { kernelMemory, wasmKernelsEnabled, setWasmKernelsEnabled } from './kerne
 
 // The optimizer: Lion on flat buffers, its optax-style composition, parameter layouts, schedules.
 export { createLion } from './optim/lion.js';
-export type { CreateLionOptions, Lion, LionState, LionStepReport, LionStepPlan } from './optim/lion.js';
+export type { CreateLionOptions, Lion, LionState, LionStepReport, LionStepPlan, PlanStepOptions } from './optim/lion.js';
 export { LION_DEFAULTS } from './optim/lion-options.js';
 export type { LionOptions } from './optim/lion-options.js';
 export { createParamLayout, layoutFromLengths, layoutFromShapes, findSegment, segmentView } from './optim/param-layout.js';

@@ -74,8 +74,30 @@ const INV_2_24: f32 = 5.9604644775390625e-8;
   store<u32>(addr, (load<u32>(addr) & ~mask) | ((<u32>q << shift) & mask));
 }
 
+/** 1 unless the gradient value at index i (fused only) is NaN or ±∞. */
+@inline function finite1(fused: bool, g: usize, i: i32): bool {
+  return !fused || (load<u32>(g + (<usize>i << 2)) & 0x7f800000) != 0x7f800000;
+}
+
+/** All-ones lanes where one of the `count` gradient values from index i (fused only; count a multiple of 16) is NaN or ±∞. */
+@inline function nonFiniteLanes(g: usize, i: i32, count: i32): v128 {
+  const exponent = i32x4.splat(0x7f800000);
+  let bad = i32x4.splat(0);
+  for (let j = 0; j < count; j += 16) {
+    const p = g + (<usize>(i + j) << 2);
+    bad = v128.or(bad, v128.or(
+      v128.or(i32x4.eq(v128.and(v128.load(p), exponent), exponent), i32x4.eq(v128.and(v128.load(p, 16), exponent), exponent)),
+      v128.or(i32x4.eq(v128.and(v128.load(p, 32), exponent), exponent), i32x4.eq(v128.and(v128.load(p, 48), exponent), exponent))));
+  }
+  return bad;
+}
+
+/**
+ * Packs [begin, end). Returns 1 when every gradient value read was finite (fused), 0 when one was NaN or ±∞: the
+ * finiteness test in the same pass (the g lanes are re-read from cache); always 1 when not fused.
+ */
 @inline function packRange(bits: i32, fused: bool, stochastic: bool, src: usize, g: usize, b1s: f32, omb1s: f32,
-  begin: i32, end: i32, ks: f32, s: i32, keys: u32, dst: usize): void {
+  begin: i32, end: i32, ks: f32, s: i32, keys: u32, dst: usize): i32 {
   const b1 = f32x4.splat(b1s);
   const omb1 = f32x4.splat(omb1s);
   const k = f32x4.splat(ks);
@@ -83,13 +105,17 @@ const INV_2_24: f32 = 5.9604644775390625e-8;
   const hi = i8x16.splat(<i8>s);
   const lo = i8x16.splat(<i8>-s);
   const perByte = 8 / bits;
+  let finite = true;
+  let bad = i32x4.splat(0);
   let i = begin;
   while (i < end && (i & (perByte - 1)) != 0) {
     store1(bits, dst, i, quant1(fused, stochastic, src, g, b1s, omb1s, ks, s, keys, i));
+    finite = finite && finite1(fused, g, i);
     i++;
   }
   const chunk = 16 * perByte;
   for (; i + chunk <= end; i += chunk) {
+    if (fused) bad = v128.or(bad, nonFiniteLanes(g, i, chunk));
     const a = narrowClamp(
       quantX4(fused, stochastic, src, g, b1, omb1, k, key, i), quantX4(fused, stochastic, src, g, b1, omb1, k, key, i + 4),
       quantX4(fused, stochastic, src, g, b1, omb1, k, key, i + 8), quantX4(fused, stochastic, src, g, b1, omb1, k, key, i + 12), hi, lo);
@@ -114,14 +140,18 @@ const INV_2_24: f32 = 5.9604644775390625e-8;
     // 2 bits: pairs of values become nibbles, then pairs of nibbles become bytes.
     v128.store(out, pairBytes(pairBytes(a, b, 2), pairBytes(c, d, 2), 4));
   }
-  for (; i < end; i++) store1(bits, dst, i, quant1(fused, stochastic, src, g, b1s, omb1s, ks, s, keys, i));
+  for (; i < end; i++) {
+    store1(bits, dst, i, quant1(fused, stochastic, src, g, b1s, omb1s, ks, s, keys, i));
+    finite = finite && finite1(fused, g, i);
+  }
+  return finite && !v128.any_true(bad) ? 1 : 0;
 }
 
 @inline function packAnyBits(bits: i32, fused: bool, stochastic: bool, src: usize, g: usize, b1: f32, omb1: f32,
-  begin: i32, end: i32, k: f32, s: i32, key: u32, dst: usize): void {
-  if (bits == 2) packRange(2, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst);
-  else if (bits == 4) packRange(4, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst);
-  else packRange(8, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst);
+  begin: i32, end: i32, k: f32, s: i32, key: u32, dst: usize): i32 {
+  if (bits == 2) return packRange(2, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst);
+  if (bits == 4) return packRange(4, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst);
+  return packRange(8, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst);
 }
 
 /** Codes c[begin, end) (c: floats at byte offset `src`, indexed from 0) with q = clamp(nearest(f32(c·k)), −s, s). */
@@ -129,9 +159,9 @@ export function quantRange(src: usize, begin: i32, end: i32, k: f32, s: i32, bit
   packAnyBits(bits, false, false, src, 0, 0, 0, begin, end, k, s, 0, dst);
 }
 
-/** quantRange with c = b1·m + omb1·g computed on the fly. */
-export function lionQuantRange(m: usize, g: usize, b1: f32, omb1: f32, begin: i32, end: i32, k: f32, s: i32, bits: i32, dst: usize): void {
-  packAnyBits(bits, true, false, m, g, b1, omb1, begin, end, k, s, 0, dst);
+/** quantRange with c = b1·m + omb1·g computed on the fly; returns 1 when every g of the range is finite, else 0. */
+export function lionQuantRange(m: usize, g: usize, b1: f32, omb1: f32, begin: i32, end: i32, k: f32, s: i32, bits: i32, dst: usize): i32 {
+  return packAnyBits(bits, true, false, m, g, b1, omb1, begin, end, k, s, 0, dst);
 }
 
 /** Stochastic rounding: |q| = floor(a) + [u_i < a − floor(a)], a = f32(|c|·k), u_i from counterBits(i, key). */
@@ -139,6 +169,7 @@ export function stochasticRange(src: usize, begin: i32, end: i32, k: f32, s: i32
   packAnyBits(bits, false, true, src, 0, 0, 0, begin, end, k, s, key, dst);
 }
 
-export function lionStochasticRange(m: usize, g: usize, b1: f32, omb1: f32, begin: i32, end: i32, k: f32, s: i32, key: u32, bits: i32, dst: usize): void {
-  packAnyBits(bits, true, true, m, g, b1, omb1, begin, end, k, s, key, dst);
+/** stochasticRange with c = b1·m + omb1·g; returns 1 when every g of the range is finite, else 0. */
+export function lionStochasticRange(m: usize, g: usize, b1: f32, omb1: f32, begin: i32, end: i32, k: f32, s: i32, key: u32, bits: i32, dst: usize): i32 {
+  return packAnyBits(bits, true, true, m, g, b1, omb1, begin, end, k, s, key, dst);
 }

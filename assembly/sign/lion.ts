@@ -9,9 +9,20 @@ import { SIGN_BIT, bitLanes, codeBit, codeLanes, parityLanes, signWord } from '.
   return f32x4.add(f32x4.mul(b1, m), f32x4.mul(omb1, g));
 }
 
-export function lionEncodeSign(m: usize, g: usize, beta1: f32, oneMinusBeta1: f32, dst: usize, numValues: i32, step: i32): void {
+/** All-ones lanes where the float's exponent bits are all set (NaN or ±∞). */
+@inline function nonFiniteLanes(p: usize, off: usize): v128 {
+  const exponent = i32x4.splat(0x7f800000);
+  return i32x4.eq(v128.and(v128.load(p + off), exponent), exponent);
+}
+
+/**
+ * Writes the code of c and returns 1 when every g is finite, 0 when some g is NaN or ±∞ (the finiteness test of
+ * allFinite, in the same pass: the g lanes are re-read from cache, so it costs no memory traffic).
+ */
+export function lionEncodeSign(m: usize, g: usize, beta1: f32, oneMinusBeta1: f32, dst: usize, numValues: i32, step: i32): i32 {
   const parity = parityLanes(step);
   const b1 = f32x4.splat(beta1), omb1 = f32x4.splat(oneMinusBeta1);
+  let bad = i32x4.splat(0);
   const fullWords = numValues >>> 5;
   for (let w = 0; w < fullWords; w++) {
     const o = <usize>w << 7;
@@ -26,17 +37,22 @@ export function lionEncodeSign(m: usize, g: usize, beta1: f32, oneMinusBeta1: f3
       codeLanes(preSign(v128.load(pm, 96), v128.load(pg, 96), b1, omb1), parity),
       codeLanes(preSign(v128.load(pm, 112), v128.load(pg, 112), b1, omb1), parity));
     store<i32>(dst + (<usize>w << 2), word);
+    bad = v128.or(bad, v128.or(v128.or(nonFiniteLanes(pg, 0), nonFiniteLanes(pg, 16)), v128.or(nonFiniteLanes(pg, 32), nonFiniteLanes(pg, 48))));
+    bad = v128.or(bad, v128.or(v128.or(nonFiniteLanes(pg, 64), nonFiniteLanes(pg, 80)), v128.or(nonFiniteLanes(pg, 96), nonFiniteLanes(pg, 112))));
   }
+  let finite: i32 = v128.any_true(bad) ? 0 : 1;
   const rest = numValues & 31;
-  if (rest == 0) return;
+  if (rest == 0) return finite;
   const o = <usize>fullWords << 7;
   let word: u32 = 0;
   for (let j = 0; j < rest; j++) {
     const at = o + (<usize>j << 2);
     const c = beta1 * load<f32>(m + at) + oneMinusBeta1 * load<f32>(g + at);
     word |= codeBit(reinterpret<u32>(c), j, step) << j;
+    if ((load<u32>(g + at) & 0x7f800000) == 0x7f800000) finite = 0;
   }
   store<u32>(dst + (<usize>fullWords << 2), word);
+  return finite;
 }
 
 /** θ ← θ·decay − lr·Δ and m ← b2·m + omb2·g for one value; Δ = −1 when `negative`. */

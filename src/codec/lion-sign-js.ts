@@ -34,10 +34,11 @@ function codeBit(c: number, index: number, step: number): number {
   return c < 0 ? 1 : c > 0 ? 0 : parityBit(index, step);
 }
 
-/** dst ← 1-bit code of c = β1·m + (1−β1)·g. Lengths are not checked here. */
-export function lionEncodeSignJs(momentum: Float32Array, grads: Float32Array, k: LionSignConstants, dst: Uint32Array, step: number): void {
+/** dst ← 1-bit code of c = β1·m + (1−β1)·g; returns true when every g is finite. Lengths are not checked here. */
+export function lionEncodeSignJs(momentum: Float32Array, grads: Float32Array, k: LionSignConstants, dst: Uint32Array, step: number): boolean {
   const { beta1, oneMinusBeta1 } = k;
   const numValues = momentum.length;
+  let finite = true;
   for (let base = 0, w = 0; base < numValues; base += 32, w++) {
     const count = Math.min(32, numValues - base);
     let word = 0;
@@ -45,9 +46,11 @@ export function lionEncodeSignJs(momentum: Float32Array, grads: Float32Array, k:
       const i = base + j;
       const c = f(f(beta1 * momentum[i]) + f(oneMinusBeta1 * grads[i]));
       word |= codeBit(c, i, step) << j;
+      if (!Number.isFinite(grads[i])) finite = false;
     }
     dst[w] = word;
   }
+  return finite;
 }
 
 /** θ ← θ·decay − lr·Δ (Δ = −1 where the code bit is 1, else +1) and m ← β2·m + (1−β2)·g on [offset, offset+length). */

@@ -205,3 +205,28 @@ test('hyperparameters, lengths and ranges are validated with InvalidArgumentErro
   assert.throws(() => lionApplySign(s.params, s.momentum.subarray(1), s.grads, code, HP), isInvalid('momentum.length'));
   assert.throws(() => lionApplySign(s.params, s.momentum, s.grads, new Uint32Array(3), HP), isInvalid('code.length'));
 });
+
+test('lionEncodeSign reports whether every g is finite, wasm and JS alike, wherever the NaN or ±∞ sits', () => {
+  for (const n of [1, 31, 32, 33, 1000]) {
+    const m = kernelMemory.allocF32(n);
+    const g = kernelMemory.allocF32(n);
+    const code = kernelMemory.allocU32(signCodeWords(n));
+    m.f32().set(randomFloat32(n, n, { scale: 0.01 }));
+    for (const at of [-1, 0, 5, 31, 32, n - 1]) {
+      if (at >= n) continue;
+      for (const bad of at < 0 ? [0] : [Number.NaN, Infinity, -Infinity]) {
+        g.f32().set(randomFloat32(n, n + 1, { scale: 0.1 }));
+        if (at >= 0) g.f32()[at] = bad;
+        const what = `n=${n} g[${at}] = ${bad}`;
+        assert.ok(canUseWasm(m.f32(), g.f32(), code.u32()));
+        assert.equal(lionEncodeSign(m.f32(), g.f32(), HP.beta1, code.u32(), 3), at < 0, `wasm ${what}`);
+        const js = new Uint32Array(signCodeWords(n));
+        assert.equal(lionEncodeSignJs(m.f32().slice(), g.f32().slice(), lionSignConstants(HP), js, 3), at < 0, `JS ${what}`);
+        assert.deepEqual(code.u32(), js, `same code ${what}`);
+      }
+    }
+    kernelMemory.release(code);
+    kernelMemory.release(g);
+    kernelMemory.release(m);
+  }
+});

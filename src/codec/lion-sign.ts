@@ -49,23 +49,23 @@ function checkApplyHyperparams(hp: LionApplyHyperparams): void {
 
 /**
  * dst ← the 1-bit code (docs/wire-format.md) of c = f32(f32(β1·m) + f32((1−β1)·g)), i.e. this
- * worker's vote sign(c); c = ±0 or NaN takes the parity rule at `step`. Reads only.
+ * worker's vote sign(c); c = ±0 or NaN takes the parity rule at `step`. Reads only. Returns true when
+ * every g is finite (false when one is NaN or ±∞): the finiteness test, in the same pass.
  * `grads` must match `momentum` in length and `dst` must hold ceil(length / 32) words;
  * throws InvalidArgumentError otherwise, or for β1 outside [0, 1) or a bad step.
  */
-export function lionEncodeSign(momentum: Float32Array, grads: Float32Array, beta1: number, dst: Uint32Array, step: number): void {
+export function lionEncodeSign(momentum: Float32Array, grads: Float32Array, beta1: number, dst: Uint32Array, step: number): boolean {
   checkBeta('beta1', beta1);
   checkStep(step);
   kernelMemory.checkLive('momentum', momentum);
   checkSameLength('grads', grads, momentum.length);
   checkCodeLength('dst', dst, momentum.length);
-  if (momentum.length === 0) return;
+  if (momentum.length === 0) return true;
   const k = lionSignConstants({ lr: 0, beta1 });
   if (canUseWasm(momentum, grads, dst)) {
-    signKernels().lionEncodeSign(momentum.byteOffset, grads.byteOffset, k.beta1, k.oneMinusBeta1, dst.byteOffset, momentum.length, step & 1);
-  } else {
-    lionEncodeSignJs(momentum, grads, k, dst, step);
+    return signKernels().lionEncodeSign(momentum.byteOffset, grads.byteOffset, k.beta1, k.oneMinusBeta1, dst.byteOffset, momentum.length, step & 1) === 1;
   }
+  return lionEncodeSignJs(momentum, grads, k, dst, step);
 }
 
 /**

@@ -15,9 +15,10 @@ export interface QuantKernels {
   lionSumSquares(m: number, g: number, b1: number, omb1: number, n: number): number;
   lionMaxAbs(m: number, g: number, b1: number, omb1: number, n: number): number;
   quantRange(src: number, begin: number, end: number, k: number, s: number, bits: number, dst: number): void;
-  lionQuantRange(m: number, g: number, b1: number, omb1: number, begin: number, end: number, k: number, s: number, bits: number, dst: number): void;
+  /** Returns 1 when every g of the range is finite, 0 when one is NaN or ±∞ (same for lionStochasticRange). */
+  lionQuantRange(m: number, g: number, b1: number, omb1: number, begin: number, end: number, k: number, s: number, bits: number, dst: number): number;
   stochasticRange(src: number, begin: number, end: number, k: number, s: number, key: number, bits: number, dst: number): void;
-  lionStochasticRange(m: number, g: number, b1: number, omb1: number, begin: number, end: number, k: number, s: number, key: number, bits: number, dst: number): void;
+  lionStochasticRange(m: number, g: number, b1: number, omb1: number, begin: number, end: number, k: number, s: number, key: number, bits: number, dst: number): number;
   signOfSumPacked(stacked: number, numVectors: number, rowBytes: number, bits: number, numValues: number, dst: number, parity: number): void;
   signOfInt8Sum(sums: number, n: number, dst: number, parity: number): void;
 }

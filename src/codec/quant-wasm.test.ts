@@ -75,3 +75,32 @@ test('wasm and JS agree on NaN, ±Infinity, denormals and huge values', () => {
     }
   }
 });
+
+test('the fused encode reports whether every g is finite, on both paths, wherever the NaN or ±∞ sits', () => {
+  const n = 1000;
+  const segments = segmentsFor(n, 5);
+  const m = kernelMemory.allocF32(n);
+  const g = kernelMemory.allocF32(n);
+  m.f32().set(randomFloat32(n, 1, { scale: 0.01 }));
+  for (const bits of [2, 4, 8] as QuantBits[]) {
+    const out = kernelMemory.allocU32(packedWordCount(n, bits));
+    for (const method of ['l1', 'stochastic', 'sign'] as const) {
+      const options: QuantizeOptions = { bits, method, seed: 3, step: 4 };
+      // -1: all finite; then the first value, values in and out of the 16-byte chunks, and the last one.
+      for (const at of [-1, 0, 1, 37, 500, 998, 999]) {
+        for (const bad of at < 0 ? [0] : [Number.NaN, Infinity, -Infinity]) {
+          g.f32().set(randomFloat32(n, 2, { scale: 0.1 }));
+          if (at >= 0) g.f32()[at] = bad;
+          const what = `${method} bits=${bits} g[${at}] = ${bad}`;
+          const wasm = lionEncodeQuant(m.f32(), g.f32(), 0.9, segments, options, out.u32());
+          const js = lionEncodeQuant(Float32Array.from(m.f32()), Float32Array.from(g.f32()), 0.9, segments, options, new Uint32Array(out.u32().length));
+          assert.equal(wasm, at < 0, what);
+          assert.equal(js, at < 0, what);
+        }
+      }
+    }
+    kernelMemory.release(out);
+  }
+  kernelMemory.release(m);
+  kernelMemory.release(g);
+});

@@ -50,37 +50,40 @@ function quantizeOn(useWasm: boolean, c: Float32Array, segments: readonly Segmen
 /**
  * Fused Lion encode: quantises c = f32(f32(b1·m) + f32(omb1·g)), b1 = fround(β1), omb1 = fround(1 − β1),
  * exactly as `quantize` would, without ever storing c: a first pass per segment finds the scale,
- * a second recomputes c and quantises and packs it. `momentum` and `grads` are only read.
+ * a second recomputes c and quantises and packs it. `momentum` and `grads` are only read. Returns true when
+ * every g is finite (false when one is NaN or ±∞), tested in the second pass.
  * Throws InvalidArgumentError on bad options, segments, β1 or buffer lengths.
  */
 export function lionEncodeQuant(momentum: Float32Array, grads: Float32Array, beta1: number, segments: readonly Segment[],
-  options: QuantizeOptions, dst: Uint32Array): void {
-  lionEncodeOn(canUseWasm(momentum, grads, dst), momentum, grads, beta1, segments, options, dst);
+  options: QuantizeOptions, dst: Uint32Array): boolean {
+  return lionEncodeOn(canUseWasm(momentum, grads, dst), momentum, grads, beta1, segments, options, dst);
 }
 
 /** `lionEncodeQuant` on the plain-JS path wherever the arrays live (to compare the two paths). */
 export function lionEncodeQuantJs(momentum: Float32Array, grads: Float32Array, beta1: number, segments: readonly Segment[],
-  options: QuantizeOptions, dst: Uint32Array): void {
-  lionEncodeOn(false, momentum, grads, beta1, segments, options, dst);
+  options: QuantizeOptions, dst: Uint32Array): boolean {
+  return lionEncodeOn(false, momentum, grads, beta1, segments, options, dst);
 }
 
 function lionEncodeOn(useWasm: boolean, momentum: Float32Array, grads: Float32Array, beta1: number, segments: readonly Segment[],
-  options: QuantizeOptions, dst: Uint32Array): void {
+  options: QuantizeOptions, dst: Uint32Array): boolean {
   kernelMemory.checkLive('momentum', momentum);
   const q = resolveQuantOptions(options);
   if (typeof beta1 !== 'number' || !(beta1 >= 0 && beta1 <= 1)) throw new InvalidArgumentError('beta1', beta1, 'a number in [0, 1]');
   checkLength('grads', grads, momentum.length, 'the length of momentum');
   checkSegments(segments, momentum.length);
   checkLength('dst', dst, packedWordCount(momentum.length, q.bits), `ceil(${momentum.length}·${q.bits}/32) words`);
-  encodeSegments(lionSource(momentum, grads, beta1), momentum.length, segments, q, dst, useWasm);
+  return encodeSegments(lionSource(momentum, grads, beta1), momentum.length, segments, q, dst, useWasm);
 }
 
 /**
  * Codes every segment of `source` into `dst` (a p-bit code, or for p = 8 also an Int8Array).
  * Arguments are already checked. Segments are coded in order, so words shared by two segments are right.
+ * For a fused source returns true when every g is finite (the wasm kernels test it while packing; the JS path
+ * reads g once more); true for a plain source.
  */
 export function encodeSegments(source: QuantSource, numValues: number, segments: readonly Segment[], q: ResolvedQuant,
-  dst: Uint32Array | Int8Array, useWasm: boolean): void {
+  dst: Uint32Array | Int8Array, useWasm: boolean): boolean {
   if (dst instanceof Uint32Array && numValues % (32 / q.bits) !== 0) {
     // The wasm kernel writes a partial word with clear-and-set, so padding must start at zero.
     dst[dst.length - 1] = 0;
@@ -88,25 +91,32 @@ export function encodeSegments(source: QuantSource, numValues: number, segments:
   const kernels = useWasm ? quantKernels() : null;
   const stochastic = q.method === 'stochastic';
   const key = stochastic ? streamKey(q.seed, q.step) : 0;
+  let finite = true;
   for (const seg of segments) {
     if (seg.length === 0) continue;
     const k = segmentScale(source, seg, q, kernels);
     const begin = seg.offset;
     const end = seg.offset + seg.length;
-    if (kernels) wasmRange(kernels, source, begin, end, k, q.levels, stochastic, key, q.bits, dst.byteOffset);
+    if (kernels) finite = wasmRange(kernels, source, begin, end, k, q.levels, stochastic, key, q.bits, dst.byteOffset) && finite;
     else packRangeJs(source, begin, end, { k, levels: q.levels, stochastic, key }, q.bits, dst);
   }
+  return kernels || !source.fused ? finite : everyFinite(source.g);
 }
 
+function everyFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
+}
+
+/** Packs one range in wasm; returns false when a fused source's g holds a NaN or ±∞ in the range. */
 function wasmRange(kernels: QuantKernels, source: QuantSource, begin: number, end: number, k: number, s: number,
-  stochastic: boolean, key: number, bits: number, dst: number): void {
+  stochastic: boolean, key: number, bits: number, dst: number): boolean {
   const { a, g, b1, omb1 } = sourceArrays(source);
   if (source.fused) {
-    if (stochastic) kernels.lionStochasticRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, key, bits, dst);
-    else kernels.lionQuantRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, bits, dst);
-  } else if (stochastic) {
-    kernels.stochasticRange(a.byteOffset, begin, end, k, s, key, bits, dst);
-  } else {
-    kernels.quantRange(a.byteOffset, begin, end, k, s, bits, dst);
+    if (stochastic) return kernels.lionStochasticRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, key, bits, dst) === 1;
+    return kernels.lionQuantRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, bits, dst) === 1;
   }
+  if (stochastic) kernels.stochasticRange(a.byteOffset, begin, end, k, s, key, bits, dst);
+  else kernels.quantRange(a.byteOffset, begin, end, k, s, bits, dst);
+  return true;
 }

@@ -12,7 +12,8 @@ export interface SignKernels {
   unpackSigns(code: number, numValues: number, dst: number): void;
   voteSigns(stacked: number, numVectors: number, wordsPerVector: number, dst: number, step: number): void;
   tallySigns(stacked: number, numVectors: number, wordsPerVector: number, numValues: number, dst: number): void;
-  lionEncodeSign(m: number, g: number, beta1: number, oneMinusBeta1: number, dst: number, numValues: number, step: number): void;
+  /** Returns 1 when every g is finite, 0 when some g is NaN or ±∞. */
+  lionEncodeSign(m: number, g: number, beta1: number, oneMinusBeta1: number, dst: number, numValues: number, step: number): number;
   lionApplySign(theta: number, m: number, g: number, code: number, decay: number, lr: number,
     beta2: number, oneMinusBeta2: number, offset: number, length: number): void;
   lionStepSign(theta: number, m: number, g: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,

@@ -21,4 +21,4 @@ export {
 } from './transforms.js';
 export type { Updates, GradientTransformation, ScaleByLionState, ScaleByLearningRateState } from './transforms.js';
 export { createLion, decayRuns } from './lion.js';
-export type { DecayRun, CreateLionOptions, Lion, LionState, LionStepReport, LionStepPlan } from './lion.js';
+export type { DecayRun, CreateLionOptions, Lion, LionState, LionStepReport, LionStepPlan, PlanStepOptions } from './lion.js';

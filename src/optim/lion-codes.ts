@@ -44,15 +44,15 @@ export function checkClipped(plan: PlanCoefficients): void {
   }
 }
 
-/** dst ← the 1-bit code of c = f32(f32(b1·m) + f32(omb1·g̃)); zeros by the parity rule at the plan's step. */
-export function encodeSignCode(momentum: Float32Array, grads: Float32Array, dst: Uint32Array, beta1: number, plan: PlanCoefficients): void {
+/** dst ← the 1-bit code of c = f32(f32(b1·m) + f32(omb1·g̃)); zeros by the parity rule at the plan's step. True when every g̃ is finite. */
+export function encodeSignCode(momentum: Float32Array, grads: Float32Array, dst: Uint32Array, beta1: number, plan: PlanCoefficients): boolean {
   checkClipped(plan);
-  lionEncodeSign(momentum, grads, beta1, dst, plan.step);
+  return lionEncodeSign(momentum, grads, beta1, dst, plan.step);
 }
 
-/** dst ← the p-bit code of c, quantised per layer of `layout`. */
+/** dst ← the p-bit code of c, quantised per layer of `layout`. True when every g̃ is finite. */
 export function encodeQuantCode(momentum: Float32Array, grads: Float32Array, dst: Uint32Array, beta1: number, layout: ParamLayout,
-  quant: QuantCode, plan: PlanCoefficients): void {
+  quant: QuantCode, plan: PlanCoefficients): boolean {
   checkClipped(plan);
-  lionEncodeQuant(momentum, grads, beta1, layout.segments, { bits: quant.bits, method: quant.method, seed: quant.seed, step: plan.step }, dst);
+  return lionEncodeQuant(momentum, grads, beta1, layout.segments, { bits: quant.bits, method: quant.method, seed: quant.seed, step: plan.step }, dst);
 }

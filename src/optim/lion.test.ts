@@ -172,3 +172,33 @@ test('skip advances the step counter and leaves the momentum alone; planStep rep
   assert.deepEqual(lion.state.momentum, momentum);
   assert.equal(lion.planStep(randomFloat32(n, 4)).gradsFinite, true);
 });
+
+test('a deferred finiteness check: planStep skips its pass, the encode decides, and a non-finite step cannot be applied', () => {
+  const layout = layoutFromLengths([{ name: 'w', length: 100 }]);
+  const lion = createLion(layout, { lr: 0.01, stateMemory: 'kernel' });
+  const params = kernelMemory.allocF32(100);
+  const grads = kernelMemory.allocF32(100);
+  const code = kernelMemory.allocU32(4);
+  grads.f32().set(randomFloat32(100, 9));
+  grads.f32()[42] = Number.NaN;
+  const plan = lion.planStep(grads.f32(), { deferFiniteCheck: true });
+  assert.equal(plan.finiteCheckDeferred, true);
+  assert.equal(plan.gradsFinite, true, 'not tested yet');
+  assert.throws(() => lion.applySignCode(params.f32(), grads.f32(), code.u32(), plan), /encoded first/);
+  assert.equal(lion.encodeSign(grads.f32(), code.u32(), plan), false);
+  assert.throws(() => lion.applySignCode(params.f32(), grads.f32(), code.u32(), plan), InvalidArgumentError);
+  lion.skip(plan);
+  grads.f32()[42] = 0.5;
+  const next = lion.planStep(grads.f32(), { deferFiniteCheck: true });
+  assert.equal(lion.encodeSign(grads.f32(), code.u32(), next), true);
+  lion.applySignCode(params.f32(), grads.f32(), code.u32(), next);
+  assert.equal(lion.state.step, 2);
+  assert.equal(lion.planStep(grads.f32(), { deferFiniteCheck: false }).finiteCheckDeferred, false);
+  const clipping = createLion(layout, { lr: 0.01, maxGradNorm: 1, stateMemory: 'kernel' });
+  grads.f32()[42] = Number.NaN;
+  const clipped = clipping.planStep(grads.f32(), { deferFiniteCheck: true });
+  assert.deepEqual([clipped.finiteCheckDeferred, clipped.gradsFinite], [false, false], 'with clipping the norm tests finiteness anyway');
+  for (const r of [params, grads, code]) kernelMemory.release(r);
+  lion.dispose();
+  clipping.dispose();
+});

@@ -57,6 +57,21 @@ export interface LionStepPlan extends LionStepReport {
   /** Coefficients for decayed segments and for masked-out segments. */
   readonly decayedCoefficients: LionCoefficients;
   readonly undecayedCoefficients: LionCoefficients;
+  /**
+   * True when planStep left the finiteness test to the encode (`deferFiniteCheck`, clipping off): gradsFinite is
+   * then true until encodeSign / encodeQuant says otherwise, and the step applies only after an encode of this
+   * step found every gradient value finite.
+   */
+  readonly finiteCheckDeferred?: boolean;
+}
+
+/** Options of planStep. */
+export interface PlanStepOptions {
+  /**
+   * Skip planStep's own pass over the gradient for finiteness when clipping is off: the caller encodes with
+   * encodeSign or encodeQuant, which test it in their own pass and return it. Default false.
+   */
+  deferFiniteCheck?: boolean;
 }
 
 /** A Lion optimizer over one flat parameter layout (createLion): hyperparameters, state, and the step. */
@@ -70,7 +85,7 @@ export interface Lion {
    */
   step(params: Float32Array, grads: Float32Array, plan?: LionStepPlan): LionStepReport;
   /** Reads η_t and the clipping factor for the next step without changing anything. */
-  planStep(grads: Float32Array): LionStepPlan;
+  planStep(grads: Float32Array, options?: PlanStepOptions): LionStepPlan;
   /** Writes c = β1·m + (1−β1)·g̃ into `out` (length numParams); state unchanged. Returns the plan it used. */
   updateVector(grads: Float32Array, out: Float32Array, plan?: LionStepPlan): LionStepPlan;
   /**
@@ -84,10 +99,13 @@ export interface Lion {
    * gradNorm and gradScale kept). Use the returned plan for every later half-step of this step.
    */
   clipInPlace(grads: Float32Array, plan: LionStepPlan): LionStepPlan;
-  /** dst ← the 1-bit code of this worker's c (⌈d/32⌉ words; a zero c by the parity rule at the plan's step). State unchanged. */
-  encodeSign(grads: Float32Array, dst: Uint32Array, plan: LionStepPlan): void;
-  /** dst ← the p-bit code of this worker's c, quantised per layer (docs/wire-format.md). State unchanged. */
-  encodeQuant(grads: Float32Array, quant: QuantCode, dst: Uint32Array, plan: LionStepPlan): void;
+  /**
+   * dst ← the 1-bit code of this worker's c (⌈d/32⌉ words; a zero c by the parity rule at the plan's step). Returns
+   * true when every gradient value is finite (tested in the same pass). State unchanged.
+   */
+  encodeSign(grads: Float32Array, dst: Uint32Array, plan: LionStepPlan): boolean;
+  /** dst ← the p-bit code of this worker's c, quantised per layer (docs/wire-format.md); returns as encodeSign. State unchanged. */
+  encodeQuant(grads: Float32Array, quant: QuantCode, dst: Uint32Array, plan: LionStepPlan): boolean;
   /** applyDirection with Δ ∈ {−1, +1} read from a combined 1-bit code: θ, m and the step counter advance. */
   applySignCode(params: Float32Array, grads: Float32Array, code: Uint32Array, plan: LionStepPlan): LionStepReport;
   /**
@@ -123,25 +141,32 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
     step: 0,
   };
 
-  const planStep = (grads: Float32Array): LionStepPlan => {
+  // What the last encode of a deferred-finiteness plan found, so that such a step never applies a non-finite gradient.
+  let encoded: { step: number; finite: boolean } | null = null;
+
+  const planStep = (grads: Float32Array, options: PlanStepOptions = {}): LionStepPlan => {
     checkBufferLength('grads', grads, layout.numParams);
     const step = state.step;
     const lr = learningRateAt(resolved.schedule, step);
     let gradNorm: number | null = null;
     let gradScale = 1;
     let gradsFinite: boolean;
+    let finiteCheckDeferred = false;
     if (resolved.maxGradNorm !== null) {
       // Σ g² is finite exactly when every element is (float32 squares cannot overflow a float64 sum), so the
       // norm's pass is also the finiteness check.
       gradNorm = Math.sqrt(sumOfSquares(grads));
       gradScale = clipScale(gradNorm, resolved.maxGradNorm);
       gradsFinite = Number.isFinite(gradNorm);
+    } else if (options.deferFiniteCheck === true) {
+      gradsFinite = true;
+      finiteCheckDeferred = true;
     } else {
       gradsFinite = allFinite(grads);
     }
     const base = { lr, beta1: resolved.beta1, beta2: resolved.beta2, weightDecay: resolved.weightDecay, gradScale };
     return {
-      step, lr, gradNorm, gradScale, gradsFinite,
+      step, lr, gradNorm, gradScale, gradsFinite, finiteCheckDeferred,
       decayedCoefficients: lionCoefficients({ ...base, decayed: true }),
       undecayedCoefficients: lionCoefficients({ ...base, decayed: false }),
     };
@@ -149,6 +174,23 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
 
   const checkPlan = (plan: LionStepPlan): void => {
     if (plan.step !== state.step) throw new InvalidArgumentError('plan.step', plan.step, `a plan made for the current step ${state.step}`);
+  };
+
+  /** A deferred plan applies only after an encode of its step found every gradient value finite. */
+  const checkApplicable = (plan: LionStepPlan): void => {
+    checkPlan(plan);
+    if (plan.finiteCheckDeferred !== true) return;
+    if (encoded?.step !== plan.step) {
+      throw new InvalidArgumentError('plan', 'finiteCheckDeferred', 'a plan whose step was encoded first (encodeSign or encodeQuant test finiteness for a deferred plan)');
+    }
+    if (!encoded.finite) {
+      throw new InvalidArgumentError('plan', 'non-finite gradient', 'a finite gradient: the encode of this step found a NaN or ±∞; skip the step (lion.skip)');
+    }
+  };
+
+  const recordEncode = (plan: LionStepPlan, finite: boolean): boolean => {
+    encoded = { step: plan.step, finite };
+    return finite;
   };
 
   const report = (plan: LionStepPlan): LionStepReport =>
@@ -165,7 +207,7 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
     step(params, grads, plan = planStep(grads)) {
       checkBufferLength('params', params, layout.numParams);
       checkBufferLength('grads', grads, layout.numParams);
-      checkPlan(plan);
+      checkApplicable(plan);
       const momentum = state.momentum;
       for (const run of runs) lionFusedStep(params, momentum, grads, coefficientsFor(plan, run), run.start, run.end);
       state.step = plan.step + 1;
@@ -183,7 +225,7 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
       checkBufferLength('params', params, layout.numParams);
       checkBufferLength('grads', grads, layout.numParams);
       checkBufferLength('direction', direction, layout.numParams);
-      checkPlan(plan);
+      checkApplicable(plan);
       const momentum = state.momentum;
       for (const run of runs) lionApplyDirection(params, momentum, grads, direction, coefficientsFor(plan, run), run.start, run.end);
       state.step = plan.step + 1;
@@ -198,14 +240,14 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
     },
     encodeSign(grads, dst, plan) {
       checkPlan(plan);
-      encodeSignCode(state.momentum, grads, dst, resolved.beta1, plan);
+      return recordEncode(plan, encodeSignCode(state.momentum, grads, dst, resolved.beta1, plan));
     },
     encodeQuant(grads, quant, dst, plan) {
       checkPlan(plan);
-      encodeQuantCode(state.momentum, grads, dst, resolved.beta1, layout, quant, plan);
+      return recordEncode(plan, encodeQuantCode(state.momentum, grads, dst, resolved.beta1, layout, quant, plan));
     },
     applySignCode(params, grads, code, plan) {
-      checkPlan(plan);
+      checkApplicable(plan);
       checkClipped(plan);
       const momentum = state.momentum;
       for (const run of runs) {

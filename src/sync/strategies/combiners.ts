@@ -48,10 +48,10 @@ export class SignVoteCombiner implements UpdateCombiner {
   }
 
   async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
-    watch.time('encodeMs', () => this.lion.encodeSign(grads, this.code.u32(), plan));
+    const finite = watch.time('encodeMs', () => this.lion.encodeSign(grads, this.code.u32(), plan)) && plan.gradsFinite;
     const collective = this.collective;
     if (collective instanceof VoteAllreduce) {
-      const agreed = await watch.timeAsync('commMs', () => collective.runAgreeing(this.code.u32(), plan.step, plan.gradsFinite, { output: this.voted.u32() }));
+      const agreed = await watch.timeAsync('commMs', () => collective.runAgreeing(this.code.u32(), plan.step, finite, { output: this.voted.u32() }));
       return { kind: 'code', code: this.voted.u32(), allFinite: agreed.allFinite };
     }
     await watch.timeAsync('commMs', () => collective.run(this.code.u32(), plan.step, { output: this.voted.u32() }));
@@ -82,8 +82,8 @@ export class QuantVoteCombiner implements UpdateCombiner {
   }
 
   async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
-    watch.time('encodeMs', () => this.lion.encodeQuant(grads, { ...this.quant, seed: this.seed }, this.code.u32(), plan));
-    const agreed = await watch.timeAsync('commMs', () => this.collective.runAgreeing(this.code.u32(), plan.step, plan.gradsFinite, { output: this.voted.u32() }));
+    const finite = watch.time('encodeMs', () => this.lion.encodeQuant(grads, { ...this.quant, seed: this.seed }, this.code.u32(), plan)) && plan.gradsFinite;
+    const agreed = await watch.timeAsync('commMs', () => this.collective.runAgreeing(this.code.u32(), plan.step, finite, { output: this.voted.u32() }));
     return { kind: 'code', code: this.voted.u32(), allFinite: agreed.allFinite };
   }
 

@@ -28,8 +28,10 @@ export type Combined = ({ kind: 'code'; code: Uint32Array } | { kind: 'direction
 export interface UpdateCombiner {
   /**
    * True when combine() also agrees on finiteness inside its own collective (VoteAllreduce.runAgreeing and
-   * PbitAllreduce.runAgreeing with `plan.gradsFinite`) and returns `allFinite`; CompressedStrategy then sends no
-   * separate agreement. Otherwise CompressedStrategy runs a one-byte allreduce before combine's collective.
+   * PbitAllreduce.runAgreeing) and returns `allFinite`; CompressedStrategy then sends no separate agreement, and
+   * plans the step with `deferFiniteCheck`: this rank's flag is `plan.gradsFinite && <what lion.encodeSign or
+   * lion.encodeQuant returned>` (Lion refuses to apply a deferred plan whose encode saw a NaN or ±∞). Otherwise
+   * CompressedStrategy runs a one-byte allreduce before combine's collective.
    */
   readonly agreesOnFiniteness?: boolean;
   combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined>;
@@ -55,11 +57,14 @@ export class CompressedStrategy implements SyncStrategy {
       return { step, lr: report.lr, ...pick(watch), bytesSent: 0, bytesReceived: 0, momentumSyncedValues: 0, momentumDivergence: null, skipped: !report.gradsFinite };
     }
     const before = trafficOf(group);
-    const planned = watch.time('encodeMs', () => lion.planStep(grads));
+    // A combiner that agrees on finiteness learns this rank's flag from its encode (lion.encodeSign and encodeQuant
+    // test it in their own pass), so planStep skips its separate pass over the gradient.
+    const agrees = this.combiner.agreesOnFiniteness === true;
+    const planned = watch.time('encodeMs', () => lion.planStep(grads, { deferFiniteCheck: agrees }));
     // Unless the combiner's collective carries the flag, the agreement is queued on the group before the combine's
     // collective, so every rank runs the two in the same order.
-    const agreement = this.combiner.agreesOnFiniteness === true ? null : this.finite.start(planned.gradsFinite);
-    // A non-finite gradient is replaced by zeros so that the encode runs on numbers; the step is skipped anyway.
+    const agreement = agrees ? null : this.finite.start(planned.gradsFinite);
+    // A gradient known to be non-finite is replaced by zeros so that the encode runs on numbers; the step is skipped anyway.
     if (!planned.gradsFinite) grads.fill(0);
     // The code kernels take the gradient as given, so clipping scales it in place once, up front.
     const plan = watch.time('encodeMs', () => lion.clipInPlace(grads, planned));
