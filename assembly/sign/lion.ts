@@ -9,38 +9,39 @@ import { SIGN_BIT, bitLanes, codeBit, codeLanes, parityLanes, signWord } from '.
   return f32x4.add(f32x4.mul(b1, m), f32x4.mul(omb1, g));
 }
 
-/** All-ones lanes where the float's exponent bits are all set (NaN or ±∞). */
-@inline function nonFiniteLanes(p: usize, off: usize): v128 {
+/** True when some lane of an or of g·0 values has its exponent bits all set (a g was NaN or ±∞). */
+@inline function anyNonFinite(bad: v128): bool {
   const exponent = i32x4.splat(0x7f800000);
-  return i32x4.eq(v128.and(v128.load(p + off), exponent), exponent);
+  return v128.any_true(i32x4.eq(v128.and(bad, exponent), exponent));
 }
 
-/**
- * Writes the code of c and returns 1 when every g is finite, 0 when some g is NaN or ±∞ (the finiteness test of
- * allFinite, in the same pass: the g lanes are re-read from cache, so it costs no memory traffic).
- */
+/** Writes the code of c and returns 1 when every g is finite, 0 when some g is NaN or ±∞ (the test of allFinite, in the same pass). */
 export function lionEncodeSign(m: usize, g: usize, beta1: f32, oneMinusBeta1: f32, dst: usize, numValues: i32, step: i32): i32 {
   const parity = parityLanes(step);
   const b1 = f32x4.splat(beta1), omb1 = f32x4.splat(oneMinusBeta1);
+  const zero = f32x4.splat(0);
   let bad = i32x4.splat(0);
   const fullWords = numValues >>> 5;
   for (let w = 0; w < fullWords; w++) {
     const o = <usize>w << 7;
     const pm = m + o, pg = g + o;
+    const g0 = v128.load(pg), g1 = v128.load(pg, 16), g2 = v128.load(pg, 32), g3 = v128.load(pg, 48);
+    const g4 = v128.load(pg, 64), g5 = v128.load(pg, 80), g6 = v128.load(pg, 96), g7 = v128.load(pg, 112);
     const word = signWord(
-      codeLanes(preSign(v128.load(pm), v128.load(pg), b1, omb1), parity),
-      codeLanes(preSign(v128.load(pm, 16), v128.load(pg, 16), b1, omb1), parity),
-      codeLanes(preSign(v128.load(pm, 32), v128.load(pg, 32), b1, omb1), parity),
-      codeLanes(preSign(v128.load(pm, 48), v128.load(pg, 48), b1, omb1), parity),
-      codeLanes(preSign(v128.load(pm, 64), v128.load(pg, 64), b1, omb1), parity),
-      codeLanes(preSign(v128.load(pm, 80), v128.load(pg, 80), b1, omb1), parity),
-      codeLanes(preSign(v128.load(pm, 96), v128.load(pg, 96), b1, omb1), parity),
-      codeLanes(preSign(v128.load(pm, 112), v128.load(pg, 112), b1, omb1), parity));
+      codeLanes(preSign(v128.load(pm), g0, b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 16), g1, b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 32), g2, b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 48), g3, b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 64), g4, b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 80), g5, b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 96), g6, b1, omb1), parity),
+      codeLanes(preSign(v128.load(pm, 112), g7, b1, omb1), parity));
     store<i32>(dst + (<usize>w << 2), word);
-    bad = v128.or(bad, v128.or(v128.or(nonFiniteLanes(pg, 0), nonFiniteLanes(pg, 16)), v128.or(nonFiniteLanes(pg, 32), nonFiniteLanes(pg, 48))));
-    bad = v128.or(bad, v128.or(v128.or(nonFiniteLanes(pg, 64), nonFiniteLanes(pg, 80)), v128.or(nonFiniteLanes(pg, 96), nonFiniteLanes(pg, 112))));
+    bad = v128.or(bad, v128.or(
+      v128.or(v128.or(f32x4.mul(g0, zero), f32x4.mul(g1, zero)), v128.or(f32x4.mul(g2, zero), f32x4.mul(g3, zero))),
+      v128.or(v128.or(f32x4.mul(g4, zero), f32x4.mul(g5, zero)), v128.or(f32x4.mul(g6, zero), f32x4.mul(g7, zero)))));
   }
-  let finite: i32 = v128.any_true(bad) ? 0 : 1;
+  let finite: i32 = anyNonFinite(bad) ? 0 : 1;
   const rest = numValues & 31;
   if (rest == 0) return finite;
   const o = <usize>fullWords << 7;
