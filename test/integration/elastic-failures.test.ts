@@ -4,28 +4,20 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../../src/comm/test-support/free-port.js';
 import { fileURLToPath } from 'node:url';
+import { startNodeLauncher, type NodeLauncher } from './node-launchers.js';
 
-const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const worker = fileURLToPath(new URL('./fixtures/elastic-worker.mjs', import.meta.url));
 const LIMIT_MS = 120_000;
 
-interface Node { child: ChildProcess; stderr: string; status: Promise<number | null> }
+type Node = NodeLauncher;
 
 function startNode(port: number, extra: string[], env: Record<string, string> = {}): Node {
-  const child = spawn(process.execPath, [
-    '--import', 'tsx', cliMain, 'run', '--nproc', '1', '--nnodes', '2:2', '--rdzv-endpoint', `127.0.0.1:${port}`, '--rdzv-id', 'failures',
+  return startNodeLauncher(['run', '--nproc', '1', '--nnodes', '2:2', '--rdzv-endpoint', `127.0.0.1:${port}`, '--rdzv-id', 'failures',
     '--rdzv-conf', 'last_call_timeout=1,keep_alive_interval=0.3,keep_alive_max_attempt=4,join_timeout=4', '--grace-ms', '500', ...extra, worker,
-  ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LION_CUB_JOB_TOKEN: 'f00dfeedc0ffee0123456789abcdef42', ...env } });
-  const node: Node = { child, stderr: '', status: new Promise((resolve) => child.on('close', resolve)) };
-  child.stderr!.on('data', (d: Buffer) => { node.stderr += d.toString(); });
-  const timer = setTimeout(() => child.kill('SIGKILL'), LIMIT_MS);
-  void node.status.then(() => clearTimeout(timer));
-  return node;
+  ], { ...process.env, LION_CUB_JOB_TOKEN: 'f00dfeedc0ffee0123456789abcdef42', ...env }, LIMIT_MS);
 }
-
 
 /** Two nodes running generation 0: the one serving the rendezvous first. */
 async function runningPair(): Promise<[Node, Node]> {
@@ -40,7 +32,7 @@ async function runningPair(): Promise<[Node, Node]> {
 async function failingPair(extra: string[]): Promise<{ failed: Node; other: Node; statuses: (number | null)[] }> {
   const port = await freePort();
   const nodes = [startNode(port, extra, { FAIL_NODE: '1' }), startNode(port, extra, { FAIL_NODE: '1' })];
-  const statuses = await Promise.all(nodes.map((n) => n.status));
+  const statuses = await Promise.all(nodes.map((n) => n.done));
   const failed = nodes.find((n) => /generation 0: node 1 of 2/.test(n.stderr));
   assert.ok(failed, nodes.map((n) => n.stderr).join('\n---\n'));
   const at = nodes.indexOf(failed);
@@ -66,7 +58,7 @@ test('restarts used up on one node close the job for every node', async () => {
 test('a node left below MIN fails after the join timeout naming how many joined', async () => {
   const [host, lost] = await runningPair();
   lost.child.kill('SIGKILL');
-  assert.equal(await host.status, 1, host.stderr);
+  assert.equal(await host.done, 1, host.stderr);
   assert.match(host.stderr, /node \S+ \(no keep-alive for [\d.]+ s\) lost at generation 0; 2 → 1 nodes/);
   assert.match(host.stderr, /only 1 of the minimum 2 nodes joined round 1 within \d+ s .*lower MIN in --nnodes 2:2/);
 });
@@ -74,6 +66,6 @@ test('a node left below MIN fails after the join timeout naming how many joined'
 test('with the builtin backend, losing the node that serves the rendezvous ends the job with a message saying so', async () => {
   const [host, other] = await runningPair();
   host.child.kill('SIGKILL');
-  assert.equal(await other.status, 1, other.stderr);
+  assert.equal(await other.done, 1, other.stderr);
   assert.match(other.stderr, /the builtin rendezvous failed: .*the node serving the builtin rendezvous is gone or unreachable, which ends the job; --rdzv-backend etcd survives/);
 });

@@ -5,15 +5,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { freePort } from '../../src/comm/test-support/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { jsonRecords, startNodeLauncher, type NodeLauncher } from './node-launchers.js';
 import { childRanks, waitForExit } from './process-checks.js';
 
-const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TOKEN = 'f00dfeedc0ffee0123456789abcdef42';
 // lion: every rank keeps the same momentum, so a run whose world size changes matches the uninterrupted one up to float
 // rounding (the same global batches, averaged over other partitions); see test/integration/elastic.test.ts.
@@ -21,18 +19,10 @@ const WORKLOAD = ['--workload', 'synthetic', '--workload-options', '{"numParams"
 /** Bounds every wait so a broken run fails the test instead of hanging it. */
 const LIMIT_MS = 150_000;
 
-interface Node { child: ChildProcess; stdout: string; stderr: string; done: Promise<number | null> }
+type Node = NodeLauncher;
 
 function startNode(args: string[]): Node {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliMain, 'train', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RANK: undefined, WORLD_SIZE: undefined, LION_CUB_JOB_TOKEN: TOKEN },
-  });
-  const node: Node = { child, stdout: '', stderr: '', done: new Promise((resolve) => child.on('close', resolve)) };
-  child.stdout!.on('data', (d: Buffer) => { node.stdout += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { node.stderr += d.toString(); });
-  const timer = setTimeout(() => child.kill('SIGKILL'), LIMIT_MS);
-  void node.done.then(() => clearTimeout(timer));
-  return node;
+  return startNodeLauncher(['train', ...args], { ...process.env, RANK: undefined, WORLD_SIZE: undefined, LION_CUB_JOB_TOKEN: TOKEN }, LIMIT_MS);
 }
 
 async function until(what: string, check: () => boolean, nodes: Node[]): Promise<void> {
@@ -44,8 +34,7 @@ async function until(what: string, check: () => boolean, nodes: Node[]): Promise
 }
 
 
-const records = (stdout: string): Array<Record<string, unknown>> =>
-  stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const records = jsonRecords;
 
 /** SIGSTOPs (or SIGCONTs) the workers of every node in `nodes`. */
 function signalWorkers(nodes: Node[], signal: NodeJS.Signals): void {

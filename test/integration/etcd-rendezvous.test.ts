@@ -4,42 +4,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { skipWithoutEtcd, startEtcd } from '../../src/comm/rendezvous/elastic/test-support/etcd-server.js';
 import { generateJobToken } from '../../src/comm/transport/handshake.js';
+import { jsonRecords, startNodeLauncher, type NodeLauncher } from './node-launchers.js';
 import { childRanks, waitForExit } from './process-checks.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const STEPS = 400;
 const NODE_LIMIT_MS = 240_000;
-
-interface Node {
-  name: string;
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exit: Promise<number | null>;
-}
-
-function startNode(name: string, args: string[], env: NodeJS.ProcessEnv): Node {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliMain, 'train', ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const node: Node = { name, child, stdout: '', stderr: '', exit: Promise.resolve(null) };
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => { node.stdout += c; });
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => { node.stderr += c; });
-  const limit = setTimeout(() => child.kill('SIGKILL'), NODE_LIMIT_MS);
-  node.exit = new Promise((resolve) => child.once('close', (code) => { clearTimeout(limit); resolve(code); }));
-  return node;
-}
-
-/** JSON records a node printed on stdout (rank 0's steps and events, when this node holds rank 0). */
-function records(node: Node): Array<Record<string, unknown>> {
-  return node.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-}
 
 async function until<T>(what: string, find: () => T | undefined, limitMs = 180_000): Promise<T> {
   const deadline = Date.now() + limitMs;
@@ -63,7 +37,8 @@ test('etcd rendezvous: SIGKILL of the node that joined first mid-run; the job co
     // A lost node is noticed after 3 s of silence; a round with 2 of at most 3 nodes closes after 10 s.
     '--rdzv-conf', 'last_call_timeout=10,keep_alive_interval=1,keep_alive_max_attempt=3',
   ];
-  const nodes = ['a', 'b', 'c'].map((name) => startNode(name, args, env));
+  const nodes = [0, 1, 2].map(() => startNodeLauncher(['train', ...args], env, NODE_LIMIT_MS));
+  const records = (n: NodeLauncher) => jsonRecords(n.stdout);
   try {
     // Ranks follow the order of joining, so node 0 of the round is the node that joined first.
     const first = await until('a 3-node round under way', () => nodes.find((n) => /generation \d+: node 0 of 3\b/.test(n.stderr)
@@ -74,8 +49,8 @@ test('etcd rendezvous: SIGKILL of the node that joined first mid-run; the job co
     assert.deepEqual(await waitForExit([first.child.pid!, ...workers], 10_000), [], 'the first node and its worker are gone');
 
     const survivors = nodes.filter((n) => n !== first);
-    const codes = await Promise.all(survivors.map((n) => n.exit));
-    assert.deepEqual(codes, [0, 0], survivors.map((n) => `${n.name}:\n${n.stderr}`).join('\n'));
+    const codes = await Promise.all(survivors.map((n) => n.done));
+    assert.deepEqual(codes, [0, 0], survivors.map((n) => n.stderr).join('\n'));
     for (const n of survivors) {
       assert.match(n.stderr, /lion-cub: generation (\d+): node [01] of 2, world size 2 \(node \S+ \(no keep-alive for [\d.]+ s\) lost at generation \d+; 3 → 2 nodes\)/, n.stderr);
     }
@@ -91,7 +66,7 @@ test('etcd rendezvous: SIGKILL of the node that joined first mid-run; the job co
     assert.deepEqual([final.steps, final.worldSize], [STEPS, 2]);
   } finally {
     for (const n of nodes) n.child.kill('SIGKILL');
-    await Promise.all(nodes.map((n) => n.exit));
+    await Promise.all(nodes.map((n) => n.done));
     await etcd.stop();
     await rm(root, { recursive: true, force: true });
   }
