@@ -99,6 +99,17 @@ describe('elastic rendezvous handler', () => {
     }
   });
 
+  it('survivors of a lost node meet again without waiting out the last call', async () => {
+    const backend = new MemoryStateBackend();
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => node(backend, id, 2, 3, { lastCallMs: 60_000, joinTimeoutMs: 10_000 }));
+    const [ra, rb] = await Promise.all([join(a), join(b), join(c)]);
+    assert.deepEqual((await Promise.all([watch(a, ra), watch(b, rb)])).map((change) => change?.kind), ['node-lost', 'node-lost']);
+    const cause: RoundCause = { kind: 'node-lost', node: 'a', text: 'c lost' };
+    // A last call of 60 s against a join timeout of 10 s: only the early close can form this round.
+    const next = await Promise.all([join(a, 0, cause), join(b, 0, cause)]);
+    assert.deepEqual(next.map((r) => r.nodes), [ra.nodes.filter((n) => n !== 'c'), ra.nodes.filter((n) => n !== 'c')]);
+  });
+
   it('a node arriving at a full round waits and times out naming the maximum', async () => {
     const backend = new MemoryStateBackend();
     const [ra] = await Promise.all(['a', 'b'].map((id) => join(node(backend, id, 1, 2))));

@@ -55,7 +55,7 @@ export function initialState(v: JoinView): RendezvousState {
  * One step of joining (torchrun's dynamic rendezvous): drop lost nodes from a forming round; in a closed round
  * this node ran last, open the next one; in a closed round without it, wait in `waiting` (that asks the running
  * nodes for a new round); in a forming round, join while there is room (else wait), and close it once it has `max`
- * participants or has had `min` for the last call. Closing orders ranks by the previous round's ranks, then by
+ * participants, or has had `min` for the last call or since every live node of the previous round is back. Closing orders ranks by the previous round's ranks, then by
  * arrival, so surviving nodes keep their order.
  */
 export function joinStep(s: RendezvousState | undefined, v: JoinView): JoinStep {
@@ -79,7 +79,7 @@ export function joinStep(s: RendezvousState | undefined, v: JoinView): JoinStep 
     return s.waiting.includes(v.me) ? { kind: 'wait' } : write({ ...s, waiting: [...s.waiting, v.me] }, v);
   }
   const n = s.participants.length;
-  if (n >= v.max || (n >= v.min && v.lastCallOver(s))) return write({ ...s, complete: true, participants: rankOrder(s) }, v);
+  if (n >= v.max || (n >= v.min && (v.lastCallOver(s) || allBack(s, v)))) return write({ ...s, complete: true, participants: rankOrder(s) }, v);
   return { kind: 'wait' };
 }
 
@@ -104,6 +104,15 @@ export function membershipChange(s: RendezvousState, r: ClosedRound, me: string,
     if (waiting.length > 0) return { kind: 'node-waiting', nodes: waiting };
   }
   return undefined;
+}
+
+/**
+ * Every live node of the previous round has rejoined and nobody waits: the round that replaces it needs no last
+ * call (a lost node is not coming back). A first round, or one whose old nodes this node cannot vouch for, waits.
+ */
+function allBack(s: RendezvousState, v: JoinView): boolean {
+  const alive = s.previous.filter((n) => !v.isLost(n));
+  return s.previous.length > 0 && s.waiting.length === 0 && alive.every((n) => s.participants.includes(n));
 }
 
 function closedRound(s: RendezvousState, me: string): ClosedRound {
