@@ -160,6 +160,26 @@ test('a 3-member cluster: losing one member is ridden through, losing quorum is 
   }
 });
 
+test('etcd with users: LION_CUB_ETCD_USER/PASSWORD log in; without them or with a wrong password, a typed error', { skip }, async () => {
+  const guarded = await startEtcd();
+  const admin = new Etcd3({ hosts: `http://${guarded.endpoint}` });
+  const open = (env: NodeJS.ProcessEnv) => new EtcdRendezvousBackend({ ...etcdOptionsFromConf({}, env), endpoints: guarded.endpoint, runId: newRunId(), timeoutMs: 3000 });
+  const backends: EtcdRendezvousBackend[] = [];
+  try {
+    await (await admin.user('root').create('root-secret')).addRole('root');
+    await admin.auth.authEnable();
+    backends.push(open({ LION_CUB_ETCD_USER: 'root', LION_CUB_ETCD_PASSWORD: 'root-secret' }), open({}), open({ LION_CUB_ETCD_USER: 'root', LION_CUB_ETCD_PASSWORD: 'wrong' }));
+    const [user, anonymous, wrong] = backends;
+    assert.equal((await user.setState(bytes('as root'), undefined)).written, true);
+    await assert.rejects(anonymous.getState(), (e: unknown) => e instanceof RendezvousBackendError && /user name is empty|permission denied/i.test(e.message));
+    await assert.rejects(wrong.getState(), (e: unknown) => e instanceof RendezvousBackendError && /authentication failed/i.test(e.message));
+  } finally {
+    admin.close();
+    await Promise.all(backends.map((b) => b.close()));
+    await guarded.stop();
+  }
+});
+
 test('nothing listening, or a server that never answers: a typed error naming the endpoint, no hang', { skip }, async () => {
   const accepted: net.Socket[] = [];
   const silent = net.createServer((socket) => accepted.push(socket)).listen(0, '127.0.0.1');

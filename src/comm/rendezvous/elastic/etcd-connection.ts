@@ -39,7 +39,9 @@ export class EtcdConnection {
     this.client = new Etcd3({
       hosts: parsed.map((e) => `${e.tls ? 'https' : 'http'}://${formatEtcdEndpoint(e)}`),
       credentials: options.credentials,
-      auth: options.auth,
+      // Every call gets the time limit even where no explicit deadline reaches it (the user/password exchange).
+      defaultCallOptions: () => ({ deadline: Date.now() + this.timeoutMs }),
+      auth: options.auth && { ...options.auth, callOptions: () => ({ deadline: Date.now() + this.timeoutMs }) },
       // etcd3's defaults retry 3 times at once and open a 5 s circuit breaker per host after 3 failures, so a member
       // that restarts or a leader election turns into errors. Here: no breaker, and a failed attempt is retried on
       // the next endpoint every RETRY_PAUSE_MS until the operation's deadline (a channel broken by a restart is
