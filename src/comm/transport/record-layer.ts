@@ -17,11 +17,18 @@ export const RECORD_HEADER_BYTES = 4;
 /** Bytes of the GCM tag closing every record. */
 export const RECORD_TAG_BYTES = 16;
 /**
- * Largest record body. Small enough that a record is checked and handed on while the next one is still on
- * the wire (the receiver holds at most one unverified), large enough that the fixed cost of a record (a
- * cipher context, its tag) stays a few percent of the cipher's work.
+ * Largest record body: a default 256 KiB collective chunk plus its 32-byte frame header fit in one record.
+ * Every record costs a cipher context, a tag and several allocations in node:crypto (about 5–10 µs a side,
+ * docs/wire-format.md), so records are as large as a frame; the receiver still decrypts each socket chunk as
+ * it arrives and holds at most one record unverified.
  */
-export const MAX_RECORD_BYTES = 64 * 1024;
+export const MAX_RECORD_BYTES = 257 * 1024;
+
+/**
+ * Most bytes encrypted per update() call. Each call allocates its output (twice: docs/wire-format.md), and
+ * outputs this size stay in the caches and under malloc's mmap threshold, where larger ones page-fault.
+ */
+const UPDATE_SLICE_BYTES = 64 * 1024;
 
 /** The key and IV of one direction of a connection. */
 export interface DirectionKeys {
@@ -88,7 +95,7 @@ export class RecordSealer {
       const record: Uint8Array[] = [header];
       for (let left = length; left > 0;) {
         const piece = pieces[index];
-        const take = Math.min(left, piece.byteLength - offset);
+        const take = Math.min(left, piece.byteLength - offset, this.mode === 'encrypt' ? UPDATE_SLICE_BYTES : Infinity);
         const view = offset === 0 && take === piece.byteLength ? piece : piece.subarray(offset, offset + take);
         if (this.mode === 'encrypt') record.push(cipher.update(view));
         else {
