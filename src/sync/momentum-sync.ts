@@ -6,6 +6,7 @@
 
 import type { ProcessGroup } from '../comm/process-group.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { KernelRegion } from '../kernels/kernel-memory.js';
 import { kernelMemory } from '../kernels/load.js';
 import type { Lion } from '../optim/lion.js';
 import { globToRegExp } from '../optim/weight-decay-mask.js';
@@ -28,8 +29,13 @@ export class MomentumSynchronizer {
   /** Ranges the policy may sync (every layer, or those matching `layers:GLOB`), neighbours merged. */
   private readonly ranges: Range[];
   private readonly divergence: MomentumDivergence | null;
-  /** Converts bf16 momentum payloads (policies with @bf16): room for the longest range. */
+  /** Converts bf16 momentum payloads (policies with @bf16): room for every range a sync may select. */
   private readonly bf16: Bf16Payload | null;
+  /**
+   * Where the selected ranges are packed when there are several (`layers:GLOB` over non-neighbouring layers,
+   * `adaptive`), so one allreduce serves them all instead of one per range, each with its own latency.
+   */
+  private readonly packed: KernelRegion | null;
   constructor(private readonly group: ProcessGroup, private readonly lion: Lion, private readonly policy: MomentumPolicy, seed: number) {
     this.schedule = new MomentumSchedule(policy);
     const segments = lion.layout.segments;
@@ -43,12 +49,17 @@ export class MomentumSynchronizer {
     }
     this.ranges = mergeRanges(segments.filter((_, j) => selected[j]).map((s) => ({ start: s.offset, end: s.offset + s.length })));
     this.divergence = policy.kind === 'adaptive' ? new MomentumDivergence(lion.layout, seed) : null;
-    this.bf16 = policy.kind !== 'none' && policy.payload === 'bf16' ? new Bf16Payload(maxRangeLength(this.ranges)) : null;
+    // adaptive may select any subset of the layers; the others always sync the same ranges.
+    const mayPack = policy.kind === 'adaptive' ? segments.length > 1 : this.ranges.length > 1;
+    const capacity = totalLength(policy.kind === 'adaptive' ? [{ start: 0, end: lion.layout.numParams }] : this.ranges);
+    this.bf16 = policy.kind !== 'none' && policy.payload === 'bf16' ? new Bf16Payload(capacity) : null;
+    this.packed = policy.kind !== 'none' && mayPack ? kernelMemory.allocF32(capacity) : null;
   }
 
-  /** Releases the bf16 payload's kernel memory. Idempotent. */
+  /** Releases the kernel memory of the bf16 payload and the packed ranges. Idempotent. */
   dispose(): void {
     this.bf16?.dispose();
+    if (this.packed) kernelMemory.release(this.packed);
   }
 
   /**
@@ -68,16 +79,33 @@ export class MomentumSynchronizer {
       const segments = this.lion.layout.segments;
       ranges = mergeRanges(segments.filter((_, j) => perLayer[j] > threshold).map((s) => ({ start: s.offset, end: s.offset + s.length })));
     }
-    let syncedValues = 0;
-    for (const r of ranges) {
-      await this.average(r);
-      syncedValues += r.end - r.start;
-    }
-    return { syncedValues, divergence };
+    if (ranges.length === 1) await this.average(this.lion.state.momentum.subarray(ranges[0].start, ranges[0].end));
+    else if (ranges.length > 1) await this.averagePacked(ranges);
+    return { syncedValues: totalLength(ranges), divergence };
   }
 
-  private async average(r: Range): Promise<void> {
-    const m = this.lion.state.momentum.subarray(r.start, r.end);
+  /** Averages several ranges with one allreduce: packed one after another, averaged, written back. */
+  private async averagePacked(ranges: readonly Range[]): Promise<void> {
+    const packed = (this.packed as KernelRegion).f32().subarray(0, totalLength(ranges));
+    let at = 0;
+    for (const r of ranges) {
+      packed.set(this.lion.state.momentum.subarray(r.start, r.end), at);
+      at += r.end - r.start;
+    }
+    await this.average(packed);
+    // The mean was written into `packed` during the await; fail loudly if the kernel memory grew meanwhile.
+    kernelMemory.checkLive('packed momentum', packed);
+    const mean = packed;
+    const momentum = this.lion.state.momentum;
+    at = 0;
+    for (const r of ranges) {
+      momentum.set(mean.subarray(at, at + r.end - r.start), r.start);
+      at += r.end - r.start;
+    }
+  }
+
+  /** Replaces `m` (a view of kernel memory) by the mean over ranks. */
+  private async average(m: Float32Array): Promise<void> {
     if (!this.bf16) {
       await this.group.allreduce(m, { op: 'mean' });
       // The group wrote the mean into m during the await; had the kernel memory grown meanwhile, those writes
@@ -92,6 +120,10 @@ export class MomentumSynchronizer {
   }
 }
 
+function totalLength(ranges: readonly Range[]): number {
+  return ranges.reduce((sum, r) => sum + (r.end - r.start), 0);
+}
+
 function mergeRanges(ranges: Range[]): Range[] {
   const out: Range[] = [];
   for (const r of ranges) {
@@ -103,6 +135,3 @@ function mergeRanges(ranges: Range[]): Range[] {
   return out;
 }
 
-function maxRangeLength(ranges: Range[]): number {
-  return ranges.reduce((m, r) => Math.max(m, r.end - r.start), 0);
-}

@@ -65,3 +65,29 @@ test('schedule:1 syncs at steps 0, 1, 3, 7 (t_{j+1} = t_j + ⌊2^j⌋) and nowhe
   }
   expectMean(runs[0].history[0].momentum, 2 ** -23, 'schedule:1 step 0');
 });
+
+test('layers:GLOB over layers that are not neighbours averages them with one allreduce and leaves the others local', async () => {
+  const layout = layoutFromLengths([{ name: 'w1', length: 100 }, { name: 'bias', length: 30 }, { name: 'w2', length: 50 }]);
+  const d = layout.numParams;
+  const g = (rank: number, step: number) => randomFloat32(d, 77 * step + rank + 1, { scale: 0.1 });
+  const options: KernelRunOptions = { layout, lion: { lr: 0.01 }, params0: randomFloat32(d, 4), grads: g, momentumSync: 'layers:w*' };
+  const runs = await withRanks(N, async (group) => ({ ...(await kernelRun(group, 'cub-1bit', 1, options)), allreduces: group.opTotals('allreduce').calls }));
+  // After one step from m = 0 each rank's momentum is f32(f32(1 − β2)·g).
+  const omb2 = Math.fround(1 - 0.99);
+  const local = (rank: number, i: number) => Math.fround(omb2 * g(rank, 0)[i]);
+  for (const [r, result] of runs.entries()) {
+    assert.equal(result.allreduces, 1, `rank ${r}: one allreduce for both layers`);
+    assert.equal(result.stats[0].momentumSyncedValues, 150);
+    for (let i = 0; i < d; i++) {
+      const inBias = i >= 100 && i < 130;
+      if (inBias) {
+        assert.equal(result.momentum[i], local(r, i), `rank ${r} bias ${i} stays local`);
+        continue;
+      }
+      const values = Array.from({ length: N }, (_, q) => local(q, i));
+      const mean = values.reduce((a, b) => a + b, 0) / N;
+      assert.ok(Math.abs(result.momentum[i] - mean) <= (N + 1) * 2 ** -23 * Math.max(...values.map(Math.abs)), `rank ${r} index ${i}`);
+      assert.equal(result.momentum[i], runs[0].momentum[i], `rank ${r} index ${i} agrees`);
+    }
+  }
+});
