@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KernelMemory } from './kernel-memory.js';
+import { KernelMemory, KernelViewError } from './kernel-memory.js';
 import { InvalidArgumentError } from '../errors.js';
 
 test('regions are aligned, zero-filled and disjoint', () => {
@@ -59,4 +59,56 @@ test('bad sizes are typed errors', () => {
   assert.throws(() => mem.alloc(-1), InvalidArgumentError);
   assert.throws(() => mem.alloc(1.5), InvalidArgumentError);
   assert.throws(() => mem.alloc(5 * 2 ** 30), InvalidArgumentError);
+});
+
+/** A host heap like an Emscripten module's: its own bump allocator that grows the memory by itself. */
+function fakeHost() {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 100 });
+  let top = 1024;
+  const freed: number[] = [];
+  return {
+    memory, freed,
+    malloc(bytes: number): number {
+      const p = top + 8; // 8-byte aligned like malloc, never 64-byte aligned here
+      top = p + bytes;
+      if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+      return p;
+    },
+    free(pointer: number): void { freed.push(pointer); },
+  };
+}
+
+test('hosted on another heap: regions are its malloc blocks, aligned, zeroed, freed back to it', () => {
+  const mem = new KernelMemory(1);
+  const host = fakeHost();
+  new Uint8Array(host.memory.buffer).fill(0xff); // the host's memory is not zero
+  assert.equal(mem.hostOn(host), true);
+  assert.equal(mem.hosted, true);
+  assert.equal(mem.memory, host.memory);
+  const a = mem.allocF32(10);
+  assert.equal(a.offset % 64, 0);
+  assert.deepEqual([...a.f32()], new Array(10).fill(0));
+  assert.ok(mem.contains(a.f32()));
+  assert.ok(mem.bytesInUse > 0);
+  mem.release(a);
+  assert.deepEqual(host.freed, [a.hostPointer]);
+  assert.equal(mem.bytesInUse, 0);
+  assert.equal(mem.hostOn(fakeHost()), false, 'already hosted');
+});
+
+test('hosting is refused while regions are in use; a grow the host makes on its own is detected', () => {
+  const mem = new KernelMemory(1);
+  const region = mem.allocF32(4);
+  assert.equal(mem.hostOn(fakeHost()), false);
+  mem.release(region);
+  const host = fakeHost();
+  assert.equal(mem.hostOn(host), true);
+  const a = mem.allocF32(4);
+  a.f32().set([1, 2, 3, 4]);
+  const stale = a.f32();
+  host.memory.grow(2); // e.g. tfjs allocating a tensor
+  assert.equal(mem.isStale(stale), true);
+  assert.throws(() => mem.checkLive('params', stale), KernelViewError);
+  assert.deepEqual([...a.f32()], [1, 2, 3, 4]);
+  assert.equal(mem.isStale(a.f32()), false);
 });

@@ -20,7 +20,7 @@ import { InvalidArgumentError, LionCubError } from '../errors.js';
 export class KernelViewError extends LionCubError {
   constructor(readonly field: string) {
     super('kernel_view_detached',
-      `${field} is a view of kernel memory taken before the memory grew: an allocation ran while it was held (across an await?). ` +
+      `${field} is a view of kernel memory taken before the memory grew: an allocation ran while it was held (across an await? or a tfjs operation, when kernel memory lives on tfjs's wasm heap). ` +
       'Take views from their KernelRegion again after every await, and allocate kernel memory before a step, not during it');
   }
 }
