@@ -61,10 +61,10 @@ test('the summary compares the measured bytes with lion\'s computed bytes', () =
   assert.equal(s.final, true);
   assert.equal(s.accuracy, 0.9125);
   assert.equal(s.lionAlgorithm, 'allreduce-ring');
-  // 2(N−1)/N·4d = 1.5·4·3,716,106 plus one 32-byte header per 256 KiB chunk.
+  // 2(N−1)/N·4d = 1.5·4·3,716,106 plus one 32-byte header per chunk.
   assert.ok(s.lionBytesPerStep > 1.5 * 4 * 3716106 && s.lionBytesPerStep < 1.5 * 4 * 3716106 + 32 * 100);
   const text = describeSummary(s).join('\n');
-  assert.match(text, /lion \(fp32 allreduce\) would send per step \(computed: ring, 2\(N−1\)\/N·4d payload \+ 32-byte frame headers, d = 3,716,106, N = 4\): 22\.3\d\d MB; this run sent 11\.1× less than lion/);
+  assert.match(text, /lion \(fp32 allreduce\) would send per step \(computed: ring, 2\(N−1\)\/N·4d payload \+ 32-byte frame headers, d = 3,716,106, N = 4\): 22\.29\d MB; this run sent 11\.1× less than lion/);
 });
 
 test('an elastic resume prints one line with both world sizes and the momentum rule, and is a flat JSON record', () => {

@@ -35,7 +35,7 @@ export const DEFAULT_SMALL_MESSAGE_BYTES = 64 * 1024;
 export interface ProcessGroupOptions {
   /** Default time limit of one collective, from when it starts running (not when queued). Default 60 000. */
   timeoutMs?: number;
-  /** Largest payload of one message in bytes. Default 256 KiB. Must be equal on every rank. */
+  /** Largest payload of one message in bytes. Default 1 MiB. Must be equal on every rank. */
   chunkBytes?: number;
   /** allreduce and broadcast use recursive doubling / binomial tree up to this many bytes. Default 64 KiB. Equal on every rank. */
   smallMessageBytes?: number;

@@ -2,6 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEFAULT_CHUNK_BYTES } from '../comm/collectives/context.js';
 import { predictTraffic, wireBytes } from '../comm/collectives/wire-bytes.js';
 import { int8RingTraffic } from '../sync/collectives/int8-ring.js';
 import { pbitAllreduceTraffic } from '../sync/collectives/pbit-allreduce.js';
@@ -87,7 +88,7 @@ test('a strategy step sends what its collectives send; lion-bf16 half of lion, c
   const d = 1 << 22;
   for (const n of [2, 4, 8]) {
     const bytes = (name: string): number => phaseBytes(stepSchedule(parseModelStrategy(name), d, n).comm).bytesSent;
-    assert.equal(bytes('lion'), wireBytes(predictTraffic({ algorithm: 'allreduce-ring', worldSize: n, rank: 0, count: d, elementBytes: 4, chunkBytes: 262_144 }), 32).bytesSent);
+    assert.equal(bytes('lion'), wireBytes(predictTraffic({ algorithm: 'allreduce-ring', worldSize: n, rank: 0, count: d, elementBytes: 4, chunkBytes: DEFAULT_CHUNK_BYTES }), 32).bytesSent);
     // The compressed strategies also agree on finite gradients: inside the vote and p-bit allreduce's own
     // messages, by a one-byte allreduce for the others.
     const flag = finiteAgreementBytesSent(n, 0);

@@ -49,7 +49,7 @@ export type Phase = CommPhase | KernelPhase;
 
 /** The process-group settings that change messages and algorithm choices; each must match the group's options. */
 export interface GroupSettings {
-  /** ProcessGroupOptions.chunkBytes. Default 256 KiB. */
+  /** ProcessGroupOptions.chunkBytes. Default 1 MiB (DEFAULT_CHUNK_BYTES). */
   chunkBytes?: number;
   /** Frame header bytes per message. Default 32. */
   headerBytes?: number;

@@ -37,7 +37,7 @@ test('lion at large d: comm time → 2(N−1)/N · 4d · β', () => {
     const linkGbit = 10;
     const beta = 8 / (linkGbit * 1e9); // s per byte
     const ideal = ((2 * (n - 1)) / n) * 4 * d * beta * 1e3;
-    // Wire only: the frame headers (32 B per 256 KiB chunk) are all that remains.
+    // Wire only: the frame headers (32 B per chunk) are all that remains.
     const wire = predictStep({ strategy: 'lion', numParams: d, N: n, linkGbit, computeMs: 0, constants: wireOnlyConstants() }).commMs;
     assert.ok(wire / ideal > 1 && wire / ideal < 1.001, `N=${n}: ${wire} vs ${ideal}`);
     // With host costs on a slow link, latency and the hidden host time add only a few percent.

@@ -29,7 +29,7 @@ export interface MeasuredTraffic extends WireTraffic {
 
 /** Group settings that change the message count; both must equal the ProcessGroup's and transport's. */
 export interface TrafficSettings {
-  /** ProcessGroupOptions.chunkBytes. Default 256 KiB (the group's default). */
+  /** ProcessGroupOptions.chunkBytes. Default 1 MiB (the group's default). */
   chunkBytes?: number;
   /** Frame header bytes counted per message. Default 32 (lion-cub frames; the memory transport's default). */
   headerBytes?: number;
