@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { authenticate, generateJobToken, type AuthenticatedConnection } from './handshake.js';
-import { openRecordChannel, RECORDS_AHEAD, type RecordChannel } from './record-channel.js';
+import { openRecordChannel, readThroughReusedBuffer, RECORDS_AHEAD, REUSED_READ_BYTES, type RecordChannel } from './record-channel.js';
 import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RECORD_TAG_BYTES } from './record-layer.js';
 
 const token = Buffer.from(generateJobToken());
@@ -99,3 +99,37 @@ for (const mode of ['encrypt', 'integrity'] as const) {
     });
   });
 }
+
+describe('readThroughReusedBuffer', () => {
+  it('in encrypt mode reads every chunk into one reused buffer, and the records still open intact', async () => {
+    const [d, a] = await connectedPair();
+    const sender = openRecordChannel(d, 'encrypt', () => {}, 'rank 0', { rank: 1, peer: 0 }, { paced: true });
+    d.adopt();
+    a.adopt();
+    const got: Buffer[] = [];
+    const receiving = openRecordChannel(a, 'encrypt', (b) => got.push(Buffer.from(b)), 'rank 1', { rank: 0, peer: 1 });
+    const buffers = new Set<ArrayBufferLike>();
+    let reads = 0;
+    const feed = (chunk: Uint8Array): void => {
+      reads++;
+      buffers.add(chunk.buffer);
+      receiving.feed(chunk);
+    };
+    if (a.leftover.byteLength > 0) feed(a.leftover);
+    assert.equal(readThroughReusedBuffer(a.socket, 'encrypt', feed), true);
+    a.socket.resume();
+    const sent = randomBytes(4 * 2 ** 20 + 17);
+    sender.write([sent]);
+    while (Buffer.concat(got).length < sent.length) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(Buffer.concat(got).equals(sent));
+    assert.ok(reads >= sent.length / REUSED_READ_BYTES, `${reads} reads`);
+    assert.equal(buffers.size, 1, 'every read landed in the same buffer');
+  });
+
+  it('leaves integrity and none links to data events (their openers keep views of the chunks)', async () => {
+    for (const mode of ['integrity', 'none'] as const) {
+      const [, a] = await connectedPair();
+      assert.equal(readThroughReusedBuffer(a.socket, mode, () => {}), false);
+    }
+  });
+});

@@ -1,9 +1,11 @@
 // One authenticated connection's byte stream through the record layer: sealed writes, verified reads.
 
+import type { Socket } from 'node:net';
 import type { CommErrorFields } from '../errors.js';
 import type { AuthenticatedConnection } from './handshake.js';
 import { RecordOpener, RecordSealer, type RecordSequence } from './record-layer.js';
 import type { TransportSecurity } from './security-mode.js';
+import { readInto } from './socket-read-into.js';
 
 /** Writes and reads of one connection, with records in `encrypt`/`integrity` mode and plain bytes in `none`. */
 export interface RecordChannel {
@@ -120,4 +122,21 @@ function pacedWrites(
       pump();
     },
   };
+}
+
+/** Bytes of the one buffer every read of an `encrypt` link lands in (what Node reads per call by default). */
+export const REUSED_READ_BYTES = 64 * 1024;
+
+/**
+ * For `encrypt`: makes every read of `socket` land in one reused buffer and passes it to `feed`, instead of
+ * Node allocating a new buffer per read. Safe only because an `encrypt` opener consumes a chunk within the
+ * call (it decrypts into new buffers and keeps no view of it). First hands `feed` what the socket's stream
+ * has already buffered. Returns false, changing nothing, in other modes or when this Node's sockets do not
+ * offer read-into mode; the caller then listens to 'data'.
+ */
+export function readThroughReusedBuffer(socket: Socket, mode: TransportSecurity, feed: (chunk: Uint8Array) => void): boolean {
+  if (mode !== 'encrypt' || socket.listenerCount('data') > 0) return false;
+  for (let chunk: Buffer | null = socket.read(); chunk !== null; chunk = socket.read()) feed(chunk);
+  const buffer = new Uint8Array(REUSED_READ_BYTES);
+  return readInto(socket, () => buffer, (n) => feed(buffer.subarray(0, n))) !== null;
 }

@@ -8,7 +8,7 @@ import { FrameReceiver } from './frame-receiver.js';
 import { decodeAbort, encodeAbort } from './tcp-abort.js';
 import { CONTROL_OPS, FRAME_HEADER_BYTES, frameHeaderBytes, type FrameHeader } from './frame.js';
 import type { AuthenticatedConnection } from './handshake.js';
-import { openRecordChannel, type RecordChannel } from './record-channel.js';
+import { openRecordChannel, readThroughReusedBuffer, type RecordChannel } from './record-channel.js';
 import type { TransportSecurity } from './security-mode.js';
 import type { FrameTag, Transport, TransportCounters } from './transport.js';
 
@@ -32,7 +32,8 @@ export interface TcpTransportOptions {
   security?: TransportSecurity;
   /**
    * With security `none`, read sockets straight into the recv buffers (direct-reads.ts) instead of into a
-   * new buffer per read that is then copied. Default true unless LION_CUB_DIRECT_READS=off (to compare the
+   * new buffer per read that is then copied; with `encrypt`, into one reused buffer per link
+   * (record-channel.ts, readThroughReusedBuffer). Default true unless LION_CUB_DIRECT_READS=off (to compare the
    * two in a benchmark); false keeps Node's 'data' events.
    */
   directReads?: boolean;
@@ -279,7 +280,9 @@ export class TcpTransport implements Transport {
     if (connection.leftover.byteLength > 0) feed(connection.leftover);
     // In `none` the channel hands socket bytes to the receiver unchanged, so reads can land in recv buffers.
     link.direct = this.security === 'none' && this.directReads ? startDirectReads(socket, receiver) : null;
-    if (link.direct === null) socket.on('data', feed);
+    // In `encrypt` the opener decrypts each read into new buffers, so every read can land in one reused buffer.
+    const reused = link.direct === null && this.directReads && readThroughReusedBuffer(socket, this.security, feed);
+    if (link.direct === null && !reused) socket.on('data', feed);
     socket.resume();
     return link;
   }
