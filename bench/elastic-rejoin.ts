@@ -77,6 +77,8 @@ async function trial(conf: string): Promise<{ lossMs: number; joinMs: number }> 
     nodes.push(startNode(args));
     const joinMs = (await when('generation 2 to train', () => firstStepOf(nodes[0], 2), deadline)) - startedAt;
     return { lossMs, joinMs };
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${nodes.map((n, i) => `--- node ${i}\n${n.stderr.slice(-2000)}`).join('\n')}`);
   } finally {
     for (const n of nodes) n.child.kill('SIGKILL');
     await rm(out, { recursive: true, force: true });

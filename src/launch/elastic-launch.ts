@@ -128,9 +128,8 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
       let seen = await watch.stop();
       if (signal.aborted) return result({ ...outcome, ok: false, failure: { kind: 'interrupted', reason: abortReason(signal) } });
       if (outcome.ok) {
-        await rdzv.finish(round);
-        // The host of the state stays until the others are done with it.
-        if (backend.hostsState) await rdzv.awaitOthersFinished(round, timing.keepAliveTimeoutMs * 2);
+        // The workers succeeded whatever the rendezvous says now; the host of the state stays until the others are done with it.
+        await rdzv.finish(round).then(() => (backend.hostsState ? rdzv.awaitOthersFinished(round, timing.keepAliveTimeoutMs * 2) : undefined)).catch(() => {});
         return result(outcome);
       }
       // A failure here right after a node was lost (its peers' connections broke) or another node's failure is not

@@ -8,35 +8,46 @@ export type WatchResult = { change: MembershipChange } | { error: unknown };
 export class MembershipWatch {
   private stopped = false;
   private wake: (() => void) | undefined;
-  /** Resolves with the first change or error, or undefined once stopped. */
-  readonly result: Promise<WatchResult | undefined>;
+  private report!: (seen: WatchResult | undefined) => void;
+  private readonly polling: Promise<void>;
+  /** Settles with the first change or error, or undefined once stopped without one. */
+  readonly result = new Promise<WatchResult | undefined>((resolve) => { this.report = resolve; });
 
-  /** `ignore`: changes that do not end the round (another node finishing). */
+  /**
+   * `ignore`: changes that do not end the round (another node finishing). After a change the watch goes on reading
+   * (so keeping this node alive) until stopped: stopping the workers for the change can take their grace period.
+   */
   constructor(rdzv: ElasticRendezvous, round: ClosedRound, intervalMs: number, ignore: (change: MembershipChange) => boolean = () => false) {
-    this.result = this.loop(rdzv, round, intervalMs, ignore);
+    this.polling = this.loop(rdzv, round, intervalMs, ignore);
   }
 
   /** Stops polling; the result then settles as undefined unless a change was already seen. */
-  stop(): Promise<WatchResult | undefined> {
+  async stop(): Promise<WatchResult | undefined> {
     this.stopped = true;
     this.wake?.();
+    await this.polling;
+    this.report(undefined);
     return this.result;
   }
 
-  private async loop(rdzv: ElasticRendezvous, round: ClosedRound, intervalMs: number, ignore: (change: MembershipChange) => boolean): Promise<WatchResult | undefined> {
+  private async loop(rdzv: ElasticRendezvous, round: ClosedRound, intervalMs: number, ignore: (change: MembershipChange) => boolean): Promise<void> {
+    let reported = false;
     while (!this.stopped) {
       try {
         const change = await rdzv.check(round);
-        if (change && !ignore(change)) return { change };
+        if (change && !ignore(change) && !reported) {
+          reported = true;
+          this.report({ change });
+        }
       } catch (error) {
-        return { error };
+        this.report({ error });
+        return;
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, intervalMs);
         this.wake = () => { clearTimeout(timer); resolve(); };
       });
     }
-    return undefined;
   }
 }
 
@@ -45,7 +56,9 @@ export async function awaitChange(rdzv: ElasticRendezvous, round: ClosedRound, i
   const watch = new MembershipWatch(rdzv, round, intervalMs, (c) => c.kind === 'node-waiting' || (c.kind === 'closed' && c.ok));
   const timer = setTimeout(() => void watch.stop(), timeoutMs);
   try {
-    return await watch.result;
+    const seen = await watch.result;
+    await watch.stop();
+    return seen;
   } finally {
     clearTimeout(timer);
   }
