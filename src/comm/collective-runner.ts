@@ -66,9 +66,10 @@ export class CollectiveRunner {
 
   private readonly unregisterProbe: () => void;
 
-  constructor(private readonly transport: Transport, private readonly chunkBytes: number, private readonly stall: StallWarningOptions = {}) {
+  /** `kernelWorkBytes`: the largest array small-message algorithms reduce (ProcessGroupOptions.smallMessageBytes). */
+  constructor(private readonly transport: Transport, private readonly chunkBytes: number, private readonly stall: StallWarningOptions = {}, kernelWorkBytes = 0) {
     this.rank = transport.rank;
-    this.scratch = new Scratch({ kernelChunkBytes: chunkBytes });
+    this.scratch = new Scratch({ kernelChunkBytes: chunkBytes, kernelWorkBytes });
     transport.onFailure((error) => this.onTransportFailure(error));
     this.unregisterProbe = registerActivityProbe(() => this.activity());
   }

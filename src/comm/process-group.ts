@@ -119,7 +119,7 @@ export class ProcessGroup {
     this.allreduceAlgorithm = oneOf('allreduceAlgorithm', options.allreduceAlgorithm ?? 'auto', ['auto', 'ring', 'recursive-doubling'] as const);
     this.broadcastAlgorithm = oneOf('broadcastAlgorithm', options.broadcastAlgorithm ?? 'auto', ['auto', 'chain', 'binomial'] as const);
     const stallWarningMs = checkTimeout(options.stallWarningMs ?? DEFAULT_STALL_WARNING_MS, 'stallWarningMs');
-    this.runner = new CollectiveRunner(transport, this.chunkBytes, { stallWarningMs, onStall: options.onStall });
+    this.runner = new CollectiveRunner(transport, this.chunkBytes, { stallWarningMs, onStall: options.onStall }, small);
   }
 
   /**

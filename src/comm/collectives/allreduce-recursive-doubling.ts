@@ -25,7 +25,8 @@ export async function allreduceRecursiveDoubling(ctx: CollectiveContext, buf: El
   const elementBytes = DTYPE_BYTES[dtype];
   const chunkBytes = alignedChunkBytes(ctx.chunkBytes, elementBytes);
   const bytes = byteView(buf, elementBytes, 0, buf.length);
-  const incomingBytes = ctx.scratch.bytes('work', bytes.byteLength);
+  // In kernel memory beside a `buf` there (up to smallMessageBytes), so the combine below runs in wasm.
+  const incomingBytes = ctx.scratch.chunk('work', bytes.byteLength, buf);
   const incoming = elementView(dtype, incomingBytes);
   const combineOp = combineOpOf(op);
   const divisor = op === 'mean' ? n : 1;

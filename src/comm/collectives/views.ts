@@ -30,6 +30,9 @@ export type ScratchSlot = 'chunkA' | 'chunkB' | 'work';
 /** The two receive slots of a pipelined reduction. */
 export type ChunkSlot = 'chunkA' | 'chunkB';
 
+/** Slots that may be reserved in kernel memory: the ring's receive chunks, and small-message "work". */
+export type KernelSlot = ChunkSlot | 'work';
+
 /** Largest chunk for which receive slots are reserved in kernel memory (bigger chunks reduce in JS). */
 const MAX_KERNEL_CHUNK_BYTES = 4 * 2 ** 20;
 
@@ -40,27 +43,30 @@ const MAX_KERNEL_CHUNK_BYTES = 4 * 2 ** 20;
  */
 export class Scratch {
   private readonly buffers = new Map<ScratchSlot, ArrayBuffer>();
-  private readonly kernelChunks = new Map<ChunkSlot, KernelRegion>();
+  private readonly kernelChunks = new Map<KernelSlot, KernelRegion>();
 
   /**
    * With `kernelChunkBytes` (at most 4 MiB) and wasm kernels on, reserves the two chunk slots in kernel memory
-   * now, so that chunks received for an array in kernel memory are reduced into it by the wasm kernels. They
+   * now, so that chunks received for an array in kernel memory are reduced into it by the wasm kernels; with
+   * `kernelWorkBytes` (at most 4 MiB) also "work", where recursive doubling receives a whole small array. They
    * are reserved up front because growing kernel memory detaches every view of it, the caller's arrays
    * included: it must never happen inside a collective.
    */
-  constructor(options: { kernelChunkBytes?: number } = {}) {
-    const size = options.kernelChunkBytes;
-    if (size !== undefined && size > 0 && size <= MAX_KERNEL_CHUNK_BYTES && wasmKernelsEnabled()) {
-      this.kernelChunks.set('chunkA', kernelMemory.alloc(size));
-      this.kernelChunks.set('chunkB', kernelMemory.alloc(size));
-    }
+  constructor(options: { kernelChunkBytes?: number; kernelWorkBytes?: number } = {}) {
+    if (!wasmKernelsEnabled()) return;
+    const reserve = (slot: KernelSlot, size: number | undefined): void => {
+      if (size !== undefined && size > 0 && size <= MAX_KERNEL_CHUNK_BYTES) this.kernelChunks.set(slot, kernelMemory.alloc(size));
+    };
+    reserve('chunkA', options.kernelChunkBytes);
+    reserve('chunkB', options.kernelChunkBytes);
+    reserve('work', options.kernelWorkBytes);
   }
 
   /**
-   * A receive slot of exactly `byteLength` bytes: in kernel memory when `beside` is there too (so combineInto
-   * runs in wasm) and the reserved slot is large enough, otherwise ordinary scratch memory.
+   * A slot of exactly `byteLength` bytes: in kernel memory when `beside` is there too (so combineInto runs in
+   * wasm) and the reserved slot is large enough, otherwise ordinary scratch memory.
    */
-  chunk(slot: ChunkSlot, byteLength: number, beside: ArrayBufferView): Uint8Array {
+  chunk(slot: KernelSlot, byteLength: number, beside: ArrayBufferView): Uint8Array {
     const region = this.kernelChunks.get(slot);
     if (region !== undefined && byteLength <= region.byteLength && wasmKernelsEnabled() && kernelMemory.contains(beside)) return region.u8().subarray(0, byteLength);
     return this.bytes(slot, byteLength);
