@@ -5,7 +5,7 @@
 // step through here and a step there agree bit for bit wherever c ≠ 0.
 
 import { checkStep, InvalidArgumentError } from '../errors.js';
-import { canUseWasm, kernelMemory } from '../kernels/load.js';
+import { canUseWasm, kernelFlag, kernelMemory } from '../kernels/load.js';
 import { checkCodeLength, checkSameLength } from './sign-code-checks.js';
 import { signKernels } from './sign-code-kernels.js';
 import { lionApplySignJs, lionEncodeSignJs, lionSignConstants, lionStepSignJs } from './lion-sign-js.js';
@@ -63,7 +63,8 @@ export function lionEncodeSign(momentum: Float32Array, grads: Float32Array, beta
   if (momentum.length === 0) return true;
   const k = lionSignConstants({ lr: 0, beta1 });
   if (canUseWasm(momentum, grads, dst)) {
-    return signKernels().lionEncodeSign(momentum.byteOffset, grads.byteOffset, k.beta1, k.oneMinusBeta1, dst.byteOffset, momentum.length, step & 1) === 1;
+    const finite = signKernels().lionEncodeSign(momentum.byteOffset, grads.byteOffset, k.beta1, k.oneMinusBeta1, dst.byteOffset, momentum.length, step & 1);
+    return kernelFlag('sign', 'lionEncodeSign', finite);
   }
   return lionEncodeSignJs(momentum, grads, k, dst, step);
 }

@@ -1,7 +1,7 @@
 // The p-bit quantisers of the pre-sign update c (docs/wire-format.md, "Quantisers"): per-segment scale, round, clamp, pack; plain or fused with Lion.
 
 import { InvalidArgumentError } from '../errors.js';
-import { canUseWasm, kernelMemory } from '../kernels/load.js';
+import { canUseWasm, kernelFlag, kernelMemory } from '../kernels/load.js';
 import { streamKey } from './counter-hash.js';
 import { quantKernels, type QuantKernels } from './quant-kernels.js';
 import {
@@ -113,8 +113,8 @@ function wasmRange(kernels: QuantKernels, source: QuantSource, begin: number, en
   stochastic: boolean, key: number, bits: number, dst: number): boolean {
   const { a, g, b1, omb1 } = sourceArrays(source);
   if (source.fused) {
-    if (stochastic) return kernels.lionStochasticRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, key, bits, dst) === 1;
-    return kernels.lionQuantRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, bits, dst) === 1;
+    if (stochastic) return kernelFlag('quant', 'lionStochasticRange', kernels.lionStochasticRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, key, bits, dst));
+    return kernelFlag('quant', 'lionQuantRange', kernels.lionQuantRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, bits, dst));
   }
   if (stochastic) kernels.stochasticRange(a.byteOffset, begin, end, k, s, key, bits, dst);
   else kernels.quantRange(a.byteOffset, begin, end, k, s, bits, dst);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KernelMemory, KernelViewError } from './kernel-memory.js';
+import { kernelFlag } from './load.js';
 import { InvalidArgumentError } from '../errors.js';
 
 test('regions are aligned, zero-filled and disjoint', () => {
@@ -111,4 +112,10 @@ test('hosting is refused while regions are in use; a grow the host makes on its 
   assert.throws(() => mem.checkLive('params', stale), KernelViewError);
   assert.deepEqual([...a.f32()], [1, 2, 3, 4]);
   assert.equal(mem.isStale(a.f32()), false);
+});
+
+test('kernelFlag reads a kernel\'s 0/1 result and names the rebuild when a stale module returns nothing', () => {
+  assert.equal(kernelFlag('sign', 'lionEncodeSign', 1), true);
+  assert.equal(kernelFlag('sign', 'lionEncodeSign', 0), false);
+  assert.throws(() => kernelFlag('sign', 'lionEncodeSign', undefined), (e: Error & { code?: string }) => e.code === 'kernels_missing' && /npm run build:wasm/.test(e.message));
 });

@@ -75,6 +75,15 @@ export function readKernelFile(name: string): Buffer {
   throw new LionCubError('kernels_missing', `wasm kernel module build/${name}.wasm is missing: run \`npm run build:wasm\` in the lion-cub package`);
 }
 
+/**
+ * A kernel's 0/1 result, checked: a build/<module>.wasm older than the code returns nothing from a kernel that now
+ * returns a flag, which would otherwise read as 0. Throws LionCubError `kernels_missing` naming the rebuild.
+ */
+export function kernelFlag(module: string, kernel: string, result: unknown): boolean {
+  if (result === 0 || result === 1) return result === 1;
+  throw new LionCubError('kernels_missing', `build/${module}.wasm is older than the code (${kernel} returned ${String(result)}, not 0 or 1): run \`npm run build:wasm\` in the lion-cub package`);
+}
+
 let wasmDispatches = 0;
 
 /**
