@@ -7,23 +7,14 @@ import type { CommError } from '../errors.js';
 import { HELLO_BYTES, JOB_TOKEN_ENV, authenticate, generateJobToken, resolveJobToken, type HandshakeOptions } from './handshake.js';
 import { PROTOCOL_VERSION } from './frame.js';
 import { jobSalt, stretchJobToken, tokenWeakness } from './job-key.js';
+import { loopbackPair } from './test-support/socket-pair.js';
 
 const token = Buffer.from(generateJobToken());
 const sockets: net.Socket[] = [];
 after(() => { for (const s of sockets) s.destroy(); });
 
 /** A connected loopback pair: [dialer end, acceptor end]. */
-async function pair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-  const dialer = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  await new Promise<void>((r) => dialer.once('connect', r));
-  const acceptor = await accepted;
-  server.close();
-  sockets.push(dialer, acceptor);
-  return [dialer, acceptor];
-}
+const pair = (): Promise<[net.Socket, net.Socket]> => loopbackPair(sockets);
 
 const dialerOptions = (o: Partial<HandshakeOptions> = {}): HandshakeOptions => ({ side: 'dialer', role: 'peer', acceptRoles: ['peer'], rank: 3, jobToken: token, timeoutMs: 2000, ...o });
 const acceptorOptions = (o: Partial<HandshakeOptions> = {}): HandshakeOptions => ({ side: 'acceptor', role: 'peer', acceptRoles: ['peer'], rank: 1, jobToken: token, timeoutMs: 2000, ...o });

@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { authenticate, generateJobToken, type AuthenticatedConnection } from './handshake.js';
 import { openRecordChannel, readThroughReusedBuffer, RECORDS_AHEAD, REUSED_READ_BYTES, type RecordChannel } from './record-channel.js';
 import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RECORD_TAG_BYTES } from './record-layer.js';
+import { loopbackPair } from './test-support/socket-pair.js';
 
 const token = Buffer.from(generateJobToken());
 const sockets: net.Socket[] = [];
@@ -15,14 +16,7 @@ after(() => { for (const s of sockets) s.destroy(); });
 
 /** An authenticated loopback pair: [dialer, acceptor]. */
 async function connectedPair(): Promise<[AuthenticatedConnection, AuthenticatedConnection]> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-  const dialer = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  await new Promise<void>((r) => dialer.once('connect', r));
-  const acceptor = await accepted;
-  server.close();
-  sockets.push(dialer, acceptor);
+  const [dialer, acceptor] = await loopbackPair(sockets);
   const common = { role: 'peer' as const, acceptRoles: ['peer' as const], jobToken: token, timeoutMs: 5000 };
   return Promise.all([
     authenticate(dialer, { ...common, side: 'dialer', rank: 1 }),
