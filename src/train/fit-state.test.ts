@@ -7,28 +7,19 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../tfjs/backend.js';
-import { tf, type LayersModel } from '../tfjs/tf.js';
+import { tf } from '../tfjs/tf.js';
 import '../tfjs/index.js';
 import { CheckpointError } from './checkpoint-errors.js';
 import type { TrainConfig } from './config.js';
-import { createFitOptimizer, type DistributedLionOptimizer, type FitStepInfo } from './fit-optimizer.js';
+import { createFitOptimizer, type FitStepInfo } from './fit-optimizer.js';
 import { restoreFitState, saveFitState } from './fit-state.js';
 import { SavedLionState } from './fit-weights.js';
-import { rankData, samplerOf, withFitModel } from './test-support/fit-models.js';
+import { fitSteps, samplerOf, withFitModel } from './test-support/fit-models.js';
 import { tinyConfig, withRanks } from './test-support/ranks.js';
 
 before(async () => {
   await initBackend({ backend: 'wasm' });
 });
-
-async function fitSteps(config: TrainConfig, model: LayersModel, opt: DistributedLionOptimizer, from: number): Promise<void> {
-  const { x, y, localBatch } = rankData(config, opt.group, from);
-  try {
-    await model.fit(x, y, { batchSize: localBatch, epochs: 1, shuffle: false, callbacks: [opt.callback] });
-  } finally {
-    tf.dispose([x, y]);
-  }
-}
 
 /** Final parameters of an uninterrupted run, and of one saved at `stopAt`, rebuilt from another init, restored and finished. */
 async function resumedVersusStraight(worldSize: number, config: TrainConfig, stopAt: number): Promise<void> {

@@ -1,30 +1,45 @@
-// Saving and restoring a model.fit run's whole distributed state in a run directory, for a bit-exact resume.
+// Saving and restoring a model.fit run's whole distributed state in a run directory: a bit-exact resume on the
+// ranks that saved it, and a resume on another number of ranks by the rule of `lion-cub train`.
 //
 // A model file (model.save with includeOptimizer) holds one rank's momentum; under compressed strategies the
 // ranks' momenta differ, so an exact resume needs every rank's. saveFitState writes each rank's parameters,
 // momentum and step as the CLI's checkpoints (<runDir>/checkpoints, the same format, verification and
-// pruning); restoreFitState picks the newest step every rank holds and restores it on every rank.
+// pruning); restoreFitState agrees on a step (agreeOnResumePoint) and restores it through the trainer's code
+// (restoreLatest): exactly when the world is the one that saved, otherwise by elastic-restore.ts.
 
 import { createHash } from 'node:crypto';
 import { listCheckpointSteps, checkpointDir } from './checkpoint-store.js';
 import { canonicalJson, trajectoryHash, type Trajectory } from './fingerprint.js';
 import type { DistributedLionOptimizer } from './fit-optimizer.js';
+import type { ElasticRestore } from './elastic-restore.js';
 import { restoreLatest, saveRankCheckpoint, type CheckpointSubject } from './trainer-checkpoints.js';
+import type { DataPosition } from '../workloads/data-position.js';
+import type { DistributedSampler } from '../workloads/sharding.js';
 
 /** Where the data stands: the sampler that cut this run's global batches (its position() maps step → epoch). */
 export interface FitStateOptions {
-  /** Anything with the DistributedSampler's position(step); default: one epoch of unbounded length. */
-  sampler?: { position(step: number): { epoch: number; step: number } };
+  /**
+   * Anything with the DistributedSampler's position(step); default: one epoch of unbounded length. A
+   * DistributedSampler also records the job's data position in every checkpoint (its dataPosition), and a resume
+   * refuses a position from other data, global batch, seed or order, naming `data.<field>`.
+   */
+  sampler?: Pick<DistributedSampler, 'position'> & Partial<Pick<DistributedSampler, 'dataPosition'>>;
+  /** Where restoreFitState reports a damaged checkpoint it stepped back from, or a damaged old rank's file it left out. */
+  onWarning?: (message: string) => void;
 }
 
 /** A restored state: the step the next batch has, and its data position. */
 export interface RestoredFitState {
-  /** Optimizer steps completed: fit continues with global batch `step`. */
+  /** Optimizer steps completed by the whole job: fit continues with global batch `step`, whatever the world size. */
   step: number;
   epoch: number;
   stepInEpoch: number;
-  /** This rank's checkpoint file. */
-  path: string;
+  /** The job's data position before global batch `step` (all ranks together), when the sampler has dataPosition. */
+  data: DataPosition | null;
+  /** This rank's checkpoint file; null for a rank that held none (it joined, or replaced a lost one). */
+  path: string | null;
+  /** What the resume on another world size did (parameters from, momentum rule); null for an exact resume. */
+  elastic: ElasticRestore | null;
 }
 
 /**
@@ -54,6 +69,9 @@ function subjectOf(optimizer: DistributedLionOptimizer, options: FitStateOptions
     trajectory,
     trajectoryHash: trajectoryHash(trajectory),
     config: { seed: optimizer.getConfig().seed },
+    // The step counts global batches; a sampler that keeps the global batch re-shards the rest over any world size.
+    elastic: true,
+    onWarning: options.onWarning,
   };
 }
 
@@ -67,10 +85,17 @@ export async function saveFitState(optimizer: DistributedLionOptimizer, runDir: 
 }
 
 /**
- * Restores on every rank the newest state all ranks saved in `runDir` (parameters into the model too, every
- * rank its own momentum, the step); all ranks call it together, after createFitOptimizer and before fit.
+ * Restores on every rank the state saved in `runDir` (parameters into the model too, momentum, the step); all
+ * ranks call it together, after createFitOptimizer and before fit. The step is the newest one held intact by
+ * every rank that holds files (a rank holding none is new and does not block; chooseResumePoint).
+ * - Same world size, every rank holds its file: each rank restores its own parameters and momentum, bit-exact.
+ * - Another world size, or ranks without files: parameters from the lowest rank holding the step; every rank's
+ *   momentum = the mean of the momenta the old ranks saved (copied exactly when they are equal: lion,
+ *   lion-bf16); `elastic` reports it. The caller re-shards the data: keep the global batch and read global
+ *   batches `step`, `step`+1, … cut into this world's parts (a DistributedSampler of this world size does that).
  * Resolves to null when no rank has saved anything there (a fresh run). Throws CheckpointError when the ranks
- * hold no common step, a file is damaged, or it belongs to another run (naming the fields that differ).
+ * hold no common step, a file is damaged, or it belongs to another run (naming the fields that differ; the
+ * world size alone is not a difference).
  */
 export async function restoreFitState(optimizer: DistributedLionOptimizer, runDir: string, options: FitStateOptions = {}): Promise<RestoredFitState | null> {
   const dir = checkpointDir(runDir);
@@ -79,8 +104,9 @@ export async function restoreFitState(optimizer: DistributedLionOptimizer, runDi
   const counts = group.worldSize > 1 ? await group.allgather(mine) : mine;
   if (counts.every((n) => n === 0)) return null;
   const subject = subjectOf(optimizer, options);
-  const { path } = await restoreLatest(subject, dir);
+  const { path, elastic } = await restoreLatest(subject, dir);
   const step = optimizer.synced.step;
   const { epoch, step: stepInEpoch } = subject.sampler.position(step);
-  return { step, epoch, stepInEpoch, path: path! };
+  const data = subject.sampler.dataPosition?.(step) ?? null;
+  return { step, epoch, stepInEpoch, data, path, elastic };
 }

@@ -31,6 +31,16 @@ export function rankData(config: TrainConfig, group: ProcessGroup, from = 0): { 
   return { x: batch.x, y, localBatch: sampler.localBatchSize, numExamples: indices.length };
 }
 
+/** Fits this rank's batches of steps from..config.steps−1 (one epoch of fit, in order) with the drop-in optimizer's callback. */
+export async function fitSteps(config: TrainConfig, model: LayersModel, opt: DistributedLionOptimizer, from: number): Promise<void> {
+  const { x, y, localBatch } = rankData(config, opt.group, from);
+  try {
+    await model.fit(x, y, { batchSize: localBatch, epochs: 1, shuffle: false, callbacks: [opt.callback] });
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
 /**
  * Runs `body` with the workload's model (initialised from `initSeed`, default config.seed) compiled with the
  * drop-in optimizer, and disposes both afterwards.
