@@ -15,8 +15,8 @@ export const HEARTBEAT_INTERVAL_ENV = 'LION_CUB_HEARTBEAT_MS';
 
 /**
  * Default silence before a worker counts as hung. Long enough that no single synchronous stretch of a worker
- * (loading TF.js and a dataset, one forward and backward pass of a built-in workload, encoding a checkpoint: each
- * a few seconds at most on a busy machine) is mistaken for a hang; short enough that a stopped worker is found,
+ * (loading TF.js and a dataset, one forward and backward pass of a built-in workload, one evaluation pass of
+ * --eval-batch examples: evaluation yields between passes, src/train/yield-point.ts) is mistaken for a hang; short enough that a stopped worker is found,
  * stopped and reported within 30 s, a quarter of a training run's 120 s collective time limit.
  */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 15_000;

@@ -52,7 +52,7 @@ export interface TrainConfig {
   seed: number;
   /** Evaluate on the full test set every K steps (0: only at the end; the end is always evaluated). */
   evalEvery: number;
-  /** Examples per forward pass during evaluation. */
+  /** Examples per forward pass during evaluation: the longest stretch an evaluation keeps the worker from its heartbeats. */
   evalBatchSize: number;
   /** Checkpoint every K steps (0: only at the end); needs an output directory. */
   checkpointEvery: number;
@@ -97,7 +97,7 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, 'sync'>> = Object.freeze
   maxGradNorm: null,
   seed: 0,
   evalEvery: 100,
-  evalBatchSize: 500,
+  evalBatchSize: 64,
   checkpointEvery: 0,
   batchAccuracy: false,
   backend: 'wasm',

@@ -4,7 +4,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../tfjs/backend.js';
 import { getWorkload } from '../workloads/registry.js';
-import { datasetSlice, evaluateSharded } from './evaluate.js';
+import { datasetSlice, evaluateInPasses, evaluateSharded } from './evaluate.js';
 import { withRanks } from './test-support/ranks.js';
 
 before(async () => {
@@ -46,4 +46,33 @@ test('a dataset slice addresses the parent\'s examples shifted by its start', ()
   assert.equal(slice.name, 'p[4:7]');
   slice.batch([0, 2]);
   assert.deepEqual(calls, [[4, 6]]);
+});
+
+test('evaluation in passes: the same numbers as one call over the dataset, and the event loop turns between passes', async () => {
+  const workload = getWorkload('synthetic');
+  const data = workload.loadData(options);
+  const model = workload.createModel(options);
+  try {
+    const whole = workload.evaluate(model, data.test, { batchSize: 10 });
+    const sums = await evaluateInPasses(workload, model, data.test, 10);
+    assert.equal(sums.count, whole.numTargets);
+    assert.equal(sums.correct, Math.round(whole.accuracy * whole.numTargets));
+    assert.ok(Math.abs(sums.lossSum / sums.count - whole.loss) < 1e-6 * whole.loss);
+
+    // Each pass blocks the thread for 30 ms (as a long forward pass would): a 10 ms timer still fires during the
+    // evaluation, which it could not if the passes ran back to back without returning to the event loop.
+    const blocker = new Int32Array(new SharedArrayBuffer(4));
+    const slow = { ...workload, evaluate: (...args: Parameters<typeof workload.evaluate>) => { Atomics.wait(blocker, 0, 0, 30); return workload.evaluate(...args); } };
+    let ticks = 0;
+    const timer = setInterval(() => { ticks++; }, 10);
+    try {
+      const slowSums = await evaluateInPasses(slow, model, data.test, 10);
+      assert.deepEqual(slowSums, sums);
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(ticks >= 2, `the timer fired ${ticks} times during 7 passes of 30 ms`);
+  } finally {
+    model.dispose();
+  }
 });

@@ -120,3 +120,18 @@ test('--max-restarts with a SIGSTOPped worker: the hang is reported, the job res
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('an evaluation much longer than --heartbeat-timeout is not taken for a hang: the job finishes with its result', async () => {
+  // 32 test examples per rank in passes of 2, 400 ms each: 6.4 s of evaluation per rank against a 3 s timeout.
+  const slowEval = fileURLToPath(new URL('./fixtures/slow-eval-workload.mjs', import.meta.url));
+  const args = ['--workload', slowEval, ...TINY.slice(2), '--steps', '4', '--eval-every', '0', '--eval-batch', '2', '--heartbeat-timeout', '3'];
+  const run = await trainWatching(args, () => {});
+  assert.equal(run.status, 0, run.stderr);
+  assert.doesNotMatch(run.stderr, /heartbeat/);
+  const records = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type?: string; final?: boolean; steps?: number; numTargets?: number; loss?: number });
+  const summary = records.at(-1)!;
+  assert.equal(summary.final, true);
+  assert.equal(summary.steps, 4);
+  assert.ok(Number.isFinite(summary.loss), `final test loss ${summary.loss}`);
+  assert.deepEqual(records.filter((r) => r.type === 'eval').map((r) => r.numTargets), [64], 'one evaluation over the whole test set');
+});

@@ -53,7 +53,7 @@ export function registerTrain(program: Command): void {
     .option('--clip <norm>', 'clip gradients to this global L2 norm (default off)')
     .option('--seed <n>', `seed of weights, data order and strategy randomness (default ${d.seed})`)
     .option('--eval-every <k>', `evaluate on the full test set every k steps, 0 = only at the end (default ${d.evalEvery})`)
-    .option('--eval-batch <n>', `examples per evaluation forward pass (default ${d.evalBatchSize})`)
+    .option('--eval-batch <n>', `examples per evaluation forward pass, the longest stretch between two heartbeats during evaluation (default ${d.evalBatchSize})`)
     .option('--checkpoint-every <k>', 'checkpoint every k steps into --out/checkpoints (default 0: only at the end)')
     .option('--batch-accuracy', 'also report each training batch\'s accuracy (one more forward pass per step)')
     .addOption(new Option('--backend <name>', `TF.js backend (default ${d.backend})`).choices([...TRAIN_BACKENDS]))
