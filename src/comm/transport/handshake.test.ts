@@ -7,7 +7,7 @@ import type { CommError } from '../errors.js';
 import { HELLO_BYTES, JOB_TOKEN_ENV, authenticate, generateJobToken, resolveJobToken, type HandshakeOptions } from './handshake.js';
 import { PROTOCOL_VERSION } from './frame.js';
 import { jobSalt, stretchJobToken, tokenWeakness } from './job-key.js';
-import { loopbackPair } from './test-support/socket-pair.js';
+import { loopbackPair } from './tcp-loopback.js';
 
 const token = Buffer.from(generateJobToken());
 const sockets: net.Socket[] = [];

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { authenticate, generateJobToken, type AuthenticatedConnection } from './handshake.js';
 import { openRecordChannel, readThroughReusedBuffer, RECORDS_AHEAD, REUSED_READ_BYTES, type RecordChannel } from './record-channel.js';
 import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RECORD_TAG_BYTES } from './record-layer.js';
-import { loopbackPair } from './test-support/socket-pair.js';
+import { loopbackPair } from './tcp-loopback.js';
 
 const token = Buffer.from(generateJobToken());
 const sockets: net.Socket[] = [];

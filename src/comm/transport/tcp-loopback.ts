@@ -1,5 +1,6 @@
-// A whole TCP mesh inside one process over 127.0.0.1: for tests and benchmarks of code that runs on a Transport.
+// A whole TCP mesh, or one connected socket pair, inside one process over 127.0.0.1: for tests and benchmarks.
 
+import net from 'node:net';
 import { generateJobToken } from './handshake.js';
 import { PeerListener, connectTcpMesh } from './tcp-mesh.js';
 import type { TcpTransport, TcpTransportOptions } from './tcp-transport.js';
@@ -32,4 +33,17 @@ export async function connectLoopbackMesh(worldSize: number, options: LoopbackMe
     throw failed.reason;
   }
   return transports;
+}
+
+/** A connected loopback socket pair, [dialer end, acceptor end]; `track` gets both so a test can destroy them. */
+export async function loopbackPair(track: net.Socket[] = []): Promise<[net.Socket, net.Socket]> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+  const dialer = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((r) => dialer.once('connect', r));
+  const acceptor = await accepted;
+  server.close();
+  track.push(dialer, acceptor);
+  return [dialer, acceptor];
 }
