@@ -48,7 +48,7 @@ test('4 → 3 → 4 nodes: a lost node is dropped at the next generation, a new 
   const args = [
     ...WORKLOAD, '--nproc', '1', '--steps', String(STEPS), '--checkpoint-every', '20', '--out', out, '--json', '--heartbeat-timeout', '60',
     '--nnodes', '3:4', '--rdzv-endpoint', `127.0.0.1:${port}`, '--rdzv-id', 'elastic-test',
-    '--rdzv-conf', 'last_call_timeout=3,keep_alive_interval=0.5,keep_alive_max_attempt=4,join_timeout=60',
+    '--rdzv-conf', 'last_call_timeout=3,keep_alive_interval=0.5,keep_alive_max_attempt=10,join_timeout=60',
   ];
   const nodes: Node[] = [];
   try {
@@ -74,9 +74,12 @@ test('4 → 3 → 4 nodes: a lost node is dropped at the next generation, a new 
     signalWorkers(survivors, 'SIGSTOP');
     nodes.push(startNode(args));
     const members = [...survivors, nodes.at(-1)!];
-    await until('the running nodes to see the new node', () => survivors.every((n) => /membership changed during generation 1: node \S+ waiting to join/.test(n.stderr)), nodes);
+    // On a machine loaded enough to starve a launcher past the keep-alive timeout, a survivor may be taken for lost
+    // while the new node waits; the round then still forms with all four, but under that cause.
+    await until('the running nodes to leave generation 1', () => survivors.every((n) => /membership changed during generation 1: /.test(n.stderr)), nodes);
+    assert.match(survivors.map((n) => n.stderr).join('\n'), /membership changed during generation 1: node \S+ waiting to join at generation 1; 3 → 4 nodes/);
     signalWorkers(survivors, 'SIGCONT');
-    await until('generation 2 with 4 nodes', () => members.every((n) => /generation 2: node \d of 4, world size 4 \(node \S+ waiting to join at generation 1; 3 → 4 nodes\)/.test(n.stderr)), nodes);
+    await until('generation 2 with 4 nodes', () => members.every((n) => /generation 2: node \d of 4, world size 4 \(/.test(n.stderr)), nodes);
 
     const statuses = await Promise.all(members.map((n) => n.done));
     assert.deepEqual(statuses, [0, 0, 0, 0], members.map((n) => n.stderr).join('\n---\n'));
@@ -86,7 +89,7 @@ test('4 → 3 → 4 nodes: a lost node is dropped at the next generation, a new 
     const restarts = records(nodes[0].stdout).filter((r) => r.type === 'restart');
     assert.deepEqual(restarts.map((r) => r.generation), [1, 2]);
     assert.match(String(restarts[0].cause), /lost at generation 0; 4 → 3 nodes/);
-    assert.match(String(restarts[1].cause), /waiting to join at generation 1; 3 → 4 nodes/);
+    assert.match(String(restarts[1].cause), /waiting to join at generation 1; 3 → 4 nodes|lost at generation 1/);
     // Converges like the same run uninterrupted on 4 workers. Here the two ended with the same loss to all 16 printed
     // digits; the tolerance (2 % of the loss, 0.01 accuracy) leaves room for float rounding of the averaged gradient
     // over 3 instead of 4 parts, which can flip the sign of a near-zero Lion update, at whatever step the kill lands.
