@@ -39,6 +39,12 @@ export interface StepEvent {
   stepMs: number;
   /** Forward + backward into the flat gradient. */
   computeMs: number;
+  /**
+   * CPU time (user + system, process.cpuUsage) this rank's process spent during the compute phase and during the
+   * whole step. Unlike wall time, it does not grow when other processes share the cores.
+   */
+  computeCpuMs: number;
+  stepCpuMs: number;
   /** What the strategy reported: learning rate, encode/comm/decode times, bytes on the wire. */
   sync: SyncStepStats;
 }

@@ -48,6 +48,7 @@ test('one rank: events come in order with the documented shapes, and the test lo
     assert.ok(Number.isFinite(s.loss) && s.loss > 0);
     assert.ok(s.accuracy !== null && s.accuracy >= 0 && s.accuracy <= 1);
     assert.ok(s.stepMs >= s.computeMs && s.computeMs > 0);
+    assert.ok(s.computeCpuMs >= 0 && s.stepCpuMs >= s.computeCpuMs, `CPU ms: compute ${s.computeCpuMs}, step ${s.stepCpuMs}`);
     assert.equal(s.sync.step, i);
     assert.equal(s.sync.lr, 1e-2);
     assert.equal(s.sync.bytesSent, 0); // one rank sends nothing

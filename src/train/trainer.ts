@@ -201,14 +201,18 @@ export class Trainer {
     const t = this.step;
     const { epoch, step: s } = this.sampler.position(t);
     const startedAt = performance.now();
+    const cpuAtStart = process.cpuUsage();
     const batch = this.data.train.batch(this.sampler.localBatch(epoch, s));
     let loss: number;
     let computeMs: number;
+    let computeCpuMs: number;
     let accuracy: number | null = null;
     try {
       const computeStart = performance.now();
+      const cpuAtCompute = process.cpuUsage();
       loss = this.synced.computeGradients(() => this.workload.loss(this.model, batch));
       computeMs = performance.now() - computeStart;
+      computeCpuMs = cpuMsSince(cpuAtCompute);
       if (this.config.batchAccuracy) {
         const counts = this.workload.metric(this.model, batch);
         accuracy = counts.count > 0 ? counts.correct / counts.count : null;
@@ -221,7 +225,7 @@ export class Trainer {
     const sync = await this.synced.syncStep();
     const event: StepEvent = {
       type: 'step', step: this.step, totalSteps: this.totalSteps, epoch, loss, accuracy,
-      stepMs: performance.now() - startedAt, computeMs, sync,
+      stepMs: performance.now() - startedAt, computeMs, computeCpuMs, stepCpuMs: cpuMsSince(cpuAtStart), sync,
     };
     this.emit(event);
     return event;
@@ -266,4 +270,10 @@ export class Trainer {
   private emit(event: TrainEvent): void {
     this.events.emit(event);
   }
+}
+
+/** User + system CPU time of this process since `start` (a process.cpuUsage() value), in ms. */
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
 }

@@ -5,7 +5,7 @@ import type { StrategyRun } from '../../src/bench/train/report/types.js';
 import { applySpeedups, timeToTarget } from '../../src/bench/train/speedup.js';
 import type { EvalEvent, TrainEvent } from '../../src/train/events.js';
 
-interface StepSpec { stepMs: number; computeMs?: number; encodeMs?: number; commMs?: number; decodeMs?: number; bytes?: number; loss?: number }
+interface StepSpec { stepMs: number; computeMs?: number; computeCpuMs?: number; stepCpuMs?: number; encodeMs?: number; commMs?: number; decodeMs?: number; bytes?: number; loss?: number }
 
 /** A run as rank 0 reports it: start, steps, evals at the given steps, done. */
 function stream(strategy: string, steps: StepSpec[], evals: Array<[step: number, accuracy: number]>): TrainEvent[] {
@@ -18,7 +18,7 @@ function stream(strategy: string, steps: StepSpec[], evals: Array<[step: number,
   steps.forEach((s, i) => {
     const step = i + 1;
     events.push({
-      type: 'step', step, totalSteps: steps.length, epoch: 0, loss: s.loss ?? 1 / step, accuracy: null, stepMs: s.stepMs, computeMs: s.computeMs ?? 0,
+      type: 'step', step, totalSteps: steps.length, epoch: 0, loss: s.loss ?? 1 / step, accuracy: null, stepMs: s.stepMs, computeMs: s.computeMs ?? 0, computeCpuMs: s.computeCpuMs ?? 0, stepCpuMs: s.stepCpuMs ?? 0,
       sync: { step, lr: 1e-3, encodeMs: s.encodeMs ?? 0, commMs: s.commMs ?? 0, decodeMs: s.decodeMs ?? 0, bytesSent: s.bytes ?? 0, bytesReceived: 0, momentumSyncedValues: 0, momentumDivergence: null, skipped: false },
     });
     const accuracy = evalAt.get(step);
@@ -74,6 +74,16 @@ test('compute per rank: each rank\'s own median after warm-up; rank 0 alone when
   assert.deepEqual(summariseRun(events, link, 1, [stepsOf(rank0), stepsOf(rank1)]).computeMsPerRank, [5, 8]);
   assert.deepEqual(summariseRun(events, link, 1).computeMsPerRank, [5]);
   assert.equal(summariseRun(events, link, 1, [stepsOf(rank0), []]).computeMsPerRank, undefined);
+});
+
+test('CPU time per rank: each rank\'s median CPU ms of the compute phase and of the whole step, after warm-up', () => {
+  const rank0: StepSpec[] = [{ stepMs: 100, computeCpuMs: 90, stepCpuMs: 95 }, { stepMs: 10, computeCpuMs: 4, stepCpuMs: 7 }, { stepMs: 10, computeCpuMs: 6, stepCpuMs: 9 }];
+  const rank1: StepSpec[] = [{ stepMs: 100, computeCpuMs: 80, stepCpuMs: 85 }, { stepMs: 10, computeCpuMs: 9, stepCpuMs: 12 }, { stepMs: 10, computeCpuMs: 7, stepCpuMs: 10 }];
+  const stepsOf = (specs: StepSpec[]) => collectRunEvents(stream('noop', specs, [[specs.length, 0.5]])).steps;
+  const run = summariseRun(collectRunEvents(stream('noop', rank0, [[3, 0.5]])), link, 1, [stepsOf(rank0), stepsOf(rank1)]);
+  assert.deepEqual(run.computeCpuMsPerRank, [5, 8]);
+  assert.deepEqual(run.stepCpuMsPerRank, [8, 11]);
+  assert.equal(summariseRun(collectRunEvents(stream('noop', rank0, [[3, 0.5]])), link, 1, [stepsOf(rank0), []]).stepCpuMsPerRank, undefined);
 });
 
 test('curve and eval points sit at cumulative training time; the final eval appears once', () => {

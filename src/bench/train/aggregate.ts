@@ -86,9 +86,13 @@ export function summariseRun(
   const med = (pick: (s: StepEvent) => number): number => median(timed.map(pick));
   // Each rank's median compute, when every rank reported its steps.
   const perRank = stepsByRank ?? [steps];
-  const computeMsPerRank = perRank.every((r) => r.length > 0)
-    ? perRank.map((r) => median(r.slice(warmupSkipped(r.length, warmupSteps)).map((s) => s.computeMs)))
-    : undefined;
+  const perRankMedian = (pick: (s: StepEvent) => number): number[] | undefined => (perRank.every((r) => r.length > 0)
+    ? perRank.map((r) => median(r.slice(warmupSkipped(r.length, warmupSteps)).map(pick)))
+    : undefined);
+  const computeMsPerRank = perRankMedian((s) => s.computeMs);
+  // CPU time per step, beside wall time: on a loaded machine it shows the work a rank did, not its wait for a core.
+  const computeCpuMsPerRank = perRankMedian((s) => s.computeCpuMs);
+  const stepCpuMsPerRank = perRankMedian((s) => s.stepCpuMs);
   const encodeMs = med((s) => s.sync.encodeMs);
   const decodeMs = med((s) => s.sync.decodeMs);
 
@@ -114,6 +118,7 @@ export function summariseRun(
     computeMs: med((s) => s.computeMs),
     computeMsSlowest: expectedMaximum(timed.map((s) => s.computeMs), start.worldSize),
     ...(computeMsPerRank ? { computeMsPerRank } : {}),
+    ...(computeCpuMsPerRank && stepCpuMsPerRank ? { computeCpuMsPerRank, stepCpuMsPerRank } : {}),
     encodeMs,
     commMs: med((s) => s.sync.commMs),
     decodeMs,

@@ -129,6 +129,8 @@ export function printRuns(runs: readonly RepeatedRun[], json: boolean, transport
     ...(r.repeats > 1 ? { 'min..max': `${r.stepMsMin.toFixed(1)}..${r.stepMsMax.toFixed(1)}` } : {}),
     'compute ms': fixed(r.computeMs, 1),
     'compute ms per rank': r.computeMsPerRank?.map((ms) => ms.toFixed(1)).join('/') ?? '',
+    'compute CPU ms per rank': r.computeCpuMsPerRank?.map((ms) => ms.toFixed(1)).join('/') ?? '',
+    'step CPU ms per rank': r.stepCpuMsPerRank?.map((ms) => ms.toFixed(1)).join('/') ?? '',
     'comm ms': fixed(r.commMs, 1),
     'codec ms': fixed(r.codecMs, 2),
     'kB sent/step': fixed(r.bytesSentPerStep / 1e3, 1),

@@ -44,6 +44,10 @@ export interface StrategyRun {
   computeMsSlowest: number;
   /** Each rank's own median compute per step after warm-up (rank order); absent in reports from before it was measured. */
   computeMsPerRank?: number[];
+  /** Each rank's median CPU time (user + system of its process) in the compute phase per step, after warm-up (rank order). */
+  computeCpuMsPerRank?: number[];
+  /** Each rank's median CPU time per whole step (compute, strategy, update), after warm-up (rank order). */
+  stepCpuMsPerRank?: number[];
   /** Building what is sent (clip, pre-sign update, pack, quantise). */
   encodeMs: number;
   /** Waiting for collectives. */

@@ -10,6 +10,8 @@ import { parseBenchTrainReport, readBenchTrainReport } from './validate.js';
 test('a report survives JSON and the check unchanged', () => {
   const report = fakeReport(20, 10);
   assert.deepEqual(parseBenchTrainReport(JSON.parse(JSON.stringify(report))), report);
+  const withCpu = { ...report, runs: report.runs.map((r) => ({ ...r, computeCpuMsPerRank: [4.5, 5], stepCpuMsPerRank: [7, 7.5] })) };
+  assert.deepEqual(parseBenchTrainReport(JSON.parse(JSON.stringify(withCpu))), withCpu);
   const { modelError: _dropped, ...withoutModel } = report;
   assert.deepEqual(parseBenchTrainReport(JSON.parse(JSON.stringify(withoutModel))), withoutModel);
 });
@@ -20,6 +22,7 @@ test('the first bad field is named', () => {
     [(r) => (r.runs[0].linkGbit = undefined), 'report.runs[0].linkGbit'],
     [(r) => (r.runs[1].curve[3] = { step: 1, loss: 2 }), 'report.runs[1].curve[3].wallSeconds'],
     [(r) => (r.runs[1].evals = null), 'report.runs[1].evals'],
+    [(r) => (r.runs[0].stepCpuMsPerRank = [1, 'x']), 'report.runs[0].stepCpuMsPerRank.1'],
     [(r) => (r.machine.cpus = 'two'), 'report.machine.cpus'],
     [(r) => (r.machine.extra = { nested: true }), 'report.machine.extra'],
     [(r) => delete r.command, 'report.command'],

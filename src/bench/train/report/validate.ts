@@ -57,9 +57,10 @@ function strategyRun(value: unknown, path: string): StrategyRun {
     computeMs: num(o, 'computeMs', path),
     // Reports written before the field existed price the median compute.
     computeMsSlowest: o.computeMsSlowest === undefined ? num(o, 'computeMs', path) : num(o, 'computeMsSlowest', path),
-    ...(o.computeMsPerRank === undefined ? {} : {
-      computeMsPerRank: array(o.computeMsPerRank, `${path}.computeMsPerRank`).map((_, i) => num(o.computeMsPerRank as Record<string, unknown>, String(i), `${path}.computeMsPerRank`)),
-    }),
+    // Per-rank lists: absent in reports written before they were measured.
+    ...optionalNumbers(o, 'computeMsPerRank', path),
+    ...optionalNumbers(o, 'computeCpuMsPerRank', path),
+    ...optionalNumbers(o, 'stepCpuMsPerRank', path),
     encodeMs: num(o, 'encodeMs', path),
     commMs: num(o, 'commMs', path),
     decodeMs: num(o, 'decodeMs', path),
@@ -135,4 +136,11 @@ export async function readBenchTrainReport(path: string): Promise<BenchTrainRepo
     throw new InvalidArgumentError(path, `${text.slice(0, 40)}…`, `a JSON results file (${(err as Error).message})`);
   }
   return parseBenchTrainReport(parsed, path);
+}
+
+/** `{ [key]: numbers }` when `o[key]` is present (a list of numbers, else InvalidArgumentError naming it), `{}` when absent. */
+function optionalNumbers(o: Record<string, unknown>, key: string, path: string): Record<string, number[]> {
+  if (o[key] === undefined) return {};
+  const where = `${path}.${key}`;
+  return { [key]: array(o[key], where).map((_, i) => num(o[key] as Record<string, unknown>, String(i), where)) };
 }
