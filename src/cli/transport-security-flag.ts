@@ -4,7 +4,7 @@ import { Option } from 'commander';
 import { TRANSPORT_SECURITY_ENV, TRANSPORT_SECURITY_MODES, resolveTransportSecurity, type TransportSecurity } from '../comm/transport/security-mode.js';
 
 export const TRANSPORT_SECURITY_HELP =
-  'what protects peer links after the handshake: encrypt (AES-128-GCM, default), integrity (GMAC: in clear but tamper-evident) ' +
+  'what protects peer links after the handshake: encrypt (AES-256-GCM, default), integrity (GMAC: in clear but tamper-evident) ' +
   `or none (trusted networks only); default $${TRANSPORT_SECURITY_ENV}. Every rank must use the same mode`;
 
 export function transportSecurityOption(): Option {

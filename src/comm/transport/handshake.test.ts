@@ -62,7 +62,7 @@ describe('authenticate', () => {
     await assert.rejects(authenticate(a, acceptorOptions()), (e: CommError) => e.code === 'protocol' && /bad magic/.test(e.message));
   });
 
-  it('refuses a rank of another wire version (records v1: AES-256, 1 MiB) at the hello, naming both versions', async () => {
+  it('refuses a rank of another wire version (records v1: zero IV, 1 MiB records) at the hello, naming both versions', async () => {
     const [d, a] = await pair();
     d.on('error', () => {});
     const hello = Buffer.alloc(HELLO_BYTES);

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { CommError } from '../errors.js';
-import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RECORD_TAG_BYTES, RecordOpener, RecordSealer, type DirectionKeys } from './record-layer.js';
+import { MAX_RECORD_BYTES, RECORD_HEADER_BYTES, RECORD_KEY_BYTES, RECORD_TAG_BYTES, RecordOpener, RecordSealer, type DirectionKeys } from './record-layer.js';
 
-const keys: DirectionKeys = { key: randomBytes(16), iv: randomBytes(12) };
+const keys: DirectionKeys = { key: randomBytes(RECORD_KEY_BYTES), iv: randomBytes(12) };
 
 /** Seals `messages` and returns each record as one buffer. */
 function sealRecords(mode: 'encrypt' | 'integrity', messages: Uint8Array[][]): Buffer[] {
@@ -95,7 +95,7 @@ for (const mode of ['encrypt', 'integrity'] as const) {
 
     it('records sealed with another key fail', () => {
       const [record] = sealRecords(mode, [[randomBytes(64)]]);
-      const other = new RecordOpener(mode, { key: randomBytes(16), iv: keys.iv }, () => {}, 'rank 1', { rank: 0, peer: 1 });
+      const other = new RecordOpener(mode, { key: randomBytes(RECORD_KEY_BYTES), iv: keys.iv }, () => {}, 'rank 1', { rank: 0, peer: 1 });
       assert.throws(() => other.push(record), isIntegrity);
     });
   });

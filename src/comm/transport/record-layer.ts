@@ -1,4 +1,4 @@
-// The record layer: after the handshake every byte travels in AES-128-GCM records, encrypted or authenticated only.
+// The record layer: after the handshake every byte travels in AES-256-GCM records, encrypted or authenticated only.
 //
 // Record on the wire (docs/wire-format.md, "Records"):  u32 length ‖ body (length bytes) ‖ 16-byte GCM tag.
 // The length is additional authenticated data; the nonce is this direction's IV XOR its record counter (as
@@ -8,9 +8,9 @@ import { createCipheriv, createDecipheriv, type CipherGCM, type DecipherGCM } fr
 import { IntegrityError, type CommErrorFields } from '../errors.js';
 
 /** The AEAD of every record (why this one: docs/wire-format.md, "Records"). */
-export const RECORD_CIPHER = 'aes-128-gcm';
+export const RECORD_CIPHER = 'aes-256-gcm';
 /** Bytes of a record key and of a record IV (the per-direction nonce base). */
-export const RECORD_KEY_BYTES = 16;
+export const RECORD_KEY_BYTES = 32;
 export const RECORD_IV_BYTES = 12;
 /** Bytes of the record length prefix. */
 export const RECORD_HEADER_BYTES = 4;

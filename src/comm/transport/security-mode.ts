@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 
 /**
- * What protects the bytes after the handshake: `encrypt` (AES-128-GCM records: confidential and
+ * What protects the bytes after the handshake: `encrypt` (AES-256-GCM records: confidential and
  * authenticated; the default), `integrity` (GMAC records: in clear, but any change is detected),
  * `none` (plain frames, for trusted fabrics only).
  */

@@ -63,7 +63,7 @@ interface InflightSend {
  *
  * send writes a 32-byte header and the caller's payload view with one corked writev, and resolves
  * when Node's write callback fires (the bytes are in the kernel, not yet at the peer). Unless the
- * security mode is `none`, the bytes travel as AES-128-GCM records (record-layer.ts): encrypted, or
+ * security mode is `none`, the bytes travel as AES-256-GCM records (record-layer.ts): encrypted, or
  * in clear with a GMAC tag (no copy of the payload); a record that fails its check is an
  * IntegrityError (code `integrity`) that fails the job like any peer failure.
  * recv: with security `none` the socket is read straight into the caller's buffer (direct-reads.ts);
