@@ -78,6 +78,8 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
   const nodeId = e.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   emit({ type: 'rendezvous-open', backend: backend.name, endpoint: e.endpoint, nodeId, hostsState: backend.hostsState === true });
   const rdzv = new ElasticRendezvous({ backend, nodeId, min: e.minNodes, max: e.maxNodes, rdzvId: e.rdzvId, sealKey: rendezvousSealKey(ctx.jobToken, e.rdzvId), timing });
+  // Reads (cheap) at least every second so a waiting node is seen soon; the keep-alive is written only when due.
+  const readEveryMs = Math.min(1000, timing.keepAliveIntervalMs);
   const restarts: LaunchResult['restarts'] = [];
   const rounds: ElasticRoundRecord[] = [];
   let last = { worldSize: 0, masterAddr: '', masterPort: 0 };
@@ -104,7 +106,7 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
       emit({ type: 'round', ...record });
 
       const stop = new AbortController();
-      const watch = new MembershipWatch(rdzv, round, timing.keepAliveIntervalMs, (c) => c.kind === 'closed' && c.ok);
+      const watch = new MembershipWatch(rdzv, round, readEveryMs, (c) => c.kind === 'closed' && c.ok);
       // Said when seen, before this node's workers are stopped for it; `announced` is the cause of the next round.
       let announced: RoundCause | undefined;
       const announce = (seen: WatchResult | undefined): void => {
@@ -134,7 +136,7 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
       }
       // A failure here right after a node was lost (its peers' connections broke) or another node's failure is not
       // this node's: wait one keep-alive timeout for the rendezvous to show a cause elsewhere before counting it.
-      if (!seen && outcome.failure) announce(seen = await awaitChange(rdzv, round, timing.keepAliveIntervalMs, timing.keepAliveTimeoutMs + 2 * timing.keepAliveIntervalMs));
+      if (!seen && outcome.failure) announce(seen = await awaitChange(rdzv, round, readEveryMs, timing.keepAliveTimeoutMs + 2 * timing.keepAliveIntervalMs));
       if (seen && 'error' in seen) {
         const hint = backend.name === 'builtin' && !backend.hostsState ? ' (the node serving the builtin rendezvous is gone or unreachable, which ends the job; --rdzv-backend etcd survives the loss of any node)' : '';
         return result({ ...outcome, ok: false, failure: { kind: 'rendezvous', reason: `the ${backend.name} rendezvous failed: ${(seen.error as Error).message}${hint}` } });
