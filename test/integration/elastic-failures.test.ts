@@ -15,7 +15,7 @@ type Node = NodeLauncher;
 
 function startNode(port: number, extra: string[], env: Record<string, string> = {}): Node {
   return startNodeLauncher(['run', '--nproc', '1', '--nnodes', '2:2', '--rdzv-endpoint', `127.0.0.1:${port}`, '--rdzv-id', 'failures',
-    '--rdzv-conf', 'last_call_timeout=1,keep_alive_interval=0.3,keep_alive_max_attempt=4,join_timeout=4', '--grace-ms', '500', ...extra, worker,
+    '--rdzv-conf', 'last_call_timeout=1,keep_alive_interval=0.3,keep_alive_max_attempt=10,join_timeout=6', '--grace-ms', '500', ...extra, worker,
   ], { ...process.env, LION_CUB_JOB_TOKEN: 'f00dfeedc0ffee0123456789abcdef42', ...env }, LIMIT_MS);
 }
 
