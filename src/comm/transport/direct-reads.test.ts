@@ -8,6 +8,7 @@ import { DirectReads, startDirectReads } from './direct-reads.js';
 import { CONTROL_OPS, FRAME_HEADER_BYTES, frameHeaderBytes, type FrameHeader } from './frame.js';
 import { FrameReceiver } from './frame-receiver.js';
 import { connectLoopbackMesh } from './tcp-loopback.js';
+import { receiverOptions } from './test-support/frame-receiver-options.js';
 import type { FrameTag } from './transport.js';
 
 const tag = (part: number): FrameTag => ({ op: 1, seq: 9, dtype: 6, part });
@@ -23,17 +24,10 @@ function bytes(n: number, seed: number): Uint8Array {
 /** A receiver fed by DirectReads from a simulated socket whose reads stop wherever `cuts` says. */
 function simulated(pieceBytes = 64) {
   const events = { fatal: [] as CommError[], control: [] as Array<[FrameHeader, Uint8Array]> };
-  const receiver = new FrameReceiver({
-    rank: 1,
-    peer: 0,
-    maxFrameBytes: 1 << 20,
-    maxPendingBytes: 1 << 20,
-    maxControlBytes: 1024,
+  const receiver = new FrameReceiver(receiverOptions({
     onControl: (h, p) => events.control.push([h, p]),
-    onPressure: () => {},
-    onDataFrame: () => {},
     onFatal: (e) => events.fatal.push(e),
-  });
+  }));
   const reads = new DirectReads(receiver, pieceBytes);
   /** Delivers `stream` as reads; a read never crosses a position in `cuts` (as if the rest arrived later). */
   const deliver = async (stream: Uint8Array, cuts: readonly number[] = []): Promise<void> => {
@@ -145,10 +139,7 @@ describe('startDirectReads on an accepted socket', () => {
     const socket = await accepted;
     try {
       const fatal: CommError[] = [];
-      const receiver = new FrameReceiver({
-        rank: 1, peer: 0, maxFrameBytes: 1 << 24, maxPendingBytes: 1 << 24, maxControlBytes: 1024,
-        onControl: () => {}, onPressure: () => {}, onDataFrame: () => {}, onFatal: (e) => fatal.push(e),
-      });
+      const receiver = new FrameReceiver(receiverOptions({ maxFrameBytes: 1 << 24, maxPendingBytes: 1 << 24, onFatal: (e) => fatal.push(e) }));
       const direct = startDirectReads(socket, receiver);
       assert.ok(direct !== null, 'this Node offers read-into mode on accepted sockets');
       socket.resume();

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { MismatchError, type CommError } from '../errors.js';
 import { FrameReceiver, QUEUED_FRAME_OVERHEAD_BYTES, type FrameReceiverOptions } from './frame-receiver.js';
 import { FRAME_HEADER_BYTES, frameHeaderBytes, type FrameHeader } from './frame.js';
+import { receiverOptions } from './test-support/frame-receiver-options.js';
 import type { FrameTag } from './transport.js';
 
 const tag = (part: number, seq = 5): FrameTag => ({ op: 1, seq, dtype: 6, part });
@@ -19,18 +20,13 @@ function payload(n: number, seed: number): Uint8Array {
 
 function setup(overrides: Partial<FrameReceiverOptions> = {}) {
   const events = { pressure: [] as boolean[], fatal: [] as CommError[], control: [] as Array<[FrameHeader, Uint8Array]>, dataBytes: 0 };
-  const r = new FrameReceiver({
-    rank: 1,
-    peer: 0,
-    maxFrameBytes: 1 << 20,
-    maxPendingBytes: 1 << 20,
-    maxControlBytes: 1024,
+  const r = new FrameReceiver(receiverOptions({
     onControl: (h, p) => events.control.push([h, p]),
     onPressure: (p) => events.pressure.push(p),
     onDataFrame: (n) => { events.dataBytes += n; },
     onFatal: (e) => events.fatal.push(e),
     ...overrides,
-  });
+  }));
   return { r, events };
 }
 
@@ -172,11 +168,10 @@ describe('FrameReceiver', () => {
   it('stops parsing a chunk once a control frame in it failed the link', () => {
     let r: FrameReceiver;
     const fatal: CommError[] = [];
-    r = new FrameReceiver({
-      rank: 1, peer: 0, maxFrameBytes: 1 << 20, maxPendingBytes: 1 << 20, maxControlBytes: 1024,
+    r = new FrameReceiver(receiverOptions({
       onControl: () => r.fail(new MismatchError('the peer aborted')),
-      onPressure: () => {}, onDataFrame: () => {}, onFatal: (e) => fatal.push(e),
-    });
+      onFatal: (e) => fatal.push(e),
+    }));
     const data = wire(tag(0), payload(100, 1));
     r.push(Buffer.concat([wire({ op: 65, seq: 0, part: 0, dtype: 0 }, payload(3, 0)), data.subarray(0, 50)]));
     r.push(data.subarray(50));

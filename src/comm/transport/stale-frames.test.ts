@@ -8,6 +8,7 @@ import { ProcessGroup } from '../process-group.js';
 import { FrameReceiver } from './frame-receiver.js';
 import { connectLoopbackMesh } from './tcp-loopback.js';
 import { frameHeaderBytes } from './frame.js';
+import { receiverOptions } from './test-support/frame-receiver-options.js';
 import type { FrameTag } from './transport.js';
 
 const tag = (seq: number, part = 0): FrameTag => ({ op: 1, seq: seq >>> 0, dtype: 6, part });
@@ -15,10 +16,7 @@ const frame = (t: FrameTag, bytes = 4): Buffer => Buffer.concat([frameHeaderByte
 
 function setup() {
   const fatal: CommError[] = [];
-  const r = new FrameReceiver({
-    rank: 1, peer: 0, maxFrameBytes: 1 << 20, maxPendingBytes: 1 << 20, maxControlBytes: 1024,
-    onControl: () => {}, onPressure: () => {}, onDataFrame: () => {}, onFatal: (e) => fatal.push(e),
-  });
+  const r = new FrameReceiver(receiverOptions({ onFatal: (e) => fatal.push(e) }));
   return { r, fatal };
 }
 
