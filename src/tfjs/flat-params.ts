@@ -145,9 +145,8 @@ export class FlatParams {
     const target = typeof dest === 'function' ? dest() : dest;
     const { value, grads } = this.variableGradsInto(lossFn, target, vars);
     try {
-      // Taken again after the pass: a view of wasm memory the pass grew is detached (a view of the same bytes is made).
-      const again = typeof dest === 'function' ? dest() : dest;
-      const out = this.checkBuffer('dest', again?.length === 0 && target && this.placementSlots(target) ? new Float32Array(activeWasmHeap()!.buffer, target.byteOffset, this.numParams) : again);
+      // Asked again after the pass: a view of wasm memory the pass grew is detached; the function gives a live one.
+      const out = this.checkBuffer('dest', typeof dest === 'function' ? dest() : dest);
       const copied = this.collectGradients(vars.map((v) => grads[v.name]), out);
       return { loss: value.dataSync()[0], grads: out, copied };
     } finally {
