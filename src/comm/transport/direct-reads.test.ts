@@ -1,13 +1,12 @@
 // Tests of reads chosen per read: payloads land in posted recv buffers, whatever the read boundaries; errors stay typed.
 
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { describe, it } from 'node:test';
 import { MismatchError, type CommError } from '../errors.js';
 import { DirectReads, startDirectReads } from './direct-reads.js';
 import { CONTROL_OPS, FRAME_HEADER_BYTES, frameHeaderBytes, type FrameHeader } from './frame.js';
 import { FrameReceiver } from './frame-receiver.js';
-import { connectLoopbackMesh } from './tcp-loopback.js';
+import { connectLoopbackMesh, loopbackPair } from './tcp-loopback.js';
 import { receiverOptions } from './test-support/frame-receiver-options.js';
 import type { FrameTag } from './transport.js';
 
@@ -131,12 +130,7 @@ describe('TcpTransport with direct reads (security none)', () => {
 
 describe('startDirectReads on an accepted socket', () => {
   it('never writes into a recv buffer once the link failed and was released, even mid-frame', async () => {
-    const server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as net.AddressInfo;
-    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-    const client = net.connect(port, '127.0.0.1');
-    const socket = await accepted;
+    const [client, socket] = await loopbackPair();
     try {
       const fatal: CommError[] = [];
       const receiver = new FrameReceiver(receiverOptions({ maxFrameBytes: 1 << 24, maxPendingBytes: 1 << 24, onFatal: (e) => fatal.push(e) }));
@@ -162,7 +156,6 @@ describe('startDirectReads on an accepted socket', () => {
     } finally {
       client.destroy();
       socket.destroy();
-      await new Promise((r) => server.close(r));
     }
   });
 });
