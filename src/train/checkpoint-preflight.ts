@@ -11,7 +11,8 @@ import type { CheckpointHeader } from './checkpoint-format.js';
 import { chooseResumePoint, ignoringDamage, type ListedCheckpoint } from './common-checkpoint.js';
 import { checkpointDir, checkpointFileName, KEEP_CHECKPOINTS, listCheckpointSteps, ranksWithCheckpoints, readCheckpointHeader } from './checkpoint-store.js';
 import type { TrainConfig } from './config.js';
-import { describeDifferences, diffTrajectories, trajectoryOf } from './fingerprint.js';
+import { trajectoryOf } from './fingerprint.js';
+import { checkBelongsToRun } from './resume.js';
 
 /**
  * Throws CheckpointError: checkpoint_exists (not resuming into a directory with checkpoints), checkpoint_missing
@@ -65,11 +66,7 @@ export async function preflightCheckpoints(config: TrainConfig, outDir: string |
       config, worldSize: point.worldSize, numParams: header.numParams, strategy: specName(theirSync) === specName(config.sync) ? theirSync : config.sync,
       totalSteps: config.steps ?? Number(header.trajectory.scheduleSteps),
     });
-    const differences = diffTrajectories(header.trajectory, expected);
-    if (header.rank !== rank) differences.unshift({ field: 'rank', theirs: header.rank, ours: rank });
-    if (differences.length > 0) {
-      throw new CheckpointError('checkpoint_mismatch', path, `written by a different run: ${describeDifferences(differences, 'the checkpoint')}`, differences);
-    }
+    checkBelongsToRun(path, header, { rank, trajectory: expected });
   }
 }
 

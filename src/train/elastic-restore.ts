@@ -17,8 +17,8 @@ import { CheckpointError, type CheckpointErrorCode } from './checkpoint-errors.j
 import type { CheckpointHeader } from './checkpoint-format.js';
 import { checkpointFileName, loadCheckpoint } from './checkpoint-store.js';
 import type { ResumePoint } from './common-checkpoint.js';
-import { describeDifferences, diffTrajectories } from './fingerprint.js';
-import { checkDataPosition } from './resume.js';
+import { diffTrajectories } from './fingerprint.js';
+import { checkDataPosition, throwIfWrittenByAnotherRun } from './resume.js';
 import type { CheckpointSubject } from './trainer-checkpoints.js';
 
 /** What an elastic restore did (the same on every rank except `path`). */
@@ -132,9 +132,7 @@ function checkFile(t: CheckpointSubject, path: string, header: CheckpointHeader,
   const differences = diffTrajectories(header.trajectory, t.trajectory).filter((d) => d.field !== 'worldSize');
   if (header.rank !== q) differences.unshift({ field: 'rank', theirs: header.rank, ours: q });
   if (header.worldSize !== point.worldSize) differences.unshift({ field: 'worldSize', theirs: header.worldSize, ours: point.worldSize });
-  if (differences.length > 0) {
-    throw new CheckpointError('checkpoint_mismatch', path, `written by a different run: ${describeDifferences(differences, 'the checkpoint')}`, differences);
-  }
+  throwIfWrittenByAnotherRun(path, differences);
   if (header.step !== point.step) throw new CheckpointError('checkpoint_corrupt', path, `the header says step ${header.step}, the file name says ${point.step}`);
   checkDataPosition(t, path, header);
 }

@@ -11,7 +11,7 @@ import { CheckpointError } from './checkpoint-errors.js';
 import { chooseResumePoint, ignoringDamage, type ListedCheckpoint, type ResumePoint } from './common-checkpoint.js';
 import type { CheckpointHeader, CheckpointPayload } from './checkpoint-format.js';
 import { checkpointFileName, KEEP_CHECKPOINTS, listCheckpointSteps, loadCheckpoint, ranksWithCheckpoints } from './checkpoint-store.js';
-import { describeDifferences, diffTrajectories, type Trajectory } from './fingerprint.js';
+import { describeDifferences, diffTrajectories, type Trajectory, type TrajectoryDifference } from './fingerprint.js';
 import { diffDataPositions } from '../workloads/data-position.js';
 import type { DistributedSampler } from '../workloads/sharding.js';
 
@@ -109,9 +109,14 @@ export async function loadResumeCheckpoint(dir: string, step: number, expected: 
 }
 
 /** Throws CheckpointError checkpoint_mismatch when `header` was written by another run or rank. */
-export function checkBelongsToRun(path: string, header: CheckpointHeader, expected: ResumeExpectation): void {
+export function checkBelongsToRun(path: string, header: CheckpointHeader, expected: Pick<ResumeExpectation, 'rank' | 'trajectory'>): void {
   const differences = diffTrajectories(header.trajectory, expected.trajectory);
   if (header.rank !== expected.rank) differences.unshift({ field: 'rank', theirs: header.rank, ours: expected.rank });
+  throwIfWrittenByAnotherRun(path, differences);
+}
+
+/** Throws CheckpointError checkpoint_mismatch naming every field in `differences`, when there is any. */
+export function throwIfWrittenByAnotherRun(path: string, differences: TrajectoryDifference[]): void {
   if (differences.length > 0) {
     throw new CheckpointError('checkpoint_mismatch', path, `written by a different run: ${describeDifferences(differences, 'the checkpoint')}`, differences);
   }
