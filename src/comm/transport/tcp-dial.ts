@@ -2,6 +2,7 @@
 
 import net from 'node:net';
 import { CommError, type CommErrorFields } from '../errors.js';
+import { sleep } from '../sleep.js';
 
 export interface DialOptions {
   host: string;
@@ -74,17 +75,5 @@ function connectOnce(host: string, port: number, timeoutMs: number, signal?: Abo
       socket.off('error', onError);
       resolve(socket);
     });
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
   });
 }

@@ -3,6 +3,7 @@
 
 import { LionCubError } from '../../../errors.js';
 import { RendezvousClosedError, RendezvousTimeoutError } from '../../errors.js';
+import { sleep } from '../../sleep.js';
 import { LivenessTracker } from './liveness.js';
 import { decodeRoundState, encodeRoundState, type NodeAddress, type RendezvousState, type RoundCause } from './round-state.js';
 import { joinStep, membershipChange, touch, type ClosedRound, type JoinView, type MembershipChange } from './round-steps.js';
@@ -84,7 +85,7 @@ export class ElasticRendezvous {
       if (this.now() - started > this.o.timing.joinTimeoutMs) throw this.timeoutError(current.state!, started);
       if (this.beatDue()) current = await this.write(touch(current.state!, this.o.nodeId, address), current.token);
       else {
-        await pause(this.pollMs(), signal);
+        await sleep(this.pollMs(), signal);
         current = await this.read();
       }
     }
@@ -120,7 +121,7 @@ export class ElasticRendezvous {
     while (this.now() < deadline) {
       const { state } = await this.read();
       if (state === undefined || r.nodes.every((n) => n === this.o.nodeId || state.finished.includes(n) || this.liveness.isLost(n, this.now()))) return;
-      await pause(this.pollMs());
+      await sleep(this.pollMs());
     }
   }
 
@@ -187,16 +188,4 @@ export class ElasticRendezvous {
       { op: 'rendezvous', elapsedMs: this.now() - started },
     );
   }
-}
-
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
