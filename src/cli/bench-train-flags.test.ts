@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { parseRateList, planBenchTrain, splitSyncList, type BenchTrainFlags } from './bench-train-flags.js';
+import { parseRateList, parseSeedList, planBenchTrain, splitSyncList, type BenchTrainFlags } from './bench-train-flags.js';
 import { BASELINES } from '../bench/train/plan.js';
 import { registerBenchTrain } from './commands/bench-train.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -40,6 +40,15 @@ test('baselines come first and are not duplicated; --no-baselines keeps only the
   assert.equal(bare.steps, 10);
 });
 
+test('--seeds: the list in order, the first as the plan\'s seed; without it the one --seed', () => {
+  assert.deepEqual(parseSeedList('5, 1,-2'), [5, 1, -2]);
+  const plan = planBenchTrain({ ...base, seeds: '3,1,2' });
+  assert.deepEqual([plan.seeds, plan.seed], [[3, 1, 2], 3]);
+  assert.ok(plan.configs.every((c) => c.seed === 3));
+  const one = planBenchTrain({ ...base, seed: '9' });
+  assert.deepEqual([one.seeds, one.seed], [[9], 9]);
+});
+
 test('bad flags name the flag before anything runs', () => {
   const cases: Array<[Partial<BenchTrainFlags>, string]> = [
     [{ sync: '', baselines: false }, '--sync'],
@@ -53,6 +62,11 @@ test('bad flags name the flag before anything runs', () => {
     [{ nproc: '4', batch: '2' }, '--batch'],
     [{ lr: 'fast' }, '--lr'],
     [{ netem: '1gbit,warp' }, '--netem'],
+    [{ seeds: '1,2,1' }, '--seeds'],
+    [{ seeds: '1,x' }, '--seeds'],
+    [{ seeds: ' , ' }, '--seeds'],
+    [{ seeds: '1.5' }, '--seeds'],
+    [{ seeds: '1,2', seed: '3' }, '--seeds'],
   ];
   for (const [change, field] of cases) assert.throws(() => planBenchTrain({ ...base, ...change }), fieldIs(field), JSON.stringify(change));
 });

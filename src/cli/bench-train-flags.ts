@@ -20,6 +20,8 @@ export interface BenchTrainFlags {
   batch?: string;
   lr?: string;
   seed?: string;
+  /** Comma list of seeds: every (strategy, rate) runs once per seed. Excludes `seed`. */
+  seeds?: string;
   baselines?: boolean;
   out?: string;
   json?: boolean;
@@ -51,6 +53,19 @@ export function parseRateList(text: string): string[] {
 }
 
 /**
+ * Splits and checks --seeds: integers (as --seed takes them), at least one, no duplicates (the comparison between
+ * strategies is seed by seed, so each seed must name one run).
+ */
+export function parseSeedList(text: string): number[] {
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const expected = 'a comma list of distinct integer seeds, e.g. 1,2,3,4,5';
+  if (items.length === 0) throw new InvalidArgumentError('--seeds', text, expected);
+  const seeds = items.map((item) => (/^-?\d+$/.test(item) && Number.isSafeInteger(Number(item)) ? Number(item) : Number.NaN));
+  if (seeds.some(Number.isNaN) || new Set(seeds).size !== seeds.length) throw new InvalidArgumentError('--seeds', text, expected);
+  return seeds;
+}
+
+/**
  * Resolves the flags. Every strategy's configuration goes through the same resolution as `lion-cub train`, so an
  * unknown workload or strategy, a bad number or a batch smaller than --nproc is an InvalidArgumentError naming the flag.
  */
@@ -63,13 +78,15 @@ export function planBenchTrain(flags: BenchTrainFlags): BenchTrainPlan {
   const repeat = positiveInteger('--repeat', flags.repeat);
   positiveInteger('--steps', flags.steps);
   const transportSecurity = transportSecurityFromFlag(flags.transportSecurity);
+  if (flags.seeds !== undefined && flags.seed !== undefined) throw new InvalidArgumentError('--seeds', flags.seeds, 'either --seed or --seeds, not both');
+  const seedList = flags.seeds === undefined ? undefined : parseSeedList(flags.seeds);
   if (flags.out === undefined || flags.out.trim() === '') throw new InvalidArgumentError('--out', flags.out, 'a directory for results.json and the report');
   const configs: TrainConfig[] = [];
   let nproc = 0;
   for (const sync of syncs) {
     const trainFlags: TrainFlags = {
       workload: flags.workload, workloadOptions: flags.workloadOptions, nproc: flags.nproc, sync, steps: flags.steps,
-      evalEvery: flags.evalEvery, batch: flags.batch, lr: flags.lr, seed: flags.seed,
+      evalEvery: flags.evalEvery, batch: flags.batch, lr: flags.lr, seed: seedList ? String(seedList[0]) : flags.seed,
     };
     const invocation = parseTrainInvocation(trainFlags, () => { throw new Error('no config file is read'); });
     configs.push(invocation.config);
@@ -77,7 +94,8 @@ export function planBenchTrain(flags: BenchTrainFlags): BenchTrainPlan {
   }
   if (rates.some((r) => r !== UNSHAPED) && nproc < 2) throw new InvalidArgumentError('--nproc', flags.nproc, 'at least 2 with a shaped --netem rate (the link is measured between two ranks)');
   const first = configs[0];
-  return { workload: first.workload, nproc, steps: first.steps ?? 0, seed: first.seed, syncs, rates, repeat, configs, transportSecurity, outDir: flags.out, json: flags.json === true };
+  const seeds = seedList ?? [first.seed];
+  return { workload: first.workload, nproc, steps: first.steps ?? 0, seed: seeds[0], seeds, syncs, rates, repeat, configs, transportSecurity, outDir: flags.out, json: flags.json === true };
 }
 
 function positiveInteger(flag: string, text: string): number {

@@ -6,9 +6,9 @@ import type { TrainRunOptions, TrainRunResult } from '../../src/bench/train/run-
 import type { TrainEvent } from '../../src/train/events.js';
 
 /** A fake job: `stepMs` per step for every step, accuracy 0.5 at the end; the strategy name comes from the config. */
-function events(options: TrainRunOptions, stepMs: number): TrainEvent[] {
+function events(options: TrainRunOptions, stepMs: number, accuracy = 0.5): TrainEvent[] {
   const steps = options.config.steps!;
-  const finalEval = { type: 'eval' as const, step: steps, loss: 1, accuracy: 0.5, numTargets: 10, evalMs: 1 };
+  const finalEval = { type: 'eval' as const, step: steps, loss: 1, accuracy, numTargets: 10, evalMs: 1 };
   const list: TrainEvent[] = [{
     type: 'start', rank: 0, worldSize: options.nproc, workload: options.config.workload, strategy: options.config.sync, numParams: 10,
     totalSteps: steps, stepsPerEpoch: 10, localBatchSize: 4, startStep: 0, resumedFrom: null, trajectoryHash: 'h',
@@ -68,4 +68,30 @@ test('a failed run stops the benchmark; the pairs finished before it are kept an
   assert.deepEqual(outcome.runs.map((r) => r.sync), ['lion', 'lion-bf16']);
   assert.deepEqual(partial, [['lion'], ['lion', 'lion-bf16']], 'the report so far after every finished pair');
   assert.deepEqual(outcome.failure, { sync: 'dlion-mavo', rate: 'none', interrupted: false, message: 'worker rank 1 exited with code 1: boom' });
+});
+
+test('--seeds: each strategy once per seed with that seed; timing over all runs, accuracy per seed and paired with lion', async () => {
+  const seeded = planBenchTrain({ nproc: '2', sync: 'cub-1bit', netem: 'none', steps: '6', repeat: '1', workload: 'synthetic', out: '/tmp/unused', baselines: false, seeds: '4,2,7' });
+  const withLion = { ...seeded, syncs: ['lion', ...seeded.syncs], configs: [{ ...seeded.configs[0], sync: 'lion' }, ...seeded.configs] };
+  const calls: string[] = [];
+  const outcome = await runBenchTrain(withLion, {
+    command: 'x',
+    runJob: async (options): Promise<TrainRunResult> => {
+      calls.push(`${options.config.sync}#${options.config.seed}`);
+      // Accuracy is the seed in tenths, lowered by 0.1 under cub-1bit on seed 7 only; step time the seed in ms.
+      const accuracy = options.config.seed / 10 - (options.config.sync === 'cub-1bit' && options.config.seed === 7 ? 0.1 : 0);
+      return { ok: true, events: events(options, 1 + options.config.seed, accuracy), linkGbit: null };
+    },
+  });
+  assert.deepEqual(calls, ['lion#4', 'lion#2', 'lion#7', 'cub-1bit#4', 'cub-1bit#2', 'cub-1bit#7']);
+  assert.deepEqual(outcome.report.seeds, [4, 2, 7]);
+  assert.equal(outcome.report.seed, 4);
+  const cub = outcome.runs.find((r) => r.sync === 'cub-1bit')!;
+  assert.equal(cub.stepMsMedian, 5, 'the median step time over the three seeds\' runs');
+  assert.deepEqual([cub.stepMsMin, cub.stepMsMax, cub.repeats], [3, 8, 3]);
+  assert.equal(cub.finalMetric, 0.4, 'final metric of the first seed');
+  assert.deepEqual(cub.overSeeds!.seeds.map((s) => [s.seed, s.finalMetric]), [[4, 0.4], [2, 0.2], [7, 0.7 - 0.1]]);
+  assert.deepEqual([cub.overSeeds!.finalMetric.min, cub.overSeeds!.finalMetric.max], [0.2, 0.7 - 0.1]);
+  assert.deepEqual([cub.pairedVsLion!.higher, cub.pairedVsLion!.equal, cub.pairedVsLion!.lower], [0, 2, 1]);
+  assert.equal(outcome.runs.find((r) => r.sync === 'lion')!.pairedVsLion, undefined);
 });

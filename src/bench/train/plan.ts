@@ -13,13 +13,16 @@ export interface BenchTrainPlan {
   workload: string;
   nproc: number;
   steps: number;
+  /** The first of `seeds`. */
   seed: number;
+  /** Every (strategy, rate) runs once per seed (each `repeat` times), in this order; at least one, no duplicates. */
+  seeds: number[];
   /** Strategy specs as given (baselines first), without duplicates. */
   syncs: string[];
   /** Link rates as given (`1gbit`, …, or `none`). */
   rates: string[];
   repeat: number;
-  /** One validated configuration per entry of `syncs`, same index. */
+  /** One validated configuration per entry of `syncs`, same index, with the first seed (run-bench sets the others). */
   configs: TrainConfig[];
   /** What protects the workers' peer links (every run of the benchmark uses the same mode). */
   transportSecurity: TransportSecurity;

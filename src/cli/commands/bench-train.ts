@@ -17,6 +17,7 @@ import { printTable } from '../table.js';
 import { interruptedExitStatus, onInterrupt } from '../interrupt.js';
 import { transportSecurityOption } from '../transport-security-flag.js';
 import type { TransportSecurity } from '../../comm/transport/security-mode.js';
+import type { PairedVsLion, Spread } from '../../bench/train/report/types.js';
 
 
 const HELP = `
@@ -25,7 +26,9 @@ options keeps its commas (--sync cub-pbit:bits=4,quant=l1,cub-1bit): an item key
 Per-step times are medians over the steps after the first ${WARMUP_STEPS} (warm-up). Speedups compare with lion and
 lion-bf16 at the same rate; time-to-target is cumulative training time (evaluations excluded) until the test metric
 first reaches lion's final test metric, read at the --eval-every points. --repeat R keeps the run with the median
-step time and records the min/max (stepMsMin, stepMsMax in results.json).`;
+step time and records the min/max (stepMsMin, stepMsMax in results.json). --seeds S1,S2,… runs every strategy once
+per seed (each --repeat times): final loss and test metric become mean [min..max] over the seeds, and every
+strategy's test metric is compared with lion's on the same seeds (mean difference ± sd, seeds above/equal/below).`;
 
 export function registerBenchTrain(program: Command): void {
   const bench = program.commands.find((c) => c.name() === 'bench') ?? program.command('bench');
@@ -44,6 +47,7 @@ export function registerBenchTrain(program: Command): void {
     .option('--batch <n>', 'global batch over all workers')
     .option('--lr <rate>', 'peak learning rate')
     .option('--seed <n>', 'seed of weights, data order and strategy randomness')
+    .option('--seeds <list>', 'comma list of seeds (e.g. 1,2,3,4,5): every strategy runs once per seed; reports each seed, the mean/min/max and the difference to lion seed by seed')
     .option('--out <dir>', 'directory for results.json, index.html and the charts (required)')
     .option('--json', 'one JSON object per (strategy, rate) on stdout instead of the table')
     .addOption(transportSecurityOption())
@@ -85,7 +89,7 @@ async function benchTrain(flags: BenchTrainFlags): Promise<number> {
         process.stderr.write(`lion-cub:   ${p.sync} at ${p.rate}: step ${event.step}/${event.totalSteps}, ${event.stepMs.toFixed(1)} ms (compute ${event.computeMs.toFixed(1)}, comm ${event.sync.commMs.toFixed(1)}), loss ${event.loss.toFixed(4)}\n`);
       },
       onProgress: (p) => {
-        const what = `${p.sync} at ${p.rate}${plan.repeat > 1 ? ` (run ${p.repetition}/${plan.repeat})` : ''}`;
+        const what = `${p.sync} at ${p.rate}${p.seed === undefined ? '' : ` seed ${p.seed}`}${plan.repeat > 1 ? ` (run ${p.repetition}/${plan.repeat})` : ''}`;
         if (p.run) process.stderr.write(`lion-cub: ${what}: ${p.run.stepMsMedian.toFixed(1)} ms/step, test metric ${p.run.finalMetric.toFixed(4)}\n`);
         else process.stderr.write(`lion-cub: training ${what} …\n`);
       },
@@ -134,13 +138,26 @@ export function printRuns(runs: readonly RepeatedRun[], json: boolean, transport
     'comm ms': fixed(r.commMs, 1),
     'codec ms': fixed(r.codecMs, 2),
     'kB sent/step': fixed(r.bytesSentPerStep / 1e3, 1),
-    'final loss': fixed(r.finalLoss, 4),
-    'test metric': fixed(r.finalMetric, 4),
+    ...(r.overSeeds
+      ? { 'final loss': spreadText(r.overSeeds.finalLoss, 4), 'test metric': spreadText(r.overSeeds.finalMetric, 4), 'metric - lion, paired': pairedText(r.pairedVsLion) }
+      : { 'final loss': fixed(r.finalLoss, 4), 'test metric': fixed(r.finalMetric, 4) }),
     'x lion': fixed(r.speedupVsLion, 2),
     'x bf16': fixed(r.speedupVsBf16, 2),
     'to target s': fixed(r.timeToTargetSeconds, 1),
     'x lion to target': fixed(r.speedupToTargetVsLion, 2),
   })), out);
+}
+
+/** `mean [min..max]` over the seeds. */
+function spreadText(s: Spread, digits: number): string {
+  return `${s.mean.toFixed(digits)} [${s.min.toFixed(digits)}..${s.max.toFixed(digits)}]`;
+}
+
+/** `+0.0010 ±0.0021 (2/1/2)`: mean difference to lion ± sd over the seeds, seeds above/equal/below lion. */
+function pairedText(p: PairedVsLion | null | undefined): string {
+  if (!p) return '-';
+  const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
+  return `${signed(p.metricDiff.mean)} ±${p.metricDiff.sd.toFixed(4)} (${p.higher}/${p.equal}/${p.lower})`;
 }
 
 function reportError(error: unknown, exitCode: number): number {

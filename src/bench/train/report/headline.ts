@@ -20,10 +20,21 @@ function best(runs: readonly StrategyRun[], field: SpeedupField): StrategyRun | 
 
 function accuracyNote(run: StrategyRun, runs: readonly StrategyRun[]): string {
   const lion = runs.find((r) => r.sync === 'lion' && r.rate === run.rate);
+  if (run.overSeeds) return seedsAccuracyNote(run, lion);
   if (!lion) return `final test accuracy ${(run.finalMetric * 100).toFixed(2)}%`;
   const delta = (run.finalMetric - lion.finalMetric) * 100;
   const sign = delta >= 0 ? '+' : '−';
   return `final test accuracy ${(run.finalMetric * 100).toFixed(2)}% (lion ${(lion.finalMetric * 100).toFixed(2)}%, ${sign}${Math.abs(delta).toFixed(2)} points)`;
+}
+
+/** The accuracy over several seeds, and lion's on the same seeds with the paired difference when lion ran. */
+function seedsAccuracyNote(run: StrategyRun, lion: StrategyRun | undefined): string {
+  const over = run.overSeeds!;
+  const text = `mean final test accuracy ${(over.finalMetric.mean * 100).toFixed(2)}% over ${over.seeds.length} seeds`;
+  const paired = run.pairedVsLion;
+  if (!lion?.overSeeds || !paired) return text;
+  const delta = paired.metricDiff.mean * 100;
+  return `${text} (lion ${(lion.overSeeds.finalMetric.mean * 100).toFixed(2)}%; paired difference ${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(2)} ± ${(paired.metricDiff.sd * 100).toFixed(2)} points, above lion on ${paired.higher}, equal on ${paired.equal}, below on ${paired.lower} of ${paired.seeds})`;
 }
 
 /** `2.5` → "2.50× faster than lion", `0.5` → "2.00× slower than lion". */

@@ -60,3 +60,15 @@ test('findings name the fastest candidate, never a baseline or noop, and say "sl
   assert.match(headlines(report.runs)[0], /2\.00× slower than lion/);
   assert.deepEqual(headlines([]), []);
 });
+
+test('over several seeds the table shows mean [min–max] and the paired difference to lion', () => {
+  const report = fakeReport(20, 10);
+  const spread = (mean: number, min: number, max: number) => ({ mean, min, max });
+  for (const r of report.runs) r.overSeeds = { seeds: [], finalLoss: spread(0.5, 0.25, 0.75), finalMetric: spread(0.9, 0.8875, 0.9125) };
+  report.runs[1].pairedVsLion = { seeds: 5, metricDiff: { ...spread(-0.001, -0.003, 0.001), sd: 0.0015 }, lossDiff: spread(0, 0, 0), higher: 1, equal: 1, lower: 3 };
+  const html = runsTable(report.runs);
+  assert.match(html, /accuracy − lion, paired/);
+  assert.match(html, /90\.00% \[88\.75%–91\.25%\]/);
+  assert.match(html, /−0\.10 ± 0\.15 points \(1\/1\/3\)/);
+  assert.doesNotMatch(runsTable(fakeReport(20, 10).runs), /paired/, 'one seed: no paired column');
+});

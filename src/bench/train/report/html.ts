@@ -56,7 +56,7 @@ function metaList(report: BenchTrainReport): string {
     ['workload', `${report.workload} (${params} parameters)`],
     ['ranks (N)', String(report.nproc)],
     ['steps', String(report.steps)],
-    ['seed', String(report.seed)],
+    report.seeds ? ['seeds', report.seeds.join(', ')] : ['seed', String(report.seed)],
     ['transport security', report.transportSecurity ?? '—'],
     ['link rates', measured.join('; ') || '—'],
     ['machine', machine],

@@ -78,6 +78,49 @@ export interface StrategyRun {
   curve: TrainCurvePoint[];
   /** Test evaluations in step order; empty when the run evaluated only at the end or not at all. */
   evals: EvalPoint[];
+  /** With several seeds (`--seeds`): every seed's final loss and metric, and their mean, min and max. */
+  overSeeds?: OverSeeds;
+  /**
+   * With several seeds: this run's final metric and loss minus lion's at the same rate, seed by seed (paired);
+   * null when lion did not run at this rate, absent on lion's own row and with one seed.
+   */
+  pairedVsLion?: PairedVsLion | null;
+}
+
+/** Mean, smallest and largest of a few values. */
+export interface Spread {
+  mean: number;
+  min: number;
+  max: number;
+}
+
+/** One seed's run: its final training loss and test metric. */
+export interface SeedOutcome {
+  seed: number;
+  finalLoss: number;
+  finalMetric: number;
+}
+
+/** The same (strategy, rate) trained once per seed. */
+export interface OverSeeds {
+  /** In the order of `--seeds`. */
+  seeds: SeedOutcome[];
+  finalLoss: Spread;
+  finalMetric: Spread;
+}
+
+/** Differences to lion on the same seeds (this run − lion), over the seeds both ran. */
+export interface PairedVsLion {
+  /** Seeds compared. */
+  seeds: number;
+  /** Test metric difference; `sd` is the sample standard deviation of the per-seed differences (0 for one seed). */
+  metricDiff: Spread & { sd: number };
+  /** Final training loss difference. */
+  lossDiff: Spread;
+  /** Seeds on which this run's test metric was above, equal to and below lion's. */
+  higher: number;
+  equal: number;
+  lower: number;
 }
 
 /** The whole benchmark: same workload, world size, steps and seed for every run. */
@@ -87,7 +130,10 @@ export interface BenchTrainReport {
   /** World size N. */
   nproc: number;
   steps: number;
+  /** The seed of every run, or with several seeds the first of them. */
   seed: number;
+  /** Every seed each (strategy, rate) ran with (`--seeds`); absent with one seed. */
+  seeds?: number[];
   /** What protected the workers' peer links (encrypt, integrity or none); absent in reports made before the flag existed. */
   transportSecurity?: TransportSecurity;
   /** The machine the runs were measured on (extra keys are shown as they are). */

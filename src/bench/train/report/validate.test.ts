@@ -12,6 +12,17 @@ test('a report survives JSON and the check unchanged', () => {
   assert.deepEqual(parseBenchTrainReport(JSON.parse(JSON.stringify(report))), report);
   const withCpu = { ...report, runs: report.runs.map((r) => ({ ...r, computeCpuMsPerRank: [4.5, 5], stepCpuMsPerRank: [7, 7.5] })) };
   assert.deepEqual(parseBenchTrainReport(JSON.parse(JSON.stringify(withCpu))), withCpu);
+  const seeds = { mean: 0.9, min: 0.875, max: 0.925 };
+  const withSeeds = {
+    ...report,
+    seeds: [1, 2],
+    runs: report.runs.map((r, i) => ({
+      ...r,
+      overSeeds: { seeds: [{ seed: 1, finalLoss: 0.5, finalMetric: 0.875 }, { seed: 2, finalLoss: 0.25, finalMetric: 0.925 }], finalLoss: { mean: 0.375, min: 0.25, max: 0.5 }, finalMetric: seeds },
+      pairedVsLion: i === 0 ? null : { seeds: 2, metricDiff: { mean: 0, min: -0.5, max: 0.5, sd: 0.7 }, lossDiff: seeds, higher: 1, equal: 0, lower: 1 },
+    })),
+  };
+  assert.deepEqual(parseBenchTrainReport(JSON.parse(JSON.stringify(withSeeds))), withSeeds);
   const { modelError: _dropped, ...withoutModel } = report;
   assert.deepEqual(parseBenchTrainReport(JSON.parse(JSON.stringify(withoutModel))), withoutModel);
 });
@@ -27,6 +38,9 @@ test('the first bad field is named', () => {
     [(r) => (r.machine.extra = { nested: true }), 'report.machine.extra'],
     [(r) => delete r.command, 'report.command'],
     [(r) => (r.modelError = { points: 3 }), 'report.modelError.maxAbsRelError'],
+    [(r) => (r.seeds = [1, 'two']), 'report.seeds.1'],
+    [(r) => (r.runs[1].overSeeds = { seeds: [{ seed: 1, finalLoss: 0 }] }), 'report.runs[1].overSeeds.seeds[0].finalMetric'],
+    [(r) => (r.runs[1].pairedVsLion = { seeds: 2, metricDiff: { mean: 0, min: 0, max: 0 } }), 'report.runs[1].pairedVsLion.metricDiff.sd'],
   ];
   for (const [damage, field] of cases) {
     const raw = JSON.parse(JSON.stringify(fakeReport(20, 10)));

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../../../errors.js';
 import { TRANSPORT_SECURITY_MODES, type TransportSecurity } from '../../../comm/transport/security-mode.js';
-import type { BenchTrainReport, EvalPoint, StrategyRun, TrainCurvePoint } from './types.js';
+import type { BenchTrainReport, EvalPoint, OverSeeds, PairedVsLion, SeedOutcome, Spread, StrategyRun, TrainCurvePoint } from './types.js';
 
 type Obj = Record<string, unknown>;
 
@@ -76,6 +76,37 @@ function strategyRun(value: unknown, path: string): StrategyRun {
     predictedStepMs: numOrNull(o, 'predictedStepMs', path),
     curve: array(o.curve, `${path}.curve`).map((p, i) => curvePoint(p, `${path}.curve[${i}]`)),
     evals: array(o.evals, `${path}.evals`).map((p, i) => evalPoint(p, `${path}.evals[${i}]`)),
+    // Present only for runs over several seeds.
+    ...(o.overSeeds === undefined ? {} : { overSeeds: overSeeds(o.overSeeds, `${path}.overSeeds`) }),
+    ...(o.pairedVsLion === undefined ? {} : { pairedVsLion: o.pairedVsLion === null ? null : pairedVsLion(o.pairedVsLion, `${path}.pairedVsLion`) }),
+  };
+}
+
+function spread(value: unknown, path: string): Spread {
+  const o = object(value, path);
+  return { mean: num(o, 'mean', path), min: num(o, 'min', path), max: num(o, 'max', path) };
+}
+
+function overSeeds(value: unknown, path: string): OverSeeds {
+  const o = object(value, path);
+  const seeds = array(o.seeds, `${path}.seeds`).map((v, i): SeedOutcome => {
+    const where = `${path}.seeds[${i}]`;
+    const s = object(v, where);
+    return { seed: num(s, 'seed', where), finalLoss: num(s, 'finalLoss', where), finalMetric: num(s, 'finalMetric', where) };
+  });
+  return { seeds, finalLoss: spread(o.finalLoss, `${path}.finalLoss`), finalMetric: spread(o.finalMetric, `${path}.finalMetric`) };
+}
+
+function pairedVsLion(value: unknown, path: string): PairedVsLion {
+  const o = object(value, path);
+  const metricDiff = object(o.metricDiff, `${path}.metricDiff`);
+  return {
+    seeds: num(o, 'seeds', path),
+    metricDiff: { ...spread(metricDiff, `${path}.metricDiff`), sd: num(metricDiff, 'sd', `${path}.metricDiff`) },
+    lossDiff: spread(o.lossDiff, `${path}.lossDiff`),
+    higher: num(o, 'higher', path),
+    equal: num(o, 'equal', path),
+    lower: num(o, 'lower', path),
   };
 }
 
@@ -114,6 +145,7 @@ export function parseBenchTrainReport(value: unknown, field = 'report'): BenchTr
     command: str(o, 'command', field),
     runs: array(o.runs, `${field}.runs`).map((r, i) => strategyRun(r, `${field}.runs[${i}]`)),
   };
+  if (o.seeds !== undefined) report.seeds = array(o.seeds, `${field}.seeds`).map((_, i) => num(o.seeds as Obj, String(i), `${field}.seeds`));
   if (o.transportSecurity !== undefined) {
     const mode = str(o, 'transportSecurity', field);
     if (!(TRANSPORT_SECURITY_MODES as readonly string[]).includes(mode)) throw new InvalidArgumentError(`${field}.transportSecurity`, mode, `one of ${TRANSPORT_SECURITY_MODES.join(', ')}`);
