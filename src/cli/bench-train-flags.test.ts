@@ -49,6 +49,11 @@ test('--seeds: the list in order, the first as the plan\'s seed; without it the 
   assert.deepEqual([one.seeds, one.seed], [[9], 9]);
 });
 
+test('--momentum-sync and --wd reach every run\'s configuration', () => {
+  const tuned = planBenchTrain({ ...base, momentumSync: 'every:10', wd: '0.5' });
+  assert.ok(tuned.configs.every((c) => c.momentumSync === 'every:10' && c.weightDecay === 0.5));
+});
+
 test('bad flags name the flag before anything runs', () => {
   const cases: Array<[Partial<BenchTrainFlags>, string]> = [
     [{ sync: '', baselines: false }, '--sync'],
@@ -62,6 +67,8 @@ test('bad flags name the flag before anything runs', () => {
     [{ nproc: '4', batch: '2' }, '--batch'],
     [{ lr: 'fast' }, '--lr'],
     [{ netem: '1gbit,warp' }, '--netem'],
+    [{ momentumSync: 'sometimes' }, '--momentum-sync'],
+    [{ wd: 'lots' }, '--wd'],
     [{ seeds: '1,2,1' }, '--seeds'],
     [{ seeds: '1,x' }, '--seeds'],
     [{ seeds: ' , ' }, '--seeds'],

@@ -19,6 +19,9 @@ export interface BenchTrainFlags {
   evalEvery?: string;
   batch?: string;
   lr?: string;
+  /** Momentum policy of every run (the compressed strategies use it; lion, lion-bf16 and noop ignore it). */
+  momentumSync?: string;
+  wd?: string;
   seed?: string;
   /** Comma list of seeds: every (strategy, rate) runs once per seed. Excludes `seed`. */
   seeds?: string;
@@ -86,7 +89,7 @@ export function planBenchTrain(flags: BenchTrainFlags): BenchTrainPlan {
   for (const sync of syncs) {
     const trainFlags: TrainFlags = {
       workload: flags.workload, workloadOptions: flags.workloadOptions, nproc: flags.nproc, sync, steps: flags.steps,
-      evalEvery: flags.evalEvery, batch: flags.batch, lr: flags.lr, seed: seedList ? String(seedList[0]) : flags.seed,
+      evalEvery: flags.evalEvery, batch: flags.batch, lr: flags.lr, momentumSync: flags.momentumSync, wd: flags.wd, seed: seedList ? String(seedList[0]) : flags.seed,
     };
     const invocation = parseTrainInvocation(trainFlags, () => { throw new Error('no config file is read'); });
     configs.push(invocation.config);

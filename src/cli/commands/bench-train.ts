@@ -46,6 +46,8 @@ export function registerBenchTrain(program: Command): void {
     .option('--eval-every <k>', 'evaluate the test metric every k steps (0: only at the end)')
     .option('--batch <n>', 'global batch over all workers')
     .option('--lr <rate>', 'peak learning rate')
+    .option('--momentum-sync <policy>', 'momentum policy of the compressed strategies, as lion-cub train takes it (default none)')
+    .option('--wd <λ>', 'decoupled weight decay (default as lion-cub train)')
     .option('--seed <n>', 'seed of weights, data order and strategy randomness')
     .option('--seeds <list>', 'comma list of seeds (e.g. 1,2,3,4,5): every strategy runs once per seed; reports each seed, the mean/min/max and the difference to lion seed by seed')
     .option('--out <dir>', 'directory for results.json, index.html and the charts (required)')
