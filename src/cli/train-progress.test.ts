@@ -12,7 +12,7 @@ const start: StartEvent = {
   stepsPerEpoch: 62, localBatchSize: 32, startStep: 0, resumedFrom: null, trajectoryHash: 'f'.repeat(64),
 };
 const step = (n: number): StepEvent => ({
-  type: 'step', step: n, totalSteps: 40, epoch: 0, loss: 2 / n, accuracy: null, stepMs: 250, computeMs: 150, computeCpuMs: 140, stepCpuMs: 200,
+  type: 'step', step: n, totalSteps: 40, epoch: 0, loss: 2 / n, accuracy: null, stepMs: 250, computeMs: 150, computeCpuMs: 140, stepCpuMs: 200, dataCpuMs: 1, syncCpuMs: 30,
   sync: { step: n - 1, lr: 3e-4, encodeMs: 10, commMs: 80, decodeMs: 10, bytesSent: 2_000_000, bytesReceived: 2_000_000, momentumSyncedValues: 0, momentumDivergence: null, skipped: false },
 });
 const evalAt = (n: number): EvalEvent => ({ type: 'eval', step: n, loss: 0.3, accuracy: 0.9125, numTargets: 2000, evalMs: 900 });
@@ -53,7 +53,7 @@ test('json mode: one record per step and evaluation, flat, on the JSON stream', 
   const records = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(records.filter((r) => r.type === 'step').length, 40);
   assert.equal(records.filter((r) => r.type === 'eval').length, 2);
-  assert.deepEqual(Object.keys(records[0]).sort(), ['accuracy', 'bytesReceived', 'bytesSent', 'commMs', 'computeCpuMs', 'computeMs', 'decodeMs', 'encodeMs', 'epoch', 'loss', 'lr', 'momentumDivergence', 'momentumSyncedValues', 'skipped', 'step', 'stepCpuMs', 'stepMs', 'totalSteps', 'type']);
+  assert.deepEqual(Object.keys(records[0]).sort(), ['accuracy', 'bytesReceived', 'bytesSent', 'commMs', 'computeCpuMs', 'computeMs', 'dataCpuMs', 'decodeMs', 'encodeMs', 'epoch', 'loss', 'lr', 'momentumDivergence', 'momentumSyncedValues', 'skipped', 'step', 'stepCpuMs', 'stepMs', 'syncCpuMs', 'totalSteps', 'type']);
 });
 
 test('the summary compares the measured bytes with lion\'s computed bytes', () => {

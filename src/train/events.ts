@@ -45,6 +45,14 @@ export interface StepEvent {
    */
   computeCpuMs: number;
   stepCpuMs: number;
+  /** CPU time spent assembling this rank's batch (copying its examples into input tensors) and freeing it afterwards. */
+  dataCpuMs: number;
+  /**
+   * CPU time of the strategy's step and writing the parameters back: encode, communication and decode of the
+   * compressed strategies; the finiteness check and the Lion update (plus the allreduce for lion, lion-bf16) of the
+   * others. What is left of stepCpuMs after compute, data and this is bookkeeping (and the batch-accuracy pass).
+   */
+  syncCpuMs: number;
   /** What the strategy reported: learning rate, encode/comm/decode times, bytes on the wire. */
   sync: SyncStepStats;
 }

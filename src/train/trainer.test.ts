@@ -49,6 +49,9 @@ test('one rank: events come in order with the documented shapes, and the test lo
     assert.ok(s.accuracy !== null && s.accuracy >= 0 && s.accuracy <= 1);
     assert.ok(s.stepMs >= s.computeMs && s.computeMs > 0);
     assert.ok(s.computeCpuMs >= 0 && s.stepCpuMs >= s.computeCpuMs, `CPU ms: compute ${s.computeCpuMs}, step ${s.stepCpuMs}`);
+    assert.ok(s.dataCpuMs >= 0 && s.syncCpuMs >= 0, `CPU ms: data ${s.dataCpuMs}, strategy ${s.syncCpuMs}`);
+    // The parts are measured inside the step, in order, so they cannot add up to more than the step.
+    assert.ok(s.computeCpuMs + s.dataCpuMs + s.syncCpuMs <= s.stepCpuMs + 1e-6, `CPU ms: parts ${s.computeCpuMs} + ${s.dataCpuMs} + ${s.syncCpuMs} ≤ step ${s.stepCpuMs}`);
     assert.equal(s.sync.step, i);
     assert.equal(s.sync.lr, 1e-2);
     assert.equal(s.sync.bytesSent, 0); // one rank sends nothing

@@ -203,6 +203,7 @@ export class Trainer {
     const startedAt = performance.now();
     const cpuAtStart = process.cpuUsage();
     const batch = this.data.train.batch(this.sampler.localBatch(epoch, s));
+    let dataCpuMs = cpuMsSince(cpuAtStart);
     let loss: number;
     let computeMs: number;
     let computeCpuMs: number;
@@ -218,14 +219,18 @@ export class Trainer {
         accuracy = counts.count > 0 ? counts.correct / counts.count : null;
       }
     } finally {
+      const cpuAtDispose = process.cpuUsage();
       tf.dispose([batch.x, batch.y]);
+      dataCpuMs += cpuMsSince(cpuAtDispose);
     }
     // A non-finite loss makes every rank skip the step, exactly like a non-finite gradient (docs/strategies.md).
     if (!Number.isFinite(loss) && this.numParams > 0) this.synced.markGradientsNonFinite();
+    const cpuAtSync = process.cpuUsage();
     const sync = await this.synced.syncStep();
+    const syncCpuMs = cpuMsSince(cpuAtSync);
     const event: StepEvent = {
       type: 'step', step: this.step, totalSteps: this.totalSteps, epoch, loss, accuracy,
-      stepMs: performance.now() - startedAt, computeMs, computeCpuMs, stepCpuMs: cpuMsSince(cpuAtStart), sync,
+      stepMs: performance.now() - startedAt, computeMs, computeCpuMs, stepCpuMs: cpuMsSince(cpuAtStart), dataCpuMs, syncCpuMs, sync,
     };
     this.emit(event);
     return event;

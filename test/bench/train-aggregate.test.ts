@@ -5,7 +5,7 @@ import type { StrategyRun } from '../../src/bench/train/report/types.js';
 import { applySpeedups, timeToTarget } from '../../src/bench/train/speedup.js';
 import type { EvalEvent, TrainEvent } from '../../src/train/events.js';
 
-interface StepSpec { stepMs: number; computeMs?: number; computeCpuMs?: number; stepCpuMs?: number; encodeMs?: number; commMs?: number; decodeMs?: number; bytes?: number; loss?: number }
+interface StepSpec { stepMs: number; computeMs?: number; computeCpuMs?: number; stepCpuMs?: number; dataCpuMs?: number; syncCpuMs?: number; encodeMs?: number; commMs?: number; decodeMs?: number; bytes?: number; loss?: number }
 
 /** A run as rank 0 reports it: start, steps, evals at the given steps, done. */
 function stream(strategy: string, steps: StepSpec[], evals: Array<[step: number, accuracy: number]>): TrainEvent[] {
@@ -19,6 +19,7 @@ function stream(strategy: string, steps: StepSpec[], evals: Array<[step: number,
     const step = i + 1;
     events.push({
       type: 'step', step, totalSteps: steps.length, epoch: 0, loss: s.loss ?? 1 / step, accuracy: null, stepMs: s.stepMs, computeMs: s.computeMs ?? 0, computeCpuMs: s.computeCpuMs ?? 0, stepCpuMs: s.stepCpuMs ?? 0,
+      dataCpuMs: s.dataCpuMs ?? 0, syncCpuMs: s.syncCpuMs ?? 0,
       sync: { step, lr: 1e-3, encodeMs: s.encodeMs ?? 0, commMs: s.commMs ?? 0, decodeMs: s.decodeMs ?? 0, bytesSent: s.bytes ?? 0, bytesReceived: 0, momentumSyncedValues: 0, momentumDivergence: null, skipped: false },
     });
     const accuracy = evalAt.get(step);
@@ -84,6 +85,26 @@ test('CPU time per rank: each rank\'s median CPU ms of the compute phase and of 
   assert.deepEqual(run.computeCpuMsPerRank, [5, 8]);
   assert.deepEqual(run.stepCpuMsPerRank, [8, 11]);
   assert.equal(summariseRun(collectRunEvents(stream('noop', rank0, [[3, 0.5]])), link, 1, [stepsOf(rank0), []]).stepCpuMsPerRank, undefined);
+});
+
+test('the rest of the step per rank: data, strategy and other CPU ms (step − compute − data − strategy), each a median after warm-up', () => {
+  const rank0: StepSpec[] = [
+    { stepMs: 100, computeCpuMs: 90, stepCpuMs: 99, dataCpuMs: 3, syncCpuMs: 5 },
+    { stepMs: 10, computeCpuMs: 4, stepCpuMs: 10, dataCpuMs: 0.5, syncCpuMs: 4 },
+    { stepMs: 10, computeCpuMs: 6, stepCpuMs: 12, dataCpuMs: 1.5, syncCpuMs: 2 },
+  ];
+  const rank1: StepSpec[] = [
+    { stepMs: 100, computeCpuMs: 80, stepCpuMs: 85, dataCpuMs: 2, syncCpuMs: 2 },
+    { stepMs: 10, computeCpuMs: 9, stepCpuMs: 20, dataCpuMs: 1, syncCpuMs: 6 },
+    { stepMs: 10, computeCpuMs: 7, stepCpuMs: 16, dataCpuMs: 1, syncCpuMs: 8 },
+  ];
+  const stepsOf = (specs: StepSpec[]) => collectRunEvents(stream('noop', specs, [[specs.length, 0.5]])).steps;
+  const run = summariseRun(collectRunEvents(stream('noop', rank0, [[3, 0.5]])), link, 1, [stepsOf(rank0), stepsOf(rank1)]);
+  assert.deepEqual(run.dataCpuMsPerRank, [1, 1]);
+  assert.deepEqual(run.syncCpuMsPerRank, [3, 7]);
+  // rank 0: others 1.5 and 2.5 → 2; rank 1: 4 and 0 → 2.
+  assert.deepEqual(run.otherCpuMsPerRank, [2, 2]);
+  assert.equal(summariseRun(collectRunEvents(stream('noop', rank0, [[3, 0.5]])), link, 1, [stepsOf(rank0), []]).syncCpuMsPerRank, undefined);
 });
 
 test('curve and eval points sit at cumulative training time; the final eval appears once', () => {

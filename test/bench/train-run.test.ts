@@ -15,7 +15,7 @@ function events(options: TrainRunOptions, stepMs: number, accuracy = 0.5): Train
   }];
   for (let step = 1; step <= steps; step++) {
     list.push({
-      type: 'step', step, totalSteps: steps, epoch: 0, loss: 1, accuracy: null, stepMs, computeMs: 1, computeCpuMs: 1, stepCpuMs: 1,
+      type: 'step', step, totalSteps: steps, epoch: 0, loss: 1, accuracy: null, stepMs, computeMs: 1, computeCpuMs: 1, stepCpuMs: 1, dataCpuMs: 0, syncCpuMs: 0,
       sync: { step, lr: 1, encodeMs: 0, commMs: stepMs - 1, decodeMs: 0, bytesSent: 8, bytesReceived: 8, momentumSyncedValues: 0, momentumDivergence: null, skipped: false },
     });
   }

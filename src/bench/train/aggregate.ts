@@ -93,6 +93,10 @@ export function summariseRun(
   // CPU time per step, beside wall time: on a loaded machine it shows the work a rank did, not its wait for a core.
   const computeCpuMsPerRank = perRankMedian((s) => s.computeCpuMs);
   const stepCpuMsPerRank = perRankMedian((s) => s.stepCpuMs);
+  // What the rest of the step spends: the batch, the strategy (codec, communication, Lion update), and what is left.
+  const dataCpuMsPerRank = perRankMedian((s) => s.dataCpuMs);
+  const syncCpuMsPerRank = perRankMedian((s) => s.syncCpuMs);
+  const otherCpuMsPerRank = perRankMedian((s) => s.stepCpuMs - s.computeCpuMs - s.dataCpuMs - s.syncCpuMs);
   const encodeMs = med((s) => s.sync.encodeMs);
   const decodeMs = med((s) => s.sync.decodeMs);
 
@@ -119,6 +123,7 @@ export function summariseRun(
     computeMsSlowest: expectedMaximum(timed.map((s) => s.computeMs), start.worldSize),
     ...(computeMsPerRank ? { computeMsPerRank } : {}),
     ...(computeCpuMsPerRank && stepCpuMsPerRank ? { computeCpuMsPerRank, stepCpuMsPerRank } : {}),
+    ...(dataCpuMsPerRank && syncCpuMsPerRank && otherCpuMsPerRank ? { dataCpuMsPerRank, syncCpuMsPerRank, otherCpuMsPerRank } : {}),
     encodeMs,
     commMs: med((s) => s.sync.commMs),
     decodeMs,

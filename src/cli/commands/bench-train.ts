@@ -127,6 +127,7 @@ export function printRuns(runs: readonly RepeatedRun[], json: boolean, transport
     return;
   }
   const fixed = (v: number | null, digits: number): string => (v === null ? '-' : v.toFixed(digits));
+  const perRank = (values: readonly number[] | undefined): string => values?.map((ms) => ms.toFixed(1)).join('/') ?? '';
   printTable(runs.map((r) => ({
     sync: r.sync,
     rate: r.rate,
@@ -134,9 +135,12 @@ export function printRuns(runs: readonly RepeatedRun[], json: boolean, transport
     'step ms': fixed(r.stepMsMedian, 1),
     ...(r.repeats > 1 ? { 'min..max': `${r.stepMsMin.toFixed(1)}..${r.stepMsMax.toFixed(1)}` } : {}),
     'compute ms': fixed(r.computeMs, 1),
-    'compute ms per rank': r.computeMsPerRank?.map((ms) => ms.toFixed(1)).join('/') ?? '',
-    'compute CPU ms per rank': r.computeCpuMsPerRank?.map((ms) => ms.toFixed(1)).join('/') ?? '',
-    'step CPU ms per rank': r.stepCpuMsPerRank?.map((ms) => ms.toFixed(1)).join('/') ?? '',
+    'compute ms per rank': perRank(r.computeMsPerRank),
+    'compute CPU ms per rank': perRank(r.computeCpuMsPerRank),
+    'step CPU ms per rank': perRank(r.stepCpuMsPerRank),
+    'data CPU ms per rank': perRank(r.dataCpuMsPerRank),
+    'strategy CPU ms per rank': perRank(r.syncCpuMsPerRank),
+    'other CPU ms per rank': perRank(r.otherCpuMsPerRank),
     'comm ms': fixed(r.commMs, 1),
     'codec ms': fixed(r.codecMs, 2),
     'kB sent/step': fixed(r.bytesSentPerStep / 1e3, 1),

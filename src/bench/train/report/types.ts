@@ -48,6 +48,15 @@ export interface StrategyRun {
   computeCpuMsPerRank?: number[];
   /** Each rank's median CPU time per whole step (compute, strategy, update), after warm-up (rank order). */
   stepCpuMsPerRank?: number[];
+  /** Each rank's median CPU time per step assembling and freeing its batch, after warm-up (rank order). */
+  dataCpuMsPerRank?: number[];
+  /**
+   * Each rank's median CPU time per step in the strategy's step (encode, communication, decode; for noop and the
+   * Lion baselines the finiteness check and the Lion update, plus the allreduce of lion and lion-bf16), after warm-up.
+   */
+  syncCpuMsPerRank?: number[];
+  /** Each rank's median of step − compute − data − strategy CPU per step: bookkeeping, events, the batch-accuracy pass. */
+  otherCpuMsPerRank?: number[];
   /** Building what is sent (clip, pre-sign update, pack, quantise). */
   encodeMs: number;
   /** Waiting for collectives. */

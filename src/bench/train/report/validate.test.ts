@@ -10,7 +10,7 @@ import { parseBenchTrainReport, readBenchTrainReport } from './validate.js';
 test('a report survives JSON and the check unchanged', () => {
   const report = fakeReport(20, 10);
   assert.deepEqual(parseBenchTrainReport(JSON.parse(JSON.stringify(report))), report);
-  const withCpu = { ...report, runs: report.runs.map((r) => ({ ...r, computeCpuMsPerRank: [4.5, 5], stepCpuMsPerRank: [7, 7.5] })) };
+  const withCpu = { ...report, runs: report.runs.map((r) => ({ ...r, computeCpuMsPerRank: [4.5, 5], stepCpuMsPerRank: [7, 7.5], dataCpuMsPerRank: [0.1, 0.2], syncCpuMsPerRank: [2, 2.5], otherCpuMsPerRank: [0.4, 0.3] })) };
   assert.deepEqual(parseBenchTrainReport(JSON.parse(JSON.stringify(withCpu))), withCpu);
   const seeds = { mean: 0.9, min: 0.875, max: 0.925 };
   const withSeeds = {
@@ -34,6 +34,7 @@ test('the first bad field is named', () => {
     [(r) => (r.runs[1].curve[3] = { step: 1, loss: 2 }), 'report.runs[1].curve[3].wallSeconds'],
     [(r) => (r.runs[1].evals = null), 'report.runs[1].evals'],
     [(r) => (r.runs[0].stepCpuMsPerRank = [1, 'x']), 'report.runs[0].stepCpuMsPerRank.1'],
+    [(r) => (r.runs[0].syncCpuMsPerRank = 'fast'), 'report.runs[0].syncCpuMsPerRank'],
     [(r) => (r.machine.cpus = 'two'), 'report.machine.cpus'],
     [(r) => (r.machine.extra = { nested: true }), 'report.machine.extra'],
     [(r) => delete r.command, 'report.command'],
