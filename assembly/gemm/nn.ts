@@ -3,6 +3,7 @@
 // 2048×1024 at batch 32).
 
 import { madd, maddScalar } from './madd';
+import { narrowColumns, narrowRows } from './narrow';
 
 /** Rows of W one pass over a strip of 8 columns covers (gemm_nn); partial sums wait in y between blocks. */
 const K_BLOCK = 64;
@@ -14,10 +15,12 @@ const K_BLOCK = 64;
  */
 export function gemm_nn(x: usize, w: usize, y: usize, bias: usize, relu: bool, m: i32, k: i32, n: i32): void {
   const rowBytes = <usize>n << 2;
-  const nBlocked = n & ~7;
+  const kBytes = <usize>k << 2;
+  const group = narrowColumns(n);
+  const nBlocked = n - group;
   const mBlocked = m & ~3;
   if (k == 0) memory.fill(y, 0, <usize>(m * n) << 2);
-  for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
+  for (let p0 = 0; p0 < k && nBlocked > 0; p0 += K_BLOCK) {
     const p1 = min(k, p0 + K_BLOCK);
     const first = p0 == 0;
     for (let j = 0; j < nBlocked; j += 8) {
@@ -26,7 +29,12 @@ export function gemm_nn(x: usize, w: usize, y: usize, bias: usize, relu: bool, m
       for (; i < mBlocked; i += 4) nnTile4x8(x, strip, y, i, j, p0, p1, k, rowBytes, first);
       for (; i < m; i++) nnTile1x8(x, strip, y, i, j, p0, p1, k, rowBytes, first);
     }
-    for (let i = 0; i < m; i++) nnScalarColumns(x, w, y, i, nBlocked, p0, p1, k, n, first);
+  }
+  if (group > 0) {
+    // Columns [nBlocked, n): 4 rows at a time over all of k (w's group is small enough to stay in cache).
+    const col = <usize>nBlocked << 2;
+    narrowRows(x, kBytes << 2, kBytes, 4, w + col, rowBytes, y + col, rowBytes, m, k, group);
+    for (let i = mBlocked; i < m; i++) nnScalarColumns(x, w, y, i, nBlocked, 0, k, k, n, true);
   }
   if (bias != 0 || relu) biasRelu(y, bias, relu, m, n);
 }
@@ -88,7 +96,7 @@ function nnTile1x8(x: usize, strip: usize, y: usize, i: i32, j: i32, p0: i32, p1
   v128.store(yr, a0); v128.store(yr, a1, 16);
 }
 
-/** Row r of y for the columns [from, n) that do not fill a strip of 8, over w's rows [p0, p1). */
+/** Row r of y for the columns [from, n), over w's rows [p0, p1) (rows past the narrow groups' 4-row blocks). */
 @inline
 function nnScalarColumns(x: usize, w: usize, y: usize, r: i32, from: i32, p0: i32, p1: i32, k: i32, n: i32, first: bool): void {
   const xr = x + (<usize>(r * k) << 2);

@@ -4,34 +4,49 @@
 // falls into one cache set and is evicted between the tiles that share it.
 
 import { madd, maddScalar } from './madd';
+import { narrowColumns, narrowRows } from './narrow';
 
-/** Floats of scratch gemm_tn needs: all of a in tiles of 4 columns and all of b in strips of 8 columns. */
+/** Floats of scratch gemm_tn needs: all of a in tiles of 4 columns and b's 8-wide strips; none when n ≤ 12. */
 export function gemm_tn_scratch(m: i32, k: i32, n: i32): i32 {
-  return k * ((m & ~3) + (n & ~7));
+  const group = narrowColumns(n);
+  return group == n ? 0 : k * ((m & ~3) + n - group);
 }
 
 /**
  * y[m×n] = a[k×m]ᵀ·b[k×n]: the weight gradient Xᵀ·dY with k = the batch. a is packed into tiles of 4 columns
  * and b into strips of 8 (each k rows, contiguous) in `scratch` (gemm_tn_scratch floats); then per 4 rows × 8
  * columns of y, one load of a tile row gives the 4 rows' multipliers (lane splats) and two loads of a strip row
- * the 8 columns. Each element is one ascending sum over k, written once.
+ * the 8 columns; the n mod 8 columns left over take gemm/narrow.ts's groups from the same tiles. Outputs of
+ * up to 12 columns (not a multiple of 8) take the narrow groups only, reading a in place. Each element is one
+ * ascending sum over k, written once.
  */
 export function gemm_tn(a: usize, b: usize, y: usize, m: i32, k: i32, n: i32, scratch: usize): void {
   const rowBytes = <usize>n << 2;
-  const nBlocked = n & ~7;
+  const group = narrowColumns(n);
+  const nBlocked = n - group;
   const mBlocked = m & ~3;
   const tileBytes = <usize>k << 4;
   const stripBytes = <usize>k << 5;
   const strips = scratch + <usize>(mBlocked >> 2) * tileBytes;
+  if (nBlocked == 0) {
+    // Few columns (n ≤ 12): each of a's elements is read once, so a is read in place, not packed.
+    narrowRows(a, 16, 4, <usize>m << 2, b, rowBytes, y, rowBytes, mBlocked, k, group);
+    for (let i = mBlocked; i < m; i++) for (let j = 0; j < n; j++) tnScalar(a, b, y, i, j, 0, k, m, n, true);
+    return;
+  }
   packTiles4(a, scratch, k, mBlocked, <usize>m << 2, tileBytes);
   packStrips(b, strips, k, nBlocked, rowBytes, stripBytes);
   for (let i = 0; i < mBlocked; i += 4) {
     const tile = scratch + <usize>(i >> 2) * tileBytes;
     for (let j = 0; j < nBlocked; j += 8) tnTile4x8(tile, strips + <usize>(j >> 3) * stripBytes, y, i, j, k, rowBytes);
   }
-  for (let i = 0; i < m; i++) {
-    const from = i < mBlocked ? nBlocked : 0;
-    for (let j = from; j < n; j++) tnScalar(a, b, y, i, j, 0, k, m, n, true);
+  if (group > 0) {
+    // Columns [nBlocked, n) from the packed tiles of a (row r of a tile at step p: tile + 16·p + 4·r).
+    const col = <usize>nBlocked << 2;
+    narrowRows(scratch, tileBytes, 4, 16, b + col, rowBytes, y + col, rowBytes, mBlocked, k, group);
+  }
+  for (let i = mBlocked; i < m; i++) {
+    for (let j = 0; j < n; j++) tnScalar(a, b, y, i, j, 0, k, m, n, true);
   }
 }
 

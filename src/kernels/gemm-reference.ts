@@ -28,12 +28,16 @@ export function gemmNnReference(
   }
 }
 
+/** Below this k gemm_nt runs as gemm_nn on bᵀ (NT_TRANSPOSE_BELOW_K in assembly/gemm/nt.ts): ascending sums. */
+export const NT_TRANSPOSE_BELOW_K = 16;
+
 /**
  * y[m×n] = a[m×k]·b[n×k]ᵀ in the kernel's order: four lane sums (lane l takes the terms p ≡ l mod 4 below
- * k − k mod 4, ascending), combined as (l0 + l2) + (l1 + l3), then the remaining terms in order.
+ * k − k mod 4, ascending), combined as (l0 + l2) + (l1 + l3), then the remaining terms in order; for
+ * k < NT_TRANSPOSE_BELOW_K one ascending sum.
  */
 export function gemmNtReference(a: Float32Array, b: Float32Array, y: Float32Array, m: number, k: number, n: number, fused = false): void {
-  const k4 = k & ~3;
+  const k4 = k < NT_TRANSPOSE_BELOW_K ? 0 : k & ~3;
   const lanes = [0, 0, 0, 0];
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {

@@ -1,8 +1,9 @@
 // Matrix products on the wasm backend through lion-cub's dense-layer kernels (assembly/gemm.ts), in place.
 //
 // The kernels are instantiated on the backend's own heap, so they read the operands where tfjs keeps them and
-// write the output tensor directly: no copies, no transposes, no packing. Each product of a dense layer has
-// its kernel: X·W (gemm_nn, with bias and ReLU fused into the last pass), dY·Wᵀ (gemm_nt: W row by row) and
+// write the output tensor directly: no copies of operands into other memory (gemm_tn packs its operands, and
+// gemm_nt transposes a short-rowed W, into scratch kept on the heap). Each product of a dense layer has its
+// kernel: X·W (gemm_nn, with bias and ReLU fused into the last pass), dY·Wᵀ (gemm_nt: W row by row) and
 // Xᵀ·dY (gemm_tn). XNNPACK, by contrast, packs a product's right operand the first time it sees that tensor
 // (~24 ns per weight here) and a training step's weights were new tensors every step.
 
@@ -10,7 +11,7 @@ import { gemmKernels, type GemmKernels } from '../kernels/gemm.js';
 import { wasmKernelsEnabled } from '../kernels/load.js';
 import { wasmHeapMemory, wasmInternals, type TensorInfo, type WasmBackendInternals } from './wasm-backend-internals.js';
 
-/** Scratch for the kernels' packed panels on each backend's heap: kept between products, only grown. */
+/** Scratch for the kernels' packed panels (tn) or transposed operand (nt) on each backend's heap: kept, only grown. */
 const scratchByBackend = new WeakMap<object, { pointer: number; bytes: number }>();
 
 /** A pointer to at least `floats` float32 values of scratch on `be`'s heap (0 when none are needed). */
@@ -68,11 +69,12 @@ export function denseMatMul(backend: unknown, a: TensorInfo, b: TensorInfo, attr
   const outShape = [...a.shape.slice(0, -2), transposeA ? aCols : aRows, n];
   const kernels: GemmKernels = gemmKernels(memory);
   // Scratch and output first: allocating may grow the heap, and the offsets read below stay valid across it.
-  const pad = transposeA ? scratch(be, kernels.gemm_tn_scratch(m, k, n)) : 0;
+  const padFloats = transposeA ? kernels.gemm_tn_scratch(m, k, n) : transposeB ? kernels.gemm_nt_scratch(m, k, n) : 0;
+  const pad = scratch(be, padFloats);
   const out = be.makeOutput(outShape, 'float32');
   const y = be.dataIdMap.get(out.dataId)!.memoryOffset;
   if (transposeA) kernels.gemm_tn(aData.memoryOffset, bData.memoryOffset, y, m, k, n, pad);
-  else if (transposeB) kernels.gemm_nt(aData.memoryOffset, bData.memoryOffset, y, m, k, n);
+  else if (transposeB) kernels.gemm_nt(aData.memoryOffset, bData.memoryOffset, y, m, k, n, pad);
   else kernels.gemm_nn(aData.memoryOffset, bData.memoryOffset, y, biasData?.memoryOffset ?? 0, relu, m, k, n);
   return out;
 }
