@@ -74,10 +74,28 @@ export class IntegrityError extends CommError {
 export class RendezvousBackendError extends CommError {
   readonly backend: string;
   readonly endpoints: string;
-  constructor(backend: string, endpoints: string, message: string, options?: { cause?: unknown }) {
+  /** The message without the backend and endpoints in front. */
+  readonly reason: string;
+  /** True when the backend did not answer or could not be reached, false when it answered with a refusal. */
+  readonly unreachable: boolean;
+  constructor(backend: string, endpoints: string, message: string, options?: { cause?: unknown; unreachable?: boolean }) {
     super('rendezvous', `${backend} at ${endpoints}: ${message}`, { op: 'rendezvous' }, options);
     this.backend = backend;
     this.endpoints = endpoints;
+    this.reason = message;
+    this.unreachable = options?.unreachable ?? false;
+  }
+}
+
+/**
+ * The rendezvous backend is out of reach for now, but keeps the job's state for at least `stateKeptForMs` more
+ * (etcd: until the job lease can have expired). A node that only watches a running round may carry on meanwhile.
+ */
+export class RendezvousUnreachableError extends RendezvousBackendError {
+  readonly stateKeptForMs: number;
+  constructor(backend: string, endpoints: string, message: string, stateKeptForMs: number, options?: { cause?: unknown }) {
+    super(backend, endpoints, message, { ...options, unreachable: true });
+    this.stateKeptForMs = stateKeptForMs;
   }
 }
 

@@ -77,7 +77,10 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
   const backend = await openRendezvousBackend(e.backend, { endpoint: e.endpoint, rdzvId: e.rdzvId, jobToken: ctx.jobToken, connectTimeoutMs: timing.joinTimeoutMs, conf: e.conf });
   const nodeId = e.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   emit({ type: 'rendezvous-open', backend: backend.name, endpoint: e.endpoint, nodeId, hostsState: backend.hostsState === true });
-  const rdzv = new ElasticRendezvous({ backend, nodeId, min: e.minNodes, max: e.maxNodes, rdzvId: e.rdzvId, sealKey: rendezvousSealKey(ctx.jobToken, e.rdzvId), timing });
+  const rdzv = new ElasticRendezvous({
+    backend, nodeId, min: e.minNodes, max: e.maxNodes, rdzvId: e.rdzvId, sealKey: rendezvousSealKey(ctx.jobToken, e.rdzvId), timing,
+    onWarning: (message) => emit({ type: 'rendezvous-warning', message }),
+  });
   // Reads (cheap) at least every second so a waiting node is seen soon; the keep-alive is written only when due.
   const readEveryMs = Math.min(1000, timing.keepAliveIntervalMs);
   const restarts: LaunchResult['restarts'] = [];

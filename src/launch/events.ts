@@ -45,6 +45,8 @@ export type LaunchEvent =
   | { type: 'restarting'; generation: number; restart: number; failure: LaunchFailure; maxRestarts: number }
   /** An elastic launch reached its rendezvous backend; `hostsState`: this launcher serves it (builtin), so losing it ends the job. */
   | { type: 'rendezvous-open'; backend: string; endpoint: string; nodeId: string; hostsState: boolean }
+  /** The rendezvous backend went out of reach while a round runs (the round goes on while it keeps the job's state), or answers again. */
+  | { type: 'rendezvous-warning'; message: string }
   /** An elastic round closed; this node's workers start now as its generation. */
   | ({ type: 'round' } & ElasticRoundRecord)
   /** The membership changed while generation `generation` ran: this node's workers stop and it meets the others again. Uses no restart. */

@@ -106,6 +106,7 @@ function printEvent(event: LaunchEvent): void {
       process.stderr.write(`lion-cub: ${describeFailure(event.failure)}; every worker was stopped, restarting them as generation ${event.generation} (restart ${event.restart} of at most ${event.maxRestarts}; ${RESTART_COUNT_ENV}=${event.generation})\n`);
       break;
     case 'rendezvous-open':
+    case 'rendezvous-warning':
     case 'round':
     case 'membership-change':
       process.stderr.write(`lion-cub: ${describeElasticEvent(event)}\n`);

@@ -138,7 +138,7 @@ async function runParent(inv: TrainInvocation, resilience: Resilience, node?: No
           view.finish();
           process.stderr.write(`lion-cub: ${describeFailureOrigin(event.failure, errors)}; every worker was stopped, restarting the job as generation ${event.generation} (restart ${event.restart} of at most ${event.maxRestarts})\n`);
           errors.clear();
-        } else if (event.type === 'rendezvous-open' || event.type === 'round' || event.type === 'membership-change') {
+        } else if (event.type === 'rendezvous-open' || event.type === 'rendezvous-warning' || event.type === 'round' || event.type === 'membership-change') {
           view.finish();
           if (event.type === 'round') errors.clear();
           process.stderr.write(`lion-cub: ${describeElasticEvent(event)}\n`);

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { Etcd3 } from 'etcd3';
 import { InvalidArgumentError } from '../../../errors.js';
-import { RendezvousBackendError } from '../../errors.js';
+import { RendezvousBackendError, RendezvousUnreachableError } from '../../errors.js';
 import { freePort } from '../../test-support/free-port.js';
 import { EtcdRendezvousBackend, type EtcdBackendOptions } from './etcd-backend.js';
 import { applyEtcdProtocol, etcdOptionsFromConf } from './etcd-conf.js';
@@ -123,6 +123,38 @@ test('bad run ids, TTLs and tokens are refused by name', { skip }, async () => {
   assert.throws(() => backend({ runId: 'ok', ttlSeconds: 1 }), /etcd ttlSeconds: got 1/);
   assert.throws(() => backend({ runId: 'ok', endpoints: 'nope:x' }), /--rdzv-endpoint/);
   await assert.rejects(backend({ runId: 'ok' }).setState(bytes('s'), 'abc'), /rendezvous state token: got "abc"/);
+});
+
+test('etcd paused for less than the lease TTL: out of reach with the time the state is kept, then the state is still there; paused past the TTL: the state may be gone', { skip }, async () => {
+  const paused = await startEtcd();
+  const etcdProcess = paused.members[0].process;
+  const b = new EtcdRendezvousBackend({ endpoints: paused.endpoint, runId: newRunId(), timeoutMs: 1000, ttlSeconds: 6 });
+  try {
+    await b.setState(bytes('x'), undefined);
+    etcdProcess.kill('SIGSTOP');
+    await assert.rejects(b.getState(), (e: unknown) => e instanceof RendezvousUnreachableError && e.endpoints === paused.endpoint
+      && e.stateKeptForMs > 0 && e.stateKeptForMs <= 6000 && /no answer to a read of \S+ within 1000 ms/.test(e.message));
+    etcdProcess.kill('SIGCONT');
+    assert.equal(text((await b.getState())?.state), 'x');
+    // Longer than the TTL after the pause: the lease was renewed once etcd answered again.
+    await new Promise((r) => setTimeout(r, 7000));
+    assert.equal(text((await b.getState())?.state), 'x');
+
+    etcdProcess.kill('SIGSTOP');
+    const errors: unknown[] = [];
+    await eventually('a read past the lease TTL failing as "may be gone"', async () => {
+      errors.push(await b.getState().then(() => undefined, (e: unknown) => e));
+      return !(errors.at(-1) instanceof RendezvousUnreachableError);
+    });
+    const last = errors.at(-1);
+    assert.ok(last instanceof RendezvousBackendError && last.unreachable, String(last));
+    assert.match(last.message, /out of reach, and the job lease \(ttl=6 s\) was last renewed \d+\.\d s ago, so etcd may have dropped the rendezvous state/);
+    assert.ok(errors.slice(0, -1).every((e) => e instanceof RendezvousUnreachableError), 'out of reach while the lease lived');
+  } finally {
+    etcdProcess.kill('SIGCONT');
+    await b.close();
+    await paused.stop();
+  }
 });
 
 test('etcd killed: reads and writes fail within their time limit with a typed error naming the endpoint', { skip }, async () => {

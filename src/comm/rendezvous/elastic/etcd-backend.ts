@@ -1,9 +1,10 @@
 // The etcd store of an elastic rendezvous (torchrun's etcd backend conventions over etcd v3): one key per job,
 // compare-and-set as a transaction on the key's mod revision, the key on a job lease kept alive by the participants.
+// While etcd is out of reach the state lives until the lease can have expired, and failures say how long that is.
 
 import { EtcdLeaseInvalidError } from 'etcd3';
 import { InvalidArgumentError } from '../../../errors.js';
-import { RendezvousBackendError } from '../../errors.js';
+import { RendezvousBackendError, RendezvousUnreachableError } from '../../errors.js';
 import { EtcdConnection, type EtcdConnectionOptions } from './etcd-connection.js';
 import { EtcdJobLease } from './etcd-job-lease.js';
 import type { RendezvousStateBackend, SetStateResult, VersionedState } from './state-backend.js';
@@ -46,7 +47,7 @@ export class EtcdRendezvousBackend implements RendezvousStateBackend {
   }
 
   getState(): Promise<VersionedState | undefined> {
-    return this.connection.call(`a read of ${this.stateKey}`, async (options) => {
+    return this.call(`a read of ${this.stateKey}`, async (options) => {
       const kv = (await this.connection.client.get(this.stateKey).options(options).exec()).kvs[0];
       return kv ? { state: new Uint8Array(kv.value), token: kv.mod_revision } : undefined;
     });
@@ -56,7 +57,7 @@ export class EtcdRendezvousBackend implements RendezvousStateBackend {
     if (token !== undefined && (typeof token !== 'string' || !TOKEN.test(token))) {
       throw new InvalidArgumentError('rendezvous state token', token, 'a token this etcd backend returned (a mod revision)');
     }
-    return this.connection.call(`a compare-and-set of ${this.stateKey}`, async (options) => {
+    return this.call(`a compare-and-set of ${this.stateKey}`, async (options) => {
       for (let leaseRenewed = false; ;) {
         const leaseId = await this.lease.id(options);
         try {
@@ -75,6 +76,25 @@ export class EtcdRendezvousBackend implements RendezvousStateBackend {
   async close(): Promise<void> {
     this.lease.close();
     this.connection.close();
+  }
+
+  /**
+   * connection.call, with etcd out of reach reported against the job lease: RendezvousUnreachableError while the
+   * lease surely lives, a RendezvousBackendError saying the state may be gone once it can have expired.
+   */
+  private async call<T>(what: string, op: (options: { deadline: number }) => Promise<T>): Promise<T> {
+    try {
+      return await this.connection.call(what, op);
+    } catch (error) {
+      const leftMs = this.lease.msLeft();
+      if (!(error instanceof RendezvousBackendError) || !error.unreachable || leftMs === undefined) throw error;
+      const { endpoints } = this.connection;
+      if (leftMs > 0) throw new RendezvousUnreachableError('etcd', endpoints, error.reason, leftMs, { cause: error });
+      const silentS = ((this.lease.msSinceRenewal() ?? 0) / 1000).toFixed(1);
+      throw new RendezvousBackendError('etcd', endpoints, `out of reach, and the job lease (ttl=${this.lease.ttlSeconds} s) was last renewed ${silentS} s ago, `
+        + `so etcd may have dropped the rendezvous state; last error: ${error.reason}. Raise ttl in --rdzv-conf to ride through longer etcd outages`,
+      { cause: error, unreachable: true });
+    }
   }
 
   /** One transaction; undefined when a create lost to a state that was deleted again before it could be read. */

@@ -81,10 +81,13 @@ export class EtcdConnection {
   }
 
   private failure(what: string, error: unknown, late: boolean): RendezvousBackendError {
-    const reason = error instanceof GRPCDeadlineExceededError || late
+    const silent = error instanceof GRPCDeadlineExceededError || late;
+    const reason = silent
       ? `no answer to ${what} within ${this.timeoutMs} ms`
       : `${what} failed: ${String((error as Error)?.message ?? error).replace(/[.\s]*Resolution note:\s*$/, '')}`;
+    // Recoverable gRPC errors (unavailable, connection refused or reset, …) mean no etcd member could be reached.
+    const unreachable = silent || (error instanceof Error && isRecoverableError(error));
     return new RendezvousBackendError('etcd', this.endpoints,
-      `${reason}; check that etcd runs and is reachable there (--rdzv-endpoint)`, { cause: error });
+      `${reason}; check that etcd runs and is reachable there (--rdzv-endpoint)`, { cause: error, unreachable });
   }
 }

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RendezvousClosedError, RendezvousTimeoutError } from '../../errors.js';
+import { RendezvousBackendError, RendezvousClosedError, RendezvousTimeoutError, RendezvousUnreachableError } from '../../errors.js';
 import { ElasticRendezvous, type ClosedRound, type ElasticTiming, type MembershipChange } from './handler.js';
 import { MemoryStateBackend } from './memory-backend.js';
 import type { RoundCause } from './round-state.js';
@@ -138,6 +138,43 @@ describe('elastic rendezvous handler', () => {
     assert.ok(lostRaces > 0, 'the joins did race');
     assert.deepEqual(rounds.map((r) => r.nodeRank).sort(), [0, 1, 2, 3, 4, 5, 6, 7]);
     for (const r of rounds) assert.deepEqual(r.nodes, rounds[0].nodes);
+  });
+
+  it('rides through a backend out of reach that keeps the state, warning at a limited rate; silence during it does not count', async () => {
+    const memory = new MemoryStateBackend();
+    let failure: Error | undefined;
+    const flaky: RendezvousStateBackend = {
+      name: 'flaky',
+      getState: async () => { if (failure) throw failure; return memory.getState(); },
+      setState: async (state, token) => { if (failure) throw failure; return memory.setState(state, token); },
+      close: async () => {},
+    };
+    let clock = 0;
+    const warnings: string[] = [];
+    const a = new ElasticRendezvous({ backend: flaky, nodeId: 'a', min: 2, max: 2, rdzvId: 'job', sealKey: key, timing, now: () => clock, onWarning: (m) => warnings.push(m) });
+    const [ra] = await Promise.all([join(a), join(node(memory, 'b', 2, 2))]);
+    assert.equal(await a.check(ra), undefined);
+
+    failure = new RendezvousUnreachableError('flaky', 'h:1', 'no answer to a read within 100 ms', 5_000);
+    for (const t of [10, 1_000, 9_000, 10_100]) {
+      clock = t;
+      assert.equal(await a.check(ra), undefined, `no change while out of reach (t=${t})`);
+    }
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings[0], /^flaky at h:1 out of reach for 0\.0 s \(no answer to a read within 100 ms\); the job carries on, .* at least 5\.0 s more/);
+    assert.match(warnings[1], /out of reach for 10\.1 s/);
+
+    // b's counter could not be seen moving for 10 s, far over the 400 ms timeout: that does not make b lost.
+    failure = undefined;
+    clock = 10_200;
+    assert.equal(await a.check(ra), undefined);
+    assert.match(warnings[2], /^flaky at h:1 answers again after 10\.2 s out of reach; the job carried on$/);
+    // Silence seen after the outage still counts.
+    clock = 10_200 + timing.keepAliveTimeoutMs + 1;
+    assert.deepEqual(await a.check(ra), { kind: 'node-lost', nodes: ['b'] });
+
+    failure = new RendezvousBackendError('flaky', 'h:1', 'the state may be gone');
+    await assert.rejects(a.check(ra), (e: unknown) => e === failure);
   });
 
   it('a closed job refuses new rounds and tells running nodes', async () => {

@@ -2,8 +2,9 @@
 // the round runs (keep-alive included), and close the job. Written once; the backends only store the sealed blob.
 
 import { LionCubError } from '../../../errors.js';
-import { RendezvousClosedError, RendezvousTimeoutError } from '../../errors.js';
+import { RendezvousClosedError, RendezvousTimeoutError, RendezvousUnreachableError } from '../../errors.js';
 import { sleep } from '../../sleep.js';
+import { BackendOutage } from './backend-outage.js';
 import { LivenessTracker } from './liveness.js';
 import { decodeRoundState, encodeRoundState, type NodeAddress, type RendezvousState, type RoundCause } from './round-state.js';
 import { joinStep, membershipChange, touch, type ClosedRound, type JoinView, type MembershipChange } from './round-steps.js';
@@ -42,6 +43,8 @@ export interface ElasticRendezvousOptions {
   timing: ElasticTiming;
   /** Local monotonic clock in ms (tests pass their own). Default performance.now. */
   now?: () => number;
+  /** Told when the backend goes out of reach while a round runs (rate-limited) and when it answers again. */
+  onWarning?: (message: string) => void;
 }
 
 interface Versioned {
@@ -51,6 +54,7 @@ interface Versioned {
 
 export class ElasticRendezvous {
   private readonly liveness: LivenessTracker;
+  private readonly outage = new BackendOutage();
   private readonly now: () => number;
   private lastBeatAt = -Infinity;
   private address: NodeAddress | undefined;
@@ -91,8 +95,23 @@ export class ElasticRendezvous {
     }
   }
 
-  /** Reads the state while round `r` runs, advancing this node's keep-alive when due; the change seen, if any. */
+  /**
+   * Reads the state while round `r` runs, advancing this node's keep-alive when due; the change seen, if any.
+   * A backend out of reach that still keeps the job's state (RendezvousUnreachableError) is warned about and seen
+   * as no change, so the round goes on through an outage; any other backend error is thrown.
+   */
   async check(r: ClosedRound): Promise<MembershipChange | undefined> {
+    try {
+      return await this.checkOnce(r);
+    } catch (error) {
+      if (!(error instanceof RendezvousUnreachableError)) throw error;
+      const warning = this.outage.failed(error, this.now());
+      if (warning) this.o.onWarning?.(warning);
+      return undefined;
+    }
+  }
+
+  private async checkOnce(r: ClosedRound): Promise<MembershipChange | undefined> {
     let current = await this.read();
     if (current.state === undefined) return { kind: 'closed', reason: `the rendezvous state of job "${this.o.rdzvId}" disappeared from the ${this.o.backend.name} backend`, ok: false };
     if (this.beatDue() && this.address) current = await this.write(touch(current.state, this.o.nodeId, this.address), current.token);
@@ -168,6 +187,12 @@ export class ElasticRendezvous {
 
   private open(sealed: Uint8Array, token: string): Versioned {
     const state = decodeRoundState(openState(sealed, this.o.sealKey, this.o.rdzvId, this.o.backend.name));
+    const ended = this.outage.reached(this.now());
+    if (ended) {
+      // Nobody's keep-alive could move while the backend was out of reach: only silence seen from now on counts.
+      this.liveness.restartClocks(this.now());
+      this.o.onWarning?.(ended);
+    }
     this.liveness.observe(state, this.now());
     return { state, token };
   }

@@ -19,6 +19,11 @@ export class LivenessTracker {
     if (!state.complete && state.participants.length >= this.min && !this.quorumSince.has(state.round)) this.quorumSince.set(state.round, now);
   }
 
+  /** Counts every known node as heard from at `now` (after this observer could not read the state for a while). */
+  restartClocks(now: number): void {
+    for (const last of this.seen.values()) last.changedAt = now;
+  }
+
   isLost(node: string, now: number): boolean {
     const last = this.seen.get(node);
     return last !== undefined && now - last.changedAt > this.timeoutMs;
