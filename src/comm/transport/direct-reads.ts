@@ -26,8 +26,8 @@ export interface DirectReadSink {
   readonly bytesWanted: number;
   /** Bytes read into a buffer of the reader's own (header bytes, queued payload pieces the sink may keep). */
   push(chunk: Uint8Array): void;
-  /** `n` bytes were read into the start of `directTarget`. */
-  pushDirect(n: number): void;
+  /** `n` bytes were read into the start of `target`, the buffer `directTarget` returned for that read. */
+  pushDirect(n: number, target: Uint8Array): void;
 }
 
 /** Largest buffer allocated at once for a queued frame's payload. */
@@ -70,7 +70,7 @@ export class DirectReads {
     if (n <= 0) return;
     if (this.held === Held.Direct) {
       this.counts.direct += n;
-      this.sink.pushDirect(n);
+      this.sink.pushDirect(n, this.last);
     } else if (this.held === Held.Own) {
       this.counts.copied += n;
       if (this.last === this.spare) this.spare = this.spare.subarray(n);

@@ -24,6 +24,8 @@ export interface RecordChannel {
   feed(chunk: Uint8Array): void;
   /** The socket ended: throws IntegrityError when it ended inside a record. */
   end(): void;
+  /** What checks incoming records (null in `none`), for a reader that places verified bytes itself. */
+  readonly opener: RecordOpener | null;
 }
 
 export interface RecordChannelOptions {
@@ -58,6 +60,7 @@ export function openRecordChannel(
     socket.uncork();
   };
   const read = {
+    opener,
     feed: opener === null ? deliver : (chunk: Uint8Array) => opener.push(chunk),
     end: () => opener?.end(),
   };

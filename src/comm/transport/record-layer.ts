@@ -5,7 +5,7 @@
 // TLS 1.3 builds it), never sent, so an altered, replayed, reordered, dropped or cut record fails the tag check.
 
 import { createCipheriv, createDecipheriv, type CipherGCM, type DecipherGCM } from 'node:crypto';
-import { IntegrityError, type CommErrorFields } from '../errors.js';
+import { IntegrityError, ProtocolError, type CommErrorFields } from '../errors.js';
 
 /** The AEAD of every record (why this one: docs/wire-format.md, "Records"). */
 export const RECORD_CIPHER = 'aes-256-gcm';
@@ -29,6 +29,12 @@ export const MAX_RECORD_BYTES = 257 * 1024;
  * outputs this size stay in the caches and under malloc's mmap threshold, where larger ones page-fault.
  */
 const UPDATE_SLICE_BYTES = 64 * 1024;
+
+/**
+ * Smallest rest of a message (after its first piece) for which an `integrity` sealer puts the first piece in a
+ * record of its own: one more record (a few µs) is worth it only when the rest is large enough to be read in place.
+ */
+export const IN_PLACE_MIN_BYTES = 64 * 1024;
 
 /** The key and IV of one direction of a connection. */
 export interface DirectionKeys {
@@ -85,9 +91,14 @@ export class RecordSealer {
     let remaining = pieces.reduce((n, p) => n + p.byteLength, 0);
     let index = 0;
     let offset = 0;
+    // `integrity`: a large message's first piece (a frame header) travels alone, so the receiver knows where the
+    // payload goes once that small record verified, and reads every later record in place (verified-direct-reads.ts).
+    const headerAlone = this.mode === 'integrity' && pieces.length > 1 && remaining - pieces[0].byteLength >= IN_PLACE_MIN_BYTES;
+    let first = true;
     const next = (): Uint8Array[] | null => {
       if (remaining === 0) return null;
-      const length = Math.min(remaining, MAX_RECORD_BYTES);
+      const length = first && headerAlone ? pieces[0].byteLength : Math.min(remaining, MAX_RECORD_BYTES);
+      first = false;
       const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
       header.writeUInt32LE(length, 0);
       const cipher = createCipheriv(RECORD_CIPHER, this.keys.key, this.nonces.next()) as CipherGCM;
@@ -156,6 +167,9 @@ export class RecordOpener {
   private held: Uint8Array[] = [];
   private decipher: DecipherGCM | null = null;
   private failure: IntegrityError | null = null;
+  /** Body bytes of the current record the reader wrote in place (authenticateInPlace), not yet delivered. */
+  private inPlace = 0;
+  private deliverInPlace: ((n: number) => void) | null = null;
 
   constructor(
     private readonly mode: 'encrypt' | 'integrity',
@@ -172,6 +186,52 @@ export class RecordOpener {
   /** True while a record is partly received: the stream must not end here. */
   get midRecord(): boolean {
     return this.state !== State.Header || this.fill > 0;
+  }
+
+  /**
+   * Lets the reader place body bytes itself (`integrity` only): it writes them straight into their destination
+   * and passes them to authenticateInPlace; once their record's tag checks, `deliver(n)` says that the next `n`
+   * bytes of the stream are in place and authentic, before the record's other bytes go to the deliver callback.
+   */
+  readInPlace(deliver: (n: number) => void): void {
+    if (this.mode !== 'integrity') throw new ProtocolError('internal: in-place reads need integrity records (encrypt must decrypt)');
+    this.deliverInPlace = deliver;
+  }
+
+  /** True when the next stream bytes are a record's length or tag (copied out of any chunk at once). */
+  get expectsFixedBytes(): boolean {
+    return this.state === State.Header || this.state === State.Tag;
+  }
+
+  /** Bytes missing from the current record's length, body or tag; 0 once failed. */
+  get bytesWanted(): number {
+    if (this.state === State.Header) return RECORD_HEADER_BYTES - this.fill;
+    if (this.state === State.Body) return this.bodyLeft;
+    if (this.state === State.Tag) return RECORD_TAG_BYTES - this.fill;
+    return 0;
+  }
+
+  /**
+   * Body bytes the reader may place itself now (readInPlace): the rest of the current record's body, unless part
+   * of it went through `push` (those bytes are delivered at the record's end and must stay ahead in the stream).
+   */
+  get inPlaceBytesAllowed(): number {
+    return this.deliverInPlace !== null && this.state === State.Body && this.held.length === 0 ? this.bodyLeft : 0;
+  }
+
+  /** Bytes of the current record placed by the reader and not yet delivered (their record is still unverified). */
+  get unverifiedInPlaceBytes(): number {
+    return this.inPlace;
+  }
+
+  /** The reader placed `bytes` (the next body bytes, at most inPlaceBytesAllowed): adds them to the record's check. */
+  authenticateInPlace(bytes: Uint8Array): void {
+    if (this.failure !== null) throw this.failure;
+    if (bytes.byteLength > this.inPlaceBytesAllowed) throw new ProtocolError(`internal: ${bytes.byteLength} bytes placed in place, ${this.inPlaceBytesAllowed} allowed`);
+    this.decipher!.setAAD(bytes);
+    this.inPlace += bytes.byteLength;
+    this.bodyLeft -= bytes.byteLength;
+    if (this.bodyLeft === 0) this.state = State.Tag;
   }
 
   /** Parses `chunk`. Throws IntegrityError when a record fails its check; the opener then stays failed. */
@@ -230,14 +290,18 @@ export class RecordOpener {
       throw this.fail('a record failed its authentication check (altered, replayed, reordered or dropped in transit)');
     }
     const held = this.held;
+    const inPlace = this.inPlace;
     this.held = [];
+    this.inPlace = 0;
     this.state = State.Header;
+    if (inPlace > 0) this.deliverInPlace!(inPlace);
     for (const piece of held) if (piece.byteLength > 0) this.deliver(piece);
   }
 
   private fail(what: string): IntegrityError {
     this.state = State.Failed;
     this.held = [];
+    this.inPlace = 0;
     this.decipher = null;
     this.failure = new IntegrityError(
       `data from ${this.sender} is not authentic: ${what}. A host on the network path changed it, or a network ` +

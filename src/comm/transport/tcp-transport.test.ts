@@ -24,18 +24,21 @@ transportContract('tcp', {
   },
 });
 
-// Security `none` reads sockets straight into recv buffers (direct-reads.ts): the same contract must hold.
-transportContract('tcp, security none (direct reads)', {
-  frameOverheadBytes: 32,
-  async create(worldSize) {
-    const transports = await connectLoopbackMesh(worldSize, { transport: { security: 'none' } });
-    return {
-      transports,
-      crash: (rank) => transports[rank].destroy(),
-      dispose: async () => { await Promise.all(transports.map((t) => t.close())); },
-    };
-  },
-});
+// Security `none` reads sockets straight into recv buffers (direct-reads.ts), `integrity` too once records verify
+// (verified-direct-reads.ts): the same contract must hold.
+for (const security of ['none', 'integrity'] as const) {
+  transportContract(`tcp, security ${security} (direct reads)`, {
+    frameOverheadBytes: 32,
+    async create(worldSize) {
+      const transports = await connectLoopbackMesh(worldSize, { transport: { security } });
+      return {
+        transports,
+        crash: (rank) => transports[rank].destroy(),
+        dispose: async () => { await Promise.all(transports.map((t) => t.close())); },
+      };
+    },
+  });
+}
 
 const tag = (part: number): FrameTag => ({ op: 1, seq: 3, part, dtype: 6 });
 const closeAll = (ts: TcpTransport[]): Promise<void[]> => Promise.all(ts.map((t) => t.close()));

@@ -11,6 +11,7 @@ import type { AuthenticatedConnection } from './handshake.js';
 import { openRecordChannel, readThroughReusedBuffer, type RecordChannel } from './record-channel.js';
 import type { TransportSecurity } from './security-mode.js';
 import type { FrameTag, Transport, TransportCounters } from './transport.js';
+import { VerifiedDirectReads } from './verified-direct-reads.js';
 
 export interface TcpTransportOptions {
   /** Largest payload a peer may declare in one frame (bytes); larger closes the job with a ProtocolError. Default 1 GiB. */
@@ -31,8 +32,8 @@ export interface TcpTransportOptions {
    */
   security?: TransportSecurity;
   /**
-   * With security `none`, read sockets straight into the recv buffers (direct-reads.ts) instead of into a
-   * new buffer per read that is then copied; with `encrypt`, into one reused buffer per link
+   * With security `none` or `integrity`, read sockets straight into the recv buffers (direct-reads.ts,
+   * verified-direct-reads.ts) instead of into a new buffer per read that is then copied; with `encrypt`, into one reused buffer per link
    * (record-channel.ts, readThroughReusedBuffer). Default true unless LION_CUB_DIRECT_READS=off (to compare the
    * two in a benchmark); false keeps Node's 'data' events.
    */
@@ -66,8 +67,9 @@ interface InflightSend {
  * security mode is `none`, the bytes travel as AES-256-GCM records (record-layer.ts): encrypted, or
  * in clear with a GMAC tag (no copy of the payload); a record that fails its check is an
  * IntegrityError (code `integrity`) that fails the job like any peer failure.
- * recv: with security `none` the socket is read straight into the caller's buffer (direct-reads.ts);
- * otherwise the bytes are copied from socket chunks (or decrypted records) into it (frame-receiver.ts).
+ * recv: with security `none` or `integrity` the socket is read straight into the caller's buffer (direct-reads.ts;
+ * in `integrity` a frame completes once its records verified); with `encrypt` the decrypted records are copied
+ * into it (frame-receiver.ts).
  *
  * Failure: a peer's socket ending without a goodbye frame, a socket error, a malformed frame or a
  * tag mismatch fails the whole transport: every pending and later op rejects with that error, the
@@ -278,13 +280,20 @@ export class TcpTransport implements Transport {
     const parked = connection.adopt();
     if (parked !== undefined) queueMicrotask(() => this.onSocketError(link, parked));
     if (connection.leftover.byteLength > 0) feed(connection.leftover);
-    // In `none` the channel hands socket bytes to the receiver unchanged, so reads can land in recv buffers.
-    link.direct = this.security === 'none' && this.directReads ? startDirectReads(socket, receiver) : null;
+    // In `none` the channel hands socket bytes to the receiver unchanged, so reads can land in recv buffers; in
+    // `integrity` too, counted once their record verified.
+    link.direct = this.directReads ? this.startDirectReads(socket, receiver, channel) : null;
     // In `encrypt` the opener decrypts each read into new buffers, so every read can land in one reused buffer.
     const reused = link.direct === null && this.directReads && readThroughReusedBuffer(socket, this.security, feed);
     if (link.direct === null && !reused) socket.on('data', feed);
     socket.resume();
     return link;
+  }
+
+  private startDirectReads(socket: Socket, receiver: FrameReceiver, channel: RecordChannel): DirectReadLink | null {
+    if (this.security === 'none') return startDirectReads(socket, receiver);
+    if (this.security === 'integrity' && channel.opener !== null) return startDirectReads(socket, new VerifiedDirectReads(channel.opener, receiver));
+    return null;
   }
 
   private onControl(link: Link, header: FrameHeader, payload: Uint8Array): void {
