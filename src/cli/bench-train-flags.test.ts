@@ -74,6 +74,8 @@ test('bad flags name the flag before anything runs', () => {
     [{ seeds: ' , ' }, '--seeds'],
     [{ seeds: '1.5' }, '--seeds'],
     [{ seeds: '1,2', seed: '3' }, '--seeds'],
+    [{ heartbeatTimeout: '0.5' }, '--heartbeat-timeout'],
+    [{ heartbeatTimeout: 'soon' }, '--heartbeat-timeout'],
   ];
   for (const [change, field] of cases) assert.throws(() => planBenchTrain({ ...base, ...change }), fieldIs(field), JSON.stringify(change));
 });

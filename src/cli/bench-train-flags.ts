@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { parseRate } from '../netem/rate.js';
 import type { TrainConfig } from '../train/config.js';
 import { BASELINES, UNSHAPED, type BenchTrainPlan } from '../bench/train/plan.js';
+import { parseHeartbeatTimeout } from './resilience-flags.js';
 import { parseTrainInvocation, type TrainFlags } from './train-flags.js';
 import { transportSecurityFromFlag } from './transport-security-flag.js';
 
@@ -30,6 +31,7 @@ export interface BenchTrainFlags {
   json?: boolean;
   cpuProf?: string;
   transportSecurity?: string;
+  heartbeatTimeout?: string;
 }
 
 /**
@@ -83,6 +85,7 @@ export function planBenchTrain(flags: BenchTrainFlags): BenchTrainPlan {
   const transportSecurity = transportSecurityFromFlag(flags.transportSecurity);
   if (flags.seeds !== undefined && flags.seed !== undefined) throw new InvalidArgumentError('--seeds', flags.seeds, 'either --seed or --seeds, not both');
   const seedList = flags.seeds === undefined ? undefined : parseSeedList(flags.seeds);
+  const heartbeatTimeoutMs = parseHeartbeatTimeout(flags.heartbeatTimeout);
   if (flags.out === undefined || flags.out.trim() === '') throw new InvalidArgumentError('--out', flags.out, 'a directory for results.json and the report');
   const configs: TrainConfig[] = [];
   let nproc = 0;
@@ -98,7 +101,7 @@ export function planBenchTrain(flags: BenchTrainFlags): BenchTrainPlan {
   if (rates.some((r) => r !== UNSHAPED) && nproc < 2) throw new InvalidArgumentError('--nproc', flags.nproc, 'at least 2 with a shaped --netem rate (the link is measured between two ranks)');
   const first = configs[0];
   const seeds = seedList ?? [first.seed];
-  return { workload: first.workload, nproc, steps: first.steps ?? 0, seed: seeds[0], seeds, syncs, rates, repeat, configs, transportSecurity, outDir: flags.out, json: flags.json === true };
+  return { workload: first.workload, nproc, steps: first.steps ?? 0, seed: seeds[0], seeds, syncs, rates, repeat, configs, transportSecurity, heartbeatTimeoutMs, outDir: flags.out, json: flags.json === true };
 }
 
 function positiveInteger(flag: string, text: string): number {

@@ -1,4 +1,5 @@
-// The failure-handling flags shared by `lion-cub train` and `lion-cub run`: heartbeat timeout, stall warning, restarts.
+// The failure-handling flags shared by `lion-cub train` and `lion-cub run`: heartbeat timeout, stall warning, restarts
+// (the benchmarks take the heartbeat timeout alone).
 
 import { Command } from 'commander';
 import { DEFAULT_STALL_WARNING_MS } from '../comm/process-group.js';
@@ -19,10 +20,13 @@ export interface Resilience {
   maxRestarts: number;
 }
 
+/** --heartbeat-timeout's help line. */
+export const HEARTBEAT_TIMEOUT_HELP = `stop and report a worker silent this long (stopped, frozen or blocked); 0 = off (default ${DEFAULT_HEARTBEAT_TIMEOUT_MS / 1000})`;
+
 /** Adds the flags; `stall` only where this process runs the collectives (train, not a generic script). */
 export function addResilienceOptions(command: Command, { stall }: { stall: boolean }): Command {
   command
-    .option('--heartbeat-timeout <seconds>', `stop and report a worker silent this long (stopped, frozen or blocked); 0 = off (default ${DEFAULT_HEARTBEAT_TIMEOUT_MS / 1000})`)
+    .option('--heartbeat-timeout <seconds>', HEARTBEAT_TIMEOUT_HELP)
     .option('--max-restarts <k>', 'after a worker fails, stop all workers and restart the job up to k times (default 0)');
   if (stall) command.option('--stall-warning <seconds>', `print once which ranks a collective waits for after this long (default ${DEFAULT_STALL_WARNING_MS / 1000})`);
   return command;
@@ -30,7 +34,6 @@ export function addResilienceOptions(command: Command, { stall }: { stall: boole
 
 /** Throws InvalidArgumentError naming the flag for a value that is not a number in range. */
 export function parseResilienceFlags(flags: ResilienceFlags): Resilience {
-  const heartbeat = flags.heartbeatTimeout === undefined ? DEFAULT_HEARTBEAT_TIMEOUT_MS : seconds('--heartbeat-timeout', flags.heartbeatTimeout) * 1000;
   const stallWarningMs = flags.stallWarning === undefined ? DEFAULT_STALL_WARNING_MS : seconds('--stall-warning', flags.stallWarning) * 1000;
   if (!(stallWarningMs > 0)) throw new InvalidArgumentError('--stall-warning', flags.stallWarning, 'a positive number of seconds');
   let maxRestarts = 0;
@@ -40,12 +43,17 @@ export function parseResilienceFlags(flags: ResilienceFlags): Resilience {
       throw new InvalidArgumentError('--max-restarts', flags.maxRestarts, 'a non-negative integer (restarts of the whole job)');
     }
   }
+  return { heartbeatTimeoutMs: parseHeartbeatTimeout(flags.heartbeatTimeout), stallWarningMs, maxRestarts };
+}
+
+/** --heartbeat-timeout in milliseconds (the default when absent); InvalidArgumentError naming the flag when out of range. */
+export function parseHeartbeatTimeout(text: string | undefined): number {
+  const heartbeat = text === undefined ? DEFAULT_HEARTBEAT_TIMEOUT_MS : seconds('--heartbeat-timeout', text) * 1000;
   try {
-    checkHeartbeatTimeout('--heartbeat-timeout', heartbeat);
+    return checkHeartbeatTimeout('--heartbeat-timeout', heartbeat);
   } catch {
-    throw new InvalidArgumentError('--heartbeat-timeout', flags.heartbeatTimeout, `0 (off) or 1 to ${Math.floor(MAX_TIMER_MS / 1000)} seconds`);
+    throw new InvalidArgumentError('--heartbeat-timeout', text, `0 (off) or 1 to ${Math.floor(MAX_TIMER_MS / 1000)} seconds`);
   }
-  return { heartbeatTimeoutMs: heartbeat, stallWarningMs, maxRestarts };
 }
 
 function seconds(flag: string, text: string): number {

@@ -56,6 +56,21 @@ test('every strategy at every rate, rate by rate, repeats reduced to the median 
   assert.equal(outcome.report.transportSecurity, 'integrity');
 });
 
+test('--heartbeat-timeout reaches every run (seconds; default 15 s)', async () => {
+  for (const [heartbeatTimeout, expected] of [[undefined, 15_000], ['40', 40_000], ['0', 0]] as const) {
+    const withTimeout = planBenchTrain({ nproc: '2', sync: 'cub-1bit', netem: 'none', steps: '2', repeat: '1', workload: 'synthetic', out: '/tmp/unused', heartbeatTimeout });
+    const seen: Array<number | undefined> = [];
+    await runBenchTrain(withTimeout, {
+      command: 'lion-cub bench train',
+      runJob: async (options): Promise<TrainRunResult> => {
+        seen.push(options.heartbeatTimeoutMs);
+        return { ok: true, events: events(options, 10), linkGbit: null };
+      },
+    });
+    assert.deepEqual(seen, withTimeout.syncs.map(() => expected), String(heartbeatTimeout));
+  }
+});
+
 test('a failed run stops the benchmark; the pairs finished before it are kept and the failure is named', async () => {
   const partial: string[][] = [];
   const outcome = await runBenchTrain({ ...plan, repeat: 1 }, {

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { checkNetemSupport } from '../../src/netem/commands.js';
 import {
   int8RingTraffic, pbitAllreduceTraffic, tallyAllreduceTraffic, voteAllgatherTraffic, voteAllreduceTraffic, type WireTraffic,
 } from '../../src/sync/collectives/index.js';
+import { childRanks } from './process-checks.js';
 
 const cliMain = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -99,4 +100,28 @@ test('bench comm --transport-security runs one launch per mode and tags each row
   const bad = benchComm(['--transport-security', 'encrypt,tls']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--transport-security: got "tls"/);
+});
+
+test('bench comm --heartbeat-timeout reaches the launcher: a stopped rank is reported after it, not after the 15 s default', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', cliMain, 'bench', 'comm', '--json', '--nproc', '2', '--sizes', '1K', '--iters', '1000000', '--heartbeat-timeout', '2'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const exited = new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
+  try {
+    let rank1: number | undefined;
+    while (rank1 === undefined && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 100));
+      rank1 = childRanks(child.pid!).get(1);
+    }
+    assert.ok(rank1 !== undefined, `rank 1 started: ${stderr}`);
+    process.kill(rank1, 'SIGSTOP');
+    assert.equal(await exited, 1, stderr);
+    const silent = /bench comm failed .*: rank 1 sent no heartbeat for ([\d.]+) s/.exec(stderr);
+    assert.ok(silent && Number(silent[1]) < 15, stderr);
+  } finally {
+    clearTimeout(timer);
+    child.kill('SIGKILL');
+  }
 });

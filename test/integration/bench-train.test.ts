@@ -101,3 +101,19 @@ test('bench train runs a workload module like a built-in', async () => {
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('bench train --heartbeat-timeout reaches the launcher: a step blocking longer than it gets the run stopped as hung', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'lion-cub-bench-train-heartbeat-'));
+  try {
+    // Every step blocks 6 s: well inside the 15 s default, so only the 2 s given here stops the run.
+    const slowStep = fileURLToPath(new URL('./fixtures/slow-step-workload.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [
+      '--import', 'tsx', cliMain, 'bench', 'train', '--workload', slowStep, '--workload-options', '{"numParams":2000,"numExamples":256}',
+      '--nproc', '2', '--sync', 'lion', '--no-baselines', '--netem', 'none', '--steps', '3', '--batch', '16', '--heartbeat-timeout', '2', '--out', out,
+    ], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, LION_CUB_TEST_STEP_MS: '6000' } });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /bench train stopped at lion at none: rank \d sent no heartbeat for [\d.]+ s: stopped, frozen or blocked/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});

@@ -26,6 +26,8 @@ export interface BenchTrainPlan {
   configs: TrainConfig[];
   /** What protects the workers' peer links (every run of the benchmark uses the same mode). */
   transportSecurity: TransportSecurity;
+  /** The launcher's --heartbeat-timeout for every run (0: off). */
+  heartbeatTimeoutMs: number;
   outDir: string;
   json: boolean;
 }

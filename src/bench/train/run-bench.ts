@@ -72,7 +72,7 @@ export async function runBenchTrain(plan: BenchTrainPlan, options: RunBenchOptio
           const runName = `${sync.replace(/[^\w.=-]+/g, '_')}-${rate}${manySeeds ? `-seed${seed}` : ''}-${repetition}`;
           const cpuProfileDir = options.cpuProfileDir === undefined ? undefined : join(options.cpuProfileDir, runName);
           const config = { ...plan.configs[i], seed };
-          const result = await runJob({ config, nproc: plan.nproc, rate, transportSecurity: plan.transportSecurity, signal: options.signal, onLog: options.onLog, onEvent, cpuProfileDir });
+          const result = await runJob({ config, nproc: plan.nproc, rate, transportSecurity: plan.transportSecurity, heartbeatTimeoutMs: plan.heartbeatTimeoutMs, signal: options.signal, onLog: options.onLog, onEvent, cpuProfileDir });
           if (!result.ok) {
             failure = { sync, rate, interrupted: result.interrupted, message: result.message };
             break outer;

@@ -16,6 +16,8 @@ export interface TrainRunOptions {
   rate: string;
   /** Handed to every worker in LION_CUB_TRANSPORT_SECURITY; unset: the workers inherit this process's value. */
   transportSecurity?: TransportSecurity;
+  /** A worker silent this long is taken for hung (the launcher's heartbeatTimeoutMs; 0: off). Default the launcher's. */
+  heartbeatTimeoutMs?: number;
   /** Duration of the single-stream link measurement before a shaped run. Default 2000 ms. */
   measureLinkMs?: number;
   signal?: AbortSignal;
@@ -51,6 +53,7 @@ export async function runTrainJob(options: TrainRunOptions): Promise<TrainRunRes
     jobToken: process.env[JOB_TOKEN_ENV],
     env: options.transportSecurity === undefined ? undefined : { [TRANSPORT_SECURITY_ENV]: options.transportSecurity },
     netem: options.rate === UNSHAPED ? undefined : { rate: options.rate, measureLink: options.nproc >= 2, measureLinkMs: options.measureLinkMs },
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs,
     signal: options.signal,
     cpuProfileDir: options.cpuProfileDir,
     onEvent: (event) => {

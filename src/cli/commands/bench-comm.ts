@@ -18,6 +18,7 @@ import { TRANSPORT_SECURITY_ENV, TRANSPORT_SECURITY_MODES, resolveTransportSecur
 import { parseRate } from '../../netem/rate.js';
 import { EXIT_FAILURE } from '../run-cli.js';
 import { printTable } from '../table.js';
+import { HEARTBEAT_TIMEOUT_HELP, parseHeartbeatTimeout } from '../resilience-flags.js';
 import { onInterrupt } from '../interrupt.js';
 
 /** The flags as commander hands them over (strings, defaults filled in). */
@@ -31,6 +32,7 @@ export interface BenchCommFlags {
   iters: string;
   warmup: string;
   timeoutMs: string;
+  heartbeatTimeout?: string;
   netem?: string;
   transportSecurity?: string;
   json?: boolean;
@@ -63,6 +65,7 @@ export function registerBenchComm(program: Command): void {
     .addOption(new Option('--iters <k>', 'timed iterations per case').default('10'))
     .addOption(new Option('--warmup <k>', 'untimed iterations per case').default('2'))
     .addOption(new Option('--timeout-ms <ms>', 'time limit of one collective').default('120000'))
+    .option('--heartbeat-timeout <seconds>', `${HEARTBEAT_TIMEOUT_HELP}; raise it on a heavily loaded machine, where one long collective can keep a busy rank silent`)
     .option('--netem <rate>', 'every rank in its own network namespace, each NIC shaped to RATE (needs root and iproute2)')
     .option('--transport-security <modes>', `comma-separated ${TRANSPORT_SECURITY_MODES.join(', ')}: one launch per mode, in this order, rows side by side (default $${TRANSPORT_SECURITY_ENV}, else encrypt)`)
     .option('--json', 'one JSON object per line')
@@ -76,6 +79,7 @@ export function registerBenchComm(program: Command): void {
 async function benchComm(flags: BenchCommFlags, sizesGiven: boolean): Promise<number> {
   const nproc = positiveInt('--nproc', flags.nproc);
   const config = parseConfig(flags, sizesGiven);
+  const heartbeatTimeoutMs = parseHeartbeatTimeout(flags.heartbeatTimeout);
   checkWorldSize(config, nproc, flags.nproc);
   if (flags.netem !== undefined) {
     parseRate(flags.netem, '--netem');
@@ -97,6 +101,7 @@ async function benchComm(flags: BenchCommFlags, sizesGiven: boolean): Promise<nu
         jobToken: process.env[JOB_TOKEN_ENV],
         env: { [TRANSPORT_SECURITY_ENV]: transportSecurity },
         netem: flags.netem === undefined ? undefined : { rate: flags.netem, measureLink: true },
+        heartbeatTimeoutMs,
         signal: interrupt.signal,
         // One profile directory per mode when several run, so a later launch does not overwrite the first.
         cpuProfileDir: flags.cpuProf === undefined ? undefined : resolve(flags.cpuProf, modes.length > 1 ? transportSecurity : '.'),

@@ -16,6 +16,7 @@ import { EXIT_FAILURE, EXIT_USAGE } from '../run-cli.js';
 import { printTable } from '../table.js';
 import { interruptedExitStatus, onInterrupt } from '../interrupt.js';
 import { transportSecurityOption } from '../transport-security-flag.js';
+import { HEARTBEAT_TIMEOUT_HELP } from '../resilience-flags.js';
 import type { TransportSecurity } from '../../comm/transport/security-mode.js';
 import type { PairedVsLion, Spread } from '../../bench/train/report/types.js';
 
@@ -53,6 +54,7 @@ export function registerBenchTrain(program: Command): void {
     .option('--out <dir>', 'directory for results.json, index.html and the charts (required)')
     .option('--json', 'one JSON object per (strategy, rate) on stdout instead of the table')
     .addOption(transportSecurityOption())
+    .option('--heartbeat-timeout <seconds>', `${HEARTBEAT_TIMEOUT_HELP}; raise it on a heavily loaded machine, where one long step or collective can keep a busy rank silent`)
     .option('--cpu-prof <dir>', 'write a V8 CPU profile of every rank of every run to <dir>/<sync>-<rate>-<run>/rank-<r>.cpuprofile')
     .addHelpText('after', HELP)
     .action(async (flags: BenchTrainFlags) => {
