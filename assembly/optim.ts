@@ -24,9 +24,59 @@ function signedStepScalar(c: f32, lrf: f32): f32 {
 /**
  * One Lion step over n elements in place:
  *   g̃ = g·gradScale; c = b1·m + omb1·g̃; θ ← θ·decay − lrf·sign(c); m ← b2·m + omb2·g̃.
+ * The step is bound by memory traffic plus a few SIMD operations per lane: with no weight decay and no clipping
+ * (decay = gradScale = 1, the common case) the two multiplies by 1 are left out, which changes no bit
+ * (x·1 = x), and eight elements go per iteration.
  */
 export function lionStep(
   paramsPtr: usize, momentumPtr: usize, gradsPtr: usize, n: i32,
+  b1: f32, omb1: f32, b2: f32, omb2: f32, decay: f32, lrf: f32, gradScale: f32,
+): void {
+  const n8 = n & ~7;
+  if (decay == 1 && gradScale == 1) lionStepUnscaled(paramsPtr, momentumPtr, gradsPtr, n8, b1, omb1, b2, omb2, lrf);
+  else lionStepScaled(paramsPtr, momentumPtr, gradsPtr, n8, b1, omb1, b2, omb2, decay, lrf, gradScale);
+  for (let i = n8; i < n; i++) {
+    const off = (<usize>i) << 2;
+    const m = load<f32>(momentumPtr + off);
+    const g = load<f32>(gradsPtr + off) * gradScale;
+    const c = b1 * m + omb1 * g;
+    store<f32>(paramsPtr + off, load<f32>(paramsPtr + off) * decay - signedStepScalar(c, lrf));
+    store<f32>(momentumPtr + off, b2 * m + omb2 * g);
+  }
+}
+
+/** lionStep's SIMD part for decay = gradScale = 1 over n8 (a multiple of 8) elements. */
+@inline
+function lionStepUnscaled(
+  paramsPtr: usize, momentumPtr: usize, gradsPtr: usize, n8: i32, b1: f32, omb1: f32, b2: f32, omb2: f32, lrf: f32,
+): void {
+  const vb1 = f32x4.splat(b1);
+  const vomb1 = f32x4.splat(omb1);
+  const vb2 = f32x4.splat(b2);
+  const vomb2 = f32x4.splat(omb2);
+  const lrPos = f32x4.splat(lrf);
+  const lrNeg = f32x4.splat(-lrf);
+  for (let i = 0; i < n8; i += 8) {
+    const off = (<usize>i) << 2;
+    const m0 = v128.load(momentumPtr + off);
+    const g0 = v128.load(gradsPtr + off);
+    const p0 = v128.load(paramsPtr + off);
+    const m1 = v128.load(momentumPtr + off, 16);
+    const g1 = v128.load(gradsPtr + off, 16);
+    const p1 = v128.load(paramsPtr + off, 16);
+    const c0 = f32x4.add(f32x4.mul(vb1, m0), f32x4.mul(vomb1, g0));
+    const c1 = f32x4.add(f32x4.mul(vb1, m1), f32x4.mul(vomb1, g1));
+    v128.store(paramsPtr + off, f32x4.sub(p0, signedStep(c0, lrPos, lrNeg)));
+    v128.store(paramsPtr + off, f32x4.sub(p1, signedStep(c1, lrPos, lrNeg)), 16);
+    v128.store(momentumPtr + off, f32x4.add(f32x4.mul(vb2, m0), f32x4.mul(vomb2, g0)));
+    v128.store(momentumPtr + off, f32x4.add(f32x4.mul(vb2, m1), f32x4.mul(vomb2, g1)), 16);
+  }
+}
+
+/** lionStep's SIMD part for any decay and gradScale over n8 (a multiple of 8) elements. */
+@inline
+function lionStepScaled(
+  paramsPtr: usize, momentumPtr: usize, gradsPtr: usize, n8: i32,
   b1: f32, omb1: f32, b2: f32, omb2: f32, decay: f32, lrf: f32, gradScale: f32,
 ): void {
   const vb1 = f32x4.splat(b1);
@@ -37,24 +87,20 @@ export function lionStep(
   const vscale = f32x4.splat(gradScale);
   const lrPos = f32x4.splat(lrf);
   const lrNeg = f32x4.splat(-lrf);
-  const n4 = n & ~3;
-  let i = 0;
-  for (; i < n4; i += 4) {
+  for (let i = 0; i < n8; i += 8) {
     const off = (<usize>i) << 2;
-    const m = v128.load(momentumPtr + off);
-    const g = f32x4.mul(v128.load(gradsPtr + off), vscale);
-    const p = v128.load(paramsPtr + off);
-    const c = f32x4.add(f32x4.mul(vb1, m), f32x4.mul(vomb1, g));
-    v128.store(paramsPtr + off, f32x4.sub(f32x4.mul(p, vdecay), signedStep(c, lrPos, lrNeg)));
-    v128.store(momentumPtr + off, f32x4.add(f32x4.mul(vb2, m), f32x4.mul(vomb2, g)));
-  }
-  for (; i < n; i++) {
-    const off = (<usize>i) << 2;
-    const m = load<f32>(momentumPtr + off);
-    const g = load<f32>(gradsPtr + off) * gradScale;
-    const c = b1 * m + omb1 * g;
-    store<f32>(paramsPtr + off, load<f32>(paramsPtr + off) * decay - signedStepScalar(c, lrf));
-    store<f32>(momentumPtr + off, b2 * m + omb2 * g);
+    const m0 = v128.load(momentumPtr + off);
+    const g0 = f32x4.mul(v128.load(gradsPtr + off), vscale);
+    const p0 = v128.load(paramsPtr + off);
+    const m1 = v128.load(momentumPtr + off, 16);
+    const g1 = f32x4.mul(v128.load(gradsPtr + off, 16), vscale);
+    const p1 = v128.load(paramsPtr + off, 16);
+    const c0 = f32x4.add(f32x4.mul(vb1, m0), f32x4.mul(vomb1, g0));
+    const c1 = f32x4.add(f32x4.mul(vb1, m1), f32x4.mul(vomb1, g1));
+    v128.store(paramsPtr + off, f32x4.sub(f32x4.mul(p0, vdecay), signedStep(c0, lrPos, lrNeg)));
+    v128.store(paramsPtr + off, f32x4.sub(f32x4.mul(p1, vdecay), signedStep(c1, lrPos, lrNeg)), 16);
+    v128.store(momentumPtr + off, f32x4.add(f32x4.mul(vb2, m0), f32x4.mul(vomb2, g0)));
+    v128.store(momentumPtr + off, f32x4.add(f32x4.mul(vb2, m1), f32x4.mul(vomb2, g1)), 16);
   }
 }
 

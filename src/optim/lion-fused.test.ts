@@ -50,10 +50,10 @@ function inputs(n: number, seed: number) {
   };
 }
 
-function optionsFor(n: number, clip: boolean): CreateLionOptions {
+function optionsFor(n: number, clip: boolean, weightDecay = 0.3): CreateLionOptions {
   return {
     lr: warmupCosineSchedule({ peakLr: 0.01, warmupSteps: 1, totalSteps: 3, minLr: 0.001 }),
-    weightDecay: 0.3,
+    weightDecay,
     weightDecayMask: { exclude: ['bias'] },
     // Uniform [−1, 1) gradients with 30% zeros have norm ≈ sqrt(0.7·n/3); half of that forces clipping.
     ...(clip ? { maxGradNorm: 0.5 * Math.sqrt((0.7 * n) / 3) + 1e-3 } : {}),
@@ -93,11 +93,13 @@ function runFacade(layout: ParamLayout, options: CreateLionOptions, data: Return
   return result;
 }
 
-for (const clip of [false, true]) {
-  test(`composed = fused JS = fused wasm, bit for bit, ${STEPS} steps, weight decay with mask${clip ? ', clipping active' : ''}`, () => {
+// Without weight decay and clipping every segment takes the wasm kernel's path that leaves out θ·1 and g·1.
+for (const { clip, weightDecay } of [{ clip: false, weightDecay: 0.3 }, { clip: true, weightDecay: 0.3 }, { clip: false, weightDecay: 0 }]) {
+  const what = weightDecay > 0 ? 'weight decay with mask' : 'no weight decay';
+  test(`composed = fused JS = fused wasm, bit for bit, ${STEPS} steps, ${what}${clip ? ', clipping active' : ''}`, () => {
     for (const n of LENGTHS) {
       const layout = layoutFor(n);
-      const options = optionsFor(n, clip);
+      const options = optionsFor(n, clip, weightDecay);
       const data = inputs(n, 1000 + n);
       const composed = runComposed(layout, options, data);
       const js = runFacade(layout, options, data, false);
@@ -121,9 +123,11 @@ function inKernel(...arrays: Float32Array[]): { views: Float32Array[]; release: 
   return { views: regions.map((r) => r.f32()), release: () => regions.forEach((r) => kernelMemory.release(r)) };
 }
 
-test('raw kernels at sub-ranges: JS and wasm agree, elements outside the range are untouched', () => {
-  const k = lionCoefficients({ lr: 0.02, beta1: 0.95, beta2: 0.98, weightDecay: 1.5, decayed: true, gradScale: 0.75 });
-  for (const n of [1, 33, 1000]) {
+test('raw kernels at sub-ranges: JS and wasm agree, elements outside the range are untouched (decay and scale ≠ 1 and = 1)', () => {
+  const scaled = lionCoefficients({ lr: 0.02, beta1: 0.95, beta2: 0.98, weightDecay: 1.5, decayed: true, gradScale: 0.75 });
+  const unscaled = lionCoefficients({ lr: 0.02, beta1: 0.95, beta2: 0.98, weightDecay: 0, decayed: true });
+  assert.ok(unscaled.decay === 1 && unscaled.gradScale === 1);
+  for (const [k, n] of [scaled, unscaled].flatMap((c) => [1, 33, 1000, 1031].map((n) => [c, n] as const))) {
     const data = inputs(n, 7 + n);
     const [start, end] = [n >> 2, n - (n >> 3)];
     const jsP = Float32Array.from(data.params), jsM = Float32Array.from(data.momentum);

@@ -8,8 +8,10 @@ import { randomFloat32 } from '../../random.js';
 import { withRegions, type CodecBenchCase } from './case.js';
 
 const K = lionCoefficients({ lr: 1e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0.1, decayed: true });
+/** No weight decay and no clipping (the training default): the kernel leaves out θ·1 and g·1. */
+const K_UNSCALED = lionCoefficients({ lr: 1e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0, decayed: true });
 
-function stepCase(kernel: string, path: 'wasm' | 'js', step: typeof lionFusedStep): CodecBenchCase {
+function stepCase(kernel: string, path: 'wasm' | 'js', step: typeof lionFusedStep, k = K): CodecBenchCase {
   return {
     kernel, path,
     setup: (n, memory) => withRegions(memory, [n * 4, n * 4, n * 4], ([p, m, g]) => {
@@ -18,7 +20,7 @@ function stepCase(kernel: string, path: 'wasm' | 'js', step: typeof lionFusedSte
       g.f32().set(randomFloat32(n, 23));
       // The JS path runs on copies in the ordinary heap, where the dispatcher would pick JS anyway.
       const [params, momentum, grads] = path === 'js' ? [p.f32().slice(), m.f32().slice(), g.f32().slice()] : [p.f32(), m.f32(), g.f32()];
-      return () => step(params, momentum, grads, K);
+      return () => step(params, momentum, grads, k);
     }),
   };
 }
@@ -38,6 +40,7 @@ function gradientCheckCase(kernel: string, check: (grads: Float32Array) => unkno
 export const optimKernelCases: CodecBenchCase[] = [
   stepCase('lion-step-plain', 'wasm', lionFusedStep),
   stepCase('lion-step-plain-js', 'js', lionFusedStepJs),
+  stepCase('lion-step-no-decay', 'wasm', lionFusedStep, K_UNSCALED),
   {
     kernel: 'lion-apply-direction',
     path: 'wasm',
