@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import type { DoneEvent, ElasticResumeEvent, EvalEvent, StartEvent, StepEvent, TrainEvent } from '../train/events.js';
-import { describeElasticResume, ProgressRenderer, type ProgressMode } from './train-progress.js';
+import { describeElasticResume } from '../train/elastic-resume-report.js';
+import { ProgressRenderer, type ProgressMode } from './train-progress.js';
 import { describeSummary, trainSummary } from './train-summary.js';
 
 const start: StartEvent = {

@@ -1,6 +1,7 @@
 // Shows a training run's events: a live bar on a terminal, periodic plain lines otherwise, or JSON lines.
 
 import type { ElasticResumeEvent, EvalEvent, RestartEvent, StartEvent, StepEvent, TrainEvent } from '../train/events.js';
+import { describeElasticResume } from '../train/elastic-resume-report.js';
 import { metricsRecord } from '../train/metrics.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json';
@@ -129,14 +130,4 @@ export class ProgressRenderer {
 export function describeRestart(e: RestartEvent): string {
   const from = e.resumedFrom ? `resuming at step ${e.step} from ${e.resumedFrom}` : 'starting again from step 0 (no checkpoint every rank holds)';
   return `restart ${e.generation} (generation ${e.generation})${e.cause ? ` after ${e.cause}` : ''}: ${from}`;
-}
-
-/** "world size changed 4 → 3 at step 150: parameters from rank 0's checkpoint; momentum of every rank = …". */
-export function describeElasticResume(e: ElasticResumeEvent): string {
-  const change = e.fromWorldSize === e.toWorldSize ? `world size ${e.toWorldSize} kept, rank${e.ranksWithoutCheckpoint.length === 1 ? '' : 's'} ${e.ranksWithoutCheckpoint.join(', ')} without a checkpoint`
-    : `world size changed ${e.fromWorldSize} → ${e.toWorldSize}`;
-  const momenta = `${e.momentaFrom.length} moment${e.momentaFrom.length === 1 ? 'um' : 'a'} saved by rank${e.momentaFrom.length === 1 ? '' : 's'} ${e.momentaFrom.join(', ')}`;
-  const rule = e.momentaIdentical ? `the ${momenta} (identical, copied exactly)` : `the mean of the ${momenta}`;
-  return `${change} at step ${e.step}: parameters from rank ${e.paramsFrom}'s checkpoint; momentum of every rank = ${rule}; `
-    + `global batch ${e.globalBatchSize} kept, ${e.localBatchSize} examples per worker per step`;
 }

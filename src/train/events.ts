@@ -132,10 +132,10 @@ export interface ElasticResumeEvent {
   momentaFrom: number[];
   /** They were bit-identical (lion, lion-bf16), so every rank has that momentum exactly. */
   momentaIdentical: boolean;
-  /** Kept across the change; the per-rank part is what changes. */
-  globalBatchSize: number;
-  /** This rank's examples per step now. */
-  localBatchSize: number;
+  /** Kept across the change; the per-rank part is what changes. Null from restoreFitState without a DistributedSampler. */
+  globalBatchSize: number | null;
+  /** This rank's examples per step now (null as globalBatchSize). */
+  localBatchSize: number | null;
 }
 
 export type TrainEvent = StartEvent | StepEvent | EvalEvent | CheckpointEvent | DoneEvent | RestartEvent | ElasticResumeEvent;

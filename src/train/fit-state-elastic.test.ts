@@ -11,6 +11,7 @@ import { initBackend } from '../tfjs/backend.js';
 import { CheckpointError } from './checkpoint-errors.js';
 import { checkpointDir } from './checkpoint-store.js';
 import type { TrainConfig } from './config.js';
+import type { ElasticResumeEvent } from './events.js';
 import type { DistributedLionOptimizer } from './fit-optimizer.js';
 import { restoreFitState, saveFitState, type RestoredFitState } from './fit-state.js';
 import { fitSteps, samplerOf, withFitModel } from './test-support/fit-models.js';
@@ -28,13 +29,18 @@ interface Leg {
   atRestore: { params: Float32Array; momentum: Float32Array };
   atEnd: { params: Float32Array; momentum: Float32Array; step: number };
   losses: number[];
+  /** What restoreFitState reported through onEvent and log (log only when `captureLog`). */
+  events: ElasticResumeEvent[];
+  lines: string[];
 }
 
 /** On `worldSize` ranks: restores `runDir` (from another initialisation), fits to config.steps, saves at the last step. */
-async function leg(worldSize: number, config: TrainConfig, runDir: string): Promise<Leg[]> {
+async function leg(worldSize: number, config: TrainConfig, runDir: string, captureLog = true): Promise<Leg[]> {
   return withRanks(worldSize, (group) => withFitModel(config, group, async (model, opt: DistributedLionOptimizer) => {
     const sampler = samplerOf(config, group, NUM_EXAMPLES);
-    const restored = await restoreFitState(opt, runDir, { sampler });
+    const events: ElasticResumeEvent[] = [];
+    const lines: string[] = [];
+    const restored = await restoreFitState(opt, runDir, { sampler, onEvent: (e) => events.push(e), log: captureLog ? (line) => lines.push(line) : undefined });
     const atRestore = { params: opt.synced.params.slice(), momentum: opt.synced.momentum.slice() };
     const losses: number[] = [];
     opt.onStep(async (info) => {
@@ -42,7 +48,7 @@ async function leg(worldSize: number, config: TrainConfig, runDir: string): Prom
       if (info.step === config.steps) await saveFitState(opt, runDir, { sampler });
     });
     await fitSteps(config, model, opt, restored?.step ?? 0);
-    return { restored, atRestore, atEnd: { params: opt.synced.params.slice(), momentum: opt.synced.momentum.slice(), step: opt.synced.step }, losses };
+    return { restored, atRestore, atEnd: { params: opt.synced.params.slice(), momentum: opt.synced.momentum.slice(), step: opt.synced.step }, losses, events, lines };
   }, config.seed + 7 * worldSize));
 }
 
@@ -68,6 +74,7 @@ test('a fit run saved on 2 ranks resumes on 3, then 1, then 2 ranks by the elast
   try {
     const two = await leg(2, { ...base, steps: 4 }, runDir);
     assert.equal(two[0].restored, null, 'an empty run directory is a fresh start');
+    assert.deepEqual(two.map((l) => [l.events.length, l.lines.length]), [[0, 0], [0, 0]], 'nothing to report on a fresh start');
     assert.notDeepEqual(two[0].atEnd.momentum, two[1].atEnd.momentum, 'cub-pbit ranks save different momenta');
 
     // 2 → 3: rank 2 holds nothing and does not block; params from rank 0; momentum the mean of the two saved.
@@ -80,6 +87,15 @@ test('a fit run saved on 2 ranks resumes on 3, then 1, then 2 ranks by the elast
       assert.equal(l.restored?.data?.examplesConsumed, 4 * 24, 'the global data position: 4 global batches of 24');
     }
     assert.equal(three[2].restored?.path, null);
+    // Reported as lion-cub train reports it: the elastic-resume record on every rank, and its line.
+    for (const l of three) {
+      assert.deepEqual(l.events, [{
+        type: 'elastic-resume', step: 4, fromWorldSize: 2, toWorldSize: 3, paramsFrom: 0, ranksWithoutCheckpoint: [2],
+        momentumRule: 'mean-of-saved', momentaFrom: [0, 1], momentaIdentical: false, globalBatchSize: 24, localBatchSize: 8,
+      }]);
+      assert.deepEqual(l.lines, ['world size changed 2 → 3 at step 4: parameters from rank 0\'s checkpoint; momentum of every rank = '
+        + 'the mean of the 2 momenta saved by ranks 0, 1; global batch 24 kept, 8 examples per worker per step']);
+    }
     assert.deepEqual(three[0].atRestore.params, two[0].atEnd.params, 'parameters of the lowest holder');
     assertSameOnEveryRank(three, 'atRestore', 'params');
     assertSameOnEveryRank(three, 'atRestore', 'momentum');
@@ -88,7 +104,18 @@ test('a fit run saved on 2 ranks resumes on 3, then 1, then 2 ranks by the elast
     assertSameOnEveryRank(three, 'atEnd', 'params');
 
     // 3 → 1: rank 0 reads the files of old ranks 1 and 2 too (a shared directory), so all three momenta count.
-    const one = await leg(1, { ...base, steps: 8 }, runDir);
+    // Without a log of its own, rank 0 prints the line to stderr.
+    const stderrWrite = process.stderr.write;
+    let stderr = '';
+    process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
+    let one: Leg[];
+    try {
+      one = await leg(1, { ...base, steps: 8 }, runDir, false);
+    } finally {
+      process.stderr.write = stderrWrite;
+    }
+    assert.deepEqual(stderr.split('\n').filter((line) => line.includes('world size changed')),
+      ['lion-cub: world size changed 3 → 1 at step 6: parameters from rank 0\'s checkpoint; momentum of every rank = the mean of the 3 momenta saved by ranks 0, 1, 2; global batch 24 kept, 24 examples per worker per step']);
     assert.equal(one[0].restored?.step, 6);
     assert.deepEqual(one[0].restored?.elastic?.momentaFrom, [0, 1, 2]);
     assert.deepEqual(one[0].atRestore.params, three[0].atEnd.params);

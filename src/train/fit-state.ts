@@ -12,6 +12,8 @@ import { listCheckpointSteps, checkpointDir } from './checkpoint-store.js';
 import { canonicalJson, trajectoryHash, type Trajectory } from './fingerprint.js';
 import type { DistributedLionOptimizer } from './fit-optimizer.js';
 import type { ElasticRestore } from './elastic-restore.js';
+import { describeElasticResume, elasticResumeEvent } from './elastic-resume-report.js';
+import type { ElasticResumeEvent } from './events.js';
 import { restoreLatest, saveRankCheckpoint, type CheckpointSubject } from './trainer-checkpoints.js';
 import type { DataPosition } from '../workloads/data-position.js';
 import type { DistributedSampler } from '../workloads/sharding.js';
@@ -23,9 +25,19 @@ export interface FitStateOptions {
    * DistributedSampler also records the job's data position in every checkpoint (its dataPosition), and a resume
    * refuses a position from other data, global batch, seed or order, naming `data.<field>`.
    */
-  sampler?: Pick<DistributedSampler, 'position'> & Partial<Pick<DistributedSampler, 'dataPosition'>>;
+  sampler?: Pick<DistributedSampler, 'position'> & Partial<Pick<DistributedSampler, 'dataPosition' | 'globalBatchSize' | 'localBatchSize'>>;
   /** Where restoreFitState reports a damaged checkpoint it stepped back from, or a damaged old rank's file it left out. */
   onWarning?: (message: string) => void;
+  /**
+   * Given, on every rank, the `elastic-resume` record when restoreFitState resumes on another world size (or with
+   * ranks that held no files): the record `lion-cub train` writes to --json and metrics.jsonl.
+   */
+  onEvent?: (event: ElasticResumeEvent) => void;
+  /**
+   * Where the one-line description of such a resume goes (the line `lion-cub train` prints). Default: rank 0 writes
+   * it to stderr as `lion-cub: …`; pass `() => {}` to silence it.
+   */
+  log?: (line: string) => void;
 }
 
 /** A restored state: the step the next batch has, and its data position. */
@@ -91,7 +103,8 @@ export async function saveFitState(optimizer: DistributedLionOptimizer, runDir: 
  * - Same world size, every rank holds its file: each rank restores its own parameters and momentum, bit-exact.
  * - Another world size, or ranks without files: parameters from the lowest rank holding the step; every rank's
  *   momentum = the mean of the momenta the old ranks saved (copied exactly when they are equal: lion,
- *   lion-bf16); `elastic` reports it. The caller re-shards the data: keep the global batch and read global
+ *   lion-bf16); `elastic` reports it, and so do `onEvent` (the `elastic-resume` record) and `log` (a line, by
+ *   default on rank 0's stderr). The caller re-shards the data: keep the global batch and read global
  *   batches `step`, `step`+1, … cut into this world's parts (a DistributedSampler of this world size does that).
  * Resolves to null when no rank has saved anything there (a fresh run). Throws CheckpointError when the ranks
  * hold no common step, a file is damaged, or it belongs to another run (naming the fields that differ; the
@@ -108,5 +121,14 @@ export async function restoreFitState(optimizer: DistributedLionOptimizer, runDi
   const step = optimizer.synced.step;
   const { epoch, step: stepInEpoch } = subject.sampler.position(step);
   const data = subject.sampler.dataPosition?.(step) ?? null;
+  if (elastic) reportElasticResume(elastic, options, group.rank);
   return { step, epoch, stepInEpoch, data, path, elastic };
+}
+
+function reportElasticResume(restore: ElasticRestore, options: FitStateOptions, rank: number): void {
+  const { globalBatchSize, localBatchSize } = options.sampler ?? {};
+  const event = elasticResumeEvent(restore, globalBatchSize === undefined || localBatchSize === undefined ? null : { globalBatchSize, localBatchSize });
+  options.onEvent?.(event);
+  const log = options.log ?? ((line: string) => { if (rank === 0) process.stderr.write(`lion-cub: ${line}\n`); });
+  log(describeElasticResume(event));
 }

@@ -19,8 +19,9 @@ import { totalStepsOf, type TrainConfig } from './config.js';
 import { checkpointDir } from './checkpoint-store.js';
 import { ensureFreshOutput, restoreLatest, restoreLatestIfAny, saveRankCheckpoint } from './trainer-checkpoints.js';
 import type { ElasticRestore } from './elastic-restore.js';
+import { elasticResumeEvent } from './elastic-resume-report.js';
 import { evaluateSharded } from './evaluate.js';
-import { TrainEvents, type CheckpointEvent, type DoneEvent, type ElasticResumeEvent, type EvalEvent, type RestartEvent, type StartEvent, type StepEvent, type TrainEvent, type TrainEventOf, type TrainEventType } from './events.js';
+import { TrainEvents, type CheckpointEvent, type DoneEvent, type EvalEvent, type RestartEvent, type StartEvent, type StepEvent, type TrainEvent, type TrainEventOf, type TrainEventType } from './events.js';
 import { trajectoryHash, trajectoryOf, type Trajectory } from './fingerprint.js';
 import { lionOptionsFor } from './lion-setup.js';
 import { median } from '../stats.js';
@@ -162,8 +163,7 @@ export class Trainer {
     const startStep = this.step;
     if (this.restart) this.emit({ type: 'restart', ...this.restart, step: startStep, resumedFrom: this.resumedFrom } satisfies RestartEvent);
     if (this.elasticRestore) {
-      const { path: _path, ...restore } = this.elasticRestore;
-      this.emit({ type: 'elastic-resume', ...restore, momentumRule: 'mean-of-saved', globalBatchSize: this.sampler.globalBatchSize, localBatchSize: this.sampler.localBatchSize } satisfies ElasticResumeEvent);
+      this.emit(elasticResumeEvent(this.elasticRestore, this.sampler));
     }
     this.emit({
       type: 'start', rank: this.rank, worldSize: this.worldSize, workload: this.workload.name, strategy: this.synced.strategy.name,
