@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { initBackend } from '../tfjs/backend.js';
 import { tf } from '../tfjs/tf.js';
 import '../tfjs/index.js';
+import type { ProcessGroup } from '../comm/process-group.js';
 import { CheckpointError } from './checkpoint-errors.js';
+import { checkpointDir, checkpointFileName } from './checkpoint-store.js';
 import type { TrainConfig } from './config.js';
 import { createFitOptimizer, type FitStepInfo } from './fit-optimizer.js';
 import { restoreFitState, saveFitState } from './fit-state.js';
@@ -20,6 +22,14 @@ import { tinyConfig, withRanks } from './test-support/ranks.js';
 before(async () => {
   await initBackend({ backend: 'wasm' });
 });
+
+/** Counts `group`'s allgather calls from now on. */
+function countAllgathers(group: ProcessGroup): () => number {
+  let calls = 0;
+  const allgather = group.allgather.bind(group);
+  group.allgather = ((...args: Parameters<ProcessGroup['allgather']>) => { calls++; return allgather(...args); }) as ProcessGroup['allgather'];
+  return () => calls;
+}
 
 /** Final parameters of an uninterrupted run, and of one saved at `stopAt`, rebuilt from another init, restored and finished. */
 async function resumedVersusStraight(worldSize: number, config: TrainConfig, stopAt: number): Promise<void> {
@@ -36,7 +46,9 @@ async function resumedVersusStraight(worldSize: number, config: TrainConfig, sto
     }));
     const resumed = await withRanks(worldSize, (group) => withFitModel(config, group, async (model, opt) => {
       const sampler = samplerOf(config, group, 256);
+      const allgathers = countAllgathers(opt.group);
       const restored = await restoreFitState(opt, runDir, { sampler });
+      assert.equal(allgathers(), worldSize > 1 ? 1 : 0, 'the ranks agree on the step in one allgather');
       assert.equal(restored?.step, stopAt);
       assert.deepEqual({ epoch: restored?.epoch, stepInEpoch: restored?.stepInEpoch }, { epoch: Math.floor(stopAt / sampler.stepsPerEpoch), stepInEpoch: stopAt % sampler.stepsPerEpoch });
       await fitSteps(config, model, opt, restored!.step);
@@ -70,6 +82,32 @@ test('restoring a run directory of another run names what differs', async () => 
     await withRanks(1, (group) => withFitModel(tinyConfig({ steps: 2, sync: 'lion-bf16' }), group, async (_model, opt) => {
       await assert.rejects(restoreFitState(opt, runDir), (e: unknown) => e instanceof CheckpointError && e.code === 'checkpoint_mismatch' && e.message.includes('sync'));
     }));
+  } finally {
+    rmSync(runDir, { recursive: true, force: true });
+  }
+});
+
+test('ranks holding checkpoints of no common step are refused; a directory nobody saved in is a fresh start', async () => {
+  const config = tinyConfig({ steps: 4, batchSize: 16 });
+  const runDir = mkdtempSync(join(tmpdir(), 'fit-state-'));
+  try {
+    await withRanks(2, (group) => withFitModel(config, group, async (model, opt) => {
+      opt.onStep(async (info) => { if (info.step % 2 === 0) await saveFitState(opt, runDir); });
+      await fitSteps(config, model, opt, 0);
+    }));
+    // Rank 0 keeps only step 2, rank 1 only step 4.
+    rmSync(join(checkpointDir(runDir), checkpointFileName(4, 0)));
+    rmSync(join(checkpointDir(runDir), checkpointFileName(2, 1)));
+    const outcomes = await withRanks(2, (group) => withFitModel(config, group, (_model, opt) => restoreFitState(opt, runDir).then(() => null, (e: unknown) => e)));
+    for (const e of outcomes) {
+      assert.ok(e instanceof CheckpointError && e.code === 'checkpoint_missing' && /no checkpoint step in common \(rank 0: 2; rank 1: 4\)/.test(e.message), String(e));
+    }
+    const fresh = mkdtempSync(join(tmpdir(), 'fit-state-'));
+    try {
+      assert.deepEqual(await withRanks(2, (group) => withFitModel(config, group, (_model, opt) => restoreFitState(opt, fresh))), [null, null]);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
   } finally {
     rmSync(runDir, { recursive: true, force: true });
   }

@@ -4,17 +4,17 @@
 // A model file (model.save with includeOptimizer) holds one rank's momentum; under compressed strategies the
 // ranks' momenta differ, so an exact resume needs every rank's. saveFitState writes each rank's parameters,
 // momentum and step as the CLI's checkpoints (<runDir>/checkpoints, the same format, verification and
-// pruning); restoreFitState agrees on a step (agreeOnResumePoint) and restores it through the trainer's code
-// (restoreLatest): exactly when the world is the one that saved, otherwise by elastic-restore.ts.
+// pruning); restoreFitState agrees on a step (one allgather, agreeOnResumePointIfAny) and restores it through the
+// trainer's code (restoreLatestIfSaved): exactly when the world is the one that saved, otherwise by elastic-restore.ts.
 
 import { createHash } from 'node:crypto';
-import { listCheckpointSteps, checkpointDir } from './checkpoint-store.js';
+import { checkpointDir } from './checkpoint-store.js';
 import { canonicalJson, trajectoryHash, type Trajectory } from './fingerprint.js';
 import type { DistributedLionOptimizer } from './fit-optimizer.js';
 import type { ElasticRestore } from './elastic-restore.js';
 import { describeElasticResume, elasticResumeEvent } from './elastic-resume-report.js';
 import type { ElasticResumeEvent } from './events.js';
-import { restoreLatest, saveRankCheckpoint, type CheckpointSubject } from './trainer-checkpoints.js';
+import { restoreLatestIfSaved, saveRankCheckpoint, type CheckpointSubject } from './trainer-checkpoints.js';
 import type { DataPosition } from '../workloads/data-position.js';
 import type { DistributedSampler } from '../workloads/sharding.js';
 
@@ -111,17 +111,14 @@ export async function saveFitState(optimizer: DistributedLionOptimizer, runDir: 
  * world size alone is not a difference).
  */
 export async function restoreFitState(optimizer: DistributedLionOptimizer, runDir: string, options: FitStateOptions = {}): Promise<RestoredFitState | null> {
-  const dir = checkpointDir(runDir);
-  const group = optimizer.group;
-  const mine = new Int32Array([(await listCheckpointSteps(dir, group.rank)).length]);
-  const counts = group.worldSize > 1 ? await group.allgather(mine) : mine;
-  if (counts.every((n) => n === 0)) return null;
   const subject = subjectOf(optimizer, options);
-  const { path, elastic } = await restoreLatest(subject, dir);
+  const restored = await restoreLatestIfSaved(subject, checkpointDir(runDir));
+  if (restored === null) return null;
+  const { path, elastic } = restored;
   const step = optimizer.synced.step;
   const { epoch, step: stepInEpoch } = subject.sampler.position(step);
   const data = subject.sampler.dataPosition?.(step) ?? null;
-  if (elastic) reportElasticResume(elastic, options, group.rank);
+  if (elastic) reportElasticResume(elastic, options, optimizer.group.rank);
   return { step, epoch, stepInEpoch, data, path, elastic };
 }
 

@@ -25,6 +25,18 @@ import type { DistributedSampler } from '../workloads/sharding.js';
  * of its files is at fault).
  */
 export async function agreeOnResumePoint(group: ProcessGroup, dir: string, onWarning?: (message: string) => void): Promise<ResumePoint> {
+  const point = await agreeOnResumePointIfAny(group, dir, onWarning);
+  if (point !== undefined) return point;
+  const others = await ranksWithCheckpoints(dir);
+  const hint = others.length > 0 ? ` (there are checkpoints of ranks ${others.join(', ')} only)` : '';
+  throw new CheckpointError('checkpoint_missing', dir, `--resume was given but no rank of this run (0..${group.worldSize - 1}) holds a checkpoint${hint}; drop --resume to start afresh in an empty directory`);
+}
+
+/**
+ * agreeOnResumePoint in the same single allgather, except that "no rank of the group holds a checkpoint" (nothing
+ * to resume) resolves to undefined instead of throwing; holders without a step in common still throw.
+ */
+export async function agreeOnResumePointIfAny(group: ProcessGroup, dir: string, onWarning?: (message: string) => void): Promise<ResumePoint | undefined> {
   const listed = (await listCheckpointSteps(dir, group.rank)).slice(-KEEP_CHECKPOINTS);
   const damaged = new Map<number, CheckpointError>();
   // Slots: (step, intact 0/1, recorded world size) per listed file; -1 marks an empty slot.
@@ -50,11 +62,7 @@ export async function agreeOnResumePoint(group: ProcessGroup, dir: string, onWar
     }
     return point;
   }
-  if (filesByRank.every((files) => files.length === 0)) {
-    const others = await ranksWithCheckpoints(dir);
-    const hint = others.length > 0 ? ` (there are checkpoints of ranks ${others.join(', ')} only)` : '';
-    throw new CheckpointError('checkpoint_missing', dir, `--resume was given but no rank of this run (0..${group.worldSize - 1}) holds a checkpoint${hint}; drop --resume to start afresh in an empty directory`);
-  }
+  if (filesByRank.every((files) => files.length === 0)) return undefined;
   const listing = filesByRank.map((files, r) => `rank ${r}: ${files.length ? files.map((f) => (f.intact ? `${f.step}` : `${f.step} (damaged)`)).join(', ') : 'none'}`).join('; ');
   if (chooseResumePoint(ignoringDamage(filesByRank)) === undefined) {
     throw new CheckpointError('checkpoint_missing', dir, `the ranks have no checkpoint step in common (${listing}); cannot resume consistently`);

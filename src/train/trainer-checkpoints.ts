@@ -7,7 +7,7 @@ import { ranksWithCheckpoints, saveCheckpoint } from './checkpoint-store.js';
 import type { Trajectory } from './fingerprint.js';
 import type { ResumePoint } from './common-checkpoint.js';
 import { restoreElastic, type ElasticRestore } from './elastic-restore.js';
-import { agreeOnResumePoint, checkDataPosition, loadResumeCheckpoint } from './resume.js';
+import { agreeOnResumePoint, agreeOnResumePointIfAny, checkDataPosition, loadResumeCheckpoint } from './resume.js';
 import type { SyncedParams } from './synced-params.js';
 
 /** What these helpers need from a trainer. */
@@ -68,6 +68,15 @@ export interface RestoreOutcome {
  */
 export async function restoreLatest(t: CheckpointSubject, dir: string): Promise<RestoreOutcome> {
   return restorePoint(t, dir, await agreeOnResumePoint(t.group, dir, t.onWarning));
+}
+
+/**
+ * restoreLatest when some rank of the group holds a checkpoint; null when none does (nothing to resume: a fresh
+ * run). One agreement either way; holders without a step in common still throw CheckpointError.
+ */
+export async function restoreLatestIfSaved(t: CheckpointSubject, dir: string): Promise<RestoreOutcome | null> {
+  const point = await agreeOnResumePointIfAny(t.group, dir, t.onWarning);
+  return point === undefined ? null : restorePoint(t, dir, point);
 }
 
 async function restorePoint(t: CheckpointSubject, dir: string, point: ResumePoint): Promise<RestoreOutcome> {
