@@ -198,17 +198,19 @@ export class RecordOpener {
     this.deliverInPlace = deliver;
   }
 
-  /** True when the next stream bytes are a record's length or tag (copied out of any chunk at once). */
-  get expectsFixedBytes(): boolean {
-    return this.state === State.Header || this.state === State.Tag;
+  /**
+   * When a record's length or tag comes next (bytes copied out of any chunk at once): the bytes missing from it,
+   * and after a tag the next record's length too, so that one read takes both. 0 in a body or once failed.
+   */
+  get fixedBytesAhead(): number {
+    if (this.state === State.Header) return RECORD_HEADER_BYTES - this.fill;
+    if (this.state === State.Tag) return RECORD_TAG_BYTES - this.fill + RECORD_HEADER_BYTES;
+    return 0;
   }
 
-  /** Bytes missing from the current record's length, body or tag; 0 once failed. */
-  get bytesWanted(): number {
-    if (this.state === State.Header) return RECORD_HEADER_BYTES - this.fill;
-    if (this.state === State.Body) return this.bodyLeft;
-    if (this.state === State.Tag) return RECORD_TAG_BYTES - this.fill;
-    return 0;
+  /** Bytes missing from the current record's body (0 outside a body). */
+  get bodyBytesLeft(): number {
+    return this.state === State.Body ? this.bodyLeft : 0;
   }
 
   /**

@@ -7,8 +7,9 @@
 // were not verified, and a record that fails fails the recv like any integrity error. Frame headers are never read
 // in place: they reach the frame parser through the opener, verified, so the parser only ever chooses a target
 // from authentic headers (the sealer gives a large frame's header a record of its own, so the payload's records
-// can all be read in place). Record lengths and tags are read on their own; other body bytes (headers, frames that
-// arrived before their recv) are read into fresh buffers the opener holds until the record verified.
+// can all be read in place). Record lengths and tags are read on their own (a tag with the next length); other body
+// bytes (headers, frames that arrived before their recv) are read into fresh buffers the opener holds until the
+// record verified.
 
 import type { CommError } from '../errors.js';
 import type { DirectReadSink } from './direct-reads.js';
@@ -37,13 +38,14 @@ export class VerifiedDirectReads implements DirectReadSink {
     return rest.subarray(placed, placed + Math.min(allowed, rest.byteLength - placed));
   }
 
-  /** A record length or tag comes next: the reader reads exactly those bytes into a buffer of its own. */
+  /** A record length or tag comes next: the reader reads just those bytes into a buffer of its own. */
   get expectsHeader(): boolean {
-    return this.opener.expectsFixedBytes;
+    return this.opener.fixedBytesAhead > 0;
   }
 
   get bytesWanted(): number {
-    return this.receiver.bytesWanted === 0 ? 0 : this.opener.bytesWanted;
+    if (this.receiver.bytesWanted === 0) return 0;
+    return this.opener.fixedBytesAhead || this.opener.bodyBytesLeft;
   }
 
   push(chunk: Uint8Array): void {
