@@ -37,7 +37,10 @@ export interface RecordChannelOptions {
   paced?: boolean;
 }
 
-/** Sealed records a paced channel keeps in Node's write queue: one going to the kernel, one ready behind it. */
+/**
+ * Sealed records a paced channel keeps in Node's write queue: one going to the kernel, one ready behind it
+ * (`integrity`: whole messages, see pacedWrites).
+ */
 export const RECORDS_AHEAD = 2;
 
 /**
@@ -75,7 +78,7 @@ export function openRecordChannel(
     };
     return { ...read, write: writeAll, finish: (last) => { if (last !== undefined) writeAll(last); socket.end(); } };
   }
-  return { ...read, ...pacedWrites(socket, sealer, writeCorked) };
+  return { ...read, ...pacedWrites(socket, sealer, writeCorked, mode === 'integrity') };
 }
 
 interface QueuedMessage {
@@ -84,11 +87,16 @@ interface QueuedMessage {
   started: boolean;
 }
 
-/** Writes that seal a record only when fewer than RECORDS_AHEAD sealed ones wait for the kernel. */
+/**
+ * Writes that seal a record only when fewer than RECORDS_AHEAD sealed ones wait for the kernel. With
+ * `wholeMessages` (`integrity`: its records are views of the caller's bytes plus a tag, nothing to keep small) a
+ * write takes every record of a message, one corked writev per frame instead of one per record.
+ */
 function pacedWrites(
   socket: AuthenticatedConnection['socket'],
   sealer: RecordSealer,
   writeCorked: (buffers: Uint8Array[], written?: (error?: Error | null) => void) => void,
+  wholeMessages: boolean,
 ): Pick<RecordChannel, 'write' | 'finish'> {
   const queue: QueuedMessage[] = [];
   let ahead = 0;
@@ -99,6 +107,7 @@ function pacedWrites(
       const message = queue[0];
       message.started = true;
       const record = message.records.next()!;
+      while (wholeMessages && !message.records.done) record.push(...message.records.next()!);
       const last = message.records.done;
       if (last) queue.shift();
       ahead++;
