@@ -76,6 +76,27 @@ test('wasm and JS agree on NaN, ±Infinity, denormals and huge values', () => {
   }
 });
 
+test('wasm and JS round exact halves to even and clamp at ±s (linf with k = 1)', () => {
+  // linf: k = s / (2·max|c|); with max|c| = s/2 = 3.5 at 4 bits, k = 1 and every c·k below is exact.
+  const halves = [0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 3.5, -3.5, 0.49999997, 2.5000002, -0, 0];
+  const expected = [0, -0, 2, -2, 2, -2, 4, -4, 0, 3, 0, 0];
+  const n = 64;
+  const values = Array.from({ length: n }, (_, i) => halves[i % halves.length]);
+  const c = kernelMemory.allocF32(n);
+  c.f32().set(values);
+  const out = kernelMemory.allocU32(packedWordCount(n, 4));
+  quantize(c.f32(), [{ offset: 0, length: n }], { bits: 4, method: 'linf' }, out.u32());
+  const js = new Uint32Array(out.u32().length);
+  quantize(Float32Array.from(values), [{ offset: 0, length: n }], { bits: 4, method: 'linf' }, js);
+  assert.deepEqual(out.u32(), js);
+  for (let i = 0; i < n; i++) {
+    const nibble = (out.u32()[i >>> 3] >>> (4 * (i & 7))) & 15;
+    assert.equal(nibble >= 8 ? nibble - 16 : nibble, expected[i % halves.length] + 0, `value ${values[i]}`);
+  }
+  kernelMemory.release(c);
+  kernelMemory.release(out);
+});
+
 test('the fused encode reports whether every g is finite, on both paths, wherever the NaN or ±∞ sits', () => {
   const n = 1000;
   const segments = segmentsFor(n, 5);

@@ -63,6 +63,24 @@ export function checkByteLengths(field: string, lengths: unknown, worldSize: num
   return lengths as number[];
 }
 
+/**
+ * Checks the receive buffers of a variable-size call (`into`, index = sender): given only with the expected lengths
+ * (`lengthsField`), one Uint8Array of exactly that length per rank. Returns them, or undefined when not given.
+ */
+export function checkReceiveBuffers(into: unknown, expected: readonly number[] | undefined, lengthsField: string): readonly Uint8Array[] | undefined {
+  if (into === undefined) return undefined;
+  if (expected === undefined) throw new InvalidArgumentError('into', 'without ' + lengthsField, `${lengthsField} too: receive buffers need the block lengths up front`);
+  if (!Array.isArray(into) || into.length !== expected.length) {
+    throw new InvalidArgumentError('into', into, `an array of ${expected.length} Uint8Arrays, one per sending rank`);
+  }
+  into.forEach((buffer, i) => {
+    if (!(buffer instanceof Uint8Array) || buffer.byteLength !== expected[i]) {
+      throw new InvalidArgumentError(`into[${i}]`, buffer instanceof Uint8Array ? `${buffer.byteLength} bytes` : buffer, `a Uint8Array of ${expected[i]} bytes (${lengthsField}[${i}])`);
+    }
+  });
+  return into as Uint8Array[];
+}
+
 /** Checks one raw block: a Uint8Array whose length is a whole number of `dtype` elements. */
 export function checkRawBlock(field: string, block: unknown, dtype: DType): Uint8Array {
   if (!(block instanceof Uint8Array)) throw new InvalidArgumentError(field, block, 'a Uint8Array of raw bytes');

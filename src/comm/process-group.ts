@@ -17,7 +17,7 @@ import { DEFAULT_CHUNK_BYTES } from './collectives/context.js';
 import { byteView } from './collectives/views.js';
 import type { CommError } from './errors.js';
 import {
-  checkByteLengths, checkDTypeName, checkPositiveInteger, checkRawBlock, checkTimeout, outputArray, overlaps, resolveDType,
+  checkByteLengths, checkDTypeName, checkReceiveBuffers, checkPositiveInteger, checkRawBlock, checkTimeout, outputArray, overlaps, resolveDType,
 } from './process-group-args.js';
 import { checkReduceOp, type ElementArray, type ReduceOp } from './reduce-ops.js';
 import type { Transport } from './transport/transport.js';
@@ -185,9 +185,10 @@ export class ProcessGroup {
    * Variable-size alltoall of raw bytes: `blocks[p]` goes to rank p; resolves to the N blocks received
    * (index = sender; each a new Uint8Array). With `recvByteLengths`, a peer sending another length fails
    * the call with a MismatchError; without, lengths travel in a 4-byte frame per block and may not
-   * exceed `maxByteLength`.
+   * exceed `maxByteLength`. With `into` (needs `recvByteLengths`: one Uint8Array of each length, index = sender)
+   * the blocks are received there and the call resolves to `into` itself: repeated calls allocate nothing.
    */
-  alltoallv(blocks: readonly Uint8Array[], options: VariableOptions & { recvByteLengths?: readonly number[] } = {}): Promise<Uint8Array[]> {
+  alltoallv(blocks: readonly Uint8Array[], options: VariableOptions & { recvByteLengths?: readonly number[]; into?: readonly Uint8Array[] } = {}): Promise<Uint8Array[]> {
     return this.submit('alltoallv', options, () => {
       const dtype = checkDTypeName(options.dtype);
       if (!Array.isArray(blocks) || blocks.length !== this.worldSize) {
@@ -198,7 +199,8 @@ export class ProcessGroup {
       if (expected && expected[this.rank] !== blocks[this.rank].byteLength) {
         throw new InvalidArgumentError(`recvByteLengths[${this.rank}]`, expected[this.rank], `${blocks[this.rank].byteLength}, the length of this rank's own block`);
       }
-      const limits = { expected, maxByteLength: checkMaxByteLength(options.maxByteLength) };
+      const into = checkReceiveBuffers(options.into, expected, 'recvByteLengths');
+      const limits = { expected, maxByteLength: checkMaxByteLength(options.maxByteLength), into };
       return { dtype, body: (ctx) => alltoallvPairwise(ctx, blocks, DTYPE_BYTES[dtype], limits) };
     });
   }
@@ -210,8 +212,9 @@ export class ProcessGroup {
    * (default; one connection per rank busy, blocks forwarded hop by hop) or `pairwise` (every rank sends its
    * block straight to every peer: the same bytes per rank for equal blocks, but no rank waits for a block to
    * pass through others; the compressed collectives use it). Every rank must pass the same algorithm.
+   * `into` (needs `byteLengths`) receives the blocks into the caller's buffers, as in alltoallv.
    */
-  allgatherv(block: Uint8Array, options: VariableOptions & { byteLengths?: readonly number[]; algorithm?: 'ring' | 'pairwise' } = {}): Promise<Uint8Array[]> {
+  allgatherv(block: Uint8Array, options: VariableOptions & { byteLengths?: readonly number[]; algorithm?: 'ring' | 'pairwise'; into?: readonly Uint8Array[] } = {}): Promise<Uint8Array[]> {
     return this.submit('allgatherv', options, () => {
       const algorithm = oneOf('algorithm', options.algorithm ?? 'ring', ['ring', 'pairwise'] as const);
       const dtype = checkDTypeName(options.dtype);
@@ -221,7 +224,8 @@ export class ProcessGroup {
         throw new InvalidArgumentError(`byteLengths[${this.rank}]`, expected[this.rank], `${block.byteLength}, the length of this rank's block`);
       }
       const gather = algorithm === 'pairwise' ? allgathervPairwise : allgathervRing;
-      const limits = { expected, maxByteLength: checkMaxByteLength(options.maxByteLength) };
+      const into = checkReceiveBuffers(options.into, expected, 'byteLengths');
+      const limits = { expected, maxByteLength: checkMaxByteLength(options.maxByteLength), into };
       return { dtype, body: (ctx) => gather(ctx, block, DTYPE_BYTES[dtype], limits) };
     });
   }

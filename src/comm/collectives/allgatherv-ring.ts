@@ -3,14 +3,15 @@
 import { alignedChunkBytes, recvChunks, sendChunks } from './chunked.js';
 import { ALGORITHM_IDS, type CollectiveContext } from './context.js';
 import { mod } from './partition.js';
-import { recvBlockLength, wordBytes, type BlockLengthLimits } from './variable-blocks.js';
+import { ownCopy, receiveBuffer, recvBlockLength, wordBytes, type BlockLengthLimits } from './variable-blocks.js';
 
 /**
  * Returns blocks[i] = rank i's `block` (blocks[r] is a copy). Ring of N−1 steps: at step s rank r sends
  * block (r−s) to the right and receives block (r−s−1) from the left, each as a length frame (uint32 byte
  * length) followed by its chunks; a received chunk is forwarded at once, so blocks pipeline through the ring.
  * Payload bytes sent per rank: Σ_{b≠r+1} (4 + |block_b|). When `limits.expected` is given, a block of
- * another length fails the call with a MismatchError. Each returned block is a fresh Uint8Array.
+ * another length fails the call with a MismatchError. Each returned block is a fresh Uint8Array, or `limits.into[i]`
+ * when given.
  */
 export async function allgathervRing(
   ctx: CollectiveContext,
@@ -23,7 +24,7 @@ export async function allgathervRing(
   const n = link.worldSize;
   const r = link.rank;
   const blocks: Uint8Array[] = new Array(n);
-  blocks[r] = block.slice();
+  blocks[r] = ownCopy(limits, r, block);
   if (n === 1) return blocks;
   const chunkBytes = alignedChunkBytes(ctx.chunkBytes, elementBytes);
   const right = mod(r + 1, n);
@@ -36,7 +37,7 @@ export async function allgathervRing(
   for (let s = 0; s < n - 1; s++) {
     const b = mod(r - s - 1, n);
     const byteLength = await recvBlockLength(link, left, incomingLengths, b, elementBytes, limits, 'allgatherv');
-    const target = new Uint8Array(byteLength);
+    const target = receiveBuffer(limits, b, byteLength);
     blocks[b] = target;
     const forward = s < n - 2;
     if (forward) {

@@ -3,14 +3,14 @@
 import { alignedChunkBytes, recvChunks, sendChunks } from './chunked.js';
 import { ALGORITHM_IDS, type CollectiveContext } from './context.js';
 import { mod } from './partition.js';
-import { recvBlockLength, wordBytes, type BlockLengthLimits } from './variable-blocks.js';
+import { ownCopy, receiveBuffer, recvBlockLength, wordBytes, type BlockLengthLimits } from './variable-blocks.js';
 
 /**
  * Returns blocks[i] = what rank i sent to this rank (blocks[r] is a copy of sendBlocks[r]).
  * To each peer p ≠ r, in pairwise order (p = r+1, r+2, …): one length frame (uint32 byte length), then the
  * block in chunks. Receives from all peers run concurrently. When `limits.expected` is given, a peer
  * announcing another length fails the call with a MismatchError naming it. Payload bytes sent per rank:
- * Σ_{p≠r} (4 + |block_p|). Each returned block is a fresh Uint8Array owned by the caller.
+ * Σ_{p≠r} (4 + |block_p|). Each returned block is a fresh Uint8Array owned by the caller, or `limits.into[i]` when given.
  * The caller validates sendBlocks.length = N and that every length is a whole number of elements.
  */
 export function alltoallvPairwise(
@@ -50,7 +50,7 @@ async function exchangePairwise(
   const n = link.worldSize;
   const r = link.rank;
   const received: Uint8Array[] = new Array(n);
-  received[r] = blockFor(r).slice();
+  received[r] = ownCopy(limits, r, blockFor(r));
   if (n === 1) return received;
   const chunkBytes = alignedChunkBytes(ctx.chunkBytes, elementBytes);
   const outgoingLengths = new Uint32Array(n);
@@ -67,7 +67,7 @@ async function exchangePairwise(
     const from = mod(r - s, n);
     receiving.push((async () => {
       const byteLength = await recvBlockLength(link, from, incomingLengths, from, elementBytes, limits, op);
-      received[from] = new Uint8Array(byteLength);
+      received[from] = receiveBuffer(limits, from, byteLength);
       await recvChunks(link, from, received[from], chunkBytes);
     })());
   }

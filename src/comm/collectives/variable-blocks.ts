@@ -10,6 +10,21 @@ export const MAX_VARIABLE_BLOCK_BYTES = 0x7fffffff;
 export interface BlockLengthLimits {
   expected?: readonly number[];
   maxByteLength: number;
+  /** Caller-owned receive buffers (index = sender), each of its expected length: blocks land there instead of in new arrays. */
+  into?: readonly Uint8Array[];
+}
+
+/** Where the block of `index` (byteLength bytes, already checked) is received: the caller's buffer, else a new array. */
+export function receiveBuffer(limits: BlockLengthLimits, index: number, byteLength: number): Uint8Array {
+  return limits.into?.[index] ?? new Uint8Array(byteLength);
+}
+
+/** This rank's own block in the result: a copy, into the caller's buffer when one is given. */
+export function ownCopy(limits: BlockLengthLimits, index: number, block: Uint8Array): Uint8Array {
+  const into = limits.into?.[index];
+  if (into === undefined) return block.slice();
+  if (into !== block) into.set(block);
+  return into;
 }
 
 /** Bytes of one length frame's payload (a little-endian uint32). */

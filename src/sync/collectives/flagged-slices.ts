@@ -19,6 +19,8 @@ export class FlaggedSlices {
   readonly sendBlocks: Uint8Array[];
   /** Byte length of every block this rank receives, for alltoallv's recvByteLengths. */
   readonly recvByteLengths: number[];
+  /** Where alltoallv receives the blocks (its `into`: views of one reused buffer, so no run allocates them). */
+  readonly recvBlocks: Uint8Array[];
   private readonly sendWords: Uint32Array;
   private readonly blockStart: number[];
   private readonly mineBytes: number;
@@ -34,6 +36,8 @@ export class FlaggedSlices {
     this.sendBlocks = this.blockStart.map((at, q) => new Uint8Array(this.sendWords.buffer, 4 * at, 4 * (length(q) + 1)));
     this.mineBytes = 4 * length(rank);
     this.recvByteLengths = new Array<number>(worldSize).fill(this.mineBytes + FLAG_BYTES);
+    const received = new Uint8Array(worldSize * (this.mineBytes + FLAG_BYTES));
+    this.recvBlocks = this.recvByteLengths.map((bytes, q) => received.subarray(q * bytes, (q + 1) * bytes));
   }
 
   /** Copies slice q of `code` and this rank's flag into block q, for every q. */

@@ -4,7 +4,7 @@ import type { ProcessGroup } from '../../comm/process-group.js';
 import { maxSummableVectors, packedWordCount, signCodeWords, signOfSumPacked, type QuantBits } from '../../codec/index.js';
 import { checkStep, InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { CompressedCollective, placeBlocks, wordBytes, type AgreedCode, type RunOptions } from './compressed-collective.js';
+import { CompressedCollective, wordBytes, type AgreedCode, type RunOptions } from './compressed-collective.js';
 import { FLAG_BYTES, FlaggedSlices } from './flagged-slices.js';
 import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
@@ -68,6 +68,9 @@ export class PbitAllreduce extends CompressedCollective {
   private readonly mineValues: number;
   private readonly send: FlaggedSlices;
   private readonly sliceByteLengths: number[];
+  /** The allgatherv's result in ordinary memory (W words; slice q received in place), and this rank's slice of it. */
+  private readonly gathered: Uint32Array;
+  private readonly gatherInto: Uint8Array[];
   private readonly signPlain: Uint32Array;
   private readonly stacked: KernelRegion;
   private readonly sign: KernelRegion;
@@ -90,7 +93,10 @@ export class PbitAllreduce extends CompressedCollective {
     this.mineValues = this.slices.valueCount(this.rank);
     this.send = new FlaggedSlices(n, this.rank, (q) => this.slices.packedWordStart(q, bits), (q) => this.slices.packedWordLength(q, bits));
     this.sliceByteLengths = Array.from({ length: n }, (_, q) => 4 * this.slices.unitCount(q));
-    this.signPlain = new Uint32Array(this.mineWords);
+    this.gathered = new Uint32Array(this.words);
+    this.gatherInto = Array.from({ length: n }, (_, q) => wordBytes(this.gathered, this.slices.unitStart(q), this.slices.unitCount(q)));
+    // This rank's voted slice is written where the gathered result holds it, so the allgatherv copies nothing of its own.
+    this.signPlain = this.gathered.subarray(this.slices.unitStart(this.rank), this.slices.unitStart(this.rank) + this.mineWords);
     this.stacked = this.allocRegion(4 * n * this.minePacked);
     this.sign = this.allocRegion(4 * this.mineWords);
     this.output = this.allocRegion(4 * this.words);
@@ -135,17 +141,17 @@ export class PbitAllreduce extends CompressedCollective {
       }
       this.send.fill(code, finite);
       const received = await phase('alltoallv', this.group.alltoallv(this.send.sendBlocks, {
-        dtype: 'uint32', recvByteLengths: this.send.recvByteLengths, timeoutMs: options.timeoutMs,
+        dtype: 'uint32', recvByteLengths: this.send.recvByteLengths, into: this.send.recvBlocks, timeoutMs: options.timeoutMs,
       }));
       const allFinite = this.send.stack(received, this.stacked.u8());
       const sign = this.sign.u32();
       signOfSumPacked(this.stacked.u32(), n, this.minePacked, this.bits, this.mineValues, sign, step);
       this.signPlain.set(sign);
-      const gathered = await phase('allgatherv', this.group.allgatherv(wordBytes(this.signPlain, 0, this.mineWords), {
-        dtype: 'uint32', byteLengths: this.sliceByteLengths, timeoutMs: options.timeoutMs, algorithm: 'pairwise',
+      await phase('allgatherv', this.group.allgatherv(wordBytes(this.signPlain, 0, this.mineWords), {
+        dtype: 'uint32', byteLengths: this.sliceByteLengths, into: this.gatherInto, timeoutMs: options.timeoutMs, algorithm: 'pairwise',
       }));
       const out = options.output ?? this.output.u32();
-      placeBlocks(wordBytes(out, 0, out.length), gathered, (q) => 4 * this.slices.unitStart(q));
+      out.set(this.gathered);
       return { code: out, allFinite };
     });
   }

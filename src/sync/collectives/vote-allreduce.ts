@@ -4,7 +4,7 @@ import type { ProcessGroup } from '../../comm/process-group.js';
 import { MAX_VOTE_VECTORS, signCodeWords, voteSigns } from '../../codec/index.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { CompressedCollective, placeBlocks, wordBytes, type AgreedCode, type RunOptions } from './compressed-collective.js';
+import { CompressedCollective, wordBytes, type AgreedCode, type RunOptions } from './compressed-collective.js';
 import { FLAG_BYTES, FlaggedSlices } from './flagged-slices.js';
 import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
@@ -63,6 +63,9 @@ export class VoteAllreduce extends CompressedCollective {
   /** Copy of the input and flag the alltoallv sends from (ordinary memory, see CompressedCollective). */
   private readonly send: FlaggedSlices;
   private readonly sliceByteLengths: number[];
+  /** The allgatherv's result in ordinary memory (W words; slice q received in place), and this rank's slice of it. */
+  private readonly gathered: Uint32Array;
+  private readonly gatherInto: Uint8Array[];
   private readonly votedPlain: Uint32Array;
   private readonly stacked: KernelRegion;
   private readonly voted: KernelRegion;
@@ -80,7 +83,10 @@ export class VoteAllreduce extends CompressedCollective {
     this.mine = this.slices.unitCount(this.rank);
     this.send = new FlaggedSlices(n, this.rank, (q) => this.slices.unitStart(q), (q) => this.slices.unitCount(q));
     this.sliceByteLengths = Array.from({ length: n }, (_, q) => 4 * this.slices.unitCount(q));
-    this.votedPlain = new Uint32Array(this.mine);
+    this.gathered = new Uint32Array(this.words);
+    this.gatherInto = Array.from({ length: n }, (_, q) => wordBytes(this.gathered, this.slices.unitStart(q), this.slices.unitCount(q)));
+    // This rank's voted slice is written where the gathered result holds it, so the allgatherv copies nothing of its own.
+    this.votedPlain = this.gathered.subarray(this.slices.unitStart(this.rank), this.slices.unitStart(this.rank) + this.mine);
     this.stacked = this.allocRegion(4 * n * this.mine);
     this.voted = this.allocRegion(4 * this.mine);
     this.output = this.allocRegion(4 * this.words);
@@ -123,17 +129,17 @@ export class VoteAllreduce extends CompressedCollective {
       }
       this.send.fill(code, finite);
       const received = await phase('alltoallv', this.group.alltoallv(this.send.sendBlocks, {
-        dtype: 'uint32', recvByteLengths: this.send.recvByteLengths, timeoutMs: options.timeoutMs,
+        dtype: 'uint32', recvByteLengths: this.send.recvByteLengths, into: this.send.recvBlocks, timeoutMs: options.timeoutMs,
       }));
       const allFinite = this.send.stack(received, this.stacked.u8());
       const voted = this.voted.u32();
       voteSigns(this.stacked.u32(), n, this.mine, voted, step);
       this.votedPlain.set(voted);
-      const gathered = await phase('allgatherv', this.group.allgatherv(wordBytes(this.votedPlain, 0, this.mine), {
-        dtype: 'uint32', byteLengths: this.sliceByteLengths, timeoutMs: options.timeoutMs, algorithm: 'pairwise',
+      await phase('allgatherv', this.group.allgatherv(wordBytes(this.votedPlain, 0, this.mine), {
+        dtype: 'uint32', byteLengths: this.sliceByteLengths, into: this.gatherInto, timeoutMs: options.timeoutMs, algorithm: 'pairwise',
       }));
       const out = options.output ?? this.output.u32();
-      placeBlocks(wordBytes(out, 0, out.length), gathered, (q) => 4 * this.slices.unitStart(q));
+      out.set(this.gathered);
       return { code: out, allFinite };
     });
   }

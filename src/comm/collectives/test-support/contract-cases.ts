@@ -131,17 +131,27 @@ function rawBlock(byteLength: number, seed: number): Uint8Array {
   return out;
 }
 
-export async function checkAlltoallv(setup: GroupSetup, dtype: DType, scale: number, announce: boolean, seed: number): Promise<void> {
+/** Receive buffers of the given lengths, filled with a pattern the received blocks must overwrite. */
+function receiveBuffers(lengths: readonly number[]): Uint8Array[] {
+  return lengths.map((length) => new Uint8Array(length).fill(0xa5));
+}
+
+/** `announce`: pass the expected lengths; `into` (with announce): receive into caller buffers, which the call must return. */
+export async function checkAlltoallv(setup: GroupSetup, dtype: DType, scale: number, announce: boolean, seed: number, into = false): Promise<void> {
   const n = setup.groups.length;
   const e = DTYPE_BYTES[dtype];
   const sent = setup.groups.map((_, r) => setup.groups.map((__, p) => rawBlock(variableLength(r, p, scale, e), seedOf(seed, r, p))));
+  const lengths = setup.groups.map((_, r) => setup.groups.map((__, p) => variableLength(p, r, scale, e)));
+  const buffers = lengths.map((l) => (into ? receiveBuffers(l) : undefined));
   const outputs = await runAll(setup, (g, r) => g.alltoallv(sent[r], {
     dtype,
-    recvByteLengths: announce ? setup.groups.map((__, p) => variableLength(p, r, scale, e)) : undefined,
+    recvByteLengths: announce ? lengths[r] : undefined,
+    into: buffers[r],
   }));
   outputs.forEach((blocks, r) => {
     assert.equal(blocks.length, n);
     blocks.forEach((b, p) => check(b, sent[p][r], `alltoallv ${dtype} scale ${scale} N=${n}: rank ${r} block from ${p}`));
+    if (into) blocks.forEach((b, p) => assert.equal(b, buffers[r]![p], `alltoallv into: rank ${r} block from ${p} is the caller's buffer`));
   });
   checkTraffic(setup, (rank) => ({
     algorithm: 'alltoallv-pairwise', worldSize: n, rank, chunkBytes: setup.chunkBytes, elementBytes: e,
@@ -151,17 +161,19 @@ export async function checkAlltoallv(setup: GroupSetup, dtype: DType, scale: num
 }
 
 export async function checkAllgatherv(
-  setup: GroupSetup, dtype: DType, scale: number, announce: boolean, seed: number, algorithm: 'ring' | 'pairwise',
+  setup: GroupSetup, dtype: DType, scale: number, announce: boolean, seed: number, algorithm: 'ring' | 'pairwise', into = false,
 ): Promise<void> {
   const n = setup.groups.length;
   const e = DTYPE_BYTES[dtype];
   const lengths = setup.groups.map((_, r) => variableLength(r, r, scale, e));
   const blocks = setup.groups.map((_, r) => rawBlock(lengths[r], seedOf(seed, r)));
-  const outputs = await runAll(setup, (g, r) => g.allgatherv(blocks[r], { dtype, byteLengths: announce ? lengths : undefined, algorithm }));
-  const label = `allgatherv (${algorithm}) ${dtype} scale ${scale}`;
+  const buffers = setup.groups.map(() => (into ? receiveBuffers(lengths) : undefined));
+  const outputs = await runAll(setup, (g, r) => g.allgatherv(blocks[r], { dtype, byteLengths: announce ? lengths : undefined, algorithm, into: buffers[r] }));
+  const label = `allgatherv (${algorithm}) ${dtype} scale ${scale}${into ? ' into' : ''}`;
   outputs.forEach((got, r) => {
     assert.equal(got.length, n);
     got.forEach((b, i) => check(b, blocks[i], `${label} N=${n}: rank ${r} block of ${i}`));
+    if (into) got.forEach((b, i) => assert.equal(b, buffers[r]![i], `${label}: rank ${r} block of ${i} is the caller's buffer`));
   });
   checkTraffic(setup, (rank) => ({ algorithm: `allgatherv-${algorithm}`, worldSize: n, rank, chunkBytes: setup.chunkBytes, elementBytes: e, byteLengths: lengths }), label);
 }

@@ -133,6 +133,12 @@ export function collectiveContractSuite(label: string, makeTransports: Transport
                     await checkAlltoallv(setup, dtype, scale, announce, seed(n, configIndex, scale, announce ? 1 : 0, dtype));
                     await checkAllgatherv(setup, dtype, scale, announce, seed(n, configIndex, scale, announce ? 3 : 2, dtype), announce ? 'pairwise' : 'ring');
                     await checkAllgatherv(setup, dtype, scale, announce, seed(n, configIndex, scale, announce ? 5 : 4, dtype), announce ? 'ring' : 'pairwise');
+                    if (announce) {
+                      // Receive buffers owned by the caller (the compressed collectives reuse theirs every step).
+                      await checkAlltoallv(setup, dtype, scale, true, seed(n, configIndex, scale, 6, dtype), true);
+                      await checkAllgatherv(setup, dtype, scale, true, seed(n, configIndex, scale, 7, dtype), 'pairwise', true);
+                      await checkAllgatherv(setup, dtype, scale, true, seed(n, configIndex, scale, 8, dtype), 'ring', true);
+                    }
                   }
                 }
               }
