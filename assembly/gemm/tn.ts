@@ -87,13 +87,12 @@ function tnTile4x8(tile: usize, strip: usize, y: usize, i: i32, j: i32, k: i32, 
   let bp = strip;
   const end = tile + (<usize>k << 4);
   while (ap < end) {
-    const av = v128.load(ap);
     const w0 = v128.load(bp);
     const w1 = v128.load(bp, 16);
-    const s0 = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
-    const s1 = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
-    const s2 = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
-    const s3 = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
+    const s0 = v128.load32_splat(ap);
+    const s1 = v128.load32_splat(ap, 4);
+    const s2 = v128.load32_splat(ap, 8);
+    const s3 = v128.load32_splat(ap, 12);
     a00 = madd(s0, w0, a00); a01 = madd(s0, w1, a01);
     a10 = madd(s1, w0, a10); a11 = madd(s1, w1, a11);
     a20 = madd(s2, w0, a20); a21 = madd(s2, w1, a21);
