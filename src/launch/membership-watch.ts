@@ -51,15 +51,26 @@ export class MembershipWatch {
   }
 }
 
-/** Polls until a change is seen or `timeoutMs` passes: after a local failure, was it caused elsewhere? */
+/**
+ * Polls until a change is seen or `timeoutMs` passes, reading once more at the end: after a local failure, was it
+ * caused elsewhere? The last read matters when another node's worker failed just before this one's: that node
+ * opens the next round at the end of its own wait, which can fall between this node's last poll and its deadline.
+ */
 export async function awaitChange(rdzv: ElasticRendezvous, round: ClosedRound, intervalMs: number, timeoutMs: number): Promise<WatchResult | undefined> {
-  const watch = new MembershipWatch(rdzv, round, intervalMs, (c) => c.kind === 'node-waiting' || (c.kind === 'closed' && c.ok));
+  const ignore = (c: MembershipChange): boolean => c.kind === 'node-waiting' || (c.kind === 'closed' && c.ok);
+  const watch = new MembershipWatch(rdzv, round, intervalMs, ignore);
   const timer = setTimeout(() => void watch.stop(), timeoutMs);
   try {
     const seen = await watch.result;
     await watch.stop();
-    return seen;
+    if (seen) return seen;
   } finally {
     clearTimeout(timer);
+  }
+  try {
+    const change = await rdzv.check(round);
+    return change && !ignore(change) ? { change } : undefined;
+  } catch (error) {
+    return { error };
   }
 }
