@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from './tf.js';
 import { installTransposedMatMulOverride, uninstallTransposedMatMulOverride } from './matmul-override.js';
+import { installColumnSum, uninstallColumnSum } from './wasm-column-sum.js';
 import { installAliasingIdentity, uninstallAliasingIdentity } from './wasm-identity.js';
 import { shareKernelMemoryWithWasmHeap } from './wasm-shared-heap.js';
 import { InvalidArgumentError, LionCubError } from '../errors.js';
@@ -20,7 +21,8 @@ export interface BackendOptions {
   fallbackToCpu?: boolean;
   /**
    * Re-register the wasm matmul kernels so every product of a dense layer runs on lion-cub's kernels
-   * (matmul-override.ts), and Identity shares its input instead of copying it (wasm-identity.ts). Default true.
+   * (matmul-override.ts), Identity shares its input instead of copying it (wasm-identity.ts), and sums over the
+   * rows of a matrix (bias gradients) read it in place (wasm-column-sum.ts). Default true.
    */
   fastTransposedMatMul?: boolean;
   /**
@@ -84,9 +86,11 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       if (fastTransposedMatMul) {
         installTransposedMatMulOverride('wasm');
         installAliasingIdentity('wasm');
+        installColumnSum('wasm');
       } else {
         uninstallTransposedMatMulOverride('wasm');
         uninstallAliasingIdentity('wasm');
+        uninstallColumnSum('wasm');
       }
       const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
       return { name: 'wasm', fastTransposedMatMul, simd, sharedHeap: shareKernelMemoryWithWasmHeap() };
