@@ -33,8 +33,9 @@ export function lionStep(
   b1: f32, omb1: f32, b2: f32, omb2: f32, decay: f32, lrf: f32, gradScale: f32,
 ): void {
   const n8 = n & ~7;
-  if (decay == 1 && gradScale == 1) lionStepUnscaled(paramsPtr, momentumPtr, gradsPtr, n8, b1, omb1, b2, omb2, lrf);
-  else lionStepScaled(paramsPtr, momentumPtr, gradsPtr, n8, b1, omb1, b2, omb2, decay, lrf, gradScale);
+  // A constant `scaled` in each call: the inlined loop keeps only the multiplies it needs.
+  if (decay == 1 && gradScale == 1) lionStepSimd(paramsPtr, momentumPtr, gradsPtr, n8, b1, omb1, b2, omb2, decay, lrf, gradScale, false);
+  else lionStepSimd(paramsPtr, momentumPtr, gradsPtr, n8, b1, omb1, b2, omb2, decay, lrf, gradScale, true);
   for (let i = n8; i < n; i++) {
     const off = (<usize>i) << 2;
     const m = load<f32>(momentumPtr + off);
@@ -45,39 +46,11 @@ export function lionStep(
   }
 }
 
-/** lionStep's SIMD part for decay = gradScale = 1 over n8 (a multiple of 8) elements. */
+/** lionStep's SIMD part over n8 (a multiple of 8) elements; without `scaled`, θ·decay and g·gradScale are left out. */
 @inline
-function lionStepUnscaled(
-  paramsPtr: usize, momentumPtr: usize, gradsPtr: usize, n8: i32, b1: f32, omb1: f32, b2: f32, omb2: f32, lrf: f32,
-): void {
-  const vb1 = f32x4.splat(b1);
-  const vomb1 = f32x4.splat(omb1);
-  const vb2 = f32x4.splat(b2);
-  const vomb2 = f32x4.splat(omb2);
-  const lrPos = f32x4.splat(lrf);
-  const lrNeg = f32x4.splat(-lrf);
-  for (let i = 0; i < n8; i += 8) {
-    const off = (<usize>i) << 2;
-    const m0 = v128.load(momentumPtr + off);
-    const g0 = v128.load(gradsPtr + off);
-    const p0 = v128.load(paramsPtr + off);
-    const m1 = v128.load(momentumPtr + off, 16);
-    const g1 = v128.load(gradsPtr + off, 16);
-    const p1 = v128.load(paramsPtr + off, 16);
-    const c0 = f32x4.add(f32x4.mul(vb1, m0), f32x4.mul(vomb1, g0));
-    const c1 = f32x4.add(f32x4.mul(vb1, m1), f32x4.mul(vomb1, g1));
-    v128.store(paramsPtr + off, f32x4.sub(p0, signedStep(c0, lrPos, lrNeg)));
-    v128.store(paramsPtr + off, f32x4.sub(p1, signedStep(c1, lrPos, lrNeg)), 16);
-    v128.store(momentumPtr + off, f32x4.add(f32x4.mul(vb2, m0), f32x4.mul(vomb2, g0)));
-    v128.store(momentumPtr + off, f32x4.add(f32x4.mul(vb2, m1), f32x4.mul(vomb2, g1)), 16);
-  }
-}
-
-/** lionStep's SIMD part for any decay and gradScale over n8 (a multiple of 8) elements. */
-@inline
-function lionStepScaled(
+function lionStepSimd(
   paramsPtr: usize, momentumPtr: usize, gradsPtr: usize, n8: i32,
-  b1: f32, omb1: f32, b2: f32, omb2: f32, decay: f32, lrf: f32, gradScale: f32,
+  b1: f32, omb1: f32, b2: f32, omb2: f32, decay: f32, lrf: f32, gradScale: f32, scaled: bool,
 ): void {
   const vb1 = f32x4.splat(b1);
   const vomb1 = f32x4.splat(omb1);
@@ -90,15 +63,21 @@ function lionStepScaled(
   for (let i = 0; i < n8; i += 8) {
     const off = (<usize>i) << 2;
     const m0 = v128.load(momentumPtr + off);
-    const g0 = f32x4.mul(v128.load(gradsPtr + off), vscale);
-    const p0 = v128.load(paramsPtr + off);
     const m1 = v128.load(momentumPtr + off, 16);
-    const g1 = f32x4.mul(v128.load(gradsPtr + off, 16), vscale);
-    const p1 = v128.load(paramsPtr + off, 16);
+    let g0 = v128.load(gradsPtr + off);
+    let g1 = v128.load(gradsPtr + off, 16);
+    let p0 = v128.load(paramsPtr + off);
+    let p1 = v128.load(paramsPtr + off, 16);
+    if (scaled) {
+      g0 = f32x4.mul(g0, vscale);
+      g1 = f32x4.mul(g1, vscale);
+      p0 = f32x4.mul(p0, vdecay);
+      p1 = f32x4.mul(p1, vdecay);
+    }
     const c0 = f32x4.add(f32x4.mul(vb1, m0), f32x4.mul(vomb1, g0));
     const c1 = f32x4.add(f32x4.mul(vb1, m1), f32x4.mul(vomb1, g1));
-    v128.store(paramsPtr + off, f32x4.sub(f32x4.mul(p0, vdecay), signedStep(c0, lrPos, lrNeg)));
-    v128.store(paramsPtr + off, f32x4.sub(f32x4.mul(p1, vdecay), signedStep(c1, lrPos, lrNeg)), 16);
+    v128.store(paramsPtr + off, f32x4.sub(p0, signedStep(c0, lrPos, lrNeg)));
+    v128.store(paramsPtr + off, f32x4.sub(p1, signedStep(c1, lrPos, lrNeg)), 16);
     v128.store(momentumPtr + off, f32x4.add(f32x4.mul(vb2, m0), f32x4.mul(vomb2, g0)));
     v128.store(momentumPtr + off, f32x4.add(f32x4.mul(vb2, m1), f32x4.mul(vomb2, g1)), 16);
   }

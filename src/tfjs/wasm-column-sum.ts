@@ -6,18 +6,14 @@
 // same order from +0, so the sums have the same bits. Every other Sum goes to the backend's own kernel.
 
 import { instantiateKernelModule, wasmKernelsEnabled } from '../kernels/load.js';
-import { tf } from './tf.js';
+import { kernelReplacement, type KernelFunc } from './kernel-replacement.js';
 import { wasmHeapMemory, wasmInternals, type TensorInfo } from './wasm-backend-internals.js';
-
-type KernelConfig = NonNullable<ReturnType<typeof tf.getKernel>>;
-type KernelFunc = KernelConfig['kernelFunc'];
 
 interface ColumnSumKernels {
   columnSums(xPtr: number, rows: number, cols: number, outPtr: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, ColumnSumKernels>();
-const originals = new Map<string, KernelConfig>();
 
 function kernelsOn(memory: WebAssembly.Memory): ColumnSumKernels {
   let kernels = instances.get(memory);
@@ -63,22 +59,14 @@ function rowSumOr(original: KernelFunc): KernelFunc {
   };
 }
 
+const replacement = kernelReplacement('Sum', rowSumOr);
+
 /** Registers the in-place column sum in front of `backendName`'s Sum (default 'wasm'); idempotent; false when it has none. */
 export function installColumnSum(backendName = 'wasm'): boolean {
-  if (originals.has(backendName)) return true;
-  const original = tf.getKernel('Sum', backendName);
-  if (!original) return false;
-  originals.set(backendName, original);
-  tf.unregisterKernel('Sum', backendName);
-  tf.registerKernel({ ...original, kernelFunc: rowSumOr(original.kernelFunc) });
-  return true;
+  return replacement.install(backendName);
 }
 
 /** Puts the backend's own Sum back. */
 export function uninstallColumnSum(backendName = 'wasm'): void {
-  const original = originals.get(backendName);
-  if (!original) return;
-  tf.unregisterKernel('Sum', backendName);
-  tf.registerKernel(original);
-  originals.delete(backendName);
+  replacement.uninstall(backendName);
 }

@@ -7,14 +7,9 @@
 // no wasm kernel writes into its inputs; writers that change a buffer in place (wasm-tensor-memory.ts) only
 // touch buffers with one reference.
 
-import { tf } from './tf.js';
-
-type KernelConfig = NonNullable<ReturnType<typeof tf.getKernel>>;
-type KernelFunc = KernelConfig['kernelFunc'];
+import { kernelReplacement, type KernelFunc } from './kernel-replacement.js';
 
 interface RefCountingBackend { incRef(dataId: object): void }
-
-const originals = new Map<string, KernelConfig>();
 
 const aliasingIdentity: KernelFunc = ({ inputs, backend }) => {
   const x = (inputs as unknown as { x: { dataId: object; shape: number[]; dtype: string } }).x;
@@ -22,22 +17,14 @@ const aliasingIdentity: KernelFunc = ({ inputs, backend }) => {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype } as unknown as ReturnType<KernelFunc>;
 };
 
+const replacement = kernelReplacement('Identity', () => aliasingIdentity);
+
 /** Registers the aliasing Identity for `backendName` (default 'wasm'); idempotent; false when it has none. */
 export function installAliasingIdentity(backendName = 'wasm'): boolean {
-  if (originals.has(backendName)) return true;
-  const original = tf.getKernel('Identity', backendName);
-  if (!original) return false;
-  originals.set(backendName, original);
-  tf.unregisterKernel('Identity', backendName);
-  tf.registerKernel({ ...original, kernelFunc: aliasingIdentity });
-  return true;
+  return replacement.install(backendName);
 }
 
 /** Puts the backend's own Identity back. */
 export function uninstallAliasingIdentity(backendName = 'wasm'): void {
-  const original = originals.get(backendName);
-  if (!original) return;
-  tf.unregisterKernel('Identity', backendName);
-  tf.registerKernel(original);
-  originals.delete(backendName);
+  replacement.uninstall(backendName);
 }
