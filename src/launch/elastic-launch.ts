@@ -13,7 +13,7 @@ import { describeFailure, type ElasticRoundRecord, type LaunchEvent, type Launch
 import { findFreePort } from './free-port.js';
 import { planLaunch, workerEnv } from './launch-plan.js';
 import type { LaunchOptions } from './launch.js';
-import { awaitChange, MembershipWatch, type WatchResult } from './membership-watch.js';
+import { awaitCause, MembershipWatch, type WatchResult } from './membership-watch.js';
 import { routeAddressTo } from './route-address.js';
 import { abortReason, runWorkers } from './run-workers.js';
 
@@ -138,8 +138,9 @@ export async function launchElastic(ctx: ElasticContext): Promise<LaunchResult> 
         return result(outcome);
       }
       // A failure here right after a node was lost (its peers' connections broke) or another node's failure is not
-      // this node's: wait one keep-alive timeout for the rendezvous to show a cause elsewhere before counting it.
-      if (!seen && outcome.failure) announce(seen = await awaitChange(rdzv, round, readEveryMs, timing.keepAliveTimeoutMs + 2 * timing.keepAliveIntervalMs));
+      // this node's: wait up to one keep-alive timeout for the rendezvous to show a cause elsewhere before counting
+      // it, or less once this node is confirmed as the origin (it reported first and no node is lost).
+      if (!seen && outcome.failure) announce(seen = await awaitCause(rdzv, round, readEveryMs, timing.keepAliveTimeoutMs + 2 * timing.keepAliveIntervalMs));
       if (seen && 'error' in seen) {
         const hint = backend.name === 'builtin' && !backend.hostsState ? ' (the node serving the builtin rendezvous is gone or unreachable, which ends the job; --rdzv-backend etcd survives the loss of any node)' : '';
         return result({ ...outcome, ok: false, failure: { kind: 'rendezvous', reason: `the ${backend.name} rendezvous failed: ${(seen.error as Error).message}${hint}` } });

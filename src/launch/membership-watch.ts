@@ -1,7 +1,10 @@
 // While an elastic round runs, reads the rendezvous every keep-alive interval (which also keeps this node alive
-// there) and reports the first membership change or rendezvous error.
+// there) and reports the first membership change or rendezvous error; after a local worker failure, finds out
+// whether the cause is elsewhere.
 
 import type { ClosedRound, ElasticRendezvous, MembershipChange } from '../comm/rendezvous/elastic/handler.js';
+import { ownFailureConfirmed } from '../comm/rendezvous/elastic/round-steps.js';
+import { sleep } from '../comm/sleep.js';
 
 export type WatchResult = { change: MembershipChange } | { error: unknown };
 
@@ -52,25 +55,33 @@ export class MembershipWatch {
 }
 
 /**
- * Polls until a change is seen or `timeoutMs` passes, reading once more at the end: after a local failure, was it
- * caused elsewhere? The last read matters when another node's worker failed just before this one's: that node
- * opens the next round at the end of its own wait, which can fall between this node's last poll and its deadline.
+ * After this node's worker failed: was the failure caused elsewhere? Reports the failure in the rendezvous, then
+ * polls every `intervalMs` until a change is seen (a node lost, a round another node opened: the cause is
+ * elsewhere), or until this node is confirmed as the origin: it reported first and every other node's keep-alive
+ * has moved since (no node is lost); undefined then, or when `timeoutMs` passes without a change (one last read
+ * at the deadline catches a round opened since the last poll). A node whose report came second keeps waiting:
+ * the first one opens the next round as soon as it is confirmed.
  */
-export async function awaitChange(rdzv: ElasticRendezvous, round: ClosedRound, intervalMs: number, timeoutMs: number): Promise<WatchResult | undefined> {
+export async function awaitCause(rdzv: ElasticRendezvous, round: ClosedRound, intervalMs: number, timeoutMs: number): Promise<WatchResult | undefined> {
   const ignore = (c: MembershipChange): boolean => c.kind === 'node-waiting' || (c.kind === 'closed' && c.ok);
-  const watch = new MembershipWatch(rdzv, round, intervalMs, ignore);
-  const timer = setTimeout(() => void watch.stop(), timeoutMs);
-  try {
-    const seen = await watch.result;
-    await watch.stop();
-    if (seen) return seen;
-  } finally {
-    clearTimeout(timer);
-  }
-  try {
-    const change = await rdzv.check(round);
-    return change && !ignore(change) ? { change } : undefined;
-  } catch (error) {
-    return { error };
+  const deadline = performance.now() + timeoutMs;
+  // Without the report (backend out of reach) this node is never confirmed first and waits the whole time.
+  await rdzv.reportFailure(round).catch(() => {});
+  let baseline: Record<string, number> | undefined;
+  for (;;) {
+    let change: MembershipChange | undefined;
+    try {
+      change = await rdzv.check(round);
+    } catch (error) {
+      return { error };
+    }
+    if (change && !ignore(change)) return { change };
+    const state = rdzv.lastState;
+    if (state && baseline && ownFailureConfirmed(state, round, rdzv.nodeId, baseline)) return undefined;
+    // Counters as first read after the failure: only a move past them proves a node alive since.
+    baseline ??= state && { ...state.beats };
+    const left = deadline - performance.now();
+    if (left <= 0) return undefined;
+    await sleep(Math.min(intervalMs, left));
   }
 }

@@ -13,9 +13,11 @@ const LIMIT_MS = 120_000;
 
 type Node = NodeLauncher;
 
-function startNode(port: number, extra: string[], env: Record<string, string> = {}): Node {
+const CONF = 'last_call_timeout=1,keep_alive_interval=0.3,keep_alive_max_attempt=10,join_timeout=6';
+
+function startNode(port: number, extra: string[], env: Record<string, string> = {}, conf = CONF): Node {
   return startNodeLauncher(['run', '--nproc', '1', '--nnodes', '2:2', '--rdzv-endpoint', `127.0.0.1:${port}`, '--rdzv-id', 'failures',
-    '--rdzv-conf', 'last_call_timeout=1,keep_alive_interval=0.3,keep_alive_max_attempt=10,join_timeout=6', '--grace-ms', '500', ...extra, worker,
+    '--rdzv-conf', conf, '--grace-ms', '500', ...extra, worker,
   ], { ...process.env, LION_CUB_JOB_TOKEN: 'f00dfeedc0ffee0123456789abcdef42', ...env }, LIMIT_MS);
 }
 
@@ -29,9 +31,9 @@ async function runningPair(): Promise<[Node, Node]> {
 }
 
 /** Two nodes; the worker of node rank 1 fails at generation 0. */
-async function failingPair(extra: string[]): Promise<{ failed: Node; other: Node; statuses: (number | null)[] }> {
+async function failingPair(extra: string[], conf = CONF): Promise<{ failed: Node; other: Node; statuses: (number | null)[] }> {
   const port = await freePort();
-  const nodes = [startNode(port, extra, { FAIL_NODE: '1' }), startNode(port, extra, { FAIL_NODE: '1' })];
+  const nodes = [startNode(port, extra, { FAIL_NODE: '1' }, conf), startNode(port, extra, { FAIL_NODE: '1' }, conf)];
   const statuses = await Promise.all(nodes.map((n) => n.done));
   const failed = nodes.find((n) => /generation 0: node 1 of 2/.test(n.stderr));
   assert.ok(failed, nodes.map((n) => n.stderr).join('\n---\n'));
@@ -46,6 +48,15 @@ test('a worker failure uses a restart on its node only; the other node follows i
   assert.match(other.stderr, /membership changed during generation 0: another node opened generation 1: on node \S+: rank 1 exited with status 3/);
   assert.doesNotMatch(other.stderr, /restarting them/);
   for (const n of [failed, other]) assert.match(n.stderr, /generation 1: node \d of 2, world size 2 \(on node \S+: rank 1 exited with status 3\)/);
+});
+
+test('a worker crash with every node alive restarts without waiting out the keep-alive timeout', async () => {
+  // A keep-alive timeout of 30 minutes, far past the test's limit: only the confirmation that no node is lost (the
+  // failed node reported first and the other node's keep-alive moved since) lets the restart happen in time.
+  const { failed, other, statuses } = await failingPair(['--max-restarts', '1'], 'last_call_timeout=1,keep_alive_interval=0.3,keep_alive_max_attempt=6000,join_timeout=60');
+  assert.deepEqual(statuses, [0, 0], `${failed.stderr}\n---\n${other.stderr}`);
+  assert.match(failed.stderr, /rank 1 exited with status 3; every worker was stopped, restarting them as generation 1 \(restart 1 of at most 1/);
+  assert.match(other.stderr, /membership changed during generation 0: another node opened generation 1: on node \S+: rank 1 exited with status 3/);
 });
 
 test('restarts used up on one node close the job for every node', async () => {

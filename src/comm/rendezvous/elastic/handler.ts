@@ -7,7 +7,7 @@ import { sleep } from '../../sleep.js';
 import { BackendOutage } from './backend-outage.js';
 import { LivenessTracker } from './liveness.js';
 import { decodeRoundState, encodeRoundState, type NodeAddress, type RendezvousState, type RoundCause } from './round-state.js';
-import { joinStep, membershipChange, touch, type ClosedRound, type JoinView, type MembershipChange } from './round-steps.js';
+import { joinStep, membershipChange, touch, withFailure, type ClosedRound, type JoinView, type MembershipChange } from './round-steps.js';
 import { openState, sealState } from './sealed-state.js';
 import type { RendezvousStateBackend } from './state-backend.js';
 
@@ -58,6 +58,7 @@ export class ElasticRendezvous {
   private readonly now: () => number;
   private lastBeatAt = -Infinity;
   private address: NodeAddress | undefined;
+  private seen: RendezvousState | undefined;
 
   constructor(private readonly o: ElasticRendezvousOptions) {
     this.now = o.now ?? (() => performance.now());
@@ -122,6 +123,16 @@ export class ElasticRendezvous {
   describeNode(node: string): string {
     const silent = this.liveness.silentMs(node, this.now());
     return silent === undefined ? node : `${node} (no keep-alive for ${(silent / 1000).toFixed(1)} s)`;
+  }
+
+  /** The state as last read or written (undefined before the first). */
+  get lastState(): RendezvousState | undefined {
+    return this.seen;
+  }
+
+  /** Records that this node's workers of round `r` failed; nodes that report a failure of the same round are listed in order. */
+  async reportFailure(r: ClosedRound): Promise<void> {
+    await this.update((s) => withFailure(s, r, this.o.nodeId));
   }
 
   /** Marks this node's workers of round `r` finished; the job is then over for nodes that arrive later. */
@@ -194,6 +205,7 @@ export class ElasticRendezvous {
       this.o.onWarning?.(ended);
     }
     this.liveness.observe(state, this.now());
+    this.seen = state;
     return { state, token };
   }
 

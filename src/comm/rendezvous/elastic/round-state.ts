@@ -39,6 +39,8 @@ export interface RendezvousState {
   closed?: { reason: string; ok: boolean };
   /** Nodes whose workers of the final round finished successfully. */
   finished: string[];
+  /** Nodes whose workers failed during closed round `round`, in the order they reported it (the first is the likely origin). */
+  failures?: { round: number; nodes: string[] };
 }
 
 export function encodeRoundState(state: RendezvousState): Uint8Array {
@@ -65,6 +67,8 @@ export function decodeRoundState(bytes: Uint8Array): RendezvousState {
   const c = s.cause;
   if (!isRecord(c) || !['start', 'failure', 'node-lost', 'node-joined'].includes(c.kind as string) || typeof c.node !== 'string' || typeof c.text !== 'string') throw malformed('cause');
   if (s.closed !== undefined && (!isRecord(s.closed) || typeof s.closed.reason !== 'string' || typeof s.closed.ok !== 'boolean')) throw malformed('closed');
+  const f = s.failures;
+  if (f !== undefined && (!isRecord(f) || !Number.isSafeInteger(f.round) || !Array.isArray(f.nodes) || !f.nodes.every((n) => typeof n === 'string'))) throw malformed('failures');
   for (const node of s.participants) if (!isNodeAddress(s.nodes[node])) throw malformed(`nodes (no address of participant ${node})`);
   return s;
 }

@@ -141,3 +141,20 @@ function write(next: RendezvousState, v: JoinView): JoinStep {
 function without(list: string[], drop: string[]): string[] {
   return list.filter((n) => !drop.includes(n));
 }
+
+/** `state` with `me` added to the nodes whose workers failed during closed round `r` (unchanged if already there or the round moved on). */
+export function withFailure(s: RendezvousState, r: ClosedRound, me: string): RendezvousState {
+  if (s.round !== r.round || !s.complete) return s;
+  const nodes = s.failures?.round === r.round ? s.failures.nodes : [];
+  return nodes.includes(me) ? s : { ...s, failures: { round: r.round, nodes: [...nodes, me] } };
+}
+
+/**
+ * This node's workers failed first in round `r` (it reported the failure before any other node) and every other
+ * participant that has not finished advanced its keep-alive counter past `baseline` (counters read after the
+ * failure), so no node is lost: the failure is this node's own.
+ */
+export function ownFailureConfirmed(s: RendezvousState, r: ClosedRound, me: string, baseline: Readonly<Record<string, number>>): boolean {
+  if (s.round !== r.round || s.failures?.round !== r.round || s.failures.nodes[0] !== me) return false;
+  return r.nodes.every((n) => n === me || s.finished.includes(n) || (s.beats[n] ?? 0) > (baseline[n] ?? 0));
+}
