@@ -10,22 +10,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { skipWithoutEtcd, startEtcd, type EtcdServer } from '../../src/comm/rendezvous/elastic/test-support/etcd-server.js';
 import { generateJobToken } from '../../src/comm/transport/handshake.js';
-import { jsonRecords, startNodeLauncher, type NodeLauncher } from './node-launchers.js';
+import { jsonRecords, startNodeLauncher, until, type NodeLauncher } from './node-launchers.js';
 import { childRanks, waitForExit } from './process-checks.js';
 
 const NODE_LIMIT_MS = 180_000;
 /** Each step blocks 20 ms (fixture), so a run of STEPS lasts at least STEPS × 20 ms. */
 const slowStep = fileURLToPath(new URL('./fixtures/slow-step-workload.mjs', import.meta.url));
-
-async function until<T>(what: string, find: () => T | undefined, limitMs = 120_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${limitMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const lastStep = (n: NodeLauncher): number => Math.max(0, ...jsonRecords(n.stdout).filter((r) => r.type === 'step').map((r) => r.step as number));
 
@@ -39,7 +29,7 @@ async function startJob(etcd: EtcdServer, root: string, steps: number, conf: str
   ];
   const nodes = [0, 1].map(() => startNodeLauncher(args, env, NODE_LIMIT_MS));
   // Only rank 0 prints step records; both launchers must be in generation 0.
-  await until('generation 0 under way', () => (nodes.every((n) => /generation 0: node [01] of 2/.test(n.stderr)) && nodes.some((n) => lastStep(n) >= 20) ? true : undefined));
+  await until('generation 0 under way', () => (nodes.every((n) => /generation 0: node [01] of 2/.test(n.stderr)) && nodes.some((n) => lastStep(n) >= 20) ? true : undefined), 120_000);
   return nodes;
 }
 

@@ -9,21 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { skipWithoutEtcd, startEtcd } from '../../src/comm/rendezvous/elastic/test-support/etcd-server.js';
 import { generateJobToken } from '../../src/comm/transport/handshake.js';
-import { jsonRecords, startNodeLauncher, type NodeLauncher } from './node-launchers.js';
+import { jsonRecords, startNodeLauncher, until, type NodeLauncher } from './node-launchers.js';
 import { childRanks, waitForExit } from './process-checks.js';
 
 const STEPS = 400;
 const NODE_LIMIT_MS = 240_000;
-
-async function until<T>(what: string, find: () => T | undefined, limitMs = 180_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${limitMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('etcd rendezvous: SIGKILL of the node that joined first mid-run; the job continues on 2 nodes and completes', { skip: skipWithoutEtcd, timeout: 300_000 }, async () => {
   const etcd = await startEtcd();
@@ -43,7 +33,7 @@ test('etcd rendezvous: SIGKILL of the node that joined first mid-run; the job co
   try {
     // Ranks follow the order of joining, so node 0 of the round is the node that joined first.
     const first = await until('a 3-node round under way', () => nodes.find((n) => /generation \d+: node 0 of 3\b/.test(n.stderr)
-      && records(n).some((r) => r.type === 'step' && (r.step as number) >= 100)));
+      && records(n).some((r) => r.type === 'step' && (r.step as number) >= 100)), 180_000);
     const workers = [...childRanks(first.child.pid!).values()];
     assert.equal(workers.length, 1, 'the first node runs one worker');
     for (const pid of [first.child.pid!, ...workers]) process.kill(pid, 'SIGKILL');

@@ -1,6 +1,7 @@
 // Test helper: the node launchers of an elastic job (`lion-cub train|run --nnodes MIN:MAX ...`) as child processes,
 // their output collected, each SIGKILLed after a time limit so that a broken run fails its test instead of hanging.
 
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -28,4 +29,15 @@ export function startNodeLauncher(cliArgs: string[], env: NodeJS.ProcessEnv, lim
 /** The JSON records among `stdout`'s lines (`--json` steps, events and the final summary). */
 export function jsonRecords(stdout: string): Array<Record<string, unknown>> {
   return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Polls `find` every 100 ms until it returns a value; fails the test naming `what` after `limitMs`. */
+export async function until<T>(what: string, find: () => T | undefined, limitMs: number): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${limitMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
