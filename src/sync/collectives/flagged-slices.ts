@@ -37,7 +37,8 @@ export class FlaggedSlices {
     this.mineBytes = 4 * length(rank);
     this.recvByteLengths = new Array<number>(worldSize).fill(this.mineBytes + FLAG_BYTES);
     const received = new Uint8Array(worldSize * (this.mineBytes + FLAG_BYTES));
-    this.recvBlocks = this.recvByteLengths.map((bytes, q) => received.subarray(q * bytes, (q + 1) * bytes));
+    // This rank's own block is "received" where it is sent from: alltoallv then copies nothing of its own.
+    this.recvBlocks = this.recvByteLengths.map((bytes, q) => (q === rank ? this.sendBlocks[q] : received.subarray(q * bytes, (q + 1) * bytes)));
   }
 
   /** Copies slice q of `code` and this rank's flag into block q, for every q. */
