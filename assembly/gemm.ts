@@ -14,5 +14,5 @@
 // with FMA: one rounding instead of two, so results differ from the plain kernel in the last bits).
 
 export { gemm_tn_scratch, gemm_tn } from './gemm/tn';
-export { gemm_nn_scratch, gemm_nn } from './gemm/nn';
+export { gemm_nn } from './gemm/nn';
 export { gemm_nt_scratch, gemm_nt } from './gemm/nt';

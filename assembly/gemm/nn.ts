@@ -1,105 +1,47 @@
-// gemm_nn: Y = X·W (the forward product; X m×k, W k×n), optionally + bias per column and ReLU. X (small: the
-// batch's rows) is copied once into blocks of 4 rows interleaved by k, so a tile's 4 multipliers are 16
-// contiguous bytes. W is not packed as a whole (a pass over all of W per product measured no faster), but each
-// block of K_BLOCK rows × 16 columns is copied into scratch before the row tiles read it. Both for the same
-// reason: read in place, rows a multiple of 4 KiB apart (k or n = 1024, 2048) fall into one L1 set, and what
-// one row tile loaded is evicted before the next reads it again.
+// gemm_nn: Y = X·W (the forward product; X m×k, W k×n), optionally + bias per column and ReLU. W is read in
+// place: packing it (a pass over all of W per product) measured no faster (bench compute, 784×2048 and
+// 2048×1024 at batch 32).
 
 import { madd, maddScalar } from './madd';
 import { narrowColumns, narrowRows } from './narrow';
-import { transpose } from './transpose';
 
 /** Rows of W one pass over a strip of 8 columns covers (gemm_nn); partial sums wait in y between blocks. */
 const K_BLOCK = 64;
-
-/** From this many rows of x on, each block of W is copied before use (read by at least two row tiles). */
-const PACK_MIN_ROWS = 8;
-
-/** Whether gemm_nn copies blocks of w (there are 8-wide strips, and at least two row tiles read each). */
-@inline
-function copiesW(m: i32, k: i32, n: i32): bool {
-  return m >= PACK_MIN_ROWS && n - narrowColumns(n) > 0 && k > 0;
-}
-
-/**
- * Floats of scratch gemm_nn needs: x's whole 4-row blocks when there are 8-wide strips (with only a narrow
- * group each element of x is read once, in place), then two strips' blocks of K_BLOCK × 8 of w.
- */
-export function gemm_nn_scratch(m: i32, k: i32, n: i32): i32 {
-  if (n - narrowColumns(n) == 0) return 0;
-  return (m & ~3) * k + (copiesW(m, k, n) ? K_BLOCK * 16 : 0);
-}
 
 /**
  * y[m×n] = x[m×k]·w[k×n] (+ bias[n] per column when bias != 0, then max(·, 0) when relu). Tiles of 4 rows ×
  * 8 columns keep 8 accumulators in registers over a block of K_BLOCK rows of w; partial sums wait in y between
  * blocks, so each element is one ascending sum over k. Bias and ReLU are applied after the last block.
- * `scratch`: gemm_nn_scratch(m, k, n) floats.
  */
-export function gemm_nn(x: usize, w: usize, y: usize, bias: usize, relu: bool, m: i32, k: i32, n: i32, scratch: usize): void {
+export function gemm_nn(x: usize, w: usize, y: usize, bias: usize, relu: bool, m: i32, k: i32, n: i32): void {
   const rowBytes = <usize>n << 2;
   const kBytes = <usize>k << 2;
   const group = narrowColumns(n);
   const nBlocked = n - group;
   const mBlocked = m & ~3;
   if (k == 0) memory.fill(y, 0, <usize>(m * n) << 2);
-  // x's 4-row blocks: block t's k×4 floats at xBlocks + 16·k·t, then w's copied strips.
-  const xBlocks = scratch;
-  if (nBlocked > 0) {
-    for (let i = 0; i < mBlocked; i += 4) transpose(x + <usize>i * kBytes, xBlocks + <usize>i * kBytes, 4, k);
-  }
-  const pack = copiesW(m, k, n);
-  const wBlock = scratch + <usize>mBlocked * kBytes;
-  const stripStride: usize = pack ? 32 : rowBytes;
   for (let p0 = 0; p0 < k && nBlocked > 0; p0 += K_BLOCK) {
     const p1 = min(k, p0 + K_BLOCK);
     const first = p0 == 0;
     for (let j = 0; j < nBlocked; j += 8) {
-      let strip = w + <usize>p0 * rowBytes + (<usize>j << 2);
-      if (pack) {
-        // Two strips at once when there are two: each 64-byte line of w is then read once.
-        const second = wBlock + (<usize>K_BLOCK << 5);
-        if ((j & 8) == 0) copyStrips(strip, wBlock, second, p1 - p0, rowBytes, j + 16 <= nBlocked);
-        strip = (j & 8) == 0 ? wBlock : second;
-      }
+      const strip = w + <usize>p0 * rowBytes + (<usize>j << 2);
       let i = 0;
-      for (; i < mBlocked; i += 4) nnTile4x8(xBlocks, strip, stripStride, y, i, j, p0, p1, k, rowBytes, first);
-      for (; i < m; i++) nnTile1x8(x, strip, stripStride, y, i, j, p0, p1, k, rowBytes, first);
+      for (; i < mBlocked; i += 4) nnTile4x8(x, strip, y, i, j, p0, p1, k, rowBytes, first);
+      for (; i < m; i++) nnTile1x8(x, strip, y, i, j, p0, p1, k, rowBytes, first);
     }
   }
   if (group > 0) {
     // Columns [nBlocked, n): 4 rows at a time over all of k (w's group is small enough to stay in cache).
     const col = <usize>nBlocked << 2;
-    if (nBlocked > 0) narrowRows(xBlocks, kBytes << 2, 4, 16, w + col, rowBytes, y + col, rowBytes, m, k, group);
-    else narrowRows(x, kBytes << 2, kBytes, 4, w + col, rowBytes, y + col, rowBytes, m, k, group);
+    narrowRows(x, kBytes << 2, kBytes, 4, w + col, rowBytes, y + col, rowBytes, m, k, group);
     for (let i = mBlocked; i < m; i++) nnScalarColumns(x, w, y, i, nBlocked, 0, k, k, n, true);
   }
   if (bias != 0 || relu) biasRelu(y, bias, relu, m, n);
 }
 
-/** `rows` rows of 8 floats (and of the next 8 when `two`), rowBytes apart from src, to dst (and dst2) contiguously. */
+/** Rows [i, i+4) × the 8 columns at j, over the block [p0, p1) of w's rows, whose 8 columns start at `strip`. */
 @inline
-function copyStrips(src: usize, dst: usize, dst2: usize, rows: i32, rowBytes: usize, two: bool): void {
-  for (let r = 0; r < rows; r++) {
-    v128.store(dst, v128.load(src));
-    v128.store(dst, v128.load(src, 16), 16);
-    if (two) {
-      v128.store(dst2, v128.load(src, 32));
-      v128.store(dst2, v128.load(src, 48), 16);
-      dst2 += 32;
-    }
-    src += rowBytes;
-    dst += 32;
-  }
-}
-
-/**
- * Rows [i, i+4) × the 8 columns at j, over the block [p0, p1) of w's rows, whose 8 columns start at `strip`
- * and are stripStride bytes apart (w's rows, or 32 in the copied block); the rows' multipliers come from
- * xBlocks (x's 4-row blocks interleaved by k).
- */
-@inline
-function nnTile4x8(xBlocks: usize, strip: usize, stripStride: usize, y: usize, i: i32, j: i32, p0: i32, p1: i32, k: i32, rowBytes: usize, first: bool): void {
+function nnTile4x8(x: usize, strip: usize, y: usize, i: i32, j: i32, p0: i32, p1: i32, k: i32, rowBytes: usize, first: bool): void {
   const y0 = y + (<usize>i * rowBytes) + (<usize>j << 2);
   const y1 = y0 + rowBytes;
   const y2 = y1 + rowBytes;
@@ -114,22 +56,23 @@ function nnTile4x8(xBlocks: usize, strip: usize, stripStride: usize, y: usize, i
     a20 = v128.load(y2); a21 = v128.load(y2, 16);
     a30 = v128.load(y3); a31 = v128.load(y3, 16);
   }
-  let x0 = xBlocks + (<usize>(i * k) << 2) + (<usize>p0 << 4);
+  const kBytes = <usize>k << 2;
+  let x0 = x + (<usize>(i * k) << 2) + (<usize>p0 << 2);
   let wp = strip;
-  const end = x0 + (<usize>(p1 - p0) << 4);
+  const end = x0 + (<usize>(p1 - p0) << 2);
   while (x0 < end) {
     const w0 = v128.load(wp);
     const w1 = v128.load(wp, 16);
     const s0 = v128.load32_splat(x0);
-    const s1 = v128.load32_splat(x0, 4);
-    const s2 = v128.load32_splat(x0, 8);
-    const s3 = v128.load32_splat(x0, 12);
+    const s1 = v128.load32_splat(x0 + kBytes);
+    const s2 = v128.load32_splat(x0 + 2 * kBytes);
+    const s3 = v128.load32_splat(x0 + 3 * kBytes);
     a00 = madd(s0, w0, a00); a01 = madd(s0, w1, a01);
     a10 = madd(s1, w0, a10); a11 = madd(s1, w1, a11);
     a20 = madd(s2, w0, a20); a21 = madd(s2, w1, a21);
     a30 = madd(s3, w0, a30); a31 = madd(s3, w1, a31);
-    wp += stripStride;
-    x0 += 16;
+    wp += rowBytes;
+    x0 += 4;
   }
   v128.store(y0, a00); v128.store(y0, a01, 16);
   v128.store(y1, a10); v128.store(y1, a11, 16);
@@ -138,7 +81,7 @@ function nnTile4x8(xBlocks: usize, strip: usize, stripStride: usize, y: usize, i
 }
 
 @inline
-function nnTile1x8(x: usize, strip: usize, stripStride: usize, y: usize, i: i32, j: i32, p0: i32, p1: i32, k: i32, rowBytes: usize, first: bool): void {
+function nnTile1x8(x: usize, strip: usize, y: usize, i: i32, j: i32, p0: i32, p1: i32, k: i32, rowBytes: usize, first: bool): void {
   const yr = y + (<usize>i * rowBytes) + (<usize>j << 2);
   let a0 = f32x4.splat(0); let a1 = f32x4.splat(0);
   if (!first) { a0 = v128.load(yr); a1 = v128.load(yr, 16); }
@@ -148,7 +91,7 @@ function nnTile1x8(x: usize, strip: usize, stripStride: usize, y: usize, i: i32,
     const s = v128.load32_splat(xr + (<usize>p << 2));
     a0 = madd(s, v128.load(wp), a0);
     a1 = madd(s, v128.load(wp, 16), a1);
-    wp += stripStride;
+    wp += rowBytes;
   }
   v128.store(yr, a0); v128.store(yr, a1, 16);
 }

@@ -3,8 +3,7 @@
 // and the product runs as gemm_nn.
 
 import { madd, maddScalar } from './madd';
-import { gemm_nn, gemm_nn_scratch } from './nn';
-import { transpose } from './transpose';
+import { gemm_nn } from './nn';
 
 /**
  * Below this k, gemm_nt transposes b (n·k floats, small next to the m·n·k multiply-adds) and runs gemm_nn,
@@ -13,9 +12,9 @@ import { transpose } from './transpose';
  */
 export const NT_TRANSPOSE_BELOW_K = 16;
 
-/** Floats of scratch gemm_nt needs: bᵀ and gemm_nn's scratch when k < NT_TRANSPOSE_BELOW_K, else none. */
+/** Floats of scratch gemm_nt needs: bᵀ when k < NT_TRANSPOSE_BELOW_K, else none. */
 export function gemm_nt_scratch(m: i32, k: i32, n: i32): i32 {
-  return k < NT_TRANSPOSE_BELOW_K ? k * n + gemm_nn_scratch(m, k, n) : 0;
+  return k < NT_TRANSPOSE_BELOW_K ? k * n : 0;
 }
 
 /**
@@ -28,7 +27,7 @@ export function gemm_nt_scratch(m: i32, k: i32, n: i32): i32 {
 export function gemm_nt(a: usize, b: usize, y: usize, m: i32, k: i32, n: i32, scratch: usize): void {
   if (k < NT_TRANSPOSE_BELOW_K) {
     transpose(b, scratch, n, k);
-    gemm_nn(a, scratch, y, 0, false, m, k, n, scratch + (<usize>(k * n) << 2));
+    gemm_nn(a, scratch, y, 0, false, m, k, n);
     return;
   }
   const nBlocked = n & ~3;
@@ -96,4 +95,38 @@ function ntDot(a: usize, b: usize, y: usize, i: i32, j: i32, k: i32, n: i32): vo
   let r = f32x4.extract_lane(laneSums(c, c, c, c), 0);
   for (let o = k4Bytes; o < kBytes; o += 4) r = maddScalar(load<f32>(ar + o), load<f32>(br + o), r);
   store<f32>(y + (<usize>(i * n + j) << 2), r);
+}
+
+/** dst[cols×rows] = src[rows×cols]ᵀ: 4×4 blocks through registers, the ragged edges one float at a time. */
+function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
+  const srcRow = <usize>cols << 2;
+  const dstRow = <usize>rows << 2;
+  const rows4 = rows & ~3;
+  const cols4 = cols & ~3;
+  for (let r = 0; r < rows4; r += 4) {
+    const s0 = src + <usize>r * srcRow;
+    const d0 = dst + (<usize>r << 2);
+    for (let c = 0; c < cols4; c += 4) {
+      const s = s0 + (<usize>c << 2);
+      const r0 = v128.load(s);
+      const r1 = v128.load(s + srcRow);
+      const r2 = v128.load(s + 2 * srcRow);
+      const r3 = v128.load(s + 3 * srcRow);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const d = d0 + <usize>c * dstRow;
+      v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+      v128.store(d + dstRow, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+      v128.store(d + 2 * dstRow, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+      v128.store(d + 3 * dstRow, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+    }
+    for (let c = cols4; c < cols; c++) {
+      for (let rr = r; rr < r + 4; rr++) store<f32>(dst + <usize>c * dstRow + (<usize>rr << 2), load<f32>(src + <usize>rr * srcRow + (<usize>c << 2)));
+    }
+  }
+  for (let r = rows4; r < rows; r++) {
+    for (let c = 0; c < cols; c++) store<f32>(dst + <usize>c * dstRow + (<usize>r << 2), load<f32>(src + <usize>r * srcRow + (<usize>c << 2)));
+  }
 }

@@ -6,9 +6,7 @@ import { instantiateKernelModule, readKernelFile } from './load.js';
 
 /** The raw exports: pointers are byte offsets into the memory the instance was made on. */
 export interface GemmKernels {
-  /** `scratch`: gemm_nn_scratch(m, k, n) floats (a copied block of w; none for fewer than 8 rows). */
-  gemm_nn(x: number, w: number, y: number, bias: number, relu: boolean, m: number, k: number, n: number, scratch: number): void;
-  gemm_nn_scratch(m: number, k: number, n: number): number;
+  gemm_nn(x: number, w: number, y: number, bias: number, relu: boolean, m: number, k: number, n: number): void;
   /** `scratch`: gemm_nt_scratch(m, k, n) floats (none unless k < 16, when b is transposed into it). */
   gemm_nt(a: number, b: number, y: number, m: number, k: number, n: number, scratch: number): void;
   gemm_nt_scratch(m: number, k: number, n: number): number;

@@ -69,12 +69,12 @@ export function denseMatMul(backend: unknown, a: TensorInfo, b: TensorInfo, attr
   const outShape = [...a.shape.slice(0, -2), transposeA ? aCols : aRows, n];
   const kernels: GemmKernels = gemmKernels(memory);
   // Scratch and output first: allocating may grow the heap, and the offsets read below stay valid across it.
-  const padFloats = transposeA ? kernels.gemm_tn_scratch(m, k, n) : transposeB ? kernels.gemm_nt_scratch(m, k, n) : kernels.gemm_nn_scratch(m, k, n);
+  const padFloats = transposeA ? kernels.gemm_tn_scratch(m, k, n) : transposeB ? kernels.gemm_nt_scratch(m, k, n) : 0;
   const pad = scratch(be, padFloats);
   const out = be.makeOutput(outShape, 'float32');
   const y = be.dataIdMap.get(out.dataId)!.memoryOffset;
   if (transposeA) kernels.gemm_tn(aData.memoryOffset, bData.memoryOffset, y, m, k, n, pad);
   else if (transposeB) kernels.gemm_nt(aData.memoryOffset, bData.memoryOffset, y, m, k, n, pad);
-  else kernels.gemm_nn(aData.memoryOffset, bData.memoryOffset, y, biasData?.memoryOffset ?? 0, relu, m, k, n, pad);
+  else kernels.gemm_nn(aData.memoryOffset, bData.memoryOffset, y, biasData?.memoryOffset ?? 0, relu, m, k, n);
   return out;
 }

@@ -37,12 +37,12 @@ export function* runGemmBench(sizes: readonly number[], batch: number, repeats: 
     const [inputs, outputs] = [sizes[layer], sizes[layer + 1]];
     const memory = new KernelMemory();
     const kernels = gemmKernels(memory.memory, variant);
-    const scratchFloats = Math.max(1, kernels.gemm_tn_scratch(inputs, batch, outputs), kernels.gemm_nt_scratch(batch, outputs, inputs), kernels.gemm_nn_scratch(batch, inputs, outputs));
+    const scratchFloats = Math.max(1, kernels.gemm_tn_scratch(inputs, batch, outputs), kernels.gemm_nt_scratch(batch, outputs, inputs));
     const regions = [batch * inputs, inputs * outputs, batch * outputs, inputs * outputs, batch * inputs, scratchFloats].map((n) => memory.allocF32(n));
     for (const region of regions) region.f32().forEach((_, i, a) => { a[i] = Math.sin(i); });
     const [x, w, dy, dw, dx, pad] = regions.map((r) => r.offset);
     const products: Array<[DenseProduct, [number, number, number], () => void]> = [
-      ['X·W', [batch, inputs, outputs], () => kernels.gemm_nn(x, w, dy, 0, false, batch, inputs, outputs, pad)],
+      ['X·W', [batch, inputs, outputs], () => kernels.gemm_nn(x, w, dy, 0, false, batch, inputs, outputs)],
       ['dY·Wᵀ', [batch, outputs, inputs], () => kernels.gemm_nt(dy, w, dx, batch, outputs, inputs, pad)],
       ['Xᵀ·dY', [inputs, batch, outputs], () => kernels.gemm_tn(x, dy, dw, inputs, batch, outputs, pad)],
     ];
