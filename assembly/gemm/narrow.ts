@@ -16,7 +16,7 @@ function loadCols(p: usize, cols: i32): v128 {
 
 /** Lanes [0, cols) of v (cols 1..4) to p; nothing at or past p + 4·cols is written. */
 @inline
-function storeCols(p: usize, v: v128, cols: i32): void {
+export function storeCols(p: usize, v: v128, cols: i32): void {
   if (cols == 1) {
     v128.store32_lane(p, v, 0);
   } else if (cols == 2) {
