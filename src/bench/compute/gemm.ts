@@ -31,6 +31,17 @@ export function gemmVariantsToBench(): GemmVariant[] {
   return gemmVariant() === 'relaxed' ? ['simd', 'relaxed'] : ['simd'];
 }
 
+/**
+ * Untimed runs before a product is timed: about WARMUP_MULTIPLY_ADDS of work, at least 3. V8 optimises a wasm
+ * function only after it has run for a while, so a product of a few microseconds (the classifier head's) timed
+ * after 3 runs was timed on baseline code in some runs and not in others.
+ */
+const WARMUP_MULTIPLY_ADDS = 1e8;
+
+function warmupRuns(multiplyAdds: number): number {
+  return Math.max(3, Math.ceil(WARMUP_MULTIPLY_ADDS / Math.max(1, multiplyAdds)));
+}
+
 /** Times every product of every layer of the MLP with layer widths `sizes` at `batch` rows, with `variant`. */
 export function* runGemmBench(sizes: readonly number[], batch: number, repeats: number, variant: GemmVariant): Generator<GemmBenchRow> {
   for (let layer = 0; layer + 1 < sizes.length; layer++) {
@@ -47,7 +58,7 @@ export function* runGemmBench(sizes: readonly number[], batch: number, repeats: 
       ['Xᵀ·dY', [inputs, batch, outputs], () => kernels.gemm_tn(x, dy, dw, inputs, batch, outputs, pad)],
     ];
     for (const [product, [m, k, n], run] of products) {
-      const t = measureSync(run, { warmup: 3, repeats });
+      const t = measureSync(run, { warmup: warmupRuns(m * k * n), repeats });
       yield { what: 'gemm', variant, product, layer, m, k, n, batch, msMedian: t.medianMs, msMin: t.minMs, gflops: (2 * m * k * n) / t.medianMs / 1e6, gflopsBest: (2 * m * k * n) / t.minMs / 1e6 };
     }
   }
