@@ -5,10 +5,11 @@
 
 import { madd, maddScalar } from './madd';
 import { narrowColumns, narrowRows } from './narrow';
-import { tnColumns } from './tn-columns';
+import { TN_COLUMNS_MAX, tnColumns } from './tn-columns';
 
-/** Floats of scratch gemm_tn needs: all of a in tiles of 4 columns and b's 8-wide strips; none when n ≤ 12. */
+/** Floats of scratch gemm_tn needs: all of a in tiles of 4 columns and b's 8-wide strips; none when n ≤ 16. */
 export function gemm_tn_scratch(m: i32, k: i32, n: i32): i32 {
+  if (n <= TN_COLUMNS_MAX) return 0;
   const group = narrowColumns(n);
   return group == n ? 0 : k * ((m & ~3) + n - group);
 }
@@ -18,7 +19,7 @@ export function gemm_tn_scratch(m: i32, k: i32, n: i32): i32 {
  * and b into strips of 8 (each k rows, contiguous) in `scratch` (gemm_tn_scratch floats); then per 4 rows × 8
  * columns of y, one load of a tile row gives the 4 rows' multipliers (lane splats) and two loads of a strip row
  * the 8 columns; the n mod 8 columns left over take gemm/narrow.ts's groups from the same tiles. Outputs of
- * up to 12 columns (not a multiple of 8) take gemm/tn-columns.ts's tiles along m only, reading a in place. Each element is one
+ * up to 16 columns take gemm/tn-columns.ts's tiles along m only, reading a in place. Each element is one
  * ascending sum over k, written once.
  */
 export function gemm_tn(a: usize, b: usize, y: usize, m: i32, k: i32, n: i32, scratch: usize): void {
@@ -29,9 +30,9 @@ export function gemm_tn(a: usize, b: usize, y: usize, m: i32, k: i32, n: i32, sc
   const tileBytes = <usize>k << 4;
   const stripBytes = <usize>k << 5;
   const strips = scratch + <usize>(mBlocked >> 2) * tileBytes;
-  if (nBlocked == 0) {
-    // Few columns (n ≤ 12): each of a's elements is read once, so a is read in place, not packed, and the
-    // lanes run along m (gemm/tn-columns.ts) so none is idle whatever n is.
+  if (n <= TN_COLUMNS_MAX) {
+    // Few columns: a is read in place, not packed, and the lanes run along m (gemm/tn-columns.ts), so none is
+    // idle whatever n is (measured faster than the 4×8 tiles and narrow groups for n = 1..16).
     tnColumns(a, b, y, m, k, n);
     for (let i = mBlocked; i < m; i++) for (let j = 0; j < n; j++) tnScalar(a, b, y, i, j, 0, k, m, n, true);
     return;

@@ -16,10 +16,10 @@ const NARROW_SHAPES: Array<[number, number, number]> = [
 ];
 /** gemm_nt with rows shorter than 16 (b transposed into scratch) next to the dot-product path. */
 const SHORT_K_SHAPES: Array<[number, number, number]> = [[32, 10, 1024], [7, 1, 9], [9, 15, 13], [5, 16, 13], [6, 3, 33]];
-/** Every output width 1..12 (gemm_tn's tiles along m) with odd k and m of every residue mod 4. */
+/** Every output width 1..16 (gemm_tn's tiles along m) with odd k and m of every residue mod 8. */
 const COLUMN_SHAPES: Array<[number, number, number]> = [
   [13, 33, 1], [6, 7, 2], [17, 5, 3], [9, 1, 4], [15, 9, 5], [10, 3, 6], [19, 17, 7], [21, 11, 8], [7, 31, 9],
-  [25, 33, 10], [3, 5, 11], [12, 29, 12],
+  [25, 33, 10], [3, 5, 11], [12, 29, 12], [14, 9, 13], [11, 7, 14], [20, 3, 15], [23, 13, 16], [1024, 32, 16],
 ];
 const ALL_SHAPES = [...SHAPES, ...NARROW_SHAPES, ...SHORT_K_SHAPES, ...COLUMN_SHAPES];
 
