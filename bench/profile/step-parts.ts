@@ -12,16 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import type { CpuProfile, ProfileNode } from './cpu-profile.js';
 
 /** Each part: a pattern matched against "functionName path" of every frame of a sample's stack. */
 export const STEP_PARTS: readonly (readonly [string, RegExp])[] = [

@@ -4,18 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-  startTime: number;
-  endTime: number;
-}
+import type { CpuProfile } from './cpu-profile.js';
 
 /** Self time (ms) per function name + location, largest first, and the profile's total time. */
 export function selfTimes(profile: CpuProfile): { totalMs: number; rows: { name: string; ms: number }[] } {
