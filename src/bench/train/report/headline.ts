@@ -37,9 +37,14 @@ function seedsAccuracyNote(run: StrategyRun, lion: StrategyRun | undefined): str
   return `${text} (lion ${(lion.overSeeds.finalMetric.mean * 100).toFixed(2)}%; paired difference ${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(2)} ± ${(paired.metricDiff.sd * 100).toFixed(2)} points, above lion on ${paired.higher}, equal on ${paired.equal}, below on ${paired.lower} of ${paired.seeds})`;
 }
 
-/** `2.5` → "2.50× faster than lion", `0.5` → "2.00× slower than lion". */
-function ratioPhrase(speedup: number, baseline: string): string {
-  return speedup >= 1 ? `${speedup.toFixed(2)}× faster than ${baseline}` : `${(1 / speedup).toFixed(2)}× slower than ${baseline}`;
+/**
+ * `2.5` → "2.50× faster than lion", `0.5` → "2.00× slower than lion", and "as fast as lion" when the ratio
+ * rounds to 1.00 either way (so 0.998 is not called "1.00× slower").
+ */
+export function ratioPhrase(speedup: number, baseline: string): string {
+  const ratio = (speedup >= 1 ? speedup : 1 / speedup).toFixed(2);
+  if (ratio === '1.00') return `as fast as ${baseline}`;
+  return speedup >= 1 ? `${ratio}× faster than ${baseline}` : `${ratio}× slower than ${baseline}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCharts } from './charts.js';
-import { headlines } from './headline.js';
+import { headlines, ratioPhrase } from './headline.js';
 import { inlineSvg, reportHtml } from './html.js';
 import { escapeHtml, formatNumber, orderRuns, runsTable } from './table.js';
 import { fakeReport } from './test-support/fake-report.js';
@@ -59,6 +59,13 @@ test('findings name the fastest candidate, never a baseline or noop, and say "sl
   assert.deepEqual(headlines(report.runs).length, 1);
   assert.match(headlines(report.runs)[0], /2\.00× slower than lion/);
   assert.deepEqual(headlines([]), []);
+});
+
+test('a ratio that rounds to 1.00 is "as fast as", never "1.00× slower" or "1.00× faster"', () => {
+  assert.equal(ratioPhrase(0.998, 'lion'), 'as fast as lion');
+  assert.equal(ratioPhrase(1.004, 'lion-bf16'), 'as fast as lion-bf16');
+  assert.equal(ratioPhrase(0.99, 'lion'), '1.01× slower than lion');
+  assert.equal(ratioPhrase(1.006, 'lion'), '1.01× faster than lion');
 });
 
 test('over several seeds the table shows mean [min–max] and the paired difference to lion', () => {
