@@ -40,13 +40,18 @@ function pumpWrites(write: (piece: Uint8Array, done: () => void) => void): void 
   next();
 }
 
+/** CPU per byte of writing `total` bytes into `from` until `to` has read them all: one stream socket pair. */
+function streamThrough(from: net.Socket, to: net.Socket): Promise<number> {
+  return measure(() => new Promise((resolve) => {
+    let got = 0;
+    to.on('data', (d: Buffer) => { if ((got += d.byteLength) >= total) resolve(); });
+    pumpWrites((piece, done) => from.write(piece, done));
+  }));
+}
+
 async function plain(): Promise<number> {
   const [a, b] = await loopbackPair();
-  const n = await measure(() => new Promise((resolve) => {
-    let got = 0;
-    b.on('data', (d: Buffer) => { if ((got += d.byteLength) >= total) resolve(); });
-    pumpWrites((piece, done) => a.write(piece, done));
-  }));
+  const n = await streamThrough(a, b);
   a.destroy();
   b.destroy();
   return n;
@@ -92,11 +97,7 @@ async function tlsPsk(): Promise<number> {
   await new Promise<void>((r) => client.once('secureConnect', r));
   const serverSide = await accepted;
   server.close();
-  const n = await measure(() => new Promise((resolve) => {
-    let got = 0;
-    serverSide.on('data', (d: Buffer) => { if ((got += d.byteLength) >= total) resolve(); });
-    pumpWrites((piece, done) => client.write(piece, done));
-  }));
+  const n = await streamThrough(client, serverSide);
   client.destroy();
   serverSide.destroy();
   return n;
