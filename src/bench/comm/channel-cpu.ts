@@ -106,7 +106,7 @@ async function tlsPsk(): Promise<number> {
 const cases: Array<[string, () => Promise<number>]> = [
   ['plain TCP (none)', plain],
   ['records integrity (GMAC)', () => records('integrity')],
-  ['records encrypt (AES-128-GCM)', () => records('encrypt')],
+  ['records encrypt (AES-256-GCM)', () => records('encrypt')],
   ['TLS 1.3 PSK AES-128-GCM', tlsPsk],
 ];
 for (const [name, run] of cases) {
