@@ -4,8 +4,9 @@ import type { ProcessGroup } from '../../comm/process-group.js';
 import { maxSummableVectors, packedWordCount, signCodeWords, signOfSumPacked, type QuantBits } from '../../codec/index.js';
 import { checkStep, InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { CompressedCollective, wordBytes, type AgreedCode, type RunOptions } from './compressed-collective.js';
+import { CompressedCollective, type AgreedCode, type RunOptions } from './compressed-collective.js';
 import { FLAG_BYTES, FlaggedSlices } from './flagged-slices.js';
+import { GatheredSignCode } from './gathered-sign-code.js';
 import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
@@ -67,11 +68,8 @@ export class PbitAllreduce extends CompressedCollective {
   private readonly mineWords: number;
   private readonly mineValues: number;
   private readonly send: FlaggedSlices;
-  private readonly sliceByteLengths: number[];
-  /** The allgatherv's result in ordinary memory (W words; slice q received in place), and this rank's slice of it. */
-  private readonly gathered: Uint32Array;
-  private readonly gatherInto: Uint8Array[];
-  private readonly signPlain: Uint32Array;
+  /** The allgatherv's result in ordinary memory, this rank's voted slice written in place. */
+  private readonly gathered: GatheredSignCode;
   private readonly stacked: KernelRegion;
   private readonly sign: KernelRegion;
   private readonly output: KernelRegion;
@@ -92,11 +90,7 @@ export class PbitAllreduce extends CompressedCollective {
     this.mineWords = this.slices.unitCount(this.rank);
     this.mineValues = this.slices.valueCount(this.rank);
     this.send = new FlaggedSlices(n, this.rank, (q) => this.slices.packedWordStart(q, bits), (q) => this.slices.packedWordLength(q, bits));
-    this.sliceByteLengths = Array.from({ length: n }, (_, q) => 4 * this.slices.unitCount(q));
-    this.gathered = new Uint32Array(this.words);
-    this.gatherInto = Array.from({ length: n }, (_, q) => wordBytes(this.gathered, this.slices.unitStart(q), this.slices.unitCount(q)));
-    // This rank's voted slice is written where the gathered result holds it, so the allgatherv copies nothing of its own.
-    this.signPlain = this.gathered.subarray(this.slices.unitStart(this.rank), this.slices.unitStart(this.rank) + this.mineWords);
+    this.gathered = new GatheredSignCode(this.slices, this.rank);
     this.stacked = this.allocRegion(4 * n * this.minePacked);
     this.sign = this.allocRegion(4 * this.mineWords);
     this.output = this.allocRegion(4 * this.words);
@@ -146,12 +140,12 @@ export class PbitAllreduce extends CompressedCollective {
       const allFinite = this.send.stack(received, this.stacked.u8());
       const sign = this.sign.u32();
       signOfSumPacked(this.stacked.u32(), n, this.minePacked, this.bits, this.mineValues, sign, step);
-      this.signPlain.set(sign);
-      await phase('allgatherv', this.group.allgatherv(wordBytes(this.signPlain, 0, this.mineWords), {
-        dtype: 'uint32', byteLengths: this.sliceByteLengths, into: this.gatherInto, timeoutMs: options.timeoutMs, algorithm: 'pairwise',
+      this.gathered.own.set(sign);
+      await phase('allgatherv', this.group.allgatherv(this.gathered.ownBytes, {
+        dtype: 'uint32', byteLengths: this.gathered.byteLengths, into: this.gathered.into, timeoutMs: options.timeoutMs, algorithm: 'pairwise',
       }));
       const out = options.output ?? this.output.u32();
-      out.set(this.gathered);
+      out.set(this.gathered.words);
       return { code: out, allFinite };
     });
   }

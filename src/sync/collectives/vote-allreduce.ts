@@ -4,8 +4,9 @@ import type { ProcessGroup } from '../../comm/process-group.js';
 import { MAX_VOTE_VECTORS, signCodeWords, voteSigns } from '../../codec/index.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
-import { CompressedCollective, wordBytes, type AgreedCode, type RunOptions } from './compressed-collective.js';
+import { CompressedCollective, type AgreedCode, type RunOptions } from './compressed-collective.js';
 import { FLAG_BYTES, FlaggedSlices } from './flagged-slices.js';
+import { GatheredSignCode } from './gathered-sign-code.js';
 import { addTraffic, allgathervPairwiseTraffic, alltoallvTraffic, type TrafficSettings, type WireTraffic } from './traffic.js';
 import { UnitSlices } from './unit-slices.js';
 
@@ -62,11 +63,8 @@ export class VoteAllreduce extends CompressedCollective {
   private readonly mine: number;
   /** Copy of the input and flag the alltoallv sends from (ordinary memory, see CompressedCollective). */
   private readonly send: FlaggedSlices;
-  private readonly sliceByteLengths: number[];
-  /** The allgatherv's result in ordinary memory (W words; slice q received in place), and this rank's slice of it. */
-  private readonly gathered: Uint32Array;
-  private readonly gatherInto: Uint8Array[];
-  private readonly votedPlain: Uint32Array;
+  /** The allgatherv's result in ordinary memory, this rank's voted slice written in place. */
+  private readonly gathered: GatheredSignCode;
   private readonly stacked: KernelRegion;
   private readonly voted: KernelRegion;
   private readonly output: KernelRegion;
@@ -82,11 +80,7 @@ export class VoteAllreduce extends CompressedCollective {
     const n = this.worldSize;
     this.mine = this.slices.unitCount(this.rank);
     this.send = new FlaggedSlices(n, this.rank, (q) => this.slices.unitStart(q), (q) => this.slices.unitCount(q));
-    this.sliceByteLengths = Array.from({ length: n }, (_, q) => 4 * this.slices.unitCount(q));
-    this.gathered = new Uint32Array(this.words);
-    this.gatherInto = Array.from({ length: n }, (_, q) => wordBytes(this.gathered, this.slices.unitStart(q), this.slices.unitCount(q)));
-    // This rank's voted slice is written where the gathered result holds it, so the allgatherv copies nothing of its own.
-    this.votedPlain = this.gathered.subarray(this.slices.unitStart(this.rank), this.slices.unitStart(this.rank) + this.mine);
+    this.gathered = new GatheredSignCode(this.slices, this.rank);
     this.stacked = this.allocRegion(4 * n * this.mine);
     this.voted = this.allocRegion(4 * this.mine);
     this.output = this.allocRegion(4 * this.words);
@@ -134,12 +128,12 @@ export class VoteAllreduce extends CompressedCollective {
       const allFinite = this.send.stack(received, this.stacked.u8());
       const voted = this.voted.u32();
       voteSigns(this.stacked.u32(), n, this.mine, voted, step);
-      this.votedPlain.set(voted);
-      await phase('allgatherv', this.group.allgatherv(wordBytes(this.votedPlain, 0, this.mine), {
-        dtype: 'uint32', byteLengths: this.sliceByteLengths, into: this.gatherInto, timeoutMs: options.timeoutMs, algorithm: 'pairwise',
+      this.gathered.own.set(voted);
+      await phase('allgatherv', this.group.allgatherv(this.gathered.ownBytes, {
+        dtype: 'uint32', byteLengths: this.gathered.byteLengths, into: this.gathered.into, timeoutMs: options.timeoutMs, algorithm: 'pairwise',
       }));
       const out = options.output ?? this.output.u32();
-      out.set(this.gathered);
+      out.set(this.gathered.words);
       return { code: out, allFinite };
     });
   }
