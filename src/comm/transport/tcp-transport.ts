@@ -2,7 +2,7 @@
 
 import type { Socket } from 'node:net';
 import { checkTimeoutMs, InvalidArgumentError } from '../../errors.js';
-import { CommError, IntegrityError, PeerClosedError, ProtocolError } from '../errors.js';
+import { CommError, PeerClosedError, ProtocolError } from '../errors.js';
 import { startDirectReads, type DirectReadLink } from './direct-reads.js';
 import { FrameReceiver } from './frame-receiver.js';
 import { decodeAbort, encodeAbort } from './tcp-abort.js';
@@ -314,20 +314,13 @@ export class TcpTransport implements Transport {
     const wasClosed = link.closed;
     link.closed = true;
     if (this.failure !== null || link.goodbye || wasClosed) return;
-    let where = '';
     try {
       link.channel.end();
     } catch (error) {
-      // The connection ended inside a record. A process killed while sending ends its connection exactly
-      // like a cut in transit, and no byte of the cut record was accepted, so this is the peer's connection
-      // closing, not data that failed its check.
-      if (!(error instanceof IntegrityError)) {
-        this.fail(error as CommError);
-        return;
-      }
-      where = ' in the middle of a record';
+      this.fail(error as CommError);
+      return;
     }
-    this.fail(new PeerClosedError(`the connection to rank ${link.peer} closed without a goodbye${where}: that process exited, crashed or was killed`, { rank: this.rank, peer: link.peer }));
+    this.fail(new PeerClosedError(`the connection to rank ${link.peer} closed without a goodbye: that process exited, crashed or was killed`, { rank: this.rank, peer: link.peer }));
   }
 
   private onSocketError(link: Link, error: Error): void {
