@@ -84,7 +84,7 @@ for (const mode of ['encrypt', 'integrity'] as const) {
       const [record] = sealRecords(mode, [[randomBytes(1000)]]);
       const { open, received } = opener(mode);
       open.push(record.subarray(0, record.length - 1));
-      assert.throws(() => open.end(), (e: CommError) => isIntegrity(e) && /truncated/.test(e.message));
+      assert.throws(() => open.end(), (e: CommError) => isIntegrity(e) && /ended in the middle of a record: that process died while sending .* or a host on the network path cut the stream/.test(e.message));
       assert.equal(received().length, 0);
     });
 

@@ -268,9 +268,15 @@ export class RecordOpener {
     }
   }
 
-  /** The stream ended: throws IntegrityError when it ended inside a record (the record was cut). */
+  /**
+   * The stream ended: throws IntegrityError when it ended inside a record (the record was cut). A sender
+   * killed mid-record ends its stream exactly like a cut in transit, so the text names both.
+   */
   end(): void {
-    if (this.failure === null && this.midRecord) throw this.fail('the connection ended in the middle of a record (truncated in transit)');
+    if (this.failure === null && this.midRecord) {
+      throw this.failWith(`the connection from ${this.sender} ended in the middle of a record: that process died while ` +
+        'sending (it exited, crashed or was killed), or a host on the network path cut the stream');
+    }
   }
 
   private beginRecord(): void {
@@ -301,15 +307,17 @@ export class RecordOpener {
   }
 
   private fail(what: string): IntegrityError {
+    return this.failWith(`data from ${this.sender} is not authentic: ${what}. A host on the network path changed it, or ` +
+      'a network device corrupted it; run on a network you trust or find the faulty link');
+  }
+
+  /** Fails the opener for good: every later push throws the same error. */
+  private failWith(message: string): IntegrityError {
     this.state = State.Failed;
     this.held = [];
     this.inPlace = 0;
     this.decipher = null;
-    this.failure = new IntegrityError(
-      `data from ${this.sender} is not authentic: ${what}. A host on the network path changed it, or a network ` +
-        `device corrupted it; run on a network you trust or find the faulty link`,
-      this.fields,
-    );
+    this.failure = new IntegrityError(message, this.fields);
     return this.failure;
   }
 }
