@@ -6,7 +6,8 @@
 // p = 4: 15, p = 8: 255 rows). With more rows, chunk sums are widened into i32
 // totals. Saturating narrowing keeps sign and zero exact, so the sign bit and the
 // zero test are read from i8 lanes either way. Zero sums take the parity rule:
-// `parity` is the word whose bit j is the bit of value 32·w + j (docs/wire-format.md).
+// `parity` is the word whose bit j is the bit of value 32·w + j (docs/wire-format.md),
+// or, when a tie code is given, bit j of its word w (the owner's own sign of c).
 
 @inline function signWord(lowHalf: v128, highHalf: v128, parity: u32): u32 {
   const zero = i8x16.splat(0);
@@ -31,7 +32,7 @@
   return i32x4.add(t0, (part & 1) == 0 ? i32x4.extend_low_i16x8_s(h) : i32x4.extend_high_i16x8_s(h));
 }
 
-/** p = 4: one 16-byte block per row holds 32 values and yields one sign word. */
+/** p = 4: one 16-byte block per row holds 32 values and yields one sign word; `parity` decides its zero sums. */
 @inline function block4(stacked: usize, numVectors: i32, rowBytes: usize, off: usize, parity: u32): u32 {
   let even = i8x16.splat(0);
   let odd = even;
@@ -67,7 +68,7 @@
 }
 
 /** p = 2: one 16-byte block per row holds 64 values and yields two sign words (low word returned in the low half). */
-@inline function block2(stacked: usize, numVectors: i32, rowBytes: usize, off: usize, parity: u32, dst: usize): void {
+@inline function block2(stacked: usize, numVectors: i32, rowBytes: usize, off: usize, tieLow: u32, tieHigh: u32, dst: usize): void {
   let f0 = i8x16.splat(0), f1 = f0, f2 = f0, f3 = f0;
   if (numVectors <= 63) {
     let p = stacked + off;
@@ -109,10 +110,10 @@
   const hi23 = i8x16.shuffle(f2, f3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   store<u32>(dst, signWord(
     i8x16.shuffle(lo01, lo23, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23),
-    i8x16.shuffle(lo01, lo23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), parity));
+    i8x16.shuffle(lo01, lo23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), tieLow));
   store<u32>(dst, signWord(
     i8x16.shuffle(hi01, hi23, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23),
-    i8x16.shuffle(hi01, hi23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), parity), 4);
+    i8x16.shuffle(hi01, hi23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), tieHigh), 4);
 }
 
 /** p = 8: two 16-byte blocks per row (32 values) yield one sign word. */
@@ -162,27 +163,35 @@
   return sum;
 }
 
+/** The word deciding zero sums of output word w: the tie code's word w when there is one, the parity word otherwise. */
+@inline function tieWord(ties: usize, hasTies: i32, parity: u32, w: usize): u32 {
+  return hasTies != 0 ? load<u32>(ties + (w << 2)) : parity;
+}
+
 /**
  * Writes the 1-bit sign code of Σ_r row_r over `numValues` p-bit values into the ceil(numValues/32) words at `dst`.
- * Row r starts at byte stacked + r·rowBytes. Padding bits of the last word are 0.
+ * Row r starts at byte stacked + r·rowBytes. Padding bits of the last word are 0. A zero sum takes bit i of the
+ * ceil(numValues/32)-word tie code at `ties` when `hasTies` is 1, the parity word's bit i mod 32 otherwise.
  */
-export function signOfSumPacked(stacked: usize, numVectors: i32, rowBytes: i32, bits: i32, numValues: i32, dst: usize, parity: u32): void {
+export function signOfSumPacked(stacked: usize, numVectors: i32, rowBytes: i32, bits: i32, numValues: i32, dst: usize, parity: u32,
+  ties: usize, hasTies: i32): void {
   const rb = <usize>rowBytes;
   const perBlock = bits == 2 ? 64 : 32;
   const blocks = numValues / perBlock;
   for (let b = 0; b < blocks; b++) {
+    const w = <usize>b;
     if (bits == 4) {
-      store<u32>(dst + (<usize>b << 2), block4(stacked, numVectors, rb, <usize>b << 4, parity));
+      store<u32>(dst + (w << 2), block4(stacked, numVectors, rb, w << 4, tieWord(ties, hasTies, parity, w)));
     } else if (bits == 2) {
-      block2(stacked, numVectors, rb, <usize>b << 4, parity, dst + (<usize>b << 3));
+      block2(stacked, numVectors, rb, w << 4, tieWord(ties, hasTies, parity, 2 * w), tieWord(ties, hasTies, parity, 2 * w + 1), dst + (w << 3));
     } else {
-      store<u32>(dst + (<usize>b << 2), block8(stacked, numVectors, rb, <usize>b << 5, parity));
+      store<u32>(dst + (w << 2), block8(stacked, numVectors, rb, w << 5, tieWord(ties, hasTies, parity, w)));
     }
   }
   let word: u32 = 0;
   for (let i = blocks * perBlock; i < numValues; i++) {
     const s = sumOne(stacked, numVectors, rb, bits, i);
-    const bit: u32 = s < 0 ? 1 : s == 0 ? (parity >>> (i & 31)) & 1 : 0;
+    const bit: u32 = s < 0 ? 1 : s == 0 ? (tieWord(ties, hasTies, parity, <usize>i >>> 5) >>> (i & 31)) & 1 : 0;
     word |= bit << (i & 31);
     if ((i & 31) == 31 || i == numValues - 1) {
       store<u32>(dst + ((<usize>i >>> 5) << 2), word);

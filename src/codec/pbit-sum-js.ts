@@ -77,11 +77,14 @@ export function sumPackedJs(stacked: Uint32Array, numVectors: number, wordsPerVe
   }
 }
 
-/** Sign code of the sums: bit 1 iff sum < 0; a zero sum takes bit (i + step) mod 2, read from `parity` (the parity word). */
+/**
+ * Sign code of the sums: bit 1 iff sum < 0; a zero sum takes bit i of `ties` when given, otherwise bit
+ * (i + step) mod 2, read from `parity` (the parity word).
+ */
 export function signOfSumPackedJs(stacked: Uint32Array, numVectors: number, wordsPerVector: number, bits: 2 | 4 | 8, numValues: number,
-  dst: Uint32Array, parity: number): void {
+  dst: Uint32Array, parity: number, ties?: Uint32Array): void {
   if (numVectors <= ROWS_PER_CHUNK[bits]) {
-    signOneChunk(stacked, numVectors, wordsPerVector, bits, numValues, dst, parity);
+    signOneChunk(stacked, numVectors, wordsPerVector, bits, numValues, dst, parity, ties);
     return;
   }
   const perWord = 32 / bits;
@@ -93,7 +96,8 @@ export function signOfSumPackedJs(stacked: Uint32Array, numVectors: number, word
     for (let v = 0; v < count; v++) {
       const i = base + v;
       const s = sums[v];
-      out |= (s < 0 ? 1 : s === 0 ? (parity >>> (i & 31)) & 1 : 0) << (i & 31);
+      const tie = ties ? ties[i >>> 5] : parity;
+      out |= (s < 0 ? 1 : s === 0 ? (tie >>> (i & 31)) & 1 : 0) << (i & 31);
       if ((i & 31) === 31) {
         dst[i >>> 5] = out;
         out = 0;
@@ -108,7 +112,7 @@ export function signOfSumPackedJs(stacked: Uint32Array, numVectors: number, word
  * directly (below: negative, equal: zero sum), without draining into exact sums.
  */
 function signOneChunk(stacked: Uint32Array, numVectors: number, wordsPerVector: number, bits: 2 | 4 | 8, numValues: number,
-  dst: Uint32Array, parity: number): void {
+  dst: Uint32Array, parity: number, ties: Uint32Array | undefined): void {
   const threshold = numVectors << (bits - 1);
   const perWord = 32 / bits;
   const words = Math.ceil((numValues * bits) / 32);
@@ -133,12 +137,13 @@ function signOneChunk(stacked: Uint32Array, numVectors: number, wordsPerVector: 
     // Value v of this word: group v mod groups, lane ⌊v / groups⌋ (groups = values per lane).
     const base = w * perWord;
     const count = Math.min(perWord, numValues - base);
+    const tie = ties ? ties[base >>> 5] : parity;
     for (let v = 0; v < count; v++) {
       const group = v % perLane;
       const acc = group === 0 ? a0 : group === 1 ? a1 : group === 2 ? a2 : a3;
       const lane = (acc >>> (laneBits * ((v / perLane) | 0))) & laneMask;
       const i = (base + v) & 31;
-      out |= (lane < threshold ? 1 : lane === threshold ? (parity >>> i) & 1 : 0) << i;
+      out |= (lane < threshold ? 1 : lane === threshold ? (tie >>> i) & 1 : 0) << i;
     }
     const nextBit = (base + count) & 31;
     if (nextBit === 0 || base + count === numValues) {

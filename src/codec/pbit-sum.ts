@@ -45,22 +45,25 @@ export function sumPacked(stacked: Uint32Array, numVectors: number, wordsPerVect
 
 /**
  * Writes the 1-bit sign code (docs/wire-format.md) of Σ_k q_k into `dst` without storing the sums:
- * bit i is 1 iff the sum is negative; a zero sum (all abstained, or a tie) takes the parity rule,
+ * bit i is 1 iff the sum is negative; a zero sum (all abstained, or a tie) takes bit i of `ties` when given
+ * (a 1-bit code of ceil(numValues/32) words, e.g. the owner's own sign of c), otherwise the parity rule,
  * bit (i + step) mod 2. Zeros in the inputs are abstentions, never votes. Padding bits are 0.
  * Layout of `stacked` as in sumPacked; `dst` must hold exactly ceil(numValues/32) words.
- * Runs in wasm when both arrays live in kernel memory, in JS otherwise (same bits).
+ * Runs in wasm when every array lives in kernel memory, in JS otherwise (same bits).
  * Throws InvalidArgumentError on bad bits, counts, step or lengths.
  */
 export function signOfSumPacked(stacked: Uint32Array, numVectors: number, wordsPerVector: number, bits: QuantBits, numValues: number,
-  dst: Uint32Array, step: number): void {
+  dst: Uint32Array, step: number, ties?: Uint32Array): void {
   checkStack(stacked, numVectors, wordsPerVector, bits, numValues);
   checkStep(step);
   checkLength('dst', dst, Math.ceil(numValues / 32), `ceil(${numValues}/32) words`);
+  if (ties !== undefined) checkLength('ties', ties, Math.ceil(numValues / 32), `ceil(${numValues}/32) words of the tie code`);
   if (numValues === 0) return;
   const parity = parityWord(step);
-  if (canUseWasm(stacked, dst)) {
-    quantKernels().signOfSumPacked(stacked.byteOffset, numVectors, wordsPerVector * 4, bits, numValues, dst.byteOffset, parity);
+  if (ties ? canUseWasm(stacked, dst, ties) : canUseWasm(stacked, dst)) {
+    quantKernels().signOfSumPacked(stacked.byteOffset, numVectors, wordsPerVector * 4, bits, numValues, dst.byteOffset, parity,
+      ties?.byteOffset ?? 0, ties ? 1 : 0);
   } else {
-    signOfSumPackedJs(stacked, numVectors, wordsPerVector, bits, numValues, dst, parity);
+    signOfSumPackedJs(stacked, numVectors, wordsPerVector, bits, numValues, dst, parity, ties);
   }
 }

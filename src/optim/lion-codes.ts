@@ -50,6 +50,20 @@ export function encodeSignCode(momentum: Float32Array, grads: Float32Array, dst:
   return lionEncodeSign(momentum, grads, beta1, dst, plan.step);
 }
 
+/**
+ * dst ← the 1-bit code of c over [offset, offset + length). A non-empty slice's offset must be a multiple of 32 so that its
+ * parity rule (bit j: (j + step) mod 2) is the whole vector's. Throws InvalidArgumentError for a slice outside the vector.
+ */
+export function encodeSignSliceCode(momentum: Float32Array, grads: Float32Array, dst: Uint32Array, beta1: number, plan: PlanCoefficients,
+  slice: { offset: number; length: number }): void {
+  checkClipped(plan);
+  const { offset, length } = slice ?? {};
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || (length > 0 && offset % 32 !== 0) || length < 0 || offset < 0 || offset + length > momentum.length) {
+    throw new InvalidArgumentError('slice', slice, `{offset, length} within the ${momentum.length} values, offset a multiple of 32`);
+  }
+  lionEncodeSign(momentum.subarray(offset, offset + length), grads.subarray(offset, offset + length), beta1, dst, plan.step);
+}
+
 /** dst ← the p-bit code of c, quantised per layer of `layout`. True when every g̃ is finite. */
 export function encodeQuantCode(momentum: Float32Array, grads: Float32Array, dst: Uint32Array, beta1: number, layout: ParamLayout,
   quant: QuantCode, plan: PlanCoefficients): boolean {

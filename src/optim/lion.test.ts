@@ -202,3 +202,28 @@ test('a deferred finiteness check: planStep skips its pass, the encode decides, 
   lion.dispose();
   clipping.dispose();
 });
+
+test('encodeSignSlice is the whole encodeSign\'s words of the slice (parity rule included), JS and wasm; bad slices are refused', () => {
+  const layout = layoutFromLengths([{ name: 'w', length: 200 }]);
+  const lion = createLion(layout, { lr: 0.01, stateMemory: 'kernel' });
+  const grads = kernelMemory.allocF32(200);
+  grads.f32().set(randomFloat32(200, 5, { zeroFraction: 0.2 }));
+  lion.step(kernelMemory.allocF32(200).f32(), randomFloat32(200, 6, { zeroFraction: 0.2 }));
+  const plan = lion.planStep(grads.f32());
+  const whole = kernelMemory.allocU32(7);
+  lion.encodeSign(grads.f32(), whole.u32(), plan);
+  for (const [offset, length] of [[64, 100], [160, 40], [0, 200], [200, 0]]) {
+    const words = Math.ceil(length / 32);
+    const wasm = kernelMemory.allocU32(words);
+    lion.encodeSignSlice(grads.f32(), wasm.u32(), plan, { offset, length });
+    const js = new Uint32Array(words);
+    lion.encodeSignSlice(grads.f32().slice(), js, plan, { offset, length });
+    const want = whole.u32().slice(offset / 32, offset / 32 + words);
+    if (length % 32 !== 0) want[words - 1] &= (1 << (length % 32)) - 1;
+    assert.deepEqual(wasm.u32(), want, `wasm ${offset}+${length}`);
+    assert.deepEqual(js, want, `js ${offset}+${length}`);
+    kernelMemory.release(wasm);
+  }
+  invalid(() => lion.encodeSignSlice(grads.f32(), new Uint32Array(1), plan, { offset: 16, length: 32 }), 'slice');
+  invalid(() => lion.encodeSignSlice(grads.f32(), new Uint32Array(2), plan, { offset: 192, length: 32 }), 'slice');
+});

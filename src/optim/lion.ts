@@ -11,7 +11,7 @@ import type { KernelRegion } from '../kernels/kernel-memory.js';
 import { kernelMemory } from '../kernels/load.js';
 import { lionApplySign } from '../codec/lion-sign.js';
 import { allFinite, clipScale, sumOfSquares } from './global-norm.js';
-import { checkClipped, encodeQuantCode, encodeSignCode, forClippedGradient, scaleInPlace, type QuantCode } from './lion-codes.js';
+import { checkClipped, encodeQuantCode, encodeSignCode, encodeSignSliceCode, forClippedGradient, scaleInPlace, type QuantCode } from './lion-codes.js';
 import { lionApplyDirection, lionFusedStep, lionUpdateVector } from './lion-fused.js';
 import { lionCoefficients, type LionCoefficients } from './lion-numerics.js';
 import { resolveLionOptions, type LionOptions, type ResolvedLionOptions } from './lion-options.js';
@@ -104,6 +104,12 @@ export interface Lion {
    * true when every gradient value is finite (tested in the same pass). State unchanged.
    */
   encodeSign(grads: Float32Array, dst: Uint32Array, plan: LionStepPlan): boolean;
+  /**
+   * dst ← the 1-bit code of this worker's c over values [offset, offset + length) only, offset a multiple of 32 unless the slice is empty (bit j is
+   * value offset + j; a zero c by the parity rule at the plan's step). The owner's tie-break of cub-pbit's vote: does not
+   * count as this step's encode (finiteness is not recorded). State unchanged.
+   */
+  encodeSignSlice(grads: Float32Array, dst: Uint32Array, plan: LionStepPlan, slice: { offset: number; length: number }): void;
   /** dst ← the p-bit code of this worker's c, quantised per layer (docs/wire-format.md); returns as encodeSign. State unchanged. */
   encodeQuant(grads: Float32Array, quant: QuantCode, dst: Uint32Array, plan: LionStepPlan): boolean;
   /** applyDirection with Δ ∈ {−1, +1} read from a combined 1-bit code: θ, m and the step counter advance. */
@@ -241,6 +247,11 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
     encodeSign(grads, dst, plan) {
       checkPlan(plan);
       return recordEncode(plan, encodeSignCode(state.momentum, grads, dst, resolved.beta1, plan));
+    },
+    encodeSignSlice(grads, dst, plan, slice) {
+      checkPlan(plan);
+      checkBufferLength('grads', grads, layout.numParams);
+      encodeSignSliceCode(state.momentum, grads, dst, resolved.beta1, plan, slice);
     },
     encodeQuant(grads, quant, dst, plan) {
       checkPlan(plan);

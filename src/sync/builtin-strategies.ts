@@ -8,11 +8,13 @@ import { compressedStepWork, kernelOp, type StepWork } from './step-work.js';
 import type { StrategyInfo } from './strategy.js';
 import { GradientAllreduceStrategy, NoopStrategy } from './strategies/gradient-allreduce.js';
 import { CompressedStrategy } from './strategies/compressed.js';
-import { Int8RingCombiner, QuantVoteCombiner, SignAverageCombiner, SignVoteCombiner } from './strategies/combiners.js';
+import { Int8RingCombiner, PBIT_TIE_BREAKS, QuantVoteCombiner, SignAverageCombiner, SignVoteCombiner, type PbitTieBreak } from './strategies/combiners.js';
 
 const FIELD = '--sync';
 /** The cost model's quantiser kernels are calibrated for L1 levels only. */
 const PRICED_QUANT = 'quant (the cost model prices the L1 quantiser only)';
+/** How cub-pbit decides zero sums unless `tie=` says otherwise (docs/strategies.md, "Accuracy against lion"). */
+const DEFAULT_PBIT_TIE: PbitTieBreak = 'parity';
 const VOTE_LIMIT = { ranks: MAX_VOTE_VECTORS, reason: `N <= ${MAX_VOTE_VECTORS} (the vote's counters)` };
 
 const lionStep = (d: number) => kernelOp('Lion step', 'lion-step', d);
@@ -65,13 +67,16 @@ export const BUILTIN_STRATEGIES: readonly StrategyInfo[] = [
   },
   {
     name: 'cub-pbit',
-    summary: 'Lion Cub p-bit: per-layer quantised c (bits=2|4|8, quant=l1|l0|linf|sign|stochastic|ternary), exact owner-side sum, sign allgathered',
-    params: ['bits', 'quant'],
+    summary: 'Lion Cub p-bit: per-layer quantised c (bits=2|4|8, quant=l1|l0|linf|sign|stochastic|ternary), exact owner-side sum, sign allgathered; zero sums by tie=parity|owner',
+    params: ['bits', 'quant', 'tie'],
     create: (spec, ctx) => {
       const bits = pbitBits(spec);
       const method = choiceParam(spec, 'quant', FIELD, 'l1', QUANT_METHODS);
-      const name = `cub-pbit:bits=${bits},quant=${method}`;
-      return new CompressedStrategy(name, ctx, new QuantVoteCombiner(ctx.group, ctx.lion, { bits, method }, rankSeed(ctx.seed, ctx.group.rank)));
+      const tie = choiceParam(spec, 'tie', FIELD, DEFAULT_PBIT_TIE, PBIT_TIE_BREAKS);
+      // The canonical name is part of the run's trajectory, compared at rendezvous: ranks that disagree on any of
+      // these fail to join. tie=parity keeps the name it had before the option existed (its checkpoints resume).
+      const name = `cub-pbit:bits=${bits},quant=${method}${tie === 'parity' ? '' : `,tie=${tie}`}`;
+      return new CompressedStrategy(name, ctx, new QuantVoteCombiner(ctx.group, ctx.lion, { bits, method, tie }, rankSeed(ctx.seed, ctx.group.rank)));
     },
     stepWork: (spec, d) => {
       const bits = pbitBits(spec);

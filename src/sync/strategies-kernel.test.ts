@@ -58,6 +58,12 @@ for (const bits of [2, 4, 8] as QuantBits[]) {
   });
 }
 
+test(`cub-pbit tie=owner, every bit width, equals the brute force at N = ${WORLD_SIZES.join(', ')}`, async () => {
+  for (const bits of [2, 4, 8] as QuantBits[]) {
+    await holdsToBruteForce(`cub-pbit:bits=${bits},quant=l1,tie=owner`, pbitVote(LAYOUT.segments, bits, 'l1', seedOf, 'owner'), WORLD_SIZES);
+  }
+});
+
 test(`cub-int8, every quantiser (ternary included), equals the brute force at N = ${WORLD_SIZES.join(', ')}`, async () => {
   for (const method of QUANT_METHODS) {
     await holdsToBruteForce(`cub-int8:quant=${method}`, int8Vote(LAYOUT.segments, method, seedOf), WORLD_SIZES);

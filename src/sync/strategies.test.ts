@@ -65,7 +65,17 @@ const CASES: Array<[string, Combine]> = [
   ['dlion-avg', averageVote],
   ['cub-pbit:bits=4,quant=l1', pbitVote(segments, 4, 'l1', noSeed)],
   ['cub-pbit:bits=2,quant=l1', pbitVote(segments, 2, 'l1', noSeed)],
+  ['cub-pbit:bits=4,quant=l1,tie=owner', pbitVote(segments, 4, 'l1', noSeed, 'owner')],
+  ['cub-pbit:bits=2,quant=l1,tie=owner', pbitVote(segments, 2, 'l1', noSeed, 'owner')],
 ];
+
+test('the owner tie-break changes the outcome here, so the tie=owner cases above would fail if it were ignored', () => {
+  for (const bits of [2, 4] as const) {
+    const parity = bruteForceRun(reference, 4, 3, pbitVote(segments, bits, 'l1', noSeed));
+    const owner = bruteForceRun(reference, 4, 3, pbitVote(segments, bits, 'l1', noSeed, 'owner'));
+    assert.notDeepEqual(owner.params, parity.params, `bits=${bits}`);
+  }
+});
 
 for (const [spec, combine] of CASES) {
   test(`${spec} equals the brute-force vote on every rank, N = 2, 3, 4, 5, 8`, async () => {

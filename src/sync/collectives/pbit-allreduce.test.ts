@@ -4,7 +4,7 @@ import type { QuantBits } from '../../codec/index.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { PbitAllreduce, pbitAllreduceTraffic } from './pbit-allreduce.js';
 import {
-  chunkBytesFor, closeAll, LENGTHS, memoryGroups, packLevels, randomLevels, referenceSignOfSum, WORLD_SIZES,
+  chunkBytesFor, closeAll, LENGTHS, memoryGroups, packLevels, randomLevels, referenceSignOfSum, sameWords, WORLD_SIZES,
 } from './test-support/reference.js';
 import { assertAllEqual, assertTrafficPredicted, runOnRanks } from './test-support/run-ranks.js';
 
@@ -92,4 +92,35 @@ test('runAgreeing: every rank learns whether every rank was finite, with run()\'
       await closeAll(groups);
     }
   }
+});
+
+test('ties: each owner\'s tie code decides the zero sums of its slice, the same bits on every rank', async () => {
+  const step = 3;
+  for (const n of [1, 2, 3, 4, 5]) {
+    for (const d of [31, 1000, 70_000]) {
+      const values = Array.from({ length: n }, (_, r) => randomLevels(d, 7, 0.6, 31 * n + r + d));
+      const parity = referenceSignOfSum(values, d, step);
+      // Each owner's ties are the opposite of the parity rule: ignoring them gives back `parity`, which differs.
+      const flipped = referenceSignOfSum(values, d, step + 1);
+      assert.ok(!sameWords(parity, flipped), `N=${n} d=${d}: the case has zero sums`);
+      const groups = memoryGroups(n, { chunkBytes: chunkBytesFor(d) });
+      const { results } = await runOnRanks(groups, (g) => new PbitAllreduce(g, d, 4), (c, r) => {
+        const { offset, length } = c.ownSlice;
+        if (length > 0) assert.equal(offset % 32, 0, 'slices start at a whole unit');
+        const ties = new Uint32Array(Math.ceil(length / 32));
+        for (let j = 0; j < length; j++) ties[j >>> 5] |= ((offset + j + step + 1) & 1) << (j & 31);
+        return c.run(packLevels(values[r], 4), step, { ties });
+      });
+      assertAllEqual(results, flipped, `N=${n} d=${d}`);
+      await closeAll(groups);
+    }
+  }
+});
+
+test('ties of the wrong length are refused before anything is sent', async () => {
+  const [g] = memoryGroups(1);
+  const c = new PbitAllreduce(g, 100, 4);
+  await assert.rejects(c.run(new Uint32Array(c.packedWords), 0, { ties: new Uint32Array(1) }), /ties/);
+  c.dispose();
+  await g.close();
 });

@@ -14,6 +14,12 @@ import { UnitSlices } from './unit-slices.js';
 export interface PbitAllreduceRunOptions extends RunOptions {
   /** Receives the 1-bit sign code of the sum (⌈d/32⌉ words); default: a kernel-memory buffer of the instance. */
   output?: Uint32Array;
+  /**
+   * Decides the zero sums of this rank's own slice (`ownSlice`): a 1-bit code of ⌈length/32⌉ words, bit j for value
+   * offset + j (e.g. this rank's unquantised sign of c there). Default: the parity rule. Only the owner reads its
+   * slice's ties, so every rank still gets the same bits.
+   */
+  ties?: Uint32Array;
 }
 
 function checkBits(bits: unknown): asserts bits is QuantBits {
@@ -51,7 +57,7 @@ export function pbitAllreduceTraffic(worldSize: number, rank: number, numValues:
  * words of the 1-bit code; alltoallv sends p-bit slice q to rank q followed by one word flagging whether this
  * rank's gradient was finite (FlaggedSlices); rank r sums its N slices exactly in
  * 32-bit integers and codes the sign (signOfSumPacked; the slice starts at an even value, so the parity rule
- * holds); allgatherv of the 1-bit slices assembles the result. No overflow limit below N = ⌊(2^31−1)/2^(p−1)⌋,
+ * holds; with `ties` the owner's own code decides zero sums instead); allgatherv of the 1-bit slices assembles the result. No overflow limit below N = ⌊(2^31−1)/2^(p−1)⌋,
  * so the levels stay s = 2^(p−1) − 1 whatever N is. Block lengths are passed to both calls: ranks with
  * different word counts (d or p) fail with a MismatchError on every rank.
  *
@@ -71,6 +77,7 @@ export class PbitAllreduce extends CompressedCollective {
   /** The allgatherv's result in ordinary memory, this rank's voted slice written in place. */
   private readonly gathered: GatheredSignCode;
   private readonly stacked: KernelRegion;
+  private readonly ties: KernelRegion;
   private readonly sign: KernelRegion;
   private readonly output: KernelRegion;
 
@@ -92,8 +99,14 @@ export class PbitAllreduce extends CompressedCollective {
     this.send = new FlaggedSlices(n, this.rank, (q) => this.slices.packedWordStart(q, bits), (q) => this.slices.packedWordLength(q, bits));
     this.gathered = new GatheredSignCode(this.slices, this.rank);
     this.stacked = this.allocRegion(4 * n * this.minePacked);
+    this.ties = this.allocRegion(4 * this.mineWords);
     this.sign = this.allocRegion(4 * this.mineWords);
     this.output = this.allocRegion(4 * this.words);
+  }
+
+  /** The values whose sum this rank computes (a whole number of 32-value units): where `ties` applies. */
+  get ownSlice(): { offset: number; length: number } {
+    return { offset: this.slices.valueStart(this.rank), length: this.mineValues };
   }
 
   /** Predicted traffic of one run on this rank (see pbitAllreduceTraffic). */
@@ -122,15 +135,19 @@ export class PbitAllreduce extends CompressedCollective {
       this.checkArray('code', code, Uint32Array, this.packedWords, `⌈${this.numValues}·${this.bits}/32⌉ words of the ${this.bits}-bit code`);
       checkStep(step);
       if (options.output !== undefined) this.checkArray('output', options.output, Uint32Array, this.words, 'words of the 1-bit sign code');
+      if (options.ties !== undefined) this.checkArray('ties', options.ties, Uint32Array, this.mineWords, 'words of the 1-bit tie code of this rank\'s own slice');
     } catch (error) {
       return Promise.reject(error);
     }
     return this.exclusive(async (phase) => {
       const n = this.worldSize;
+      // Copied now, like `code`: the caller may reuse its buffer while the run is in flight.
+      const hasTies = options.ties !== undefined;
+      if (options.ties !== undefined) this.ties.u32().set(options.ties);
       if (n === 1) {
         this.stacked.u32().set(code);
         const out = options.output ?? this.output.u32();
-        signOfSumPacked(this.stacked.u32(), 1, this.packedWords, this.bits, this.numValues, out, step);
+        signOfSumPacked(this.stacked.u32(), 1, this.packedWords, this.bits, this.numValues, out, step, hasTies ? this.ties.u32() : undefined);
         return { code: out, allFinite: finite };
       }
       this.send.fill(code, finite);
@@ -139,7 +156,7 @@ export class PbitAllreduce extends CompressedCollective {
       }));
       const allFinite = this.send.stack(received, this.stacked.u8());
       const sign = this.sign.u32();
-      signOfSumPacked(this.stacked.u32(), n, this.minePacked, this.bits, this.mineValues, sign, step);
+      signOfSumPacked(this.stacked.u32(), n, this.minePacked, this.bits, this.mineValues, sign, step, hasTies ? this.ties.u32() : undefined);
       this.gathered.own.set(sign);
       await phase('allgatherv', this.group.allgatherv(this.gathered.ownBytes, {
         dtype: 'uint32', byteLengths: this.gathered.byteLengths, into: this.gathered.into, timeoutMs: options.timeoutMs, algorithm: 'pairwise',

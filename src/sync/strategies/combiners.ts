@@ -64,7 +64,15 @@ export class SignVoteCombiner implements UpdateCombiner {
   }
 }
 
-export interface QuantSettings { bits: QuantBits; method: QuantMethod }
+/**
+ * Who decides a value whose quantised votes sum to zero (all ranks abstained, or a tie): `parity` alternates the
+ * sign with the step (unbiased, uninformed); `owner` takes the sign of the unquantised c of the rank that sums that
+ * value, so a small but consistent c still moves its parameter as Lion's sign(mean c) would.
+ */
+export type PbitTieBreak = 'parity' | 'owner';
+export const PBIT_TIE_BREAKS: readonly PbitTieBreak[] = ['parity', 'owner'];
+
+export interface QuantSettings { bits: QuantBits; method: QuantMethod; tie: PbitTieBreak }
 
 /** p-bit quantised c per layer, summed exactly by its owner, sign allgathered (`cub-pbit`). */
 export class QuantVoteCombiner implements UpdateCombiner {
@@ -72,6 +80,8 @@ export class QuantVoteCombiner implements UpdateCombiner {
   private readonly regions = new Regions();
   private readonly code: KernelRegion;
   private readonly voted: KernelRegion;
+  /** The owner's own sign of c over its slice (tie=owner only). */
+  private readonly ties: KernelRegion | null;
   private readonly collective: PbitAllreduce;
 
   constructor(group: ProcessGroup, private readonly lion: Lion, private readonly quant: QuantSettings, private readonly seed: number) {
@@ -79,11 +89,17 @@ export class QuantVoteCombiner implements UpdateCombiner {
     this.code = this.regions.alloc(4 * packedWordCount(n, quant.bits));
     this.voted = this.regions.alloc(4 * signCodeWords(n));
     this.collective = new PbitAllreduce(group, n, quant.bits);
+    this.ties = quant.tie === 'owner' ? this.regions.alloc(4 * signCodeWords(this.collective.ownSlice.length)) : null;
   }
 
   async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
-    const finite = watch.time('encodeMs', () => this.lion.encodeQuant(grads, { ...this.quant, seed: this.seed }, this.code.u32(), plan)) && plan.gradsFinite;
-    const agreed = await watch.timeAsync('commMs', () => this.collective.runAgreeing(this.code.u32(), plan.step, finite, { output: this.voted.u32() }));
+    const { bits, method } = this.quant;
+    const finite = watch.time('encodeMs', () => this.lion.encodeQuant(grads, { bits, method, seed: this.seed }, this.code.u32(), plan)) && plan.gradsFinite;
+    const ties = this.ties;
+    if (ties) watch.time('encodeMs', () => this.lion.encodeSignSlice(grads, ties.u32(), plan, this.collective.ownSlice));
+    const agreed = await watch.timeAsync('commMs', () => this.collective.runAgreeing(this.code.u32(), plan.step, finite, {
+      output: this.voted.u32(), ties: ties?.u32(),
+    }));
     return { kind: 'code', code: this.voted.u32(), allFinite: agreed.allFinite };
   }
 

@@ -6,6 +6,7 @@ import { unpackSigned } from '../../codec/pbit-pack.js';
 import { int8LevelsFor, quantizeInt8 } from '../../codec/int8-quant.js';
 import { packedWordCount, type QuantBits, type QuantMethod, type Segment } from '../../codec/quant-options.js';
 import { sumOfSquaresJs } from '../../optim/global-norm.js';
+import { UnitSlices } from '../collectives/unit-slices.js';
 import { applyDelta, oneBitVote, signWithParity, updateVector } from './reference.js';
 
 /** Combines the ranks' update vectors (index = rank) at `step` into the Δ every rank applies. */
@@ -74,7 +75,8 @@ export const averageVote: Combine = (cs, step) => {
 };
 
 /** Sign of the exact sum of the ranks' p-bit codes: cub-pbit. `seedOf(rank)` is the rank's stochastic seed. */
-export function pbitVote(segments: readonly Segment[], bits: QuantBits, method: QuantMethod, seedOf: (rank: number) => number): Combine {
+export function pbitVote(segments: readonly Segment[], bits: QuantBits, method: QuantMethod, seedOf: (rank: number) => number,
+  tie: 'parity' | 'owner' = 'parity'): Combine {
   return (cs, step) => {
     const d = cs[0].length;
     const sums = new Int32Array(d);
@@ -85,6 +87,14 @@ export function pbitVote(segments: readonly Segment[], bits: QuantBits, method: 
       unpackSigned(words, bits, d, q);
       q.forEach((v, i) => { sums[i] += v; });
     });
+    if (tie === 'owner') {
+      // A zero sum takes the sign of the unquantised c of the rank whose slice holds the value (zero c: parity rule).
+      const slices = new UnitSlices(d, cs.length);
+      for (let r = 0; r < cs.length; r++) {
+        const start = slices.valueStart(r);
+        for (let i = start; i < start + slices.valueCount(r); i++) if (sums[i] === 0) sums[i] = Math.sign(cs[r][i]);
+      }
+    }
     return signWithParity(sums, step);
   };
 }
