@@ -162,7 +162,7 @@ registerStrategy({
 });
 
 await initBackend({ backend: 'wasm' });
-const rows = [];
+const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 for (const seed of values.seeds.split(',').map(Number)) {
   runCounts.length = 0;
   const config = resolveTrainConfig({
@@ -174,20 +174,19 @@ for (const seed of values.seeds.split(',').map(Number)) {
   });
   const layers = runCounts.map((c, l) => ({
     layer: l, values: c.values, zeroExact: c.zeroExact / c.values,
-    differ: Object.fromEntries(Object.entries(c.differ).map(([k, v]) => [k, v / c.values])),
-    zero: Object.fromEntries(Object.entries(c.zero).map(([k, v]) => [k, v / c.values])),
+    differ: Object.fromEntries(Object.entries(c.differ).map(([k, v]) => [k, v / c.values])) as Record<typeof COMPARED[number], number>,
+    zero: Object.fromEntries(Object.entries(c.zero).map(([k, v]) => [k, v / c.values])) as Record<typeof COMPARED[number], number>,
   }));
-  rows.push({ seed, vote: values.vote, accuracy: finals[0].accuracy, loss: finals[0].loss, layers });
-}
-if (values.json) {
-  for (const row of rows) console.log(JSON.stringify(row));
-} else {
-  const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
-  for (const r of rows) {
-    console.log(`seed ${r.seed}, vote ${r.vote}: final test accuracy ${r.accuracy.toFixed(4)}, loss ${r.loss.toFixed(4)}`);
-    console.log(`layer | values | Σc = 0 | ${COMPARED.map((v) => `differ ${v}`).join(' | ')} | ${COMPARED.map((v) => `zero sum ${v}`).join(' | ')}`);
-    for (const l of r.layers) {
-      console.log(`${l.layer} | ${l.values} | ${pct(l.zeroExact)} | ${COMPARED.map((v) => pct(l.differ[v])).join(' | ')} | ${COMPARED.map((v) => pct(l.zero[v])).join(' | ')}`);
-    }
+  // Printed as each seed ends, so a long run reports as it goes.
+  const row = { seed, vote: values.vote, accuracy: finals[0].accuracy, loss: finals[0].loss, layers };
+  if (values.json) {
+    console.log(JSON.stringify(row));
+    continue;
+  }
+  console.log(`seed ${row.seed}, vote ${row.vote}: final test accuracy ${row.accuracy.toFixed(4)}, loss ${row.loss.toFixed(4)}`);
+  if (layers.length === 0) continue;
+  console.log(`layer | values | Σc = 0 | ${COMPARED.map((v) => `differ ${v}`).join(' | ')} | ${COMPARED.map((v) => `zero sum ${v}`).join(' | ')}`);
+  for (const l of layers) {
+    console.log(`${l.layer} | ${l.values} | ${pct(l.zeroExact)} | ${COMPARED.map((v) => pct(l.differ[v])).join(' | ')} | ${COMPARED.map((v) => pct(l.zero[v])).join(' | ')}`);
   }
 }
