@@ -1,4 +1,4 @@
-// Tests of reads chosen per read: payloads land in posted recv buffers, whatever the read boundaries; errors stay typed.
+// Tests of reads chosen per read: payloads land in posted recv buffers, whatever the read boundaries (early ones held); errors stay typed.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -107,6 +107,79 @@ describe('DirectReads', () => {
   });
 });
 
+/** A receiver holding early payloads (for `holdMs`) fed by DirectReads, one read at a time. */
+function holding(holdMs: number) {
+  const pressure: boolean[] = [];
+  const receiver = new FrameReceiver(receiverOptions({ holdEarlyPayloadMs: holdMs, onPressure: (p) => pressure.push(p) }));
+  const reads = new DirectReads(receiver, 64);
+  /** Delivers `stream` as reads, each at most `maxRead` bytes, into whatever buffer the reader chose. */
+  const read = (stream: Uint8Array, maxRead = Infinity): void => {
+    for (let pos = 0; pos < stream.length;) {
+      const buffer = reads.next();
+      const n = Math.min(buffer.byteLength, maxRead, stream.length - pos);
+      buffer.set(stream.subarray(pos, pos + n));
+      pos += n;
+      reads.filled(n);
+    }
+  };
+  return { receiver, reads, pressure, read };
+}
+
+describe('DirectReads of a receiver that holds early payloads', () => {
+  it('pauses at the header of a frame without a recv and reads its payload straight into the recv posted later', async () => {
+    const payload = bytes(500, 8);
+    const stream = frame(tag(0), payload);
+    const { receiver, reads, pressure, read } = holding(60_000);
+    read(stream.subarray(0, FRAME_HEADER_BYTES));
+    assert.deepEqual(pressure, [true], 'the socket is paused once the header shows no recv is posted');
+    assert.equal(receiver.holdsPayload, true);
+    const into = new Uint8Array(500);
+    const done = receiver.recv(tag(0), into);
+    assert.deepEqual(pressure, [true, false], 'posting the recv resumes the socket');
+    read(stream.subarray(FRAME_HEADER_BYTES));
+    await done;
+    assert.deepEqual(into, payload);
+    assert.equal(reads.counts.direct, 500, 'every payload byte landed in the recv buffer');
+    assert.equal(reads.counts.copied, FRAME_HEADER_BYTES);
+  });
+
+  it('keeps bytes read while paused (a read already under way) in order, copied out of the reused parking buffer', async () => {
+    const payload = bytes(300, 9);
+    const stream = frame(tag(0), payload);
+    const { receiver, reads, read } = holding(60_000);
+    read(stream.subarray(0, FRAME_HEADER_BYTES + 40), 20);
+    const into = new Uint8Array(300);
+    const done = receiver.recv(tag(0), into);
+    read(stream.subarray(FRAME_HEADER_BYTES + 40));
+    await done;
+    assert.deepEqual(into, payload);
+    assert.equal(reads.counts.direct, 260);
+    assert.equal(reads.counts.copied, FRAME_HEADER_BYTES + 40);
+  });
+
+  it('reads and queues the payload as before once the hold ran out, and resumes a paused socket when the link fails', async () => {
+    const payload = bytes(200, 10);
+    const stream = frame(tag(0), payload);
+    const { receiver, reads, pressure, read } = holding(5);
+    read(stream.subarray(0, FRAME_HEADER_BYTES));
+    assert.deepEqual(pressure, [true]);
+    while (pressure.length < 2) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(pressure, [true, false], 'the socket reads on when the hold runs out');
+    assert.equal(receiver.holdsPayload, false);
+    read(stream.subarray(FRAME_HEADER_BYTES));
+    assert.equal(receiver.pendingBytes, 200, 'the payload is queued for its recv');
+    const into = new Uint8Array(200);
+    await receiver.recv(tag(0), into);
+    assert.deepEqual(into, payload);
+    assert.equal(reads.counts.direct, 0);
+
+    const failing = holding(60_000);
+    failing.read(frame(tag(0), bytes(50, 11)).subarray(0, FRAME_HEADER_BYTES));
+    failing.receiver.fail(new MismatchError('test failure', { rank: 1, peer: 0 }));
+    assert.deepEqual(failing.pressure, [true, false], 'a failed link reads on (to discard the rest and see the FIN)');
+  });
+});
+
 describe('TcpTransport with direct reads (security none)', () => {
   it('reads payloads straight into recv buffers over real sockets', async () => {
     const ts = await connectLoopbackMesh(2, { transport: { security: 'none', directReads: true } });
@@ -122,6 +195,24 @@ describe('TcpTransport with direct reads (security none)', () => {
       assert.ok(counts !== null, 'this Node offers read-into mode');
       assert.ok(counts.direct > 0.9 * sizes.reduce((s, n) => s + n, 0), `only ${counts.direct} bytes were read directly`);
 
+    } finally {
+      await Promise.all(ts.map((t) => t.close()));
+    }
+  });
+
+  it('delivers frames sent long before their recv intact and in order (the socket pauses at each, then resumes)', async () => {
+    const ts = await connectLoopbackMesh(2, { transport: { security: 'none', directReads: true } });
+    try {
+      const sizes = [2 ** 20, 0, 2 ** 20, 7, 3 * 2 ** 20 + 5, 2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20];
+      const payloads = sizes.map((n, i) => bytes(n, i));
+      const sends = payloads.map((payload, p) => ts[0].send(1, tag(p), payload));
+      await new Promise((r) => setTimeout(r, 20)); // the first frames reach rank 1 before any recv is posted
+      for (let p = 0; p < sizes.length; p++) {
+        const into = new Uint8Array(sizes[p]);
+        await ts[1].recv(0, tag(p), into);
+        assert.deepEqual(into, payloads[p], `frame ${p}`);
+      }
+      await Promise.all(sends);
     } finally {
       await Promise.all(ts.map((t) => t.close()));
     }

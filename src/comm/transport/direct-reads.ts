@@ -7,9 +7,10 @@
 //   kernel copies the bytes to their destination and nothing else touches them;
 // - header: exactly the bytes the header still lacks, into a reused 32-byte buffer, so the read stops at the
 //   payload (whose recv is usually posted by the time the header is parsed);
-// - payload of a frame nobody has posted a recv for yet: a fresh uninitialised buffer for the rest of that
-//   payload (at most PIECE_BYTES), filled by successive reads; each read's bytes are kept by the receiver as a
-//   piece of the queued frame (copied once when its recv is posted, as before);
+// - payload of a frame nobody has posted a recv for yet: when the sink holds it (holdsPayload: the socket is paused
+//   until that recv is posted), a reused parking buffer no read is expected to reach; otherwise a fresh
+//   uninitialised buffer for the rest of that payload (at most PIECE_BYTES), filled by successive reads; each
+//   read's bytes are kept by the receiver as a piece of the queued frame (copied once when its recv is posted);
 // - after the link failed: a reused discard buffer.
 
 import type { Socket } from 'node:net';
@@ -24,6 +25,8 @@ export interface DirectReadSink {
   readonly expectsHeader: boolean;
   /** Bytes missing from the current header or payload; 0 when further bytes are to be ignored. */
   readonly bytesWanted: number;
+  /** True while the payload being received waits for its recv with the socket paused (no read expected). */
+  readonly holdsPayload?: boolean;
   /** Bytes read into a buffer of the reader's own (header bytes, queued payload pieces the sink may keep). */
   push(chunk: Uint8Array): void;
   /** `n` bytes were read into the start of `target`, the buffer `directTarget` returned for that read. */
@@ -36,13 +39,18 @@ export const PIECE_BYTES = 1024 * 1024;
 const enum Held {
   Direct,
   Own,
+  Parked,
   Discard,
 }
+
+/** Size of the buffer a paused socket keeps as its read target (see DirectReads.next). */
+const PARKED_BYTES = 64 * 1024;
 
 /** The per-read buffer policy of one link (see the file comment). Independent of sockets, so it is testable alone. */
 export class DirectReads {
   private readonly header = new Uint8Array(FRAME_HEADER_BYTES);
   private discardBuffer: Uint8Array | null = null;
+  private parkedBuffer: Uint8Array | null = null;
   private held = Held.Discard;
   private last: Uint8Array = this.header;
   /** The unfilled rest of the buffer allocated for the queued payload being read, or null. */
@@ -60,6 +68,9 @@ export class DirectReads {
     if (direct !== null) return this.hold(Held.Direct, direct);
     if (wanted === 0) return this.discard();
     if (this.sink.expectsHeader) return this.hold(Held.Own, this.header.subarray(0, wanted));
+    // The socket is paused until the payload's recv is posted (then `retarget` picks the recv's buffer): no
+    // read should land here, and if one does its bytes are copied out, since this buffer is reused.
+    if (this.sink.holdsPayload === true) return this.hold(Held.Parked, (this.parkedBuffer ??= new Uint8Array(PARKED_BYTES)));
     // The spare always ends where the payload ends, so it is never longer than what is wanted.
     if (this.spare === null || this.spare.byteLength === 0) this.spare = Buffer.allocUnsafe(Math.min(wanted, this.pieceBytes));
     return this.hold(Held.Own, this.spare);
@@ -75,6 +86,9 @@ export class DirectReads {
       this.counts.copied += n;
       if (this.last === this.spare) this.spare = this.spare.subarray(n);
       this.sink.push(this.last.subarray(0, n));
+    } else if (this.held === Held.Parked) {
+      this.counts.copied += n;
+      this.sink.push(this.last.slice(0, n));
     }
   }
 
@@ -101,6 +115,8 @@ export interface DirectReadLink {
   readonly reads: DirectReads;
   /** The link failed or closed: no later read may write into a recv's buffer (its caller may reuse it now). */
   release(): void;
+  /** The socket resumes after a pause: the next read goes where `next` says now (e.g. a recv posted meanwhile). */
+  retarget(): void;
 }
 
 /**
@@ -117,5 +133,6 @@ export function startDirectReads(socket: Socket, sink: DirectReadSink): DirectRe
     release: () => {
       if (reads.holdsCallerMemory) control.replaceTarget(reads.discard());
     },
+    retarget: () => control.replaceTarget(reads.next()),
   };
 }

@@ -5,6 +5,7 @@ import { dtypeName } from '../codes.js';
 import { MismatchError, ProtocolError, type CommError } from '../errors.js';
 import { FrameDecoder, type FrameSink } from './frame-decoder.js';
 import { FIRST_CONTROL_OP, FRAME_HEADER_BYTES, type FrameHeader } from './frame.js';
+import { PayloadHold } from './payload-hold.js';
 import type { FrameTag } from './transport.js';
 
 export interface FrameReceiverOptions {
@@ -30,6 +31,14 @@ export interface FrameReceiverOptions {
   onDataFrame(byteLength: number): void;
   /** The link is unusable (malformed frame, mismatch): called once with the error. */
   onFatal(error: CommError): void;
+  /**
+   * Above 0: also pause the socket, for at most this many ms, while a data frame's payload has no recv to land
+   * in, so that its bytes wait in the kernel and are read straight into the recv's buffer once it is posted
+   * (direct-reads.ts) instead of being queued and copied (payload-hold.ts says why it is bounded). Frames from
+   * one peer are received in order, so the recv that resumes the socket is the next one this rank posts for that
+   * peer; other peers' sockets keep reading. Default 0 (off).
+   */
+  holdEarlyPayloadMs?: number;
 }
 
 /**
@@ -82,9 +91,13 @@ export class FrameReceiver implements FrameSink {
   /** Oldest collective this rank may still receive frames for (retireSeqsBefore); serial order, uint32. */
   private oldestLiveSeq = 0;
 
+  /** Set when early payloads are held (holdEarlyPayloadMs). */
+  private readonly hold: PayloadHold | null;
+
   constructor(private readonly options: FrameReceiverOptions) {
-    const { maxFrameBytes, maxControlBytes } = options;
+    const { maxFrameBytes, maxControlBytes, holdEarlyPayloadMs = 0 } = options;
     this.decoder = new FrameDecoder(this, Math.max(maxFrameBytes, maxControlBytes));
+    this.hold = holdEarlyPayloadMs > 0 ? new PayloadHold(holdEarlyPayloadMs, () => this.updatePressure()) : null;
   }
 
   /** Payload bytes held for frames without a posted recv. */
@@ -95,6 +108,12 @@ export class FrameReceiver implements FrameSink {
   /** Whether a recv is waiting for a frame. */
   get hasPostedRecv(): boolean {
     return this.posted !== null;
+  }
+
+  /** Whether the frame being parsed waits for its recv before more of its payload is read (holdEarlyPayloadMs). */
+  get holdsPayload(): boolean {
+    const frame = this.current;
+    return this.hold !== null && this.failure === null && frame !== null && this.hold.holds(frame);
   }
 
   /** Whether a complete frame is buffered, ready for the next recv. */
@@ -174,7 +193,9 @@ export class FrameReceiver implements FrameSink {
     if (head.complete) return Promise.resolve();
     // Still arriving: it is the frame being parsed, the rest goes straight into `into`.
     this.current = null;
+    this.hold?.stop();
     this.decoder.redirect(into);
+    this.updatePressure();
     return new Promise((resolve, reject) => {
       this.posted = { tag, into, resolve, reject };
     });
@@ -190,6 +211,12 @@ export class FrameReceiver implements FrameSink {
     this.current = null;
     this.pending = 0;
     this.held = 0;
+    this.hold?.dispose();
+    // Reading on discards the rest and sees the peer's FIN.
+    if (this.paused) {
+      this.paused = false;
+      this.options.onPressure(false);
+    }
     posted?.reject(error);
     this.options.onFatal(error);
   }
@@ -221,6 +248,7 @@ export class FrameReceiver implements FrameSink {
     const frame: PendingFrame = { header, pieces: [], received: 0, complete: false };
     this.queue.push(frame);
     this.current = frame;
+    if (header.payloadLength > 0) this.hold?.start(frame);
     this.held += QUEUED_FRAME_OVERHEAD_BYTES;
     this.updatePressure();
     return null;
@@ -248,6 +276,8 @@ export class FrameReceiver implements FrameSink {
     if (frame !== null) {
       frame.complete = true;
       this.current = null;
+      this.hold?.stop();
+      this.updatePressure();
       return;
     }
     const posted = this.posted!;
@@ -262,10 +292,13 @@ export class FrameReceiver implements FrameSink {
     this.updatePressure();
   }
 
-  /** Pauses the socket while the queue is over its byte or frame budget, resumes once it is under both. */
+  /**
+   * Pauses the socket while the queue is over its byte or frame budget, or while it holds a payload for its recv;
+   * resumes once none of these holds.
+   */
   private updatePressure(): void {
     const { maxPendingBytes, maxQueuedFrames = 4096 } = this.options;
-    const over = this.held > maxPendingBytes || this.queue.length >= maxQueuedFrames;
+    const over = this.held > maxPendingBytes || this.queue.length >= maxQueuedFrames || this.holdsPayload;
     if (over !== this.paused) {
       this.paused = over;
       this.options.onPressure(over);

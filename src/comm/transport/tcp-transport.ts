@@ -42,6 +42,14 @@ export interface TcpTransportOptions {
   onWarning?: (message: string) => void;
 }
 
+/**
+ * How long a `none` link with direct reads leaves an early frame's payload in the kernel for its recv (payload-hold.ts):
+ * ranks that start a collective at different times send frames before their peers post the recvs, and reading
+ * those on arrival means a buffer and a copy per frame. Long enough to cover a rank that is descheduled for a few
+ * time slices on a loaded machine, short against a collective's timeout.
+ */
+const EARLY_PAYLOAD_HOLD_MS = 250;
+
 interface Link {
   peer: number;
   socket: Socket;
@@ -259,9 +267,17 @@ export class TcpTransport implements Transport {
       maxQueuedFrames: limits.maxQueuedFrames,
       maxControlBytes: limits.maxControlBytes,
       onControl: (header, payload) => this.onControl(link, header, payload),
-      onPressure: (paused) => (paused ? socket.pause() : socket.resume()),
+      onPressure: (paused) => {
+        if (paused) {
+          socket.pause();
+          return;
+        }
+        link.direct?.retarget(); // a recv posted during the pause is where the next read lands
+        socket.resume();
+      },
       onDataFrame: (byteLength) => { this.counters.bytesReceived += byteLength; },
       onFatal: (error) => this.fail(error),
+      holdEarlyPayloadMs: this.security === 'none' && this.directReads ? EARLY_PAYLOAD_HOLD_MS : 0,
     });
     const channel = openRecordChannel(connection, this.security, (bytes) => receiver.push(bytes), `rank ${peer}`, { rank: this.rank, peer }, { paced: true });
     const feed = (chunk: Uint8Array): void => {
