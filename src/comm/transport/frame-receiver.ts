@@ -1,8 +1,8 @@
 // The receive side of one peer link: matches incoming frames to the posted recv, buffers early ones, applies backpressure.
 
 import { InvalidArgumentError } from '../../errors.js';
-import { dtypeName } from '../codes.js';
-import { MismatchError, ProtocolError, type CommError } from '../errors.js';
+import { ProtocolError, type CommError } from '../errors.js';
+import { frameMismatch, isStaleSeq, staleFrameError } from './frame-checks.js';
 import { FrameDecoder, type FrameSink } from './frame-decoder.js';
 import { FIRST_CONTROL_OP, FRAME_HEADER_BYTES, type FrameHeader } from './frame.js';
 import { PayloadHold } from './payload-hold.js';
@@ -128,8 +128,8 @@ export class FrameReceiver implements FrameSink {
   retireSeqsBefore(seq: number): void {
     this.oldestLiveSeq = seq >>> 0;
     if (this.failure !== null) return;
-    const stale = this.queue.find((frame) => this.isStale(frame.header.seq));
-    if (stale !== undefined) this.fail(this.staleError(stale.header));
+    const stale = this.queue.find((frame) => isStaleSeq(frame.header.seq, this.oldestLiveSeq));
+    if (stale !== undefined) this.fail(staleFrameError(this.options, stale.header, this.oldestLiveSeq));
   }
 
   /** Feeds bytes read from the socket. Never throws: a failure goes to `onFatal`. */
@@ -182,7 +182,7 @@ export class FrameReceiver implements FrameSink {
         this.posted = { tag, into, resolve, reject };
       });
     }
-    const mismatch = this.check(tag, into, head.header);
+    const mismatch = frameMismatch(this.options, tag, into, head.header);
     if (mismatch !== null) {
       this.fail(mismatch);
       return Promise.reject(mismatch);
@@ -238,10 +238,10 @@ export class FrameReceiver implements FrameSink {
     if (header.payloadLength > maxFrameBytes) {
       throw new ProtocolError(`frame declares ${header.payloadLength} payload bytes, over the cap of ${maxFrameBytes} (maxFrameBytes)`, { rank: this.options.rank, peer });
     }
-    if (this.isStale(header.seq)) throw this.staleError(header);
+    if (isStaleSeq(header.seq, this.oldestLiveSeq)) throw staleFrameError(this.options, header, this.oldestLiveSeq);
     const posted = this.posted;
     if (posted !== null && this.queue.length === 0) {
-      const mismatch = this.check(posted.tag, posted.into, header);
+      const mismatch = frameMismatch(this.options, posted.tag, posted.into, header);
       if (mismatch !== null) throw mismatch;
       return posted.into;
     }
@@ -304,41 +304,6 @@ export class FrameReceiver implements FrameSink {
       this.options.onPressure(over);
     }
   }
-
-  /**
-   * Serial-number order (RFC 1982) over uint32: seq is stale when it lies in the half of the sequence
-   * space behind oldestLiveSeq. So a frame up to 2^31 − 1 collectives ahead is accepted (a peer may
-   * legitimately run ahead, e.g. the root of a run of broadcasts), one further ahead reads as stale.
-   */
-  private isStale(seq: number): boolean {
-    const behind = (this.oldestLiveSeq - seq) >>> 0;
-    return behind !== 0 && behind <= 0x80000000;
-  }
-
-  private staleError(h: FrameHeader): ProtocolError {
-    const { rank, peer } = this.options;
-    return new ProtocolError(
-      `rank ${peer} sent a frame for collective seq ${h.seq} (op ${h.op}, part ${h.part}), but rank ${rank} has completed every collective ` +
-        `before seq ${this.oldestLiveSeq}: a frame for a finished collective (or more than 2^31 ahead) is not part of any schedule`,
-      { rank, peer, seq: h.seq },
-    );
-  }
-
-  private check(tag: FrameTag, into: Uint8Array, h: FrameHeader): MismatchError | null {
-    if (h.op === tag.op && h.seq === tag.seq >>> 0 && h.part === tag.part >>> 0 && h.dtype === tag.dtype && h.payloadLength === into.byteLength) {
-      return null;
-    }
-    const { rank, peer } = this.options;
-    return new MismatchError(
-      `rank ${rank} expected ${describe(tag.op, tag.seq >>> 0, tag.part >>> 0, tag.dtype, into.byteLength)} from rank ${peer}, ` +
-        `but rank ${peer} sent ${describe(h.op, h.seq, h.part, h.dtype, h.payloadLength)}: the ranks run different collectives or sizes`,
-      { rank, peer, seq: tag.seq >>> 0 },
-    );
-  }
-}
-
-function describe(op: number, seq: number, part: number, dtype: number, byteLength: number): string {
-  return `{op ${op}, seq ${seq}, part ${part}, dtype ${dtypeName(dtype) ?? dtype}, ${byteLength} bytes}`;
 }
 
 function copyPieces(pieces: Uint8Array[], into: Uint8Array): void {
