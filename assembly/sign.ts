@@ -7,4 +7,4 @@
 
 export { packSigns, unpackSigns } from './sign/code';
 export { voteSigns, tallySigns } from './sign/vote';
-export { lionEncodeSign, lionApplySign, lionStepSign } from './sign/lion';
+export { lionEncodeSign, lionEncodeSignStaged, lionApplySign, lionApplySignTheta, lionStepSign } from './sign/lion';

@@ -92,12 +92,29 @@ const INV_2_24: f32 = 5.9604644775390625e-8;
   return bad;
 }
 
+/** m' = b2·m + omb2·g for one value (Lion's momentum update), staged while the fused pass has m and g at hand. */
+@inline function stage1(m: usize, g: usize, mOut: usize, b2: f32, omb2: f32, i: i32): void {
+  const off = <usize>i << 2;
+  store<f32>(mOut + off, b2 * load<f32>(m + off) + omb2 * load<f32>(g + off));
+}
+
+/** stage1 for the `count` values from index i (count a multiple of 4). */
+@inline function stageLanes(m: usize, g: usize, mOut: usize, b2: v128, omb2: v128, i: i32, count: i32): void {
+  for (let j = 0; j < count; j += 4) {
+    const off = <usize>(i + j) << 2;
+    v128.store(mOut + off, f32x4.add(f32x4.mul(b2, v128.load(m + off)), f32x4.mul(omb2, v128.load(g + off))));
+  }
+}
+
 /**
  * Packs [begin, end). Returns 1 when every gradient value read was finite (fused), 0 when one was NaN or ±∞: the
- * finiteness test in the same pass (the g lanes are re-read from cache); always 1 when not fused.
+ * finiteness test in the same pass (the g lanes are re-read from cache); always 1 when not fused. With `stage` (fused
+ * only) also writes Lion's next momentum m' = b2·m + omb2·g of the range to `mOut`.
  */
 @inline function packRange(bits: i32, fused: bool, stochastic: bool, src: usize, g: usize, b1s: f32, omb1s: f32,
-  begin: i32, end: i32, ks: f32, s: i32, keys: u32, dst: usize): i32 {
+  begin: i32, end: i32, ks: f32, s: i32, keys: u32, dst: usize, stage: bool, mOut: usize, b2s: f32, omb2s: f32): i32 {
+  const b2 = f32x4.splat(b2s);
+  const omb2 = f32x4.splat(omb2s);
   const b1 = f32x4.splat(b1s);
   const omb1 = f32x4.splat(omb1s);
   const k = f32x4.splat(ks);
@@ -110,12 +127,14 @@ const INV_2_24: f32 = 5.9604644775390625e-8;
   let i = begin;
   while (i < end && (i & (perByte - 1)) != 0) {
     store1(bits, dst, i, quant1(fused, stochastic, src, g, b1s, omb1s, ks, s, keys, i));
+    if (stage) stage1(src, g, mOut, b2s, omb2s, i);
     finite = finite && finite1(fused, g, i);
     i++;
   }
   const chunk = 16 * perByte;
   for (; i + chunk <= end; i += chunk) {
     if (fused) bad = v128.or(bad, nonFiniteLanes(g, i, chunk));
+    if (stage) stageLanes(src, g, mOut, b2, omb2, i, chunk);
     const a = narrowClamp(
       quantX4(fused, stochastic, src, g, b1, omb1, k, key, i), quantX4(fused, stochastic, src, g, b1, omb1, k, key, i + 4),
       quantX4(fused, stochastic, src, g, b1, omb1, k, key, i + 8), quantX4(fused, stochastic, src, g, b1, omb1, k, key, i + 12), hi, lo);
@@ -142,16 +161,17 @@ const INV_2_24: f32 = 5.9604644775390625e-8;
   }
   for (; i < end; i++) {
     store1(bits, dst, i, quant1(fused, stochastic, src, g, b1s, omb1s, ks, s, keys, i));
+    if (stage) stage1(src, g, mOut, b2s, omb2s, i);
     finite = finite && finite1(fused, g, i);
   }
   return finite && !v128.any_true(bad) ? 1 : 0;
 }
 
 @inline function packAnyBits(bits: i32, fused: bool, stochastic: bool, src: usize, g: usize, b1: f32, omb1: f32,
-  begin: i32, end: i32, k: f32, s: i32, key: u32, dst: usize): i32 {
-  if (bits == 2) return packRange(2, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst);
-  if (bits == 4) return packRange(4, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst);
-  return packRange(8, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst);
+  begin: i32, end: i32, k: f32, s: i32, key: u32, dst: usize, stage: bool = false, mOut: usize = 0, b2: f32 = 0, omb2: f32 = 0): i32 {
+  if (bits == 2) return packRange(2, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst, stage, mOut, b2, omb2);
+  if (bits == 4) return packRange(4, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst, stage, mOut, b2, omb2);
+  return packRange(8, fused, stochastic, src, g, b1, omb1, begin, end, k, s, key, dst, stage, mOut, b2, omb2);
 }
 
 /** Codes c[begin, end) (c: floats at byte offset `src`, indexed from 0) with q = clamp(nearest(f32(c·k)), −s, s). */
@@ -172,4 +192,16 @@ export function stochasticRange(src: usize, begin: i32, end: i32, k: f32, s: i32
 /** stochasticRange with c = b1·m + omb1·g; returns 1 when every g of the range is finite, else 0. */
 export function lionStochasticRange(m: usize, g: usize, b1: f32, omb1: f32, begin: i32, end: i32, k: f32, s: i32, key: u32, bits: i32, dst: usize): i32 {
   return packAnyBits(bits, true, true, m, g, b1, omb1, begin, end, k, s, key, dst);
+}
+
+/** lionQuantRange that also stages m' = b2·m + omb2·g of the range into `mOut` (not overlapping m or g). */
+export function lionQuantRangeStaged(m: usize, g: usize, b1: f32, omb1: f32, begin: i32, end: i32, k: f32, s: i32, bits: i32, dst: usize,
+  mOut: usize, b2: f32, omb2: f32): i32 {
+  return packAnyBits(bits, true, false, m, g, b1, omb1, begin, end, k, s, 0, dst, true, mOut, b2, omb2);
+}
+
+/** lionStochasticRange that also stages m' as lionQuantRangeStaged does. */
+export function lionStochasticRangeStaged(m: usize, g: usize, b1: f32, omb1: f32, begin: i32, end: i32, k: f32, s: i32, key: u32, bits: i32,
+  dst: usize, mOut: usize, b2: f32, omb2: f32): i32 {
+  return packAnyBits(bits, true, true, m, g, b1, omb1, begin, end, k, s, key, dst, true, mOut, b2, omb2);
 }

@@ -64,6 +64,21 @@ export function lionApplySignJs(params: Float32Array, momentum: Float32Array, gr
   }
 }
 
+/** next ← f32(f32(β2·m) + f32((1−β2)·g)): the momentum lionApplySignJs leaves, staged by an encode. Lengths are not checked here. */
+export function lionNextMomentumJs(momentum: Float32Array, grads: Float32Array, k: Pick<LionSignConstants, 'beta2' | 'oneMinusBeta2'>, next: Float32Array): void {
+  const { beta2, oneMinusBeta2 } = k;
+  for (let i = 0; i < momentum.length; i++) next[i] = f(f(beta2 * momentum[i]) + f(oneMinusBeta2 * grads[i]));
+}
+
+/** The θ half of lionApplySignJs alone on [offset, offset+length). */
+export function lionApplySignThetaJs(params: Float32Array, code: Uint32Array, k: LionSignConstants, offset: number, length: number): void {
+  const { decay, lr } = k;
+  for (let i = offset, end = offset + length; i < end; i++) {
+    const delta = (code[i >>> 5] >>> (i & 31)) & 1 ? -1 : 1;
+    params[i] = f(f(params[i] * decay) - f(lr * delta));
+  }
+}
+
 /** One single-worker Lion step that also writes the code of the Δ it applies. Lengths are not checked here. */
 export function lionStepSignJs(params: Float32Array, momentum: Float32Array, grads: Float32Array, k: LionSignConstants,
   dst: Uint32Array, step: number): void {

@@ -8,7 +8,7 @@ import { checkStep, InvalidArgumentError } from '../errors.js';
 import { canUseWasm, kernelFlag, kernelMemory } from '../kernels/load.js';
 import { checkCodeLength, checkSameLength } from './sign-code-checks.js';
 import { signKernels } from './sign-code-kernels.js';
-import { lionApplySignJs, lionEncodeSignJs, lionSignConstants, lionStepSignJs } from './lion-sign-js.js';
+import { lionApplySignJs, lionApplySignThetaJs, lionEncodeSignJs, lionNextMomentumJs, lionSignConstants, lionStepSignJs } from './lion-sign-js.js';
 
 /** Hyperparameters lionApplySign needs: learning rate, weight decay and β2. */
 export interface LionApplyHyperparams {
@@ -37,6 +37,11 @@ function checkBeta(field: string, beta: number): void {
 }
 
 function checkApplyHyperparams(hp: LionApplyHyperparams): void {
+  checkThetaHyperparams(hp);
+  checkBeta('beta2', hp.beta2);
+}
+
+function checkThetaHyperparams(hp: Pick<LionApplyHyperparams, 'lr' | 'weightDecay'>): void {
   if (typeof hp.lr !== 'number' || !(hp.lr >= 0 && Number.isFinite(hp.lr))) throw new InvalidArgumentError('lr', hp.lr, 'a finite number ≥ 0');
   if (!(hp.weightDecay >= 0 && Number.isFinite(hp.weightDecay))) {
     throw new InvalidArgumentError('weightDecay', hp.weightDecay, 'a finite number ≥ 0');
@@ -44,7 +49,19 @@ function checkApplyHyperparams(hp: LionApplyHyperparams): void {
   if (hp.lr * hp.weightDecay > 1) {
     throw new InvalidArgumentError('weightDecay', hp.weightDecay, `lr·weightDecay ≤ 1 (lr is ${hp.lr}; a larger product flips the sign of the weights)`);
   }
-  checkBeta('beta2', hp.beta2);
+}
+
+/** The range's [offset, offset + length) within d values (default: all); throws InvalidArgumentError outside [0, d]. */
+function checkRange(numValues: number, range?: ValueRange): ValueRange {
+  const offset = range?.offset ?? 0;
+  const length = range?.length ?? numValues - offset;
+  if (!Number.isInteger(offset) || offset < 0 || offset > numValues) {
+    throw new InvalidArgumentError('range.offset', offset, `an integer from 0 to ${numValues}`);
+  }
+  if (!Number.isInteger(length) || length < 0 || offset + length > numValues) {
+    throw new InvalidArgumentError('range.length', length, `an integer from 0 to ${numValues - offset} (values left after offset ${offset})`);
+  }
+  return { offset, length };
 }
 
 /**
@@ -70,6 +87,32 @@ export function lionEncodeSign(momentum: Float32Array, grads: Float32Array, beta
 }
 
 /**
+ * lionEncodeSign that also stages Lion's next momentum: next_i ← f32(f32(β2·m_i) + f32((1−β2)·g_i)), exactly the
+ * momentum lionApplySign would leave, written while m and g are read for the code (so the apply can be the θ-only
+ * lionApplySignTheta). `next` has the length of `momentum` and overlaps neither input; it is written even when some g
+ * is not finite (the caller then discards it). Throws as lionEncodeSign, and for β2 outside [0, 1) or a bad `next`.
+ */
+export function lionEncodeSignStaged(momentum: Float32Array, grads: Float32Array, beta1: number, beta2: number, next: Float32Array,
+  dst: Uint32Array, step: number): boolean {
+  checkBeta('beta1', beta1);
+  checkBeta('beta2', beta2);
+  checkStep(step);
+  kernelMemory.checkLive('momentum', momentum);
+  checkSameLength('grads', grads, momentum.length);
+  checkSameLength('next', next, momentum.length);
+  checkCodeLength('dst', dst, momentum.length);
+  if (momentum.length === 0) return true;
+  const k = lionSignConstants({ lr: 0, beta1, beta2 });
+  if (canUseWasm(momentum, grads, next, dst)) {
+    const finite = signKernels().lionEncodeSignStaged(momentum.byteOffset, grads.byteOffset, k.beta1, k.oneMinusBeta1,
+      k.beta2, k.oneMinusBeta2, next.byteOffset, dst.byteOffset, momentum.length, step & 1);
+    return kernelFlag('sign', 'lionEncodeSignStaged', finite);
+  }
+  lionNextMomentumJs(momentum, grads, k, next);
+  return lionEncodeSignJs(momentum, grads, k, dst, step);
+}
+
+/**
  * Applies a voted update in place on the values of `range` (default: all):
  *   θ_i ← f32(f32(θ_i·decay) − f32(lr·Δ_i)),  m_i ← f32(f32(β2·m_i) + f32((1−β2)·g_i)),
  * with Δ_i = −1 where bit i of `code` is 1 and +1 where it is 0 (i is the index in the full
@@ -87,14 +130,7 @@ export function lionApplySign(params: Float32Array, momentum: Float32Array, grad
   checkSameLength('momentum', momentum, numValues);
   checkSameLength('grads', grads, numValues);
   checkCodeLength('code', code, numValues);
-  const offset = range?.offset ?? 0;
-  const length = range?.length ?? numValues - offset;
-  if (!Number.isInteger(offset) || offset < 0 || offset > numValues) {
-    throw new InvalidArgumentError('range.offset', offset, `an integer from 0 to ${numValues}`);
-  }
-  if (!Number.isInteger(length) || length < 0 || offset + length > numValues) {
-    throw new InvalidArgumentError('range.length', length, `an integer from 0 to ${numValues - offset} (values left after offset ${offset})`);
-  }
+  const { offset, length } = checkRange(numValues, range);
   if (length === 0) return;
   const k = lionSignConstants(hp);
   if (canUseWasm(params, momentum, grads, code)) {
@@ -129,4 +165,20 @@ export function lionStepSign(params: Float32Array, momentum: Float32Array, grads
   } else {
     lionStepSignJs(params, momentum, grads, k, dst, step);
   }
+}
+
+/**
+ * The θ half of lionApplySign alone, θ_i ← f32(f32(θ_i·decay) − f32(lr·Δ_i)) on `range`, bit for bit as lionApplySign:
+ * for a step whose momentum lionEncodeSignStaged (or a staged p-bit encode) already computed. Throws as lionApplySign.
+ */
+export function lionApplySignTheta(params: Float32Array, code: Uint32Array, hp: Pick<LionApplyHyperparams, 'lr' | 'weightDecay'>,
+  range?: ValueRange): void {
+  checkThetaHyperparams(hp);
+  kernelMemory.checkLive('params', params);
+  checkCodeLength('code', code, params.length);
+  const { offset, length } = checkRange(params.length, range);
+  if (length === 0) return;
+  const k = lionSignConstants(hp);
+  if (canUseWasm(params, code)) signKernels().lionApplySignTheta(params.byteOffset, code.byteOffset, k.decay, k.lr, offset, length);
+  else lionApplySignThetaJs(params, code, k, offset, length);
 }

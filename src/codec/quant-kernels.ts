@@ -19,6 +19,11 @@ export interface QuantKernels {
   lionQuantRange(m: number, g: number, b1: number, omb1: number, begin: number, end: number, k: number, s: number, bits: number, dst: number): number;
   stochasticRange(src: number, begin: number, end: number, k: number, s: number, key: number, bits: number, dst: number): void;
   lionStochasticRange(m: number, g: number, b1: number, omb1: number, begin: number, end: number, k: number, s: number, key: number, bits: number, dst: number): number;
+  /** lionQuantRange / lionStochasticRange that also write m' = b2·m + omb2·g of the range to mOut. */
+  lionQuantRangeStaged(m: number, g: number, b1: number, omb1: number, begin: number, end: number, k: number, s: number, bits: number, dst: number,
+    mOut: number, b2: number, omb2: number): number;
+  lionStochasticRangeStaged(m: number, g: number, b1: number, omb1: number, begin: number, end: number, k: number, s: number, key: number,
+    bits: number, dst: number, mOut: number, b2: number, omb2: number): number;
   /** Zero sums take the parity word's bits, or the tie code's at `ties` when `hasTies` is 1. */
   signOfSumPacked(stacked: number, numVectors: number, rowBytes: number, bits: number, numValues: number, dst: number, parity: number,
     ties: number, hasTies: number): void;

@@ -8,6 +8,7 @@ import {
   checkLength, checkSegments, packedWordCount, resolveQuantOptions,
   type QuantizeOptions, type ResolvedQuant, type Segment,
 } from './quant-options.js';
+import { lionNextMomentumJs } from './lion-sign-js.js';
 import { packRangeJs } from './quant-pack-js.js';
 import { segmentScale } from './quant-scale.js';
 import { lionSource, plainSource, sourceArrays, type QuantSource } from './quant-source.js';
@@ -47,33 +48,49 @@ function quantizeOn(useWasm: boolean, c: Float32Array, segments: readonly Segmen
   encodeSegments(plainSource(c), c.length, segments, q, dst, useWasm);
 }
 
+/** Lion's next momentum staged by a fused encode: `out` ← f32(f32(β2·m) + f32((1−β2)·g)), `out` overlapping neither input. */
+export interface StagedMomentum {
+  out: Float32Array;
+  beta2: number;
+}
+
 /**
  * Fused Lion encode: quantises c = f32(f32(b1·m) + f32(omb1·g)), b1 = fround(β1), omb1 = fround(1 − β1),
  * exactly as `quantize` would, without ever storing c: a first pass per segment finds the scale,
  * a second recomputes c and quantises and packs it. `momentum` and `grads` are only read. Returns true when
- * every g is finite (false when one is NaN or ±∞), tested in the second pass.
- * Throws InvalidArgumentError on bad options, segments, β1 or buffer lengths.
+ * every g is finite (false when one is NaN or ±∞), tested in the second pass. With `staged`, the second pass also
+ * writes Lion's next momentum (the one lionApplySign would leave) into `staged.out`, even when some g is not finite.
+ * Throws InvalidArgumentError on bad options, segments, β1, β2 or buffer lengths.
  */
 export function lionEncodeQuant(momentum: Float32Array, grads: Float32Array, beta1: number, segments: readonly Segment[],
-  options: QuantizeOptions, dst: Uint32Array): boolean {
-  return lionEncodeOn(canUseWasm(momentum, grads, dst), momentum, grads, beta1, segments, options, dst);
+  options: QuantizeOptions, dst: Uint32Array, staged?: StagedMomentum): boolean {
+  const views = staged ? [momentum, grads, dst, staged.out] : [momentum, grads, dst];
+  return lionEncodeOn(canUseWasm(...views), momentum, grads, beta1, segments, options, dst, staged);
 }
 
 /** `lionEncodeQuant` on the plain-JS path wherever the arrays live (to compare the two paths). */
 export function lionEncodeQuantJs(momentum: Float32Array, grads: Float32Array, beta1: number, segments: readonly Segment[],
-  options: QuantizeOptions, dst: Uint32Array): boolean {
-  return lionEncodeOn(false, momentum, grads, beta1, segments, options, dst);
+  options: QuantizeOptions, dst: Uint32Array, staged?: StagedMomentum): boolean {
+  return lionEncodeOn(false, momentum, grads, beta1, segments, options, dst, staged);
 }
 
 function lionEncodeOn(useWasm: boolean, momentum: Float32Array, grads: Float32Array, beta1: number, segments: readonly Segment[],
-  options: QuantizeOptions, dst: Uint32Array): boolean {
+  options: QuantizeOptions, dst: Uint32Array, staged: StagedMomentum | undefined): boolean {
   kernelMemory.checkLive('momentum', momentum);
   const q = resolveQuantOptions(options);
   if (typeof beta1 !== 'number' || !(beta1 >= 0 && beta1 <= 1)) throw new InvalidArgumentError('beta1', beta1, 'a number in [0, 1]');
   checkLength('grads', grads, momentum.length, 'the length of momentum');
   checkSegments(segments, momentum.length);
   checkLength('dst', dst, packedWordCount(momentum.length, q.bits), `ceil(${momentum.length}·${q.bits}/32) words`);
-  return encodeSegments(lionSource(momentum, grads, beta1), momentum.length, segments, q, dst, useWasm);
+  if (staged) {
+    if (typeof staged.beta2 !== 'number' || !(staged.beta2 >= 0 && staged.beta2 < 1)) throw new InvalidArgumentError('staged.beta2', staged.beta2, 'a number in [0, 1)');
+    kernelMemory.checkLive('staged.out', staged.out);
+    checkLength('staged.out', staged.out, momentum.length, 'the length of momentum');
+  }
+  const source = lionSource(momentum, grads, beta1, staged);
+  const finite = encodeSegments(source, momentum.length, segments, q, dst, useWasm);
+  if (!useWasm && source.next) lionNextMomentumJs(momentum, grads, { beta2: source.next.b2, oneMinusBeta2: source.next.omb2 }, source.next.out);
+  return finite;
 }
 
 /**
@@ -112,6 +129,13 @@ function everyFinite(values: Float32Array): boolean {
 function wasmRange(kernels: QuantKernels, source: QuantSource, begin: number, end: number, k: number, s: number,
   stochastic: boolean, key: number, bits: number, dst: number): boolean {
   const { a, g, b1, omb1 } = sourceArrays(source);
+  if (source.fused && source.next) {
+    const { out, b2, omb2 } = source.next;
+    const finite = stochastic
+      ? kernels.lionStochasticRangeStaged(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, key, bits, dst, out.byteOffset, b2, omb2)
+      : kernels.lionQuantRangeStaged(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, bits, dst, out.byteOffset, b2, omb2);
+    return kernelFlag('quant', stochastic ? 'lionStochasticRangeStaged' : 'lionQuantRangeStaged', finite);
+  }
   if (source.fused) {
     if (stochastic) return kernelFlag('quant', 'lionStochasticRange', kernels.lionStochasticRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, key, bits, dst));
     return kernelFlag('quant', 'lionQuantRange', kernels.lionQuantRange(a.byteOffset, g.byteOffset, b1, omb1, begin, end, k, s, bits, dst));

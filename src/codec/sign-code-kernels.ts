@@ -14,6 +14,10 @@ export interface SignKernels {
   tallySigns(stacked: number, numVectors: number, wordsPerVector: number, numValues: number, dst: number): void;
   /** Returns 1 when every g is finite, 0 when some g is NaN or ±∞. */
   lionEncodeSign(m: number, g: number, beta1: number, oneMinusBeta1: number, dst: number, numValues: number, step: number): number;
+  /** lionEncodeSign that also writes m' = β2·m + (1−β2)·g to mOut. */
+  lionEncodeSignStaged(m: number, g: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    mOut: number, dst: number, numValues: number, step: number): number;
+  lionApplySignTheta(theta: number, code: number, decay: number, lr: number, offset: number, length: number): void;
   lionApplySign(theta: number, m: number, g: number, code: number, decay: number, lr: number,
     beta2: number, oneMinusBeta2: number, offset: number, length: number): void;
   lionStepSign(theta: number, m: number, g: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,

@@ -4,8 +4,8 @@
 // These kernels take the gradient as given (they have no clipping factor), so the plan they get must be one for
 // the clipped gradient g̃: clipInPlace scales the buffer once and returns it.
 
-import { lionEncodeSign } from '../codec/lion-sign.js';
-import { lionEncodeQuant } from '../codec/quant.js';
+import { lionEncodeSign, lionEncodeSignStaged } from '../codec/lion-sign.js';
+import { lionEncodeQuant, type StagedMomentum } from '../codec/quant.js';
 import type { QuantBits, QuantMethod } from '../codec/quant-options.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { LionCoefficients } from './lion-numerics.js';
@@ -44,9 +44,14 @@ export function checkClipped(plan: PlanCoefficients): void {
   }
 }
 
-/** dst ← the 1-bit code of c = f32(f32(b1·m) + f32(omb1·g̃)); zeros by the parity rule at the plan's step. True when every g̃ is finite. */
-export function encodeSignCode(momentum: Float32Array, grads: Float32Array, dst: Uint32Array, beta1: number, plan: PlanCoefficients): boolean {
+/**
+ * dst ← the 1-bit code of c = f32(f32(b1·m) + f32(omb1·g̃)); zeros by the parity rule at the plan's step. True when every g̃ is finite.
+ * With `staged`, also writes the next momentum into `staged.out` (lionEncodeSignStaged).
+ */
+export function encodeSignCode(momentum: Float32Array, grads: Float32Array, dst: Uint32Array, beta1: number, plan: PlanCoefficients,
+  staged?: StagedMomentum): boolean {
   checkClipped(plan);
+  if (staged) return lionEncodeSignStaged(momentum, grads, beta1, staged.beta2, staged.out, dst, plan.step);
   return lionEncodeSign(momentum, grads, beta1, dst, plan.step);
 }
 
@@ -64,9 +69,9 @@ export function encodeSignSliceCode(momentum: Float32Array, grads: Float32Array,
   lionEncodeSign(momentum.subarray(offset, offset + length), grads.subarray(offset, offset + length), beta1, dst, plan.step);
 }
 
-/** dst ← the p-bit code of c, quantised per layer of `layout`. True when every g̃ is finite. */
+/** dst ← the p-bit code of c, quantised per layer of `layout`. True when every g̃ is finite. `staged` as for encodeSignCode. */
 export function encodeQuantCode(momentum: Float32Array, grads: Float32Array, dst: Uint32Array, beta1: number, layout: ParamLayout,
-  quant: QuantCode, plan: PlanCoefficients): boolean {
+  quant: QuantCode, plan: PlanCoefficients, staged?: StagedMomentum): boolean {
   checkClipped(plan);
-  return lionEncodeQuant(momentum, grads, beta1, layout.segments, { bits: quant.bits, method: quant.method, seed: quant.seed, step: plan.step }, dst);
+  return lionEncodeQuant(momentum, grads, beta1, layout.segments, { bits: quant.bits, method: quant.method, seed: quant.seed, step: plan.step }, dst, staged);
 }

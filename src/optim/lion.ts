@@ -7,9 +7,7 @@
 // votes into a direction Δ, and applyDirection() applies Δ with the same η_t, mask and clipping.
 
 import { InvalidArgumentError } from '../errors.js';
-import type { KernelRegion } from '../kernels/kernel-memory.js';
-import { kernelMemory } from '../kernels/load.js';
-import { lionApplySign } from '../codec/lion-sign.js';
+import { lionApplySign, lionApplySignTheta } from '../codec/lion-sign.js';
 import { allFinite, clipScale, sumOfSquares } from './global-norm.js';
 import { checkClipped, encodeQuantCode, encodeSignCode, encodeSignSliceCode, forClippedGradient, scaleInPlace, type QuantCode } from './lion-codes.js';
 import { lionApplyDirection, lionFusedStep, lionUpdateVector } from './lion-fused.js';
@@ -17,6 +15,7 @@ import { lionCoefficients, type LionCoefficients } from './lion-numerics.js';
 import { resolveLionOptions, type LionOptions, type ResolvedLionOptions } from './lion-options.js';
 import { checkBufferLength, type ParamLayout } from './param-layout.js';
 import { learningRateAt } from './schedules.js';
+import { MomentumBuffers } from './momentum-buffers.js';
 
 /** Options of createLion: the Lion hyperparameters plus where the state lives. */
 export interface CreateLionOptions extends LionOptions {
@@ -29,7 +28,10 @@ export interface CreateLionOptions extends LionOptions {
 
 /** The optimizer's mutable state: momentum (one value per parameter) and the step counter. */
 export interface LionState {
-  /** The momentum m (live view; write into it to restore a checkpoint). */
+  /**
+   * The momentum m (live view; write into it to restore a checkpoint). Read it afresh after each step: with staged
+   * momentum (Lion.reserveStagedMomentum) a step swaps in another buffer.
+   */
   readonly momentum: Float32Array;
   /** Steps taken so far; the schedule is read at this index by the next step. Settable to resume. */
   step: number;
@@ -112,8 +114,18 @@ export interface Lion {
   encodeSignSlice(grads: Float32Array, dst: Uint32Array, plan: LionStepPlan, slice: { offset: number; length: number }): void;
   /** dst ← the p-bit code of this worker's c, quantised per layer (docs/wire-format.md); returns as encodeSign. State unchanged. */
   encodeQuant(grads: Float32Array, quant: QuantCode, dst: Uint32Array, plan: LionStepPlan): boolean;
-  /** applyDirection with Δ ∈ {−1, +1} read from a combined 1-bit code: θ, m and the step counter advance. */
+  /**
+   * applyDirection with Δ ∈ {−1, +1} read from a combined 1-bit code: θ, m and the step counter advance. When the
+   * last encode (encodeSign / encodeQuant with this plan and this grads array) staged the momentum, only θ is
+   * written and the staged buffer becomes m, bit for bit the same result.
+   */
   applySignCode(params: Float32Array, grads: Float32Array, code: Uint32Array, plan: LionStepPlan): LionStepReport;
+  /**
+   * Reserves a second momentum buffer (idempotent): from then on encodeSign and encodeQuant also write the momentum
+   * the step will leave, m' = β2·m + (1−β2)·g̃, while they read m and g̃, and applySignCode only moves θ and swaps
+   * m' in. Call where the caller is built, never inside a step (a kernel-memory allocation detaches views).
+   */
+  reserveStagedMomentum(): void;
   /**
    * Records the planned step as skipped: the step counter advances (the schedule moves on, like the batch), the
    * parameters and the momentum stay as they are. For a step whose gradient was not finite on some rank.
@@ -137,14 +149,27 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
   }
   const resolved = resolveLionOptions(layout, lionOptions);
   const runs = decayRuns(layout, resolved.decayed);
-  const region: KernelRegion | null = stateMemory === 'kernel' ? kernelMemory.allocF32(layout.numParams) : null;
-  // m starts at 0. Zeroed here rather than trusted to the allocator: a block handed back to its
-  // bump pointer after release is reissued with its old contents.
-  region?.f32().fill(0);
-  const heapMomentum = region ? null : new Float32Array(layout.numParams);
+  const buffers = new MomentumBuffers(layout.numParams, stateMemory);
+  // The encode that staged m' for a step, with the gradient it read; used only by an applySignCode of that same
+  // plan and gradient. Cleared whenever the step counter moves (applied, skipped, or set to resume).
+  let staged: { plan: LionStepPlan; grads: Float32Array } | null = null;
+  let stepCount = 0;
   const state: LionState = {
-    get momentum() { return region ? region.f32() : (heapMomentum as Float32Array); },
-    step: 0,
+    get momentum() { return buffers.current; },
+    get step() { return stepCount; },
+    set step(value: number) {
+      stepCount = value;
+      staged = null;
+    },
+  };
+  const stagingFor = (plan: LionStepPlan, grads: Float32Array) => {
+    staged = null;
+    return buffers.canStage ? { out: buffers.staging(), beta2: resolved.beta2, plan, grads } : undefined;
+  };
+  /** Keeps a staging encode's result for the apply when its gradient was finite (otherwise the step is skipped). */
+  const recordStaged = (staging: { plan: LionStepPlan; grads: Float32Array } | undefined, finite: boolean): boolean => {
+    if (staging && finite) staged = { plan: staging.plan, grads: staging.grads };
+    return finite;
   };
 
   // What the last encode of a deferred-finiteness plan found, so that such a step never applies a non-finite gradient.
@@ -246,7 +271,8 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
     },
     encodeSign(grads, dst, plan) {
       checkPlan(plan);
-      return recordEncode(plan, encodeSignCode(state.momentum, grads, dst, resolved.beta1, plan));
+      const staging = stagingFor(plan, grads);
+      return recordEncode(plan, recordStaged(staging, encodeSignCode(state.momentum, grads, dst, resolved.beta1, plan, staging)));
     },
     encodeSignSlice(grads, dst, plan, slice) {
       checkPlan(plan);
@@ -255,18 +281,28 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
     },
     encodeQuant(grads, quant, dst, plan) {
       checkPlan(plan);
-      return recordEncode(plan, encodeQuantCode(state.momentum, grads, dst, resolved.beta1, layout, quant, plan));
+      const staging = stagingFor(plan, grads);
+      return recordEncode(plan, recordStaged(staging, encodeQuantCode(state.momentum, grads, dst, resolved.beta1, layout, quant, plan, staging)));
     },
     applySignCode(params, grads, code, plan) {
       checkApplicable(plan);
       checkClipped(plan);
-      const momentum = state.momentum;
+      // When the encode of this plan wrote m' from this gradient, θ alone moves, then m' becomes m.
+      const useStaged = staged !== null && staged.plan === plan && staged.grads === grads;
+      if (useStaged) checkBufferLength('grads', grads, layout.numParams);
+      const momentum = useStaged ? null : state.momentum;
       for (const run of runs) {
         const weightDecay = run.decayed ? resolved.weightDecay : 0;
-        lionApplySign(params, momentum, grads, code, { lr: plan.lr, weightDecay, beta2: resolved.beta2 }, { offset: run.start, length: run.end - run.start });
+        const range = { offset: run.start, length: run.end - run.start };
+        if (momentum) lionApplySign(params, momentum, grads, code, { lr: plan.lr, weightDecay, beta2: resolved.beta2 }, range);
+        else lionApplySignTheta(params, code, { lr: plan.lr, weightDecay }, range);
       }
+      if (useStaged) buffers.swap();
       state.step = plan.step + 1;
       return report(plan);
+    },
+    reserveStagedMomentum() {
+      buffers.reserveStaging();
     },
     skip(plan) {
       checkPlan(plan);
@@ -274,7 +310,7 @@ export function createLion(layout: ParamLayout, options: CreateLionOptions): Lio
       return report(plan);
     },
     dispose() {
-      if (region) kernelMemory.release(region);
+      buffers.dispose();
     },
   };
 }

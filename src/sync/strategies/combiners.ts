@@ -45,6 +45,8 @@ export class SignVoteCombiner implements UpdateCombiner {
     this.voted = this.regions.alloc(4 * signCodeWords(n));
     this.collective = algorithm === 'allreduce' ? new VoteAllreduce(group, n) : new VoteAllgather(group, n);
     this.agreesOnFiniteness = this.collective instanceof VoteAllreduce;
+    // The encode writes the next momentum while it reads m and g, so the apply moves θ alone (one rank runs plain Lion).
+    if (group.worldSize > 1) lion.reserveStagedMomentum();
   }
 
   async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
@@ -90,6 +92,8 @@ export class QuantVoteCombiner implements UpdateCombiner {
     this.voted = this.regions.alloc(4 * signCodeWords(n));
     this.collective = new PbitAllreduce(group, n, quant.bits);
     this.ties = quant.tie === 'owner' ? this.regions.alloc(4 * signCodeWords(this.collective.ownSlice.length)) : null;
+    // As for SignVoteCombiner: the pack pass stages the next momentum, the apply moves θ alone.
+    if (group.worldSize > 1) lion.reserveStagedMomentum();
   }
 
   async combine(grads: Float32Array, plan: LionStepPlan, watch: Stopwatch): Promise<Combined> {
