@@ -4,12 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../errors.js';
 import { canUseWasm, kernelMemory, setWasmKernelsEnabled } from '../kernels/load.js';
-import { randomFloat32, seededRandom } from '../random.js';
+import { randomFloat32 } from '../random.js';
 import { lionApplySign, lionApplySignTheta, lionEncodeSign, lionEncodeSignStaged } from './lion-sign.js';
 import { lionApplySignJs, lionNextMomentumJs, lionSignConstants } from './lion-sign-js.js';
 import { lionEncodeQuant, lionEncodeQuantJs } from './quant.js';
-import { packedWordCount, QUANT_METHODS, type QuantBits, type Segment } from './quant-options.js';
+import { packedWordCount, QUANT_METHODS, type QuantBits } from './quant-options.js';
 import { signCodeWords } from './sign-code-checks.js';
+import { segmentsFor } from './test-support/segments.js';
 
 // Both paths run here, whatever LION_CUB_KERNELS says.
 setWasmKernelsEnabled(true);
@@ -112,18 +113,6 @@ test('θ-only apply over unaligned segments equals the θ of lionApplySign, wasm
     sameBits(kp, expected, 'wasm θ');
   });
 });
-
-/** Segments of awkward sizes (odd, not word aligned). */
-function segmentsFor(n: number, seed: number): Segment[] {
-  const rand = seededRandom(seed);
-  const out: Segment[] = [];
-  for (let offset = 0; offset < n;) {
-    const length = Math.min(n - offset, 1 + Math.floor(rand() * (n > 5000 ? 300_000 : 40)));
-    out.push({ offset, length });
-    offset += length;
-  }
-  return out;
-}
 
 test("staged p-bit encode: the code of lionEncodeQuant and m' = the momentum lionApplySign leaves, every method and width, wasm == JS", () => {
   for (const n of LENGTHS) {

@@ -1,24 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelMemory, canUseWasm } from '../kernels/load.js';
-import { randomFloat32, seededRandom } from '../random.js';
+import { randomFloat32 } from '../random.js';
+import { segmentsFor } from './test-support/segments.js';
 import { lionEncodeQuant, quantize } from './quant.js';
-import { packedWordCount, QUANT_METHODS, type QuantBits, type QuantizeOptions, type Segment } from './quant-options.js';
+import { packedWordCount, QUANT_METHODS, type QuantBits, type QuantizeOptions } from './quant-options.js';
 
 const LENGTHS = [0, 1, 31, 32, 33, 1000, 2 ** 20 + 3];
-
-/** Segments of awkward sizes (odd, not word aligned), ending with whatever is left. */
-function segmentsFor(n: number, seed: number): Segment[] {
-  const rand = seededRandom(seed);
-  const out: Segment[] = [];
-  let offset = 0;
-  while (offset < n) {
-    const length = Math.min(n - offset, 1 + Math.floor(rand() * (n > 5000 ? 300_000 : 40)));
-    out.push({ offset, length });
-    offset += length;
-  }
-  return out;
-}
 
 test('wasm and JS quantisers produce identical codes (every method, bit width, length; plain and fused)', () => {
   for (const n of LENGTHS) {

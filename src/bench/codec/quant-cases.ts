@@ -40,17 +40,19 @@ function quantizeCase(kernel: string, path: 'wasm' | 'js', run: typeof quantize)
   };
 }
 
-function lionEncodeCase(kernel: string, path: 'wasm' | 'js', run: typeof lionEncodeQuant): CodecBenchCase {
+/** The fused Lion encode; `staged` also writes the next momentum into a fourth buffer (staged momentum). */
+function lionEncodeCase(kernel: string, path: 'wasm' | 'js', run: typeof lionEncodeQuant, staged = false): CodecBenchCase {
   return {
     kernel, path,
-    setup: (n, memory) => withRegions(memory, [n * 4, n * 4, packedWordCount(n, 4) * 4], ([mr, gr, code]) => {
+    setup: (n, memory) => withRegions(memory, [n * 4, n * 4, packedWordCount(n, 4) * 4, ...(staged ? [n * 4] : [])], ([mr, gr, code, next]) => {
       mr.f32().set(randomFloat32(n, 12, { scale: 0.01 }));
       const m = mr.f32();
       gr.f32().set(randomFloat32(n, 13, { scale: 0.01 }));
       const g = gr.f32();
       const dst = code.u32();
       const segments = layerSegments(n);
-      return () => run(m, g, 0.9, segments, L1_4BIT, dst);
+      const stage = next ? { out: next.f32(), beta2: 0.99 } : undefined;
+      return () => run(m, g, 0.9, segments, L1_4BIT, dst, stage);
     }),
   };
 }
@@ -80,6 +82,7 @@ export const quantKernelCases: CodecBenchCase[] = [
   quantizeCase('quantize-l1-4bit-js', 'js', quantizeJs),
   lionEncodeCase('lion-encode-l1-4bit', 'wasm', lionEncodeQuant),
   lionEncodeCase('lion-encode-l1-4bit-js', 'js', lionEncodeQuantJs),
+  lionEncodeCase('lion-encode-l1-4bit-staged', 'wasm', lionEncodeQuant, true),
   sumCase('sum-4bit-8', 'wasm'),
   sumCase('sum-4bit-8-js', 'js'),
   {

@@ -4,7 +4,7 @@ import { packSigns, unpackSigns, signCodeWords } from '../../codec/sign-code.js'
 import { packSignsJs } from '../../codec/sign-code-js.js';
 import { tallySigns, voteSigns } from '../../codec/vote.js';
 import { voteSignsJs } from '../../codec/vote-js.js';
-import { lionApplySign, lionEncodeSign, lionStepSign } from '../../codec/lion-sign.js';
+import { lionApplySign, lionApplySignTheta, lionEncodeSign, lionEncodeSignStaged, lionStepSign } from '../../codec/lion-sign.js';
 import { lionSignConstants, lionStepSignJs } from '../../codec/lion-sign-js.js';
 import { randomFloat32, seededRandom } from '../../random.js';
 import type { KernelRegion } from '../../kernels/kernel-memory.js';
@@ -97,6 +97,22 @@ export const signKernelCases: CodecBenchCase[] = [
     setup: (n, memory) => withRegions(memory, lionRegions(n), (regions) => {
       const [p, m, g, code] = fillLion(regions, n);
       return () => lionApplySign(p, m, g, code, HP);
+    }),
+  },
+  {
+    kernel: 'lion-encode-sign-staged', path: 'wasm',
+    setup: (n, memory) => withRegions(memory, [...lionRegions(n), n * 4], (regions) => {
+      const [, m, g, code] = fillLion(regions, n);
+      const next = regions[4].f32();
+      let step = 0;
+      return () => lionEncodeSignStaged(m, g, HP.beta1, HP.beta2, next, code, step++);
+    }),
+  },
+  {
+    kernel: 'lion-apply-sign-theta', path: 'wasm',
+    setup: (n, memory) => withRegions(memory, lionRegions(n), (regions) => {
+      const [p, , , code] = fillLion(regions, n);
+      return () => lionApplySignTheta(p, code, HP);
     }),
   },
   {
