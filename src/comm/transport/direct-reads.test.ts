@@ -110,7 +110,7 @@ describe('DirectReads', () => {
 /** A receiver holding early payloads (for `holdMs`) fed by DirectReads, one read at a time. */
 function holding(holdMs: number) {
   const pressure: boolean[] = [];
-  const receiver = new FrameReceiver(receiverOptions({ holdEarlyPayloadMs: holdMs, onPressure: (p) => pressure.push(p) }));
+  const receiver = new FrameReceiver(receiverOptions({ holdEarlyPayload: { maxMs: holdMs, minBytes: 100 }, onPressure: (p) => pressure.push(p) }));
   const reads = new DirectReads(receiver, 64);
   /** Delivers `stream` as reads, each at most `maxRead` bytes, into whatever buffer the reader chose. */
   const read = (stream: Uint8Array, maxRead = Infinity): void => {
@@ -174,9 +174,21 @@ describe('DirectReads of a receiver that holds early payloads', () => {
     assert.equal(reads.counts.direct, 0);
 
     const failing = holding(60_000);
-    failing.read(frame(tag(0), bytes(50, 11)).subarray(0, FRAME_HEADER_BYTES));
+    failing.read(frame(tag(0), bytes(150, 11)).subarray(0, FRAME_HEADER_BYTES));
     failing.receiver.fail(new MismatchError('test failure', { rank: 1, peer: 0 }));
     assert.deepEqual(failing.pressure, [true, false], 'a failed link reads on (to discard the rest and see the FIN)');
+  });
+
+  it('reads a payload below the smallest held size on arrival and queues it, without pausing', async () => {
+    const payload = bytes(99, 12);
+    const { receiver, reads, pressure, read } = holding(60_000);
+    read(frame(tag(0), payload));
+    assert.deepEqual(pressure, []);
+    assert.equal(receiver.pendingBytes, 99);
+    const into = new Uint8Array(99);
+    await receiver.recv(tag(0), into);
+    assert.deepEqual(into, payload);
+    assert.equal(reads.counts.copied, FRAME_HEADER_BYTES + 99);
   });
 });
 

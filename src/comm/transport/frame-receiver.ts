@@ -5,7 +5,7 @@ import { ProtocolError, type CommError } from '../errors.js';
 import { frameMismatch, isStaleSeq, staleFrameError } from './frame-checks.js';
 import { FrameDecoder, type FrameSink } from './frame-decoder.js';
 import { FIRST_CONTROL_OP, FRAME_HEADER_BYTES, type FrameHeader } from './frame.js';
-import { PayloadHold } from './payload-hold.js';
+import { PayloadHold, type PayloadHoldLimits } from './payload-hold.js';
 import type { FrameTag } from './transport.js';
 
 export interface FrameReceiverOptions {
@@ -32,13 +32,13 @@ export interface FrameReceiverOptions {
   /** The link is unusable (malformed frame, mismatch): called once with the error. */
   onFatal(error: CommError): void;
   /**
-   * Above 0: also pause the socket, for at most this many ms, while a data frame's payload has no recv to land
-   * in, so that its bytes wait in the kernel and are read straight into the recv's buffer once it is posted
-   * (direct-reads.ts) instead of being queued and copied (payload-hold.ts says why it is bounded). Frames from
-   * one peer are received in order, so the recv that resumes the socket is the next one this rank posts for that
-   * peer; other peers' sockets keep reading. Default 0 (off).
+   * When set: also pause the socket, for at most maxMs, while a data frame's payload of at least minBytes has no
+   * recv to land in, so that its bytes wait in the kernel and are read straight into the recv's buffer once it is
+   * posted (direct-reads.ts) instead of being queued and copied (payload-hold.ts says why it is bounded). Frames
+   * from one peer are received in order, so the recv that resumes the socket is the next one this rank posts for
+   * that peer; other peers' sockets keep reading. Default: off.
    */
-  holdEarlyPayloadMs?: number;
+  holdEarlyPayload?: PayloadHoldLimits;
 }
 
 /**
@@ -91,13 +91,13 @@ export class FrameReceiver implements FrameSink {
   /** Oldest collective this rank may still receive frames for (retireSeqsBefore); serial order, uint32. */
   private oldestLiveSeq = 0;
 
-  /** Set when early payloads are held (holdEarlyPayloadMs). */
+  /** Set when early payloads are held (holdEarlyPayload). */
   private readonly hold: PayloadHold | null;
 
   constructor(private readonly options: FrameReceiverOptions) {
-    const { maxFrameBytes, maxControlBytes, holdEarlyPayloadMs = 0 } = options;
+    const { maxFrameBytes, maxControlBytes, holdEarlyPayload } = options;
     this.decoder = new FrameDecoder(this, Math.max(maxFrameBytes, maxControlBytes));
-    this.hold = holdEarlyPayloadMs > 0 ? new PayloadHold(holdEarlyPayloadMs, () => this.updatePressure()) : null;
+    this.hold = holdEarlyPayload === undefined ? null : new PayloadHold(holdEarlyPayload, () => this.updatePressure());
   }
 
   /** Payload bytes held for frames without a posted recv. */
@@ -110,7 +110,7 @@ export class FrameReceiver implements FrameSink {
     return this.posted !== null;
   }
 
-  /** Whether the frame being parsed waits for its recv before more of its payload is read (holdEarlyPayloadMs). */
+  /** Whether the frame being parsed waits for its recv before more of its payload is read (holdEarlyPayload). */
   get holdsPayload(): boolean {
     const frame = this.current;
     return this.hold !== null && this.failure === null && frame !== null && this.hold.holds(frame);
@@ -248,7 +248,7 @@ export class FrameReceiver implements FrameSink {
     const frame: PendingFrame = { header, pieces: [], received: 0, complete: false };
     this.queue.push(frame);
     this.current = frame;
-    if (header.payloadLength > 0) this.hold?.start(frame);
+    this.hold?.start(frame, header.payloadLength);
     this.held += QUEUED_FRAME_OVERHEAD_BYTES;
     this.updatePressure();
     return null;

@@ -1,5 +1,16 @@
 // How long a link may leave an early frame's payload unread in the kernel, waiting for its recv (frame-receiver.ts).
 
+/** Which early payloads a link holds, and for how long at most. */
+export interface PayloadHoldLimits {
+  /** Longest hold of one payload, in ms (> 0). */
+  maxMs: number;
+  /**
+   * Smallest payload held: holding costs a pause and a resume of the socket and the next event-loop turn
+   * before the recv completes, which only a copy of a large payload outweighs.
+   */
+  minBytes: number;
+}
+
 /**
  * Holds the payload of one frame at a time, for at most `maxMs` from when it was first held; then `onExpire`
  * runs, and that frame is not held again (its bytes are read and queued as before). The bound keeps what the
@@ -12,14 +23,15 @@ export class PayloadHold {
   private expired = false;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly maxMs: number, private readonly onExpire: () => void) {}
+  constructor(private readonly limits: PayloadHoldLimits, private readonly onExpire: () => void) {}
 
-  /** Starts holding `frame`'s payload (its clock starts now). */
-  start(frame: object): void {
+  /** Starts holding `frame`'s payload of `payloadLength` bytes (its clock starts now), unless it is below minBytes. */
+  start(frame: object, payloadLength: number): void {
+    if (payloadLength < this.limits.minBytes) return;
     this.held = frame;
     this.expired = false;
     if (this.timer === null) {
-      this.timer = setTimeout(() => this.expire(), this.maxMs);
+      this.timer = setTimeout(() => this.expire(), this.limits.maxMs);
       this.timer.unref();
     } else {
       this.timer.refresh();

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { checkTimeoutMs, InvalidArgumentError } from '../../errors.js';
 import { CommError, PeerClosedError, ProtocolError } from '../errors.js';
 import { startDirectReads, type DirectReadLink } from './direct-reads.js';
+import type { PayloadHoldLimits } from './payload-hold.js';
 import { FrameReceiver } from './frame-receiver.js';
 import { decodeAbort, encodeAbort } from './tcp-abort.js';
 import { CONTROL_OPS, FRAME_HEADER_BYTES, frameHeaderBytes, type FrameHeader } from './frame.js';
@@ -43,12 +44,13 @@ export interface TcpTransportOptions {
 }
 
 /**
- * How long a `none` link with direct reads leaves an early frame's payload in the kernel for its recv (payload-hold.ts):
- * ranks that start a collective at different times send frames before their peers post the recvs, and reading
- * those on arrival means a buffer and a copy per frame. Long enough to cover a rank that is descheduled for a few
- * time slices on a loaded machine, short against a collective's timeout.
+ * Which early payloads a `none` link with direct reads leaves in the kernel for their recv, and how long
+ * (payload-hold.ts): ranks that start a collective at different times send frames before their peers post the
+ * recvs, and reading those on arrival means a buffer and a copy per frame. 250 ms covers a rank descheduled for
+ * a few time slices on a loaded machine and is short against a collective's timeout; 64 KiB and up are the
+ * payloads whose copy costs more than a pause and resume of the socket.
  */
-const EARLY_PAYLOAD_HOLD_MS = 250;
+const EARLY_PAYLOAD_HOLD: PayloadHoldLimits = { maxMs: 250, minBytes: 64 * 1024 };
 
 interface Link {
   peer: number;
@@ -277,7 +279,7 @@ export class TcpTransport implements Transport {
       },
       onDataFrame: (byteLength) => { this.counters.bytesReceived += byteLength; },
       onFatal: (error) => this.fail(error),
-      holdEarlyPayloadMs: this.security === 'none' && this.directReads ? EARLY_PAYLOAD_HOLD_MS : 0,
+      holdEarlyPayload: this.security === 'none' && this.directReads ? EARLY_PAYLOAD_HOLD : undefined,
     });
     const channel = openRecordChannel(connection, this.security, (bytes) => receiver.push(bytes), `rank ${peer}`, { rank: this.rank, peer }, { paced: true });
     const feed = (chunk: Uint8Array): void => {
