@@ -172,9 +172,10 @@
  * Writes the 1-bit sign code of Σ_r row_r over `numValues` p-bit values into the ceil(numValues/32) words at `dst`.
  * Row r starts at byte stacked + r·rowBytes. Padding bits of the last word are 0. A zero sum takes bit i of the
  * ceil(numValues/32)-word tie code at `ties` when `hasTies` is 1, the parity word's bit i mod 32 otherwise.
+ * Returns 1, so that a module built before `ties` existed (which returns nothing) is caught, not run without them.
  */
 export function signOfSumPacked(stacked: usize, numVectors: i32, rowBytes: i32, bits: i32, numValues: i32, dst: usize, parity: u32,
-  ties: usize, hasTies: i32): void {
+  ties: usize, hasTies: i32): i32 {
   const rb = <usize>rowBytes;
   const perBlock = bits == 2 ? 64 : 32;
   const blocks = numValues / perBlock;
@@ -198,6 +199,7 @@ export function signOfSumPacked(stacked: usize, numVectors: i32, rowBytes: i32, 
       word = 0;
     }
   }
+  return 1;
 }
 
 /** 1-bit sign code of int8 sums (n bytes at `sums`) into ceil(n/32) words at `dst`; zero takes the parity rule. */

@@ -1,7 +1,7 @@
 // Exact integer sums of N p-bit codes stacked in one buffer (the p-bit reduce-scatter's receive buffer) and their 1-bit sign.
 
 import { checkStep, InvalidArgumentError } from '../errors.js';
-import { canUseWasm, kernelMemory } from '../kernels/load.js';
+import { canUseWasm, kernelFlag, kernelMemory } from '../kernels/load.js';
 import { parityWord } from './parity.js';
 import { signOfSumPackedJs, sumPackedJs } from './pbit-sum-js.js';
 import { quantKernels } from './quant-kernels.js';
@@ -61,8 +61,8 @@ export function signOfSumPacked(stacked: Uint32Array, numVectors: number, wordsP
   if (numValues === 0) return;
   const parity = parityWord(step);
   if (ties ? canUseWasm(stacked, dst, ties) : canUseWasm(stacked, dst)) {
-    quantKernels().signOfSumPacked(stacked.byteOffset, numVectors, wordsPerVector * 4, bits, numValues, dst.byteOffset, parity,
-      ties?.byteOffset ?? 0, ties ? 1 : 0);
+    kernelFlag('quant', 'signOfSumPacked', quantKernels().signOfSumPacked(stacked.byteOffset, numVectors, wordsPerVector * 4, bits,
+      numValues, dst.byteOffset, parity, ties?.byteOffset ?? 0, ties ? 1 : 0));
   } else {
     signOfSumPackedJs(stacked, numVectors, wordsPerVector, bits, numValues, dst, parity, ties);
   }

@@ -24,9 +24,9 @@ export interface QuantKernels {
     mOut: number, b2: number, omb2: number): number;
   lionStochasticRangeStaged(m: number, g: number, b1: number, omb1: number, begin: number, end: number, k: number, s: number, key: number,
     bits: number, dst: number, mOut: number, b2: number, omb2: number): number;
-  /** Zero sums take the parity word's bits, or the tie code's at `ties` when `hasTies` is 1. */
+  /** Zero sums take the parity word's bits, or the tie code's at `ties` when `hasTies` is 1. Returns 1. */
   signOfSumPacked(stacked: number, numVectors: number, rowBytes: number, bits: number, numValues: number, dst: number, parity: number,
-    ties: number, hasTies: number): void;
+    ties: number, hasTies: number): number;
   signOfInt8Sum(sums: number, n: number, dst: number, parity: number): void;
 }
 
