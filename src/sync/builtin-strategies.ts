@@ -78,12 +78,15 @@ export const BUILTIN_STRATEGIES: readonly StrategyInfo[] = [
       const name = `cub-pbit:bits=${bits},quant=${method}${tie === 'parity' ? '' : `,tie=${tie}`}`;
       return new CompressedStrategy(name, ctx, new QuantVoteCombiner(ctx.group, ctx.lion, { bits, method, tie }, rankSeed(ctx.seed, ctx.group.rank)));
     },
-    stepWork: (spec, d) => {
+    stepWork: (spec, d, worldSize) => {
       const bits = pbitBits(spec);
       choiceParam(spec, 'quant', PRICED_QUANT, 'l1', ['l1'] as const);
+      const tie = choiceParam(spec, 'tie', FIELD, DEFAULT_PBIT_TIE, PBIT_TIE_BREAKS);
+      // tie=owner: the owner also codes the sign of c over the slice it sums (about d/N values).
+      const ownSlice = tie === 'owner' ? [kernelOp('encode own slice sign', 'lion-encode-sign', Math.ceil(d / Math.max(1, worldSize)))] : [];
       return compressedStepWork({
-        label: `cub-pbit:bits=${bits}`,
-        encode: [kernelOp(`encode ${bits}-bit`, `lion-encode-quant-${bits}`, d)],
+        label: `cub-pbit:bits=${bits}${tie === 'parity' ? '' : `,tie=${tie}`}`,
+        encode: [kernelOp(`encode ${bits}-bit`, `lion-encode-quant-${bits}`, d), ...ownSlice],
         collective: { kind: 'pbit-allreduce', numValues: d, bits },
         decode: [applySign(d)],
       });

@@ -30,7 +30,7 @@ async function bytesOfOneStep(spec: string, n: number, chunkBytes: number): Prom
 }
 
 test('bytes per step equal stepTraffic of the registration, for every registered strategy and rank', async () => {
-  const specs = strategyNames().flatMap((name) => (name === 'cub-pbit' ? ['cub-pbit:bits=2', 'cub-pbit:bits=8'] : [name]));
+  const specs = strategyNames().flatMap((name) => (name === 'cub-pbit' ? ['cub-pbit:bits=2', 'cub-pbit:bits=8', 'cub-pbit:tie=owner'] : [name]));
   for (const spec of specs) {
     const { info, spec: parsed } = resolveStrategySpec(spec);
     const describe = info.stepWork;
@@ -48,4 +48,18 @@ test('with one rank stepTraffic is zero whatever the step declares', () => {
   const { info, spec } = resolveStrategySpec('lion');
   assert.equal(stepTraffic(info.stepWork!(spec, D, 2), 1, 0).bytesSent, 0);
   assert.ok(stepTraffic(info.stepWork!(spec, D, 2), 2, 0).bytesSent > 0);
+});
+
+test('cub-pbit:tie=owner declares the same collective as parity, plus the sign pass over the owner\'s ~d/N values', () => {
+  const work = (spec: string): StepWork => {
+    const { info, spec: parsed } = resolveStrategySpec(spec);
+    return info.stepWork!(parsed, 4000, 4);
+  };
+  const parity = work('cub-pbit');
+  const owner = work('cub-pbit:tie=owner');
+  assert.deepEqual(owner.comm, parity.comm, 'nothing more on the wire');
+  assert.deepEqual(owner.encode.slice(0, parity.encode.length), parity.encode);
+  assert.equal(owner.encode.length, parity.encode.length + 1);
+  const last = owner.encode.at(-1);
+  assert.ok(last?.kind === 'kernel' && last.kernel === 'lion-encode-sign' && last.units === 1000, JSON.stringify(last));
 });
