@@ -17,6 +17,8 @@
 //
 // Run: npx tsx bench/pbit-vote-probe.ts [--vote integer] [--seeds 0] [--steps 300] [--bits 4] [--nproc 4] [--json]
 //   [--accuracy-only] (with --vote exact: skip the statistics, only the final accuracy)
+//   [--sync S] (run a registered strategy instead of the probe, e.g. lion, to check that in-process ranks give
+//   the accuracy `lion-cub bench train` gives for the same seed)
 // Bounded: one 300-step mnist-mlp run per seed (≈ 2 min per seed on a quiet 2-core machine).
 
 import { parseArgs } from 'node:util';
@@ -39,7 +41,7 @@ const { values } = parseArgs({
   options: {
     vote: { type: 'string', default: 'integer' }, seeds: { type: 'string', default: '0' }, steps: { type: 'string', default: '300' },
     bits: { type: 'string', default: '4' }, nproc: { type: 'string', default: '4' }, json: { type: 'boolean', default: false },
-    'accuracy-only': { type: 'boolean', default: false },
+    'accuracy-only': { type: 'boolean', default: false }, sync: { type: 'string' },
   },
 });
 if (!(VOTES as readonly string[]).includes(values.vote)) throw new Error(`--vote: one of ${VOTES.join(', ')}`);
@@ -166,7 +168,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 for (const seed of values.seeds.split(',').map(Number)) {
   runCounts.length = 0;
   const config = resolveTrainConfig({
-    workload: 'mnist-mlp', sync: `cub-pbit-probe:vote=${values.vote}`, steps: Number(values.steps), evalEvery: 100, batchSize: 128, seed,
+    workload: 'mnist-mlp', sync: values.sync ?? `cub-pbit-probe:vote=${values.vote}`, steps: Number(values.steps), evalEvery: 100, batchSize: 128, seed,
   });
   const finals = await withRanks(Number(values.nproc), async (group) => {
     const trainer = await Trainer.create({ config, group, outDir: null, resume: false });
