@@ -12,6 +12,8 @@
 //   tiebreak sign(Σ q_i), a zero sum decided by the majority of the ranks' sign(c_i)
 //   owner    sign(Σ q_i), a zero sum decided by sign(c) of the rank that owns the value's slice (UnitSlices)
 //   exact    sign(Σ c_i) (what lion's sign(mean c) gives, up to float rounding)
+//   still    exact, but a value with Σ c_i = 0 does not move (lion's sign(0) = 0; a 1-bit code cannot say it),
+//            applied as a float direction
 // A zero sum takes the parity rule in every vote. Statistics are counted over every step: per layer, the share of
 // values whose vote differs from sign(Σ c_i) (a zero sum counts as differing unless Σ c_i is 0 too).
 //
@@ -35,7 +37,7 @@ import type { Lion, LionStepPlan } from '../src/optim/lion.js';
 import type { Segment } from '../src/codec/quant-options.js';
 import { UnitSlices } from '../src/sync/collectives/unit-slices.js';
 
-const VOTES = ['integer', 'weighted', 'shared', 'midrise', 'tiebreak', 'owner', 'exact'] as const;
+const VOTES = ['integer', 'weighted', 'shared', 'midrise', 'tiebreak', 'owner', 'exact', 'still'] as const;
 type Vote = typeof VOTES[number];
 const { values } = parseArgs({
   options: {
@@ -48,7 +50,7 @@ if (!(VOTES as readonly string[]).includes(values.vote)) throw new Error(`--vote
 const LEVELS = (1 << (Number(values.bits) - 1)) - 1;
 
 /** Per layer: values voted, and how many of each vote differ from sign(Σ c) (zero sums included). */
-interface LayerCounts { values: number; zeroExact: number; differ: Record<Exclude<Vote, 'exact'>, number>; zero: Record<Exclude<Vote, 'exact'>, number> }
+interface LayerCounts { values: number; zeroExact: number; differ: Record<Exclude<Vote, 'exact' | 'still'>, number>; zero: Record<Exclude<Vote, 'exact' | 'still'>, number> }
 const COMPARED = ['integer', 'weighted', 'shared', 'midrise', 'tiebreak', 'owner'] as const;
 const HALF = 1 << (Number(values.bits) - 1);
 
@@ -81,11 +83,26 @@ class ProbeCombiner implements UpdateCombiner {
   }
 
   async combine(grads: Float32Array, plan: LionStepPlan): Promise<Combined> {
+    if (this.vote === 'still') return this.still(grads, plan);
     this.lion.updateVector(grads, this.c, plan);
     const all = await this.group.allgather(this.c);
     if (this.group.rank === 0) this.decide(all, plan.step);
     await this.group.broadcast(this.code, 0);
     return { kind: 'code', code: this.code };
+  }
+
+  /** Every rank sums the gathered c itself (same order, same result) and applies sign(Σ c) with sign(0) = 0. */
+  private async still(grads: Float32Array, plan: LionStepPlan): Promise<Combined> {
+    this.lion.updateVector(grads, this.c, plan);
+    const all = await this.group.allgather(this.c);
+    const n = this.c.length;
+    const direction = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let exact = 0;
+      for (let r = 0; r < this.group.worldSize; r++) exact += all[r * n + i];
+      direction[i] = sgn(exact);
+    }
+    return { kind: 'direction', direction };
   }
 
   private decide(all: Float32Array, step: number): void {
@@ -139,7 +156,7 @@ class ProbeCombiner implements UpdateCombiner {
           if (sums[v] === 0) counts.zero[v]++;
           if (sgn(sums[v]) !== truth) counts.differ[v]++;
         }
-        const chosen = this.vote === 'exact' ? exact : sums[this.vote];
+        const chosen = this.vote === 'exact' || this.vote === 'still' ? exact : sums[this.vote];
         const negative = chosen < 0 ? 1 : chosen === 0 ? parityBit(i, step) : 0;
         this.code[i >>> 5] |= negative << (i & 31);
       }
@@ -149,7 +166,7 @@ class ProbeCombiner implements UpdateCombiner {
   dispose(): void {}
 }
 
-function zeros(): Record<Exclude<Vote, 'exact'>, number> {
+function zeros(): Record<Exclude<Vote, 'exact' | 'still'>, number> {
   return { integer: 0, weighted: 0, shared: 0, midrise: 0, tiebreak: 0, owner: 0 };
 }
 
