@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KernelMemory, KernelViewError } from './kernel-memory.js';
-import { kernelFlag } from './load.js';
+import { kernelFlag, withMissingExportsNamed } from './load.js';
 import { InvalidArgumentError } from '../errors.js';
 
 test('regions are aligned, zero-filled and disjoint', () => {
@@ -112,6 +112,14 @@ test('hosting is refused while regions are in use; a grow the host makes on its 
   assert.throws(() => mem.checkLive('params', stale), KernelViewError);
   assert.deepEqual([...a.f32()], [1, 2, 3, 4]);
   assert.equal(mem.isStale(a.f32()), false);
+});
+
+test('a kernel module built before a kernel existed names the rebuild when that kernel is called', () => {
+  const exports = withMissingExportsNamed('sign', { packSigns: () => 0 } as unknown as WebAssembly.Exports) as unknown as Record<string, unknown>;
+  assert.equal(typeof exports.packSigns, 'function');
+  assert.throws(() => exports.lionEncodeSignStaged, (e: Error & { code?: string }) =>
+    e.code === 'kernels_missing' && /build\/sign\.wasm is older than the code \(it has no kernel lionEncodeSignStaged\): run `npm run build:wasm`/.test(e.message));
+  assert.equal(exports.then, undefined, 'an await of the exports is not an error');
 });
 
 test('kernelFlag reads a kernel\'s 0/1 result and names the rebuild when a stale module returns nothing', () => {

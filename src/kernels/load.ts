@@ -60,7 +60,26 @@ export function instantiateKernelModule<T>(name: string, memory: WebAssembly.Mem
       abort: () => { throw new LionCubError('kernel_abort', `wasm kernel module ${name} aborted`); },
     },
   });
-  return instance.exports as T;
+  return withMissingExportsNamed(name, instance.exports) as T;
+}
+
+/** Keys that code outside lion-cub reads to find out what an object is (promises, JSON, inspection). */
+const PROBED_KEYS = new Set(['then', 'toJSON', 'constructor']);
+
+/**
+ * `exports` with a typed error for a kernel the module does not have: a build/<name>.wasm older than the code
+ * calling it would otherwise fail with "is not a function". Throws LionCubError `kernels_missing` naming the rebuild.
+ */
+export function withMissingExportsNamed(name: string, exports: WebAssembly.Exports): WebAssembly.Exports {
+  return new Proxy(exports, {
+    get(target, key) {
+      const value = Reflect.get(target, key);
+      if (value === undefined && typeof key === 'string' && !PROBED_KEYS.has(key)) {
+        throw new LionCubError('kernels_missing', `build/${name}.wasm is older than the code (it has no kernel ${key}): run \`npm run build:wasm\` in the lion-cub package`);
+      }
+      return value;
+    },
+  });
 }
 
 // Sources run from src/kernels/ (tests), compiled code from dist/src/kernels/; build/ is at the package root.
